@@ -1,0 +1,67 @@
+"""immuno: an immune system for AI agents.
+
+    from immuno import Immune, Signal
+    immune = Immune()
+    verdict = immune.scan(web_page, source="tool")
+    if not verdict.allowed: ...
+
+Everything public is re-exported here; anything else carries no stability promise.
+"""
+
+# Importing a layer package registers it with the pipeline.
+import immuno.detect  # noqa: F401  (registers the detect layer)
+from immuno._version import __version__
+from immuno.core import (
+    Action,
+    Blocked,
+    Channel,
+    Config,
+    ConfigError,
+    Finding,
+    HeldForApproval,
+    Immune,
+    ImmunoError,
+    InputError,
+    Layer,
+    LayerError,
+    Observer,
+    Provenance,
+    Refused,
+    Sealer,
+    Severity,
+    Signal,
+    SignalKind,
+    Span,
+    StoreError,
+    Verdict,
+    load_config,
+    parse_config,
+)
+
+__all__ = [
+    "Action",
+    "Blocked",
+    "Channel",
+    "Config",
+    "ConfigError",
+    "Finding",
+    "HeldForApproval",
+    "Immune",
+    "ImmunoError",
+    "InputError",
+    "Layer",
+    "LayerError",
+    "Observer",
+    "Provenance",
+    "Refused",
+    "Sealer",
+    "Severity",
+    "Signal",
+    "SignalKind",
+    "Span",
+    "StoreError",
+    "Verdict",
+    "__version__",
+    "load_config",
+    "parse_config",
+]

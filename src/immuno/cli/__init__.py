@@ -1,0 +1,50 @@
+"""The ``immuno`` command line. Each command group lives in its own module."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from immuno._version import __version__
+from immuno.cli import demo_cmd, init_cmd, scan_cmd
+from immuno.core.errors import ImmunoError
+
+app = typer.Typer(
+    name="immuno",
+    help="An immune system for AI agents: check what crosses every agent boundary.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"immuno {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """immuno: authentication, policy, detection, identity and response for agents."""
+
+
+init_cmd.register(app)
+scan_cmd.register(app)
+demo_cmd.register(app)
+
+
+def main() -> None:
+    """Entry point: an ImmunoError becomes one clear line and exit status 2."""
+    try:
+        app()
+    except ImmunoError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(2)

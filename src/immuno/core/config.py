@@ -1,0 +1,137 @@
+"""Configuration: ``immuno.yaml`` decoded once, at the edge, into typed objects.
+
+Every section is a frozen struct with defaults, so an empty file is the strict
+configuration. Unknown keys and wrong types are errors that name the key and line.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import yaml
+
+from immuno.core.errors import ConfigError
+
+DEFAULT_CONFIG_FILE = "immuno.yaml"
+DEFAULT_STORE_PATH = ".immuno/immuno.db"
+DEFAULT_FLAG_THRESHOLD = 0.5
+DEFAULT_BLOCK_THRESHOLD = 0.8
+
+
+class _Section(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    pass
+
+
+class StoreConfig(_Section, frozen=True):
+    path: str = DEFAULT_STORE_PATH
+
+
+class Thresholds(_Section, frozen=True):
+    flag: float = DEFAULT_FLAG_THRESHOLD
+    block: float = DEFAULT_BLOCK_THRESHOLD
+
+
+class DetectConfig(_Section, frozen=True):
+    enabled: bool = True
+    packs: list[str] = msgspec.field(default_factory=lambda: ["builtin"])
+
+
+class Config(_Section, frozen=True):
+    store: StoreConfig = msgspec.field(default_factory=StoreConfig)
+    thresholds: Thresholds = msgspec.field(default_factory=Thresholds)
+    detect: DetectConfig = msgspec.field(default_factory=DetectConfig)
+
+    def __post_init__(self) -> None:
+        t = self.thresholds
+        for key, value in (("thresholds.flag", t.flag), ("thresholds.block", t.block)):
+            if not 0.0 < value <= 1.0:
+                raise ConfigError(key, f"must be in (0, 1], got {value}")
+        if t.flag > t.block:
+            raise ConfigError("thresholds", f"flag ({t.flag}) must not exceed block ({t.block})")
+
+
+_PATH_RE = re.compile(r"(?: - at )?`\$((?:\.[A-Za-z_][\w-]*|\[\d+\])*)`")
+
+
+def _line_of(document: str, path: list[str | int]) -> int | None:
+    """1-based line of the YAML node at ``path``, for error messages."""
+    try:
+        node: Any = yaml.compose(document)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in path:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            match = next((kv for kv in node.value if kv[0].value == part), None)
+            if match is None:
+                break
+            line, node = match[0].start_mark.line + 1, match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                break
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def _split_path(dotted: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for token in re.findall(r"\.([\w-]+)|\[(\d+)\]", dotted):
+        parts.append(token[0] if token[0] else int(token[1]))
+    return parts
+
+
+def parse_config(document: str, source: str = DEFAULT_CONFIG_FILE) -> Config:
+    """Decode a YAML document into a :class:`Config`, naming file, line and key on error."""
+    try:
+        raw = yaml.safe_load(document)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}, line {mark.line + 1}" if mark is not None else source
+        raise ConfigError(where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(source, "the top level must be a mapping of sections")
+    try:
+        return msgspec.convert(raw, Config)
+    except ConfigError as exc:
+        line = _line_of(document, _split_path("." + exc.where))
+        where = f"{source}, line {line}: {exc.where}" if line else f"{source}: {exc.where}"
+        raise ConfigError(where, exc.problem) from None
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        match = _PATH_RE.search(message)
+        dotted = match.group(1) if match else ""
+        problem = _PATH_RE.sub("", message).strip() or message
+        if problem.startswith("Object contains unknown field"):
+            unknown = re.search(r"`([^`]+)`", message)
+            key = unknown.group(1) if unknown else "?"
+            dotted = f"{dotted}.{key}"
+            problem = "unknown key"
+        key_name = dotted.lstrip(".") or "(top level)"
+        line = _line_of(document, _split_path(dotted))
+        where = f"{source}, line {line}: {key_name}" if line else f"{source}: {key_name}"
+        raise ConfigError(where, problem) from None
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Load ``path``, or ``./immuno.yaml`` when it exists, or the defaults."""
+    if path is None:
+        candidate = Path(DEFAULT_CONFIG_FILE)
+        if not candidate.exists():
+            return Config()
+        path = candidate
+    path = Path(path)
+    try:
+        document = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), "not UTF-8 text") from None
+    return parse_config(document, str(path))

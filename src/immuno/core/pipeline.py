@@ -1,0 +1,151 @@
+"""Immune: the one ordered flow every signal runs through."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import msgspec
+
+from immuno.core.action import Action
+from immuno.core.config import Config
+from immuno.core.errors import ConfigError
+from immuno.core.finding import Finding, Severity
+from immuno.core.layer import Layer, Observer, Sealer
+from immuno.core.registry import registered
+from immuno.core.signal import Signal, parse_signal, signal_for_source
+from immuno.core.verdict import Verdict
+from immuno.store import Store, open_store
+
+Clock = Callable[[], float]
+
+
+def failure_finding(layer: str, exc: BaseException, code: str = "layer.error") -> Finding:
+    """The finding a failing component leaves behind: fail closed, say what broke."""
+    return Finding(
+        layer=layer,
+        code=code,
+        severity=Severity.CRITICAL,
+        score=1.0,
+        message=f"{layer} failed ({type(exc).__name__}: {exc}); blocked to fail closed",
+        action=Action.BLOCK,
+    )
+
+
+class Immune:
+    """Runs signals through the configured layers and folds findings into a verdict.
+
+    ``Immune()`` with no arguments is the strict configuration: every registered
+    layer, default thresholds, the working directory's store opened on first use.
+    Pass ``layers=`` to compose your own pipeline; an empty one is refused, since a
+    pipeline with no layers would allow everything.
+    """
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        layers: Sequence[Any] | None = None,
+        store: Store | None = None,
+        clock: Clock = time.time,
+    ) -> None:
+        self.config = config if config is not None else Config()
+        self.clock = clock
+        self._store = store
+        components = list(layers) if layers is not None else self._build_components()
+        self.layers: list[Layer] = [c for c in components if isinstance(c, Layer)]
+        self.observers: list[Observer] = [c for c in components if isinstance(c, Observer)]
+        sealers = [c for c in components if isinstance(c, Sealer)]
+        if not self.layers:
+            raise ConfigError("layers", "no layer is configured; refusing to allow everything")
+        if len(sealers) > 1:
+            raise ConfigError("layers", "more than one sealer (audit log) is configured")
+        self.sealer: Sealer | None = sealers[0] if sealers else None
+
+    def _build_components(self) -> list[Any]:
+        built = (registration.factory(self) for registration in registered())
+        return [component for component in built if component is not None]
+
+    @property
+    def store(self) -> Store:
+        """The shared store, opened on first use."""
+        if self._store is None:
+            self._store = open_store(self.config.store.path)
+        return self._store
+
+    def layer(self, name: str) -> Any:
+        """The component called ``name``; KeyError when it is not configured."""
+        for component in (*self.layers, *self.observers, self.sealer):
+            if component is not None and getattr(component, "name", None) == name:
+                return component
+        raise KeyError(name)
+
+    # -- the one decision function --------------------------------------------------
+
+    def check(self, signal: Signal | Mapping[str, Any]) -> Verdict:
+        """Decide on one signal. Never raises for a layer's fault: that is a block."""
+        started = time.perf_counter_ns()
+        if not isinstance(signal, Signal):
+            signal = parse_signal(signal)
+        if signal.at == 0.0:
+            signal = msgspec.structs.replace(signal, at=self.clock())
+        findings: list[Finding] = []
+        for layer in self.layers:
+            try:
+                findings.extend(layer.inspect(signal, findings))
+            except Exception as exc:  # fail closed, never allow on a layer error
+                findings.append(failure_finding(layer.name, exc))
+        verdict = self.fold(signal.id, findings)
+        for observer in self.observers:
+            try:
+                observer.observe(signal, verdict)
+            except Exception as exc:
+                findings.append(failure_finding(observer.name, exc))
+                verdict = self.fold(signal.id, findings)
+        if self.sealer is not None:
+            try:
+                seq = self.sealer.seal(signal, verdict)
+                verdict = msgspec.structs.replace(verdict, seq=seq)
+            except Exception as exc:
+                findings.append(failure_finding("audit", exc, code="audit.seal_failed"))
+                verdict = self.fold(signal.id, findings)
+        latency = (time.perf_counter_ns() - started) / 1000.0
+        return msgspec.structs.replace(verdict, latency_us=latency)
+
+    async def acheck(self, signal: Signal | Mapping[str, Any]) -> Verdict:
+        """The async face of :meth:`check`; it decides exactly the same way."""
+        return self.check(signal)
+
+    def scan(self, text: str, source: str = "tool", *, agent: str = "scan") -> Verdict:
+        """Check a bare text as if it came from ``source`` (user, tool, agent, memory)."""
+        return self.check(signal_for_source(text, source, agent=agent))
+
+    def fold(self, signal_id: str, findings: Sequence[Finding]) -> Verdict:
+        """Findings -> verdict: the highest score against the thresholds, then the
+        strictest action any layer demanded outright."""
+        score = max((f.score for f in findings), default=0.0)
+        thresholds = self.config.thresholds
+        action = Action.ALLOW
+        if score >= thresholds.block:
+            action = Action.BLOCK
+        elif score >= thresholds.flag:
+            action = Action.FLAG
+        approval_id = None
+        for finding in findings:
+            if finding.action is not None:
+                action = action | finding.action
+                if finding.action is Action.HOLD and approval_id is None:
+                    approval_id = finding.ref
+        return Verdict(
+            signal_id=signal_id,
+            action=action,
+            score=score,
+            findings=tuple(findings),
+            approval_id=approval_id if action is Action.HOLD else None,
+        )
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None

@@ -1,0 +1,114 @@
+"""Signal: everything that crosses an agent boundary."""
+
+from __future__ import annotations
+
+import enum
+import re
+import uuid
+from typing import Any
+
+import msgspec
+
+from immuno.core.errors import InputError
+
+
+class SignalKind(enum.StrEnum):
+    MESSAGE = "message"  # user/agent -> agent
+    TOOL_CALL = "tool_call"  # an agent's intent, checked before it executes
+    TOOL_RESULT = "tool_result"  # a tool's output, checked before the model reads it
+    MEMORY_WRITE = "memory_write"
+    MEMORY_READ = "memory_read"
+    OUTPUT = "output"  # what leaves the agent
+
+
+class Provenance(enum.StrEnum):
+    """Where content came from. Unknown content is untrusted (fail closed)."""
+
+    TRUSTED = "trusted"  # the operator or the user
+    INTERNAL = "internal"  # another agent of the network
+    UNTRUSTED = "untrusted"  # web, email, documents, third-party tools
+
+
+class Channel(enum.StrEnum):
+    """Who wrote the text, as detectors see it."""
+
+    USER = "user"  # typed by a user, agent or developer
+    TOOL = "tool"  # came back from a tool, page, email, document or memory
+
+
+_TOOL_KINDS = frozenset({SignalKind.TOOL_RESULT, SignalKind.MEMORY_READ})
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Signal(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One thing crossing a boundary: who, what, from where, in which trace.
+
+    ``at`` is seconds since the epoch; ``0.0`` means "stamp me" and the pipeline fills
+    it from its clock.
+    """
+
+    kind: SignalKind
+    agent: str
+    content: str = ""
+    peer: str | None = None
+    tool: str | None = None
+    args: dict[str, Any] = msgspec.field(default_factory=dict)
+    provenance: Provenance = Provenance.UNTRUSTED
+    trace: str | None = None
+    id: str = msgspec.field(default_factory=_new_id)
+    at: float = 0.0
+    envelope: dict[str, Any] | None = None
+
+    @property
+    def channel(self) -> Channel:
+        return Channel.TOOL if self.kind in _TOOL_KINDS else Channel.USER
+
+    def text(self) -> str:
+        """The text a detector should read: the content, or the arguments of a call."""
+        if self.content or not self.args:
+            return self.content
+        return msgspec.json.encode(self.args).decode()
+
+
+_SOURCES: dict[str, tuple[SignalKind, Provenance]] = {
+    "user": (SignalKind.MESSAGE, Provenance.TRUSTED),
+    "agent": (SignalKind.MESSAGE, Provenance.INTERNAL),
+    "tool": (SignalKind.TOOL_RESULT, Provenance.UNTRUSTED),
+    "memory": (SignalKind.MEMORY_READ, Provenance.INTERNAL),
+}
+SOURCES = tuple(_SOURCES)
+
+
+def signal_for_source(text: str, source: str, *, agent: str = "scan") -> Signal:
+    """The signal a bare text from ``source`` (user, tool, agent, memory) stands for."""
+    try:
+        kind, provenance = _SOURCES[source]
+    except KeyError:
+        raise InputError("source", f"must be one of {', '.join(SOURCES)}, got {source!r}") from None
+    return Signal(kind=kind, agent=agent, content=text, provenance=provenance)
+
+
+def parse_signal(data: object) -> Signal:
+    """Build a Signal from decoded JSON, naming the field that is wrong."""
+    if not isinstance(data, dict):
+        raise InputError("", "a signal must be a JSON object")
+    try:
+        return msgspec.convert(data, Signal)
+    except msgspec.ValidationError as exc:
+        raise InputError(*_field_and_problem(str(exc))) from None
+
+
+def _field_and_problem(message: str) -> tuple[str, str]:
+    unknown = re.match(r"Object contains unknown field `([^`]+)`", message)
+    if unknown:
+        return unknown.group(1), "unknown field"
+    missing = re.match(r"Object missing required field `([^`]+)`", message)
+    if missing:
+        return missing.group(1), "required field is missing"
+    located = re.search(r"(.*?) - at `\$\.?([^`]*)`", message)
+    if located:
+        return located.group(2), located.group(1)
+    return "", message

@@ -1,0 +1,37 @@
+"""Verdict: the one decision the pipeline returns for a signal."""
+
+from __future__ import annotations
+
+import msgspec
+
+from immuno.core.action import Action
+from immuno.core.finding import Finding
+
+
+class Verdict(msgspec.Struct, frozen=True, kw_only=True):
+    signal_id: str
+    action: Action
+    score: float
+    findings: tuple[Finding, ...] = ()
+    latency_us: float = 0.0
+    seq: int | None = None  # audit sequence number once the decision is sealed
+    approval_id: str | None = None  # set when action is hold
+
+    @property
+    def allowed(self) -> bool:
+        return not self.action.stops
+
+    @property
+    def codes(self) -> list[str]:
+        return [f.code for f in self.findings]
+
+    def explain(self) -> str:
+        """One line a person can read: the action and the strongest reasons."""
+        if not self.findings:
+            return f"{self.action.value}: no findings"
+        top = sorted(self.findings, key=lambda f: (f.action.rank if f.action else -1, f.score))
+        reasons = "; ".join(f"{f.layer}/{f.code}: {f.message}" for f in reversed(top[-3:]))
+        return f"{self.action.value} (score {self.score:.2f}): {reasons}"
+
+    def to_dict(self) -> dict[str, object]:
+        return msgspec.to_builtins(self)  # type: ignore[no-any-return]

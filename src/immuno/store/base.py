@@ -1,0 +1,42 @@
+"""The persistence seam: what every layer may ask of a store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+Row = tuple[Any, ...]
+
+
+class Cursor(Protocol):
+    """The DB-API subset layers use inside a transaction."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Any: ...
+
+    def executemany(self, sql: str, seq: Any, /) -> Any: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class Store(Protocol):
+    """State shared by the layers.
+
+    Each component (``detect``, ``audit`` ...) owns its tables and their migrations:
+    ``migrate("audit", [step1, step2])`` brings the component's schema to version 2,
+    each step applied at most once, atomically with its version bump.
+    """
+
+    location: str
+
+    def migrate(self, component: str, steps: Sequence[str]) -> int: ...
+
+    def transaction(self) -> AbstractContextManager[Cursor]: ...
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    def iterate(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Row]: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,127 @@
+"""SQLite store: the embedded default. WAL journal, versioned per-component schemas."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from immuno.core.errors import StoreError
+from immuno.store.base import Row
+
+_SCHEMA_TABLE = """CREATE TABLE IF NOT EXISTS immuno_schema (
+    component TEXT PRIMARY KEY,
+    version   INTEGER NOT NULL
+)"""
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a migration script into complete statements."""
+    buffer = ""
+    for piece in script.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \n\t;"):
+                yield buffer.strip()
+            buffer = ""
+    if buffer.strip(" \n\t;"):
+        raise StoreError(f"incomplete SQL statement in migration: {buffer.strip()[:80]!r}")
+
+
+class SQLiteStore:
+    """One SQLite file (or ``:memory:``), safe to share between threads."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.location = str(path)
+        if self.location != ":memory:":
+            try:
+                Path(self.location).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"{self.location}: cannot create directory: {exc}") from None
+        self._lock = threading.RLock()
+        try:
+            self._conn = sqlite3.connect(
+                self.location, isolation_level=None, check_same_thread=False, timeout=5.0
+            )
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.execute(_SCHEMA_TABLE)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.location}: not a usable SQLite database ({exc})") from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Cursor]:
+        """An immediate (write-locked) transaction; rolled back whole on any error."""
+        with self._lock:
+            cur = self._conn.cursor()
+            try:
+                cur.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(f"{self.location}: cannot begin transaction: {exc}") from None
+            try:
+                yield cur
+            except BaseException:
+                self._conn.rollback()
+                raise
+            try:
+                cur.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._conn.rollback()
+                raise StoreError(f"{self.location}: commit failed: {exc}") from None
+
+    def migrate(self, component: str, steps: Sequence[str]) -> int:
+        """Apply the steps ``component`` has not seen yet; return its schema version."""
+        if not steps:
+            raise StoreError(f"{component}: a schema needs at least one migration step")
+        try:
+            with self.transaction() as cur:
+                row = cur.execute(
+                    "SELECT version FROM immuno_schema WHERE component = ?", (component,)
+                ).fetchone()
+                current = row[0] if row else 0
+                if current > len(steps):
+                    raise StoreError(
+                        f"{self.location}: schema of {component!r} is version {current}, "
+                        f"newer than this immuno understands ({len(steps)}); upgrade immuno"
+                    )
+                for script in steps[current:]:
+                    for statement in _statements(script):
+                        cur.execute(statement)
+                cur.execute(
+                    "INSERT INTO immuno_schema (component, version) VALUES (?, ?) "
+                    "ON CONFLICT (component) DO UPDATE SET version = excluded.version",
+                    (component, len(steps)),
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.location}: migrating {component!r} failed: {exc}") from None
+        return len(steps)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self._lock:
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(f"{self.location}: query failed: {exc}") from None
+
+    def iterate(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Row]:
+        """Stream rows of a read on a separate cursor (bounded memory)."""
+        with self._lock:
+            try:
+                cursor = self._conn.execute(sql, params)
+            except sqlite3.Error as exc:
+                raise StoreError(f"{self.location}: query failed: {exc}") from None
+        yield from cursor
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
