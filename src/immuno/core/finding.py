@@ -8,7 +8,6 @@ import msgspec
 
 from immuno.core.action import Action
 
-
 _SEVERITIES = ("info", "low", "medium", "high", "critical")
 
 

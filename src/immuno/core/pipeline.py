@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from immuno.core.action import Action
+from immuno.core.authority import DEFAULT_AUTHORITY_FILE, Authority
 from immuno.core.config import Config
 from immuno.core.errors import ConfigError
 from immuno.core.finding import Finding, Severity
@@ -48,11 +50,13 @@ class Immune:
         *,
         layers: Sequence[Any] | None = None,
         store: Store | None = None,
+        authority: Authority | None = None,
         clock: Clock = time.time,
     ) -> None:
         self.config = config if config is not None else Config()
         self.clock = clock
         self._store = store
+        self._authority: Authority | None = authority
         components = list(layers) if layers is not None else self._build_components()
         self.layers: list[Layer] = [c for c in components if isinstance(c, Layer)]
         self.observers: list[Observer] = [c for c in components if isinstance(c, Observer)]
@@ -73,6 +77,15 @@ class Immune:
         if self._store is None:
             self._store = open_store(self.config.store.path)
         return self._store
+
+    @property
+    def authority(self) -> Authority:
+        """The authority signing key, kept beside the store (created on first use)."""
+        if self._authority is None:
+            location = self.config.store.path
+            folder = Path(location).parent if location != ":memory:" else Path(".immuno")
+            self._authority = Authority.load_or_create(folder / DEFAULT_AUTHORITY_FILE)
+        return self._authority
 
     def layer(self, name: str) -> Any:
         """The component called ``name``; KeyError when it is not configured."""
