@@ -9,7 +9,9 @@ Everything public is re-exported here; anything else carries no stability promis
 """
 
 # Importing a layer package registers it with the pipeline.
-import immuno.detect  # noqa: F401  (registers the detect layer)
+import immuno.detect
+import immuno.memory
+import immuno.response  # noqa: F401  (registers the response engine)
 from immuno._version import __version__
 from immuno.core import (
     Action,

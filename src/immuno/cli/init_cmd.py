@@ -27,6 +27,20 @@ detect:
   enabled: true
   # Signature packs: `builtin`, or paths to your own YAML packs.
   packs: [builtin]
+
+response:
+  # The health ladder: decayed incident points at which an agent moves up.
+  # Quarantined and locked agents stay there until an operator releases them.
+  ladder: {watched: 1.0, throttled: 2.0, quarantined: 4.0, locked: 8.0}
+  half_life: 3600          # seconds for an agent's points to halve
+  throttle_rate: 10        # signals per minute a throttled agent may emit
+  exposure_hops: 2         # how far exposure spreads from a quarantined agent
+  hold_when_exposed: ["bank.*", "pay*", "shell.*", "email.send", "memory.*"]
+  lockdown_after: 3        # locked agents that lock the whole network (0: never)
+
+memory:
+  # Writes with these provenances wait in quarantine until an operator commits them.
+  quarantine: [untrusted]
 """
 
 

@@ -39,10 +39,42 @@ class DetectConfig(_Section, frozen=True):
     packs: list[str] = msgspec.field(default_factory=lambda: ["builtin"])
 
 
+class LadderThresholds(_Section, frozen=True):
+    """Decayed incident points at which an agent moves up the health ladder."""
+
+    watched: float = 1.0
+    throttled: float = 2.0
+    quarantined: float = 4.0
+    locked: float = 8.0
+
+
+class ResponseConfig(_Section, frozen=True):
+    enabled: bool = True
+    ladder: LadderThresholds = msgspec.field(default_factory=LadderThresholds)
+    half_life: float = 3600.0  # seconds for an agent's points to halve
+    throttle_rate: int = 10  # signals a throttled agent may emit per minute
+    burst: int = 5  # findings from one agent within burst_window make a burst incident
+    burst_window: float = 60.0
+    exposure_window: float = 900.0  # consumers of the last N seconds become exposed
+    exposure_hops: int = 2
+    hold_when_exposed: list[str] = msgspec.field(
+        default_factory=lambda: ["bank.*", "pay*", "shell.*", "email.send", "memory.*"]
+    )
+    lockdown_after: int = 3  # locked agents that trigger a network-wide lockdown; 0 = never
+    flush_every: int = 64  # buffered threat rows written per batch
+
+
+class MemoryConfig(_Section, frozen=True):
+    # Writes whose provenance is listed wait in quarantine for an operator.
+    quarantine: list[str] = msgspec.field(default_factory=lambda: ["untrusted"])
+
+
 class Config(_Section, frozen=True):
     store: StoreConfig = msgspec.field(default_factory=StoreConfig)
     thresholds: Thresholds = msgspec.field(default_factory=Thresholds)
     detect: DetectConfig = msgspec.field(default_factory=DetectConfig)
+    response: ResponseConfig = msgspec.field(default_factory=ResponseConfig)
+    memory: MemoryConfig = msgspec.field(default_factory=MemoryConfig)
 
     def __post_init__(self) -> None:
         t = self.thresholds
@@ -51,6 +83,37 @@ class Config(_Section, frozen=True):
                 raise ConfigError(key, f"must be in (0, 1], got {value}")
         if t.flag > t.block:
             raise ConfigError("thresholds", f"flag ({t.flag}) must not exceed block ({t.block})")
+        _check_response(self.response)
+        for name in self.memory.quarantine:
+            if name not in _PROVENANCES:
+                raise ConfigError("memory.quarantine", f"unknown provenance {name!r}")
+
+
+_PROVENANCES = ("trusted", "internal", "untrusted")
+
+
+def _check_response(r: ResponseConfig) -> None:
+    steps = (r.ladder.watched, r.ladder.throttled, r.ladder.quarantined, r.ladder.locked)
+    if not 0.0 < steps[0] <= steps[1] <= steps[2] <= steps[3]:
+        raise ConfigError(
+            "response.ladder", "thresholds must be positive and rise: watched <= ... <= locked"
+        )
+    for key, value in (
+        ("response.half_life", r.half_life),
+        ("response.burst_window", r.burst_window),
+        ("response.exposure_window", r.exposure_window),
+    ):
+        if value <= 0:
+            raise ConfigError(key, f"must be positive, got {value}")
+    for key, count in (
+        ("response.throttle_rate", r.throttle_rate),
+        ("response.burst", r.burst),
+        ("response.flush_every", r.flush_every),
+    ):
+        if count < 1:
+            raise ConfigError(key, f"must be at least 1, got {count}")
+    if r.exposure_hops < 0 or r.lockdown_after < 0:
+        raise ConfigError("response", "exposure_hops and lockdown_after must not be negative")
 
 
 _PATH_RE = re.compile(r"(?: - at )?`\$((?:\.[A-Za-z_][\w-]*|\[\d+\])*)`")

@@ -1,0 +1,286 @@
+"""The response engine: a Layer (order 900) and an Observer in one component.
+
+As a layer it reads the findings of the layers before it, updates correlation and
+the health ladder of the signal's actor, reports every transition as a finding of
+this very verdict, and applies the agent's health: a throttled agent's excess is
+blocked, a quarantined agent's outbound signals are quarantined (held, not
+delivered) and its inbound ones flagged, a locked agent's signals are blocked, an
+exposed agent's sensitive acts are held. As an observer it learns what was
+delivered (who consumed whose output, for the circuit breaker) and hands the
+evidence to the threat store. State is in memory; see ``threats`` for when it is
+flushed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from immuno.core.config import ResponseConfig
+from immuno.core.finding import Finding, Severity
+from immuno.core.signal import Signal, SignalKind
+from immuno.core.verdict import Verdict
+from immuno.response import findings as F
+from immuno.response.attribution import actor_of, sensitive_matcher, source_of
+from immuno.response.breaker import Breaker
+from immuno.response.correlate import MAX_INCIDENTS, Correlator, Incident, Sighting
+from immuno.response.fingerprint import content_hash, fingerprint
+from immuno.response.ladder import AgentState, Health, Ladder, Transition
+from immuno.response.threats import ThreatStore, load_incidents
+from immuno.store.base import Store
+
+Clock = Callable[[], float]
+# Points an actor earns for the worst finding on what it emitted.
+WEIGHT = {
+    Severity.INFO: 0.0,
+    Severity.LOW: 0.25,
+    Severity.MEDIUM: 1.0,
+    Severity.HIGH: 2.0,
+    Severity.CRITICAL: 4.0,
+}
+EXPOSED_FACTOR = 2.0  # an exposed agent's evidence counts double: checked more strictly
+FLUSH_SECONDS = 1.0
+THROTTLE_WINDOW = 60.0
+
+
+@dataclass(slots=True)
+class _Stash:
+    """What inspect learnt about a signal, for observe to persist."""
+
+    fingerprint: str
+    actor: str | None
+    incidents: list[Incident]
+    urgent: bool
+
+
+class ResponseEngine(Breaker):
+    name = "response"
+
+    def __init__(self, config: ResponseConfig, store: Store | Callable[[], Store], clock: Clock):
+        self.config = config
+        self.clock = clock
+        self._store_source = store
+        self.ladder = Ladder(config)
+        self.correlator = Correlator(config.burst, config.burst_window)
+        self.states: dict[str, AgentState] = {}
+        self.suspects: dict[str, str] = {}  # payload fingerprint -> quarantined origin
+        self.lockdown: str | None = None
+        self._sensitive = sensitive_matcher(config.hold_when_exposed)
+        self._threats: ThreatStore | None = None
+        self._stash: dict[str, _Stash] = {}
+        self._lock = threading.RLock()
+        self._last_flush = 0.0
+
+    # -- state -------------------------------------------------------------------------
+
+    @property
+    def threats(self) -> ThreatStore:
+        """The threat store, opened and loaded on first use (state survives restarts)."""
+        if self._threats is None:
+            source = self._store_source
+            store = source if not callable(source) else source()
+            threats = ThreatStore(store)
+            for state in threats.load_states():
+                self.states[state.agent] = state
+            self.suspects = threats.load_suspects()
+            self.lockdown = threats.load_network().get("lockdown") or None
+            for incident in load_incidents(store, MAX_INCIDENTS):
+                self.correlator.incidents[incident.id] = incident
+            self._threats = threats
+        return self._threats
+
+    def state(self, agent: str) -> AgentState:
+        state = self.states.get(agent)
+        if state is None:
+            state = self.states[agent] = AgentState(agent)
+        return state
+
+    # -- Layer -------------------------------------------------------------------------
+
+    def inspect(self, signal: Signal, earlier: Sequence[Finding]) -> list[Finding]:
+        with self._lock:
+            threats = self.threats
+            now = self.clock()
+            if self.lockdown:
+                return [F.lockdown(self.lockdown)]
+            actor = actor_of(signal, earlier)
+            evidence = [f for f in earlier if f.layer != self.name and f.severity.rank > 0]
+            out: list[Finding] = []
+            fp = ""
+            if evidence or self.suspects:
+                fp = fingerprint(signal.text())
+            origin = self.suspects.get(fp) if fp else None
+            if origin is not None and origin != actor:
+                out.append(F.known_payload(origin))
+                evidence.append(out[-1])
+            transitions: list[Transition] = []
+            incidents: list[Incident] = []
+            if evidence:
+                incidents, bonus = self.correlator.observe(
+                    Sighting(
+                        at=now,
+                        source=source_of(signal, actor),
+                        agent=signal.agent,
+                        channel=signal.channel.value,
+                        fingerprint=fp,
+                        severity=max((f.severity for f in evidence), key=lambda s: s.rank),
+                        layers=frozenset(f.layer for f in evidence),
+                    )
+                )
+                if actor is not None:
+                    transitions += self._charge(actor, evidence, bonus, now, incidents)
+            elif actor is not None and (state := self.states.get(actor)) is not None:
+                moved = self.ladder.settle(state, now)
+                if moved is not None:
+                    transitions.append(moved)
+                    threats.states[actor] = state
+            for transition in transitions:
+                out.extend(self._on_transition(transition, now, incidents))
+            out.extend(self._apply_health(signal, actor, evidence, now))
+            if evidence or transitions:
+                self._stash[signal.id] = _Stash(fp, actor, incidents, bool(transitions))
+            return out
+
+    def _charge(
+        self,
+        actor: str,
+        evidence: list[Finding],
+        bonus: int,
+        now: float,
+        incidents: list[Incident],
+    ) -> list[Transition]:
+        state = self.state(actor)
+        worst = max(evidence, key=lambda f: WEIGHT[f.severity])
+        points = WEIGHT[worst.severity] + bonus
+        if state.exposed:
+            points *= EXPOSED_FACTOR
+            state.dirty_since_exposure = points > 0
+        self.threats.states[actor] = state
+        if points <= 0:
+            return []
+        reason = f"{worst.layer}/{worst.code}" + (f" (+{bonus} correlated)" if bonus else "")
+        moved = self.ladder.add(state, points, now, reason)
+        return [moved] if moved is not None else []
+
+    def _on_transition(self, t: Transition, now: float, incidents: list[Incident]) -> list[Finding]:
+        self.threats.transitions.append(t)
+        found = [F.transition(t, incidents[0].id if incidents else None)]
+        state = self.states[t.agent]
+        state.emitted.clear()
+        if t.after is Health.QUARANTINED or (t.after is Health.LOCKED and t.before.rank < 3):
+            exposed = self.isolate(state, now)
+            if exposed:
+                found.append(F.exposure(t.agent, exposed))
+        if t.after is Health.LOCKED:
+            locked = sorted(a for a, s in self.states.items() if s.health is Health.LOCKED)
+            limit = self.config.lockdown_after
+            if limit and len(locked) >= limit:
+                self.lockdown = f"{len(locked)} agents locked: {', '.join(locked)}"
+                self.threats.network["lockdown"] = self.lockdown
+                found.append(F.lockdown(self.lockdown))
+        return found
+
+    def _apply_health(
+        self, signal: Signal, actor: str | None, evidence: list[Finding], now: float
+    ) -> list[Finding]:
+        acting = self.states.get(actor) if actor is not None else None
+        target = self.states.get(signal.agent) if signal.agent != actor else None
+        if acting is not None and acting.health is Health.LOCKED:
+            return [F.locked(acting.agent)]
+        if target is not None and target.health is Health.LOCKED:
+            return [F.locked(target.agent)]
+        if acting is not None and acting.health is Health.QUARANTINED:
+            return [F.quarantined_outbound(acting.agent)]
+        out: list[Finding] = []
+        if target is not None and target.health is Health.QUARANTINED:
+            out.append(F.quarantined_inbound(target.agent))
+        if acting is None:
+            return out
+        if acting.health is Health.THROTTLED:
+            window = acting.emitted
+            while window and now - window[0] > THROTTLE_WINDOW:
+                window.popleft()
+            if len(window) >= self.config.throttle_rate:
+                return [*out, F.throttled(acting.agent, self.config.throttle_rate)]
+            window.append(now)
+        if acting.exposed:
+            if self._is_sensitive(signal):
+                out.append(F.exposed_hold(acting, signal.id))
+            else:
+                out.append(F.exposed_flag(acting))
+        return out
+
+    def _is_sensitive(self, signal: Signal) -> bool:
+        if signal.kind is SignalKind.MEMORY_WRITE:
+            return True
+        return (
+            signal.kind is SignalKind.TOOL_CALL
+            and self._sensitive is not None
+            and signal.tool is not None
+            and self._sensitive.match(signal.tool) is not None
+        )
+
+    # -- Observer ----------------------------------------------------------------------
+
+    def observe(self, signal: Signal, verdict: Verdict) -> None:
+        with self._lock:
+            now = self.clock()
+            stash = self._stash.pop(signal.id, None)
+            actor = stash.actor if stash is not None else actor_of(signal, verdict.findings)
+            if actor is not None:
+                self.state(actor).recent.append(signal)
+            # Who consumed whose output: the edges the circuit breaker follows.
+            producer = actor if signal.kind is SignalKind.MESSAGE else None
+            if signal.kind is SignalKind.MEMORY_READ:
+                producer = signal.peer
+            if producer and producer != signal.agent and not verdict.action.stops:
+                self.state(producer).consumers[signal.agent] = now
+            threats = self.threats
+            if stash is not None:
+                self._record(signal, verdict, stash, now)
+            if (
+                (stash is not None and stash.urgent)
+                or threats.pending >= self.config.flush_every
+                or (threats.pending and now - self._last_flush >= FLUSH_SECONDS)
+            ):
+                self.flush()
+
+    def _record(self, signal: Signal, verdict: Verdict, stash: _Stash, now: float) -> None:
+        threats = self.threats
+        sha = content_hash(signal.text())
+        for f in verdict.findings:
+            threats.findings.append(
+                (
+                    now,
+                    signal.id,
+                    signal.kind.value,
+                    signal.agent,
+                    signal.peer,
+                    stash.actor,
+                    signal.trace,
+                    sha,
+                    stash.fingerprint,
+                    f.layer,
+                    f.code,
+                    f.severity.value,
+                    f.score,
+                    f.action.value if f.action else None,
+                )
+            )
+        worst = max(verdict.findings, key=lambda f: f.severity.rank) if verdict.findings else None
+        for incident in stash.incidents:
+            threats.incidents[incident.id] = incident
+            if worst is not None:
+                threats.timeline.append(
+                    (incident.id, now, signal.id, signal.agent, worst.code, worst.severity.value)
+                )
+
+    def flush(self) -> None:
+        """Write buffered findings and state to the store now."""
+        with self._lock:
+            self.threats.flush()
+            self._last_flush = self.clock()
+
+    def close(self) -> None:
+        self.flush()
