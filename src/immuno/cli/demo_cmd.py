@@ -10,6 +10,7 @@ from immuno.cli.options import ConfigOption
 from immuno.core.config import load_config
 from immuno.core.pipeline import Immune
 from immuno.demo import NOT_DEFENDED, run_all
+from immuno.store import open_store
 
 
 def register(app: typer.Typer) -> None:
@@ -24,7 +25,8 @@ def register(app: typer.Typer) -> None:
             f"store: {settings.store.path}"
         )
         with console.status("running attacks..."):
-            rows = run_all(lambda: Immune(settings))
+            # Each attack meets a fresh network: no health state or memory carried over.
+            rows = run_all(lambda: Immune(settings, store=open_store(":memory:")))
         table = Table(title="attacks on the simulated network", show_lines=True)
         table.add_column("attack", style="bold")
         table.add_column("unprotected")

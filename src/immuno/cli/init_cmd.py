@@ -31,7 +31,7 @@ detect:
 response:
   # The health ladder: decayed incident points at which an agent moves up.
   # Quarantined and locked agents stay there until an operator releases them.
-  ladder: {watched: 1.0, throttled: 2.0, quarantined: 4.0, locked: 8.0}
+  ladder: {watched: 1.0, throttled: 2.0, quarantined: 3.0, locked: 6.0}
   half_life: 3600          # seconds for an agent's points to halve
   throttle_rate: 10        # signals per minute a throttled agent may emit
   exposure_hops: 2         # how far exposure spreads from a quarantined agent

@@ -44,8 +44,8 @@ class LadderThresholds(_Section, frozen=True):
 
     watched: float = 1.0
     throttled: float = 2.0
-    quarantined: float = 4.0
-    locked: float = 8.0
+    quarantined: float = 3.0
+    locked: float = 6.0
 
 
 class ResponseConfig(_Section, frozen=True):

@@ -144,16 +144,23 @@ CASCADE_NOTE = (
 
 
 def cascade(net: Network) -> Outcome:
-    # The researcher is already compromised and writes to its peers.
+    # The researcher fetched a poisoned page and is compromised (the attacker got in
+    # by a channel nobody watches): it now writes to its peers. First it relays the
+    # page's instruction to payments as is, then a reworded note to the planner.
+    researcher = net.agent("researcher")
+    researcher.read_tool("web.fetch", WEB_PAGE)
+    payments = net.agent("payments")
+    infected = []
+    relayed_page = payments.receive("researcher", WEB_PAGE)
+    if relayed_page is not None and payments.obey(relayed_page):
+        infected.append("payments")
     planner = net.agent("planner")
     note = planner.receive("researcher", CASCADE_NOTE)
-    infected = []
     if note is not None and planner.obey(note):
         infected.append("planner")
-        payments = net.agent("payments")
         for forwarded in list(net.world.inboxes.get("payments", [])):
             relayed = payments.receive("planner", forwarded)
-            if relayed is not None and payments.obey(relayed):
+            if relayed is not None and payments.obey(relayed) and "payments" not in infected:
                 infected.append("payments")
     stolen = _paid_attacker(net)
     if infected:

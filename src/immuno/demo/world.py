@@ -12,9 +12,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from immuno.core.errors import Blocked
 from immuno.core.pipeline import Immune
 from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.core.verdict import Verdict
+from immuno.memory import GuardedMemory
 
 ATTACKER_ACCOUNT = "XX66-ATTK-0000-6666"
 
@@ -49,17 +51,29 @@ class Network:
     world: World = field(default_factory=World)
     verdicts: list[Verdict] = field(default_factory=list)
     stopped: list[Verdict] = field(default_factory=list)
+    tainted: set[str] = field(default_factory=set)  # agents that read untrusted content
+    _memory: GuardedMemory | None = None
 
     def cross(self, signal: Signal) -> bool:
         """Run a boundary crossing through the immune system (when there is one)."""
         if self.immune is None:
             return True
+        return not self._check(signal).action.stops
+
+    def _check(self, signal: Signal) -> Verdict:
+        assert self.immune is not None
         verdict = self.immune.check(signal)
         self.verdicts.append(verdict)
         if verdict.action.stops:
             self.stopped.append(verdict)
-            return False
-        return True
+        return verdict
+
+    @property
+    def memory(self) -> GuardedMemory | None:
+        """With immuno, the shared memory is guarded memory (checked by the same pipeline)."""
+        if self.immune is not None and self._memory is None:
+            self._memory = GuardedMemory(self.immune, check=self._check)
+        return self._memory
 
     def agent(self, name: str) -> NaiveAgent:
         return NaiveAgent(name, self)
@@ -81,7 +95,10 @@ class NaiveAgent:
             provenance=Provenance.UNTRUSTED,
             trace=self.trace,
         )
-        return output if self.net.cross(signal) else None
+        if not self.net.cross(signal):
+            return None
+        self.net.tainted.add(self.name)
+        return output
 
     def receive(self, sender: str, body: str, envelope: dict[str, Any] | None = None) -> str | None:
         signal = Signal(
@@ -96,6 +113,12 @@ class NaiveAgent:
         return body if self.net.cross(signal) else None
 
     def recall(self, key: str) -> str | None:
+        if (memory := self.net.memory) is not None:
+            try:
+                record = memory.get(self.name, key, namespace="shared", trace=self.trace)
+            except Blocked:
+                return None
+            return record.value if record is not None else None
         value = self.net.world.memory.get(key)
         if value is None:
             return None
@@ -118,6 +141,18 @@ class NaiveAgent:
         world = self.net.world
         if tool == "bank.transfer":
             world.ledger.append((self.name, str(args["account"]), int(args["amount"])))
+        elif tool == "memory.write" and (memory := self.net.memory) is not None:
+            tainted = self.name in self.net.tainted
+            written = memory.put(
+                self.name,
+                str(args["key"]),
+                str(args["value"]),
+                provenance=Provenance.UNTRUSTED if tainted else Provenance.INTERNAL,
+                trace=self.trace,
+                namespace="shared",
+            )
+            if written.record.status == "committed":
+                world.memory[str(args["key"])] = str(args["value"])
         elif tool == "memory.write":
             if self.net.cross(
                 Signal(

@@ -11,6 +11,7 @@ record's provenance (and its writer as ``peer``), so the reader is tainted.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -52,8 +53,10 @@ class Written(msgspec.Struct, frozen=True):
 class GuardedMemory:
     """The memory API agents use. ``namespace`` defaults to the agent's own name."""
 
-    def __init__(self, immune: Immune) -> None:
+    def __init__(self, immune: Immune, *, check: Callable[[Signal], Verdict] | None = None) -> None:
         self.immune = immune
+        # The seam every write and read is decided through (default: the pipeline).
+        self.check = check if check is not None else immune.check
         self.store = immune.store
         self.store.migrate(COMPONENT, MIGRATIONS)
         self._quarantine = frozenset(immune.config.memory.quarantine)
@@ -106,7 +109,7 @@ class GuardedMemory:
             trace=trace,
             tool="memory.write",
         )
-        verdict = self.immune.check(signal)
+        verdict = self.check(signal)
         if verdict.action is Action.BLOCK:
             status = "rejected"
         elif verdict.action.stops or provenance.value in self._quarantine:
@@ -236,7 +239,7 @@ class GuardedMemory:
         return [self._checked_read(agent, record, trace) for record in records]
 
     def _checked_read(self, agent: str, record: Record, trace: str | None) -> Record:
-        verdict = self.immune.check(
+        verdict = self.check(
             Signal(
                 kind=SignalKind.MEMORY_READ,
                 agent=agent,

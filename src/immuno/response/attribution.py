@@ -24,9 +24,9 @@ def actor_of(signal: Signal, earlier: Sequence[Finding] = ()) -> str | None:
     if signal.kind in _OWN_ACTS:
         return signal.agent
     if (
-        signal.kind is SignalKind.MESSAGE
+        signal.kind == SignalKind.MESSAGE
         and signal.peer
-        and signal.provenance is Provenance.INTERNAL
+        and signal.provenance == Provenance.INTERNAL
     ):
         for finding in earlier:
             if finding.layer == "identity" and finding.severity.rank >= _FORGERY_RANK:

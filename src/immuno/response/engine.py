@@ -212,10 +212,10 @@ class ResponseEngine(Breaker):
         return out
 
     def _is_sensitive(self, signal: Signal) -> bool:
-        if signal.kind is SignalKind.MEMORY_WRITE:
+        if signal.kind == SignalKind.MEMORY_WRITE:
             return True
         return (
-            signal.kind is SignalKind.TOOL_CALL
+            signal.kind == SignalKind.TOOL_CALL
             and self._sensitive is not None
             and signal.tool is not None
             and self._sensitive.match(signal.tool) is not None
@@ -231,8 +231,8 @@ class ResponseEngine(Breaker):
             if actor is not None:
                 self.state(actor).recent.append(signal)
             # Who consumed whose output: the edges the circuit breaker follows.
-            producer = actor if signal.kind is SignalKind.MESSAGE else None
-            if signal.kind is SignalKind.MEMORY_READ:
+            producer = actor if signal.kind == SignalKind.MESSAGE else None
+            if signal.kind == SignalKind.MEMORY_READ:
                 producer = signal.peer
             if producer and producer != signal.agent and not verdict.action.stops:
                 self.state(producer).consumers[signal.agent] = now
