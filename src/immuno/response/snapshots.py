@@ -83,7 +83,8 @@ def load(immune: Immune, snapshot_id: str) -> Snapshot:
     )
     if not rows:
         raise InputError("snapshot", f"no snapshot {snapshot_id!r}")
-    body, digest = bytes(rows[0][0]), rows[0][1]
+    raw, digest = rows[0]
+    body = raw.encode() if isinstance(raw, str) else bytes(raw)  # an edit may store text
     if hashlib.sha256(body).hexdigest() != digest:
         raise StoreError(f"snapshot {snapshot_id}: body does not match its SHA-256")
     return msgspec.json.decode(body, type=Snapshot)
