@@ -36,7 +36,7 @@ response:
   throttle_rate: 10        # signals per minute a throttled agent may emit
   exposure_hops: 2         # how far exposure spreads from a quarantined agent
   hold_when_exposed: ["bank.*", "pay*", "shell.*", "email.send", "memory.*"]
-  lockdown_after: 3        # locked agents that lock the whole network (0: never)
+  lockdown_after: 5        # locked agents that lock the whole network (0: never)
 
 memory:
   # Writes with these provenances wait in quarantine until an operator commits them.

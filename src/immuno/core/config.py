@@ -60,7 +60,7 @@ class ResponseConfig(_Section, frozen=True):
     hold_when_exposed: list[str] = msgspec.field(
         default_factory=lambda: ["bank.*", "pay*", "shell.*", "email.send", "memory.*"]
     )
-    lockdown_after: int = 3  # locked agents that trigger a network-wide lockdown; 0 = never
+    lockdown_after: int = 5  # locked agents that trigger a network-wide lockdown; 0 = never
     flush_every: int = 64  # buffered threat rows written per batch
 
 
