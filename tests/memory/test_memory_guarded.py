@@ -27,23 +27,34 @@ class Recorder:
         self.seen.append(signal)
         word = "FORBIDDEN" if signal.kind == SignalKind.MEMORY_READ else "BAD"
         if word in signal.content:
-            return [Finding(layer=self.name, code="x", severity=Severity.HIGH, score=1.0,
-                            message="no")]
+            return [
+                Finding(layer=self.name, code="x", severity=Severity.HIGH, score=1.0, message="no")
+            ]
         return []
 
 
 def _memory(path: Path) -> tuple[GuardedMemory, Recorder]:
     config = Config()
     recorder = Recorder()
-    immune = Immune(config, layers=[recorder, MemoryGate(config.memory.quarantine)],
-                    store=SQLiteStore(path), clock=lambda: 1000.0)
+    immune = Immune(
+        config,
+        layers=[recorder, MemoryGate(config.memory.quarantine)],
+        store=SQLiteStore(path),
+        clock=lambda: 1000.0,
+    )
     return GuardedMemory(immune), recorder
 
 
 def test_untrusted_write_waits_in_quarantine_until_committed(tmp_path: Path) -> None:
     memory, _ = _memory(tmp_path / "m.db")
-    written = memory.put("researcher", "acme.account", "XX66", provenance=Provenance.UNTRUSTED,
-                         trace="t1", namespace="shared")
+    written = memory.put(
+        "researcher",
+        "acme.account",
+        "XX66",
+        provenance=Provenance.UNTRUSTED,
+        trace="t1",
+        namespace="shared",
+    )
     assert written.record.status == "pending"
     assert "memory.untrusted_write" in written.verdict.codes
     assert memory.get("payments", "acme.account", namespace="shared") is None
@@ -51,8 +62,11 @@ def test_untrusted_write_waits_in_quarantine_until_committed(tmp_path: Path) -> 
     memory.commit(written.record.id, by="alice")
     record = memory.get("payments", "acme.account", namespace="shared")
     assert record is not None and record.value == "XX66"
-    assert (record.provenance, record.agent, record.trace) == (Provenance.UNTRUSTED,
-                                                               "researcher", "t1")
+    assert (record.provenance, record.agent, record.trace) == (
+        Provenance.UNTRUSTED,
+        "researcher",
+        "t1",
+    )
     assert memory.pending() == []
 
 

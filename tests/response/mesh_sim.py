@@ -100,14 +100,25 @@ class Mesh:
         return not verdict.action.stops
 
     def send(self, sender: int, to: int, content: str, rnd: int, honest: bool) -> None:
-        signal = Signal(kind=SignalKind.MESSAGE, agent=name(to), peer=name(sender),
-                        content=content, provenance=Provenance.INTERNAL, trace=f"r{rnd}")
+        signal = Signal(
+            kind=SignalKind.MESSAGE,
+            agent=name(to),
+            peer=name(sender),
+            content=content,
+            provenance=Provenance.INTERNAL,
+            trace=f"r{rnd}",
+        )
         if self.cross(signal, honest) and WORM_MARK in content.lower():
             self.result.infected.setdefault(name(to), rnd)
 
     def pay(self, agent: int, account: str, rnd: int, honest: bool) -> None:
-        signal = Signal(kind=SignalKind.TOOL_CALL, agent=name(agent), tool="bank.transfer",
-                        args={"account": account, "amount": 900}, trace=f"r{rnd}")
+        signal = Signal(
+            kind=SignalKind.TOOL_CALL,
+            agent=name(agent),
+            tool="bank.transfer",
+            args={"account": account, "amount": 900},
+            trace=f"r{rnd}",
+        )
         if self.cross(signal, honest) and account == ATTACKER:
             self.result.attacker_payments += 1
 
@@ -144,8 +155,11 @@ def run(protected: bool, folder: Path) -> Result:
     store = SQLiteStore(folder / "mesh.db")
     holder: dict[str, Mesh] = {}
     engine = ResponseEngine(config.response, store, lambda: holder["mesh"].clock)
-    layers = [DetectLayer(SignatureSet.from_sources(["builtin"])),
-              MemoryGate(config.memory.quarantine), engine]
+    layers = [
+        DetectLayer(SignatureSet.from_sources(["builtin"])),
+        MemoryGate(config.memory.quarantine),
+        engine,
+    ]
     immune = Immune(config, layers=layers, store=store, clock=lambda: holder["mesh"].clock)
     mesh = holder["mesh"] = Mesh(immune, engine)
     result = mesh.run()

@@ -38,8 +38,15 @@ class StubDetector:
     def inspect(self, signal: Signal, earlier: Sequence[Finding]) -> list[Finding]:
         if EVIL not in signal.text():
             return []
-        return [Finding(layer=self.name, code="sig.stub", severity=self.severity, score=0.9,
-                        message="stub injection")]
+        return [
+            Finding(
+                layer=self.name,
+                code="sig.stub",
+                severity=self.severity,
+                score=0.9,
+                message="stub injection",
+            )
+        ]
 
 
 def pipeline(
@@ -57,8 +64,13 @@ def response_config(**changes: object) -> Config:
 
 
 def message(to: str, sender: str, content: str) -> Signal:
-    return Signal(kind=SignalKind.MESSAGE, agent=to, peer=sender, content=content,
-                  provenance=Provenance.INTERNAL)
+    return Signal(
+        kind=SignalKind.MESSAGE,
+        agent=to,
+        peer=sender,
+        content=content,
+        provenance=Provenance.INTERNAL,
+    )
 
 
 def tool_call(agent: str, tool: str, **args: object) -> Signal:

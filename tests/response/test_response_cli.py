@@ -19,8 +19,15 @@ def _setup(tmp_path: Path) -> Path:
     config.write_text(f"store:\n  path: {tmp_path / 'immuno.db'}\n", encoding="utf-8")
     immune = Immune(load_config(config))
     for i in range(2):
-        immune.check(Signal(kind=SignalKind.MESSAGE, agent="b", peer="mallory",
-                            content=f"{INJECTION} {i}", provenance=Provenance.INTERNAL))
+        immune.check(
+            Signal(
+                kind=SignalKind.MESSAGE,
+                agent="b",
+                peer="mallory",
+                content=f"{INJECTION} {i}",
+                provenance=Provenance.INTERNAL,
+            )
+        )
     memory = GuardedMemory(immune)
     memory.put("b", "vendor", "DE00-1", provenance=Provenance.TRUSTED)
     memory.put("b", "acme", "XX66", provenance=Provenance.UNTRUSTED)
@@ -35,7 +42,7 @@ def test_status_shows_the_ladder_and_release_clears_it(tmp_path: Path) -> None:
     shown = runner.invoke(app, ["status", "--config", config])
     assert shown.exit_code == 0, shown.output
     assert "mallory" in shown.output and "quarantined" in shown.output
-    assert "payload" in shown.output  # the incident table
+    assert "source" in shown.output  # the incident table
     released = runner.invoke(app, ["release", "mallory", "--by", "alice", "--config", config])
     assert released.exit_code == 0 and "mallory released" in released.output
     shown = runner.invoke(app, ["status", "--config", config])

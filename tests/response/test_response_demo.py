@@ -14,8 +14,11 @@ def _immune() -> Immune:
     store = SQLiteStore(":memory:")
     clock = iter(range(1_000_000, 2_000_000)).__next__
     engine = ResponseEngine(config.response, store, lambda: float(clock()))
-    layers = [DetectLayer(SignatureSet.from_sources(["builtin"])),
-              MemoryGate(config.memory.quarantine), engine]
+    layers = [
+        DetectLayer(SignatureSet.from_sources(["builtin"])),
+        MemoryGate(config.memory.quarantine),
+        engine,
+    ]
     return Immune(config, layers=layers, store=store)
 
 

@@ -93,8 +93,15 @@ def test_forged_sender_is_not_blamed(tmp_path: Path) -> None:
         name = "identity"
 
         def inspect(self, signal: object, earlier: object) -> list[Finding]:
-            return [Finding(layer="identity", code="identity.bad_signature",
-                            severity=Severity.HIGH, score=0.9, message="forged")]
+            return [
+                Finding(
+                    layer="identity",
+                    code="identity.bad_signature",
+                    severity=Severity.HIGH,
+                    score=0.9,
+                    message="forged",
+                )
+            ]
 
     immune, engine = pipeline(tmp_path / "s.db", FakeClock(), None, ForgedIdentity())
     for _ in range(3):
@@ -131,7 +138,9 @@ def test_threat_store_keeps_hashes_context_and_incidents(tmp_path: Path) -> None
     assert incidents == {"payload": 2, "source": 2}
     payload_incident = next(r[0] for r in engine.threats.incidents_rows() if r[1] == "payload")
     timeline = engine.threats.timeline_of(payload_incident)
-    assert [row[2] for row in timeline] == ["b", "c"]
+    by_signal = {row[1]: row[2] for row in timeline}  # every finding, in time order
+    assert list(by_signal.values()) == ["b", "c"]
+    assert "response.ladder.quarantined" in [row[3] for row in timeline]
 
 
 def test_a_burst_from_one_agent_is_an_incident(tmp_path: Path) -> None:
@@ -147,5 +156,5 @@ def test_config_errors_name_the_key() -> None:
         parse_config("response:\n  ladder: {watched: 5, throttled: 1}\n")
     with pytest.raises(ConfigError, match=r"line 2: response.lader"):
         parse_config("response:\n  lader: {}\n")
-    with pytest.raises(ConfigError, match="memory.quarantine"):
+    with pytest.raises(ConfigError, match=r"memory\.quarantine"):
         parse_config("memory:\n  quarantine: [bogus]\n")

@@ -49,8 +49,9 @@ def test_quarantine_is_sticky_under_decay() -> None:
 
 
 def test_thresholds_come_from_config() -> None:
-    config = ResponseConfig(ladder=LadderThresholds(watched=5, throttled=6, quarantined=7,
-                                                    locked=8))
+    config = ResponseConfig(
+        ladder=LadderThresholds(watched=5, throttled=6, quarantined=7, locked=8)
+    )
     assert Ladder(config).level(4.9) is Health.HEALTHY
     assert Ladder(config).level(7.0) is Health.QUARANTINED
 

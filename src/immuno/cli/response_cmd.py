@@ -88,7 +88,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def lockdown(
-        lift: Annotated[bool, typer.Option("--lift", help="Lift the network-wide lockdown.")] = False,
+        lift: Annotated[
+            bool, typer.Option("--lift", help="Lift the network-wide lockdown.")
+        ] = False,
         by: OperatorOption = "operator",
         config: ConfigOption = None,
     ) -> None:

@@ -61,7 +61,7 @@ class ResponseConfig(_Section, frozen=True):
         default_factory=lambda: ["bank.*", "pay*", "shell.*", "email.send", "memory.*"]
     )
     lockdown_after: int = 5  # locked agents that trigger a network-wide lockdown; 0 = never
-    flush_every: int = 64  # buffered threat rows written per batch
+    flush_every: int = 128  # signals with findings buffered before one write
 
 
 class MemoryConfig(_Section, frozen=True):

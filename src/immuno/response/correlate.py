@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from immuno.core.finding import Severity
 
 _SEVERITIES = list(Severity)
+RANK = {severity: rank for rank, severity in enumerate(_SEVERITIES)}  # faster than .rank
 MAX_INCIDENTS = 10_000  # in memory; older ones live on in the store
 
 
@@ -29,7 +30,6 @@ def incident_id(kind: str, key: str) -> str:
 
 @dataclass(slots=True)
 class Incident:
-    id: str
     kind: str  # payload | source | burst
     key: str
     severity: Severity
@@ -40,6 +40,14 @@ class Incident:
     channels: set[str] = field(default_factory=set)
     layers: set[str] = field(default_factory=set)
     escalated: bool = False  # raised a step once it spread
+    _id: str = ""
+
+    @property
+    def id(self) -> str:
+        """Stable across restarts; computed only when someone needs it."""
+        if not self._id:
+            self._id = incident_id(self.kind, self.key)
+        return self._id
 
     def spread(self) -> bool:
         if self.kind == "payload":
@@ -49,7 +57,7 @@ class Incident:
         return True  # a burst is itself the correlation
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Sighting:
     """One signal's hostile findings, as correlation sees them."""
 
@@ -59,15 +67,19 @@ class Sighting:
     channel: str
     fingerprint: str
     severity: Severity
-    layers: frozenset[str]
+    layers: list[str]
 
 
 class Correlator:
     def __init__(self, burst: int, burst_window: float) -> None:
         self.burst = burst
         self.burst_window = burst_window
-        self.incidents: OrderedDict[str, Incident] = OrderedDict()
+        self.incidents: OrderedDict[tuple[str, str], Incident] = OrderedDict()
         self._times: dict[str, deque[float]] = {}
+
+    def add(self, incident: Incident) -> None:
+        """Resume an incident loaded from the store."""
+        self.incidents[(incident.kind, incident.key)] = incident
 
     def observe(self, s: Sighting) -> tuple[list[Incident], int]:
         """The incidents ``s`` belongs to, and how many of them newly spread (bonus)."""
@@ -86,22 +98,22 @@ class Correlator:
         for incident in touched:
             if not incident.escalated and incident.spread():
                 incident.escalated = True
-                rank = min(incident.severity.rank + 1, len(_SEVERITIES) - 1)
+                rank = min(RANK[incident.severity] + 1, len(_SEVERITIES) - 1)
                 incident.severity = _SEVERITIES[rank]
                 bonus += 1
         return touched, bonus
 
     def _touch(self, kind: str, key: str, s: Sighting) -> Incident:
-        ident = incident_id(kind, key)
+        ident = (kind, key)
         incident = self.incidents.get(ident)
         if incident is None:
-            incident = Incident(ident, kind, key, s.severity, s.at, s.at)
+            incident = Incident(kind, key, s.severity, s.at, s.at)
             self.incidents[ident] = incident
             if len(self.incidents) > MAX_INCIDENTS:
                 self.incidents.popitem(last=False)
         else:
             self.incidents.move_to_end(ident)
-            if s.severity.rank > incident.severity.rank:
+            if RANK[s.severity] > RANK[incident.severity]:
                 incident.severity = s.severity
         incident.last_at = s.at
         incident.count += 1

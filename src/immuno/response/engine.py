@@ -24,8 +24,8 @@ from immuno.core.verdict import Verdict
 from immuno.response import findings as F
 from immuno.response.attribution import actor_of, sensitive_matcher, source_of
 from immuno.response.breaker import Breaker
-from immuno.response.correlate import MAX_INCIDENTS, Correlator, Incident, Sighting
-from immuno.response.fingerprint import content_hash, fingerprint
+from immuno.response.correlate import MAX_INCIDENTS, RANK, Correlator, Incident, Sighting
+from immuno.response.fingerprint import fingerprint
 from immuno.response.ladder import AgentState, Health, Ladder, Transition
 from immuno.response.threats import ThreatStore, load_incidents
 from immuno.store.base import Store
@@ -39,6 +39,7 @@ WEIGHT = {
     Severity.HIGH: 2.0,
     Severity.CRITICAL: 4.0,
 }
+_INFO = Severity.INFO
 EXPOSED_FACTOR = 2.0  # an exposed agent's evidence counts double: checked more strictly
 FLUSH_SECONDS = 1.0
 THROTTLE_WINDOW = 60.0
@@ -86,7 +87,7 @@ class ResponseEngine(Breaker):
             self.suspects = threats.load_suspects()
             self.lockdown = threats.load_network().get("lockdown") or None
             for incident in load_incidents(store, MAX_INCIDENTS):
-                self.correlator.incidents[incident.id] = incident
+                self.correlator.add(incident)
             self._threats = threats
         return self._threats
 
@@ -105,7 +106,7 @@ class ResponseEngine(Breaker):
             if self.lockdown:
                 return [F.lockdown(self.lockdown)]
             actor = actor_of(signal, earlier)
-            evidence = [f for f in earlier if f.layer != self.name and f.severity.rank > 0]
+            evidence = [f for f in earlier if f.severity is not _INFO and f.layer != self.name]
             out: list[Finding] = []
             fp = ""
             if evidence or self.suspects:
@@ -122,10 +123,12 @@ class ResponseEngine(Breaker):
                         at=now,
                         source=source_of(signal, actor),
                         agent=signal.agent,
-                        channel=signal.channel.value,
+                        channel=signal.channel,
                         fingerprint=fp,
-                        severity=max((f.severity for f in evidence), key=lambda s: s.rank),
-                        layers=frozenset(f.layer for f in evidence),
+                        severity=evidence[0].severity
+                        if len(evidence) == 1
+                        else max((f.severity for f in evidence), key=RANK.__getitem__),
+                        layers=[f.layer for f in evidence],
                     )
                 )
                 if actor is not None:
@@ -151,7 +154,11 @@ class ResponseEngine(Breaker):
         incidents: list[Incident],
     ) -> list[Transition]:
         state = self.state(actor)
-        worst = max(evidence, key=lambda f: WEIGHT[f.severity])
+        if state.health is Health.LOCKED:
+            return []  # the top rung: more points change nothing
+        worst = (
+            evidence[0] if len(evidence) == 1 else max(evidence, key=lambda f: WEIGHT[f.severity])
+        )
         points = WEIGHT[worst.severity] + bonus
         if state.exposed:
             points *= EXPOSED_FACTOR
@@ -168,7 +175,7 @@ class ResponseEngine(Breaker):
         found = [F.transition(t, incidents[0].id if incidents else None)]
         state = self.states[t.agent]
         state.emitted.clear()
-        if t.after is Health.QUARANTINED or (t.after is Health.LOCKED and t.before.rank < 3):
+        if t.after is Health.QUARANTINED or (t.after is Health.LOCKED and not t.before.sticky):
             exposed = self.isolate(state, now)
             if exposed:
                 found.append(F.exposure(t.agent, exposed))
@@ -208,7 +215,7 @@ class ResponseEngine(Breaker):
             if self._is_sensitive(signal):
                 out.append(F.exposed_hold(acting, signal.id))
             else:
-                out.append(F.exposed_flag(acting))
+                out.append(F.exposed_flag(acting.agent, acting.exposed_by))
         return out
 
     def _is_sensitive(self, signal: Signal) -> bool:
@@ -247,34 +254,10 @@ class ResponseEngine(Breaker):
                 self.flush()
 
     def _record(self, signal: Signal, verdict: Verdict, stash: _Stash, now: float) -> None:
-        threats = self.threats
-        sha = content_hash(signal.text())
-        for f in verdict.findings:
-            threats.findings.append(
-                (
-                    now,
-                    signal.id,
-                    signal.kind.value,
-                    signal.agent,
-                    signal.peer,
-                    stash.actor,
-                    signal.trace,
-                    sha,
-                    stash.fingerprint,
-                    f.layer,
-                    f.code,
-                    f.severity.value,
-                    f.score,
-                    f.action.value if f.action else None,
-                )
-            )
-        worst = max(verdict.findings, key=lambda f: f.severity.rank) if verdict.findings else None
-        for incident in stash.incidents:
-            threats.incidents[incident.id] = incident
-            if worst is not None:
-                threats.timeline.append(
-                    (incident.id, now, signal.id, signal.agent, worst.code, worst.severity.value)
-                )
+        """Queue the evidence; rows are built at flush time (write-behind)."""
+        self.threats.evidence.append(
+            (now, signal, verdict, stash.fingerprint, stash.actor, stash.incidents)
+        )
 
     def flush(self) -> None:
         """Write buffered findings and state to the store now."""

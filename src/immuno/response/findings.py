@@ -3,6 +3,8 @@ are about the agent's health, not about the content, so they decide by ``action`
 
 from __future__ import annotations
 
+import functools
+
 from immuno.core.action import Action
 from immuno.core.finding import Finding, Severity
 from immuno.response.ladder import AgentState, Health, Transition
@@ -45,6 +47,7 @@ def transition(t: Transition, incident: str | None) -> Finding:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def known_payload(origin: str) -> Finding:
     return _finding(
         "response.known_payload",
@@ -62,6 +65,7 @@ def exposure(agent: str, exposed: list[str]) -> Finding:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def lockdown(reason: str) -> Finding:
     return _finding(
         "response.lockdown",
@@ -71,6 +75,7 @@ def lockdown(reason: str) -> Finding:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def locked(agent: str) -> Finding:
     return _finding(
         "response.locked",
@@ -80,6 +85,7 @@ def locked(agent: str) -> Finding:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def quarantined_outbound(agent: str) -> Finding:
     return _finding(
         "response.quarantined",
@@ -89,6 +95,7 @@ def quarantined_outbound(agent: str) -> Finding:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def quarantined_inbound(agent: str) -> Finding:
     return _finding(
         "response.quarantined_inbound",
@@ -98,6 +105,7 @@ def quarantined_inbound(agent: str) -> Finding:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def throttled(agent: str, rate: int) -> Finding:
     return _finding(
         "response.throttled",
@@ -118,10 +126,11 @@ def exposed_hold(state: AgentState, signal_id: str) -> Finding:
     )
 
 
-def exposed_flag(state: AgentState) -> Finding:
+@functools.lru_cache(maxsize=4096)
+def exposed_flag(agent: str, exposed_by: str | None) -> Finding:
     return _finding(
         "response.exposed",
         Severity.LOW,
-        f"agent {state.agent!r} is exposed to quarantined {state.exposed_by!r}",
+        f"agent {agent!r} is exposed to quarantined {exposed_by!r}",
         Action.FLAG,
     )

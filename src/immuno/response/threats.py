@@ -1,7 +1,13 @@
 """The threat store: findings, incidents, timelines and agent health, in the store.
 
+A finding row carries its signal's hashes (exact SHA-256 and payload fingerprint)
+and context (agent, peer, actor, source, kind, trace, time). An incident's timeline
+is read back from these rows (same fingerprint, same source, or the source within
+the burst), so correlation costs no extra row per signal. Payload incidents are
+persisted once they are seen twice; a single sighting lives in its finding row.
+
 Writes are buffered (write-behind) and flushed in one transaction: when the buffer
-holds ``flush_every`` rows, when a second of clock time has passed since the last
+holds ``flush_every`` signals with findings, when a second of clock time has passed since the last
 flush, at every ladder transition, exposure or release (synchronously, before the
 verdict that reports it is returned), and on ``flush()`` / ``close()``. A crash can
 lose at most the findings and point updates of that last second, never a transition.
@@ -14,7 +20,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from immuno.core.finding import Severity
+from immuno.core.signal import Signal
+from immuno.core.verdict import Verdict
+from immuno.response.attribution import source_of
 from immuno.response.correlate import Incident
+from immuno.response.fingerprint import content_hash
 from immuno.response.ladder import AgentState, Health, Transition
 from immuno.store.base import Row, Store
 
@@ -24,24 +34,19 @@ MIGRATIONS = [
     CREATE TABLE response_findings (
         id INTEGER PRIMARY KEY,
         at REAL NOT NULL, signal_id TEXT NOT NULL, kind TEXT NOT NULL,
-        agent TEXT NOT NULL, peer TEXT, actor TEXT, trace TEXT,
+        agent TEXT NOT NULL, peer TEXT, actor TEXT, source TEXT NOT NULL, trace TEXT,
         content_sha256 TEXT NOT NULL, fingerprint TEXT NOT NULL,
         layer TEXT NOT NULL, code TEXT NOT NULL, severity TEXT NOT NULL,
         score REAL NOT NULL, action TEXT
     );
     CREATE INDEX response_findings_fp ON response_findings (fingerprint);
-    CREATE INDEX response_findings_actor ON response_findings (actor, at);
+    CREATE INDEX response_findings_source ON response_findings (source, at);
     CREATE TABLE response_incidents (
         id TEXT PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL,
         severity TEXT NOT NULL, first_at REAL NOT NULL, last_at REAL NOT NULL,
         count INTEGER NOT NULL, agents TEXT NOT NULL, channels TEXT NOT NULL,
         layers TEXT NOT NULL
     );
-    CREATE TABLE response_timeline (
-        incident TEXT NOT NULL, at REAL NOT NULL, signal_id TEXT NOT NULL,
-        agent TEXT NOT NULL, code TEXT NOT NULL, severity TEXT NOT NULL
-    );
-    CREATE INDEX response_timeline_incident ON response_timeline (incident, at);
     CREATE TABLE response_health (
         agent TEXT PRIMARY KEY, health TEXT NOT NULL, points REAL NOT NULL,
         updated REAL NOT NULL, since REAL NOT NULL, reason TEXT NOT NULL,
@@ -63,7 +68,7 @@ MIGRATIONS = [
 ]
 
 FindingRow = tuple[Any, ...]
-TimelineRow = tuple[str, float, str, str, str, str]
+Evidence = tuple[float, Signal, Verdict, str, str | None, list[Incident]]
 
 
 class ThreatStore:
@@ -72,8 +77,8 @@ class ThreatStore:
     def __init__(self, store: Store) -> None:
         self.store = store
         store.migrate(COMPONENT, MIGRATIONS)
-        self.findings: list[FindingRow] = []
-        self.timeline: list[TimelineRow] = []
+        # (at, signal, verdict, fingerprint, actor, incidents) of each signal with findings
+        self.evidence: list[Evidence] = []
         self.transitions: list[Transition] = []
         self.incidents: dict[str, Incident] = {}
         self.states: dict[str, AgentState] = {}
@@ -82,12 +87,41 @@ class ThreatStore:
 
     @property
     def pending(self) -> int:
-        return len(self.findings) + len(self.timeline)
+        return len(self.evidence)
+
+    def _rows(self) -> list[FindingRow]:
+        rows: list[FindingRow] = []
+        for at, signal, verdict, fp, actor, incidents in self.evidence:
+            sha = content_hash(signal.text())
+            source = source_of(signal, actor)
+            for f in verdict.findings:
+                rows.append(
+                    (
+                        at,
+                        signal.id,
+                        signal.kind,
+                        signal.agent,
+                        signal.peer,
+                        actor,
+                        source,
+                        signal.trace,
+                        sha,
+                        fp,
+                        f.layer,
+                        f.code,
+                        f.severity,
+                        f.score,
+                        f.action,
+                    )
+                )
+            for incident in incidents:
+                if incident.count > 1 or incident.kind != "payload":
+                    self.incidents[incident.id] = incident
+        return rows
 
     def flush(self) -> None:
         if not (
-            self.findings
-            or self.timeline
+            self.evidence
             or self.transitions
             or self.incidents
             or self.states
@@ -95,14 +129,14 @@ class ThreatStore:
             or self.network
         ):
             return
+        findings = self._rows()
         with self.store.transaction() as cur:
             cur.executemany(
-                "INSERT INTO response_findings (at, signal_id, kind, agent, peer, actor, trace,"
-                " content_sha256, fingerprint, layer, code, severity, score, action)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                self.findings,
+                "INSERT INTO response_findings (at, signal_id, kind, agent, peer, actor, source,"
+                " trace, content_sha256, fingerprint, layer, code, severity, score, action)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                findings,
             )
-            cur.executemany("INSERT INTO response_timeline VALUES (?,?,?,?,?,?)", self.timeline)
             cur.executemany(
                 "INSERT INTO response_transitions (at, agent, before, after, points, reason)"
                 " VALUES (?,?,?,?,?,?)",
@@ -126,8 +160,7 @@ class ThreatStore:
             cur.executemany(
                 "INSERT OR REPLACE INTO response_network VALUES (?,?)", self.network.items()
             )
-        self.findings.clear()
-        self.timeline.clear()
+        self.evidence.clear()
         self.transitions.clear()
         self.incidents.clear()
         self.states.clear()
@@ -168,10 +201,20 @@ class ThreatStore:
         )
 
     def timeline_of(self, incident: str) -> list[Row]:
+        """(at, signal_id, agent, code, severity) of every finding of the incident."""
+        found = self.store.query(
+            "SELECT kind, key, first_at, last_at FROM response_incidents WHERE id = ?", (incident,)
+        )
+        if not found:
+            return []
+        kind, key, first_at, last_at = found[0]
+        select = "SELECT at, signal_id, agent, code, severity FROM response_findings WHERE "
+        if kind == "payload":
+            return self.store.query(select + "fingerprint = ? ORDER BY at, id", (key,))
+        source = key.rsplit("@", 1)[0] if kind == "burst" else key
         return self.store.query(
-            "SELECT at, signal_id, agent, code, severity FROM response_timeline"
-            " WHERE incident = ? ORDER BY at",
-            (incident,),
+            select + "source = ? AND at BETWEEN ? AND ? ORDER BY at, id",
+            (source, first_at, last_at),
         )
 
 
@@ -210,7 +253,6 @@ def load_incidents(store: Store, limit: int) -> list[Incident]:
     incidents = []
     for ident, kind, key, severity, first_at, last_at, count, agents, channels, layers in rows:
         incident = Incident(
-            ident,
             kind,
             key,
             Severity(severity),
@@ -220,6 +262,7 @@ def load_incidents(store: Store, limit: int) -> list[Incident]:
             set(json.loads(agents)),
             set(json.loads(channels)),
             set(json.loads(layers)),
+            _id=ident,
         )
         incident.escalated = incident.spread()
         incidents.append(incident)
