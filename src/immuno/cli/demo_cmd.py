@@ -10,6 +10,7 @@ from immuno.cli.options import ConfigOption
 from immuno.core.config import load_config
 from immuno.core.pipeline import Immune
 from immuno.demo import NOT_DEFENDED, run_all
+from immuno.demo.manifest import with_manifest
 
 
 def register(app: typer.Typer) -> None:
@@ -17,7 +18,7 @@ def register(app: typer.Typer) -> None:
     def demo(config: ConfigOption = None) -> None:
         """Attack a simulated agent network, unprotected and protected, and compare."""
         console = Console()
-        settings = load_config(config)
+        settings = with_manifest(load_config(config))
         console.print(
             "[bold]immuno demo[/] - a [bold yellow]SIMULATION[/]: scripted agents (planner, "
             "researcher, payments) that obey any instruction they read. No model is called.\n"

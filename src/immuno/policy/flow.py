@@ -42,7 +42,9 @@ INSTRUCTION_CUES = (
     r"\bnew\s+(?:instructions?|task|rules?)\b",
     r"\bbefore\s+(?:you|continuing|completing|finishing|answering)\b",
     r"\b(?:important|urgent|attention)\s*[!:]",
-    r"^\s*(?:transfer|pay|wire|send|forward|delete|remove|share|run|execute|invite|email)\b",
+    # an imperative opening a line or a sentence: "Pay 9,900 to ...", "Forward this ..."
+    r"(?:^|[.!?:]\s+)(?:transfer|pay|wire|send|forward|delete|remove|share|run|execute|"
+    r"invite|email|reply|click|visit|open|download|upload|grant|add)\s",
 )
 _CUES = re2.compile("(?im)" + "|".join(f"(?:{cue})" for cue in INSTRUCTION_CUES))
 _TOKEN = re.compile(r"[^\s\"'`<>()\[\]{};|]+")
@@ -176,7 +178,7 @@ class FlowTracker:
         key = (agent, trace or "")
         reads = self.get(agent, trace)
         if reads is None:
-            reads = self._traces[key] = TraceReads(limit=self.items)
+            reads = self._traces[key] = TraceReads(limit=self.items, touched=now)
             self._expire(now)
         self._traces.move_to_end(key)
         reads.touched = now

@@ -60,7 +60,7 @@ class PolicyLayer:
     # -- Layer ----------------------------------------------------------------------
 
     def inspect(self, signal: Signal, earlier: Sequence[Finding]) -> list[Finding]:
-        if signal.kind is not SignalKind.TOOL_CALL:
+        if signal.kind != SignalKind.TOOL_CALL:
             return []
         if self.policy is None:
             return [block("policy.no_manifest", NO_MANIFEST)]
@@ -106,7 +106,7 @@ class PolicyLayer:
     # -- Observer -------------------------------------------------------------------
 
     def observe(self, signal: Signal, verdict: Verdict) -> None:
-        if signal.kind is SignalKind.TOOL_CALL:
+        if signal.kind == SignalKind.TOOL_CALL:
             self._after_call(signal, verdict)
         elif signal.kind in _READS and signal.content and self._delivered(verdict):
             level = self._level(signal, verdict)
@@ -132,8 +132,8 @@ class PolicyLayer:
 
     def _level(self, signal: Signal, verdict: Verdict) -> Source:
         assert self.policy is not None
-        if signal.provenance is Provenance.TRUSTED or (
-            signal.kind is SignalKind.TOOL_RESULT and signal.tool in self.policy.trusted_outputs
+        if signal.provenance == Provenance.TRUSTED or (
+            signal.kind == SignalKind.TOOL_RESULT and signal.tool in self.policy.trusted_outputs
         ):
             return Source.TRUSTED
         if verdict.action is not Action.ALLOW or carries_instructions(signal.content):
