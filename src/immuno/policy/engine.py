@@ -122,7 +122,7 @@ class Policy:
         findings: list[Finding] = []
         if tool in granted:
             if note:
-                note(f"ok   {agent} holds {tool} ({_grant(spec, tool, self.manifest)})")
+                note(f"ok    {agent} holds {tool} ({_grant(spec, tool, self.manifest)})")
         elif spec.expansion == "approval":
             findings.append(hold("policy.expansion", f"{agent} asks for {tool}, outside its grant"))
         else:
@@ -138,13 +138,13 @@ class Policy:
                 )
             )
         elif rate is not None and note:
-            note(f"ok   rate under {rate.calls} per {rate.per:g}s")
+            note(f"ok    rate under {rate.calls} per {rate.per:g}s")
         findings.extend(_check_flow(compiled, tool, args, reads, note))
         if compiled.spec.approval:
             findings.append(hold("policy.approval_required", f"{tool} requires an approval"))
         if note:
             for finding in findings:
-                note(f"{finding.action or 'info':5}{finding.code}: {finding.message}")
+                note(f"{finding.action or 'info':<6}{finding.code}: {finding.message}")
         return findings
 
 
@@ -179,7 +179,7 @@ def _check_args(tool: _Tool, name: str, args: Mapping[str, Any], note: Any) -> l
         if problem is not None:
             findings.append(block("policy.arg_invalid", f"{name}: argument {arg!r} {problem}"))
         elif note:
-            note(f"ok   argument {arg} meets its constraints")
+            note(f"ok    argument {arg} meets its constraints")
     for arg in tool.required:
         if arg not in args:
             findings.append(block("policy.arg_missing", f"{name}: required argument {arg!r}"))
