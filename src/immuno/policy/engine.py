@@ -207,8 +207,9 @@ def _check_flow(
                 f"{name}{sink}: {arg.name}={_shown(value)} must come from "
                 f"{arg.source.name.lower()} content, but {seen}"
             )
-            code = "policy.flow.untrusted_value" if reads else "policy.flow.unseen_value"
-            findings.append(_finding(code, message, action, Severity.CRITICAL))
+            findings.append(
+                _finding("policy.flow.untrusted_value", message, action, Severity.CRITICAL)
+            )
             break
     return findings
 
