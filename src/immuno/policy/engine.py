@@ -39,6 +39,7 @@ class _Arg:
     check: Check
     source: Source
     required: bool
+    is_path: bool
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ def _grant(agent: AgentSpec, tool: str, manifest: Manifest) -> str:
 
 def _compile(spec: ToolSpec) -> _Tool:
     args = {
-        name: _Arg(name, compile_arg(arg), arg.source, arg.required)
+        name: _Arg(name, compile_arg(arg), arg.source, arg.required, arg.path is not None)
         for name, arg in spec.args.items()
     }
     return _Tool(
@@ -196,7 +197,7 @@ def _check_flow(
         if arg.name not in args:
             continue
         for value in value_strings(args[arg.name]):
-            if reads is not None and reads.has(value, arg.source):
+            if reads is not None and _found(reads, value, arg.source, arg.is_path):
                 if note:
                     note(
                         f"ok   {arg.name}={_shown(value)} found in {arg.source.name.lower()} reads"
@@ -212,6 +213,15 @@ def _check_flow(
             )
             break
     return findings
+
+
+def _found(reads: TraceReads, value: str, level: Source, is_path: bool) -> bool:
+    if reads.has(value, level):
+        return True
+    # A path the agent joined from trusted pieces ("old1.tmp" in "/home/user/tmp") is
+    # as trusted as its pieces: both the folder and the name must appear at the level.
+    folder, _, name = value.rpartition("/")
+    return is_path and bool(folder and name) and reads.has(folder, level) and reads.has(name, level)
 
 
 def _seen(reads: TraceReads | None, value: str) -> str:

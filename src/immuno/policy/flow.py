@@ -42,8 +42,10 @@ INSTRUCTION_CUES = (
     r"\bnew\s+(?:instructions?|task|rules?)\b",
     r"\bbefore\s+(?:you|continuing|completing|finishing|answering)\b",
     r"\b(?:important|urgent|attention)\s*[!:]",
-    # an imperative opening a line or a sentence: "Pay 9,900 to ...", "Forward this ..."
-    r"(?:^|[.!?:]\s+)(?:transfer|pay|wire|send|forward|delete|remove|share|run|execute|"
+    r"\b(?:could|can|would|will)\s+you\b",
+    # an imperative opening a line, a sentence or a clause: "Pay 9,900 to ...",
+    # "To display it, open ..."
+    r"(?:^|[.!?:,;]\s+)(?:transfer|pay|wire|send|forward|delete|remove|share|run|execute|"
     r"invite|email|reply|click|visit|open|download|upload|grant|add)\s",
 )
 _CUES = re2.compile("(?im)" + "|".join(f"(?:{cue})" for cue in INSTRUCTION_CUES))
