@@ -8,9 +8,10 @@ trace at one of three levels:
     flagged   untrusted and flagged by an earlier layer, or it carries instructions
 
 A sink argument marked ``from: trusted`` must appear in trusted reads; ``from:
-clean`` in trusted or clean ones. Values are found through a token index (one set
-lookup) and, for values with spaces or long enough to be split differently (an IBAN
-printed in groups), a substring search over the reads with whitespace removed.
+clean`` in trusted or clean ones. A one-word value must be a word of such a read,
+found in a token index with one set lookup (numbers printed in groups, like an IBAN
+``DE89 3704 0044 ...``, are indexed joined too); a value with spaces must appear in
+such a read, whitespace ignored. A value that is only part of a word does not count.
 
 Memory is bounded: at most ``items`` reads per trace (oldest forgotten first), at
 most ``traces`` traces (least recently used forgotten first), and a trace quiet for
@@ -52,7 +53,8 @@ _CUES = re2.compile("(?im)" + "|".join(f"(?:{cue})" for cue in INSTRUCTION_CUES)
 _TOKEN = re.compile(r"[^\s\"'`<>()\[\]{};|]+")
 _EDGE = ".,:;!?*"
 _SPACE = re.compile(r"\s+")
-_MIN_SUBSTRING = 6  # shorter values must match a whole token
+_GROUP = 6  # "DE89 3704 0044 ...": short alphanumeric groups printed apart ...
+_GROUPS = 12  # ... are also indexed joined, up to this many in a row
 
 
 def carries_instructions(text: str) -> bool:
@@ -64,14 +66,34 @@ def normalize(text: str) -> str:
 
 
 def tokens(text: str) -> set[str]:
+    """The words of a normalised text, plus the forms a value may take when quoted:
+    ``2,450`` also as ``2450``, and groups printed apart (``DE89 3704 0044``) joined."""
     found: set[str] = set()
+    run: list[str] = []
     for raw in _TOKEN.findall(text):
         token = raw.strip(_EDGE)
-        if token:
-            found.add(token)
-            if "," in token and any(c.isdigit() for c in token):
-                found.add(token.replace(",", ""))  # 2,450 -> 2450
+        if not token:
+            continue
+        found.add(token)
+        if "," in token and any(c.isdigit() for c in token):
+            found.add(token.replace(",", ""))  # 2,450 -> 2450
+        if len(token) <= _GROUP and token.isalnum() and raw == token:
+            run.append(token)
+            continue
+        _join_groups(run, found)
+        run = []
+    _join_groups(run, found)
     return found
+
+
+def _join_groups(run: list[str], found: set[str]) -> None:
+    if len(run) < 2 or not any(c.isdigit() for c in "".join(run)):
+        return
+    for start in range(len(run) - 1):
+        joined = run[start]
+        for group in run[start + 1 : start + _GROUPS]:
+            joined += group
+            found.add(joined)
 
 
 @dataclass
@@ -121,18 +143,21 @@ class TraceReads:
         return level is Source.ANY or self.contains(value, level)
 
     def contains(self, value: str, level: Source) -> bool:
-        """Does ``value`` appear in remembered reads at ``level`` or above?"""
+        """Does ``value`` appear in remembered reads at ``level`` or above?
+
+        A one-word value must be a word of a read (one set lookup); a value with spaces
+        must appear in a read, whitespace ignored (a substring search).
+        """
         norm = normalize(value).strip()
         if not norm or norm in self.index[level]:
             return True
-        compact = _SPACE.sub("", norm)
-        if len(compact) < _MIN_SUBSTRING and not _SPACE.search(norm):
+        if not _SPACE.search(norm):
             return False
         joined = self._joined[level]
         if joined is None:
             joined = "\x00".join(r.compact for r in self.reads if r.level >= level)
             self._joined[level] = joined
-        return compact in joined
+        return _SPACE.sub("", norm) in joined
 
 
 def value_strings(value: object) -> list[str]:
