@@ -111,3 +111,45 @@ def test_cli_lists_approves_and_denies(make_immune: Callable[..., Immune], tmp_p
     assert denied.exit_code == 0 and "denied" in denied.output
     again = runner.invoke(app, ["approvals", "deny", two, "--config", str(config)])
     assert "already denied" in str(again.exception)
+
+
+HOLD_ON_FLOW = """\
+agents:
+  payments:
+    tools: [bank.transfer, wire.out]
+tools:
+  bank.transfer:
+    sink: money
+    on_violation: hold
+    args:
+      account: {type: string, from: trusted}
+  wire.out:
+    sink: money
+    if_tainted: block
+    args:
+      account: {type: string}
+"""
+
+
+def test_a_held_data_flow_violation_can_be_approved(make_immune: Callable[..., Immune]) -> None:
+    immune = make_immune(HOLD_ON_FLOW)
+    immune.guard_result("payments", "email.read", "Water bill: IBAN DE02120300000000202051")
+    args = {"account": "DE02120300000000202051"}
+    with pytest.raises(HeldForApproval) as caught:
+        immune.guard_call("payments", "bank.transfer", args)
+    assert caught.value.verdict.codes == ["policy.flow.untrusted_value"]
+    request = caught.value.verdict.approval_id
+    assert request is not None
+    immune.layer("policy").approvals.approve(request)
+    assert immune.guard_call("payments", "bank.transfer", args, approval_id=request).allowed
+
+
+def test_if_tainted_refuses_a_sink_after_any_untrusted_read(
+    make_immune: Callable[..., Immune],
+) -> None:
+    immune = make_immune(HOLD_ON_FLOW)
+    assert immune.guard_call("payments", "wire.out", {"account": "A"}, trace="t").allowed
+    immune.guard_result("payments", "web.fetch", "some page", trace="t")
+    with pytest.raises(Blocked) as caught:
+        immune.guard_call("payments", "wire.out", {"account": "A"}, trace="t")
+    assert caught.value.verdict.codes == ["policy.tainted"]

@@ -115,3 +115,11 @@ def test_bad_manifest_fails_loading_the_pipeline(
     path = write("agents:\n  a:\n    expansion: maybe\n", "x.yaml")
     with pytest.raises(ConfigError, match=r"x.yaml, line 3: agents.a.expansion"):
         Immune(Config(policy=PolicyConfig(manifests=[str(path)])))
+
+
+def test_init_template_declares_the_policy_section() -> None:
+    from immuno.cli.init_cmd import TEMPLATE
+
+    config = parse_config(TEMPLATE)
+    assert config.policy.enabled is True
+    assert config.policy.manifests == []

@@ -66,3 +66,22 @@ def test_wrapper_reports_bad_calls(make_immune: Callable[..., Immune]) -> None:
         transfer(GOOD)  # type: ignore[call-arg]
     with pytest.raises(InputError, match="_trace"):
         transfer(GOOD, 1.0, _trace=5)  # type: ignore[call-arg]
+
+
+def test_async_tools_are_guarded_too(make_immune: Callable[..., Immune]) -> None:
+    import asyncio
+
+    immune = make_immune()
+    ran: list[str] = []
+
+    @immune.tool(agent="payments", name="bank.transfer")
+    async def transfer(account: str, amount: float) -> str:
+        ran.append(account)
+        return "ok"
+
+    with pytest.raises(Blocked):
+        asyncio.run(transfer(ATTACKER, 1.0))
+    assert ran == []
+    immune.guard_result("payments", "chat", f"pay {GOOD}", provenance=Provenance.TRUSTED)
+    assert asyncio.run(transfer(GOOD, 1.0)) == "ok"
+    assert ran == [GOOD]

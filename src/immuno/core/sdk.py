@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 import msgspec
 
@@ -118,32 +118,39 @@ def tool(
         tool_name = name or func.__name__
         signature = inspect.signature(func)
 
-        @functools.wraps(func)
-        def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
-            call_trace = kwargs.pop(TRACE_KWARG, trace)
-            approval = kwargs.pop(APPROVAL_KWARG, None)
+        def before(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, str | None]:
+            call_trace = _optional_str(kwargs.pop(TRACE_KWARG, trace), TRACE_KWARG)
+            approval = _optional_str(kwargs.pop(APPROVAL_KWARG, None), APPROVAL_KWARG)
             try:
                 bound = signature.bind(*args, **kwargs)
             except TypeError as exc:
                 raise InputError(tool_name, str(exc)) from None
             bound.apply_defaults()
             guard_call(
-                immune,
-                agent,
-                tool_name,
-                bound.arguments,
-                trace=_optional_str(call_trace, TRACE_KWARG),
-                approval_id=_optional_str(approval, APPROVAL_KWARG),
+                immune, agent, tool_name, bound.arguments, trace=call_trace, approval_id=approval
             )
+            return bound, call_trace
+
+        def after(result: object, call_trace: str | None) -> None:
+            text = result_text(result)
+            guard_result(immune, agent, tool_name, text, provenance=provenance, trace=call_trace)
+
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def guarded_async(*args: Any, **kwargs: Any) -> Any:
+                bound, call_trace = before(args, kwargs)
+                result = await func(*bound.args, **bound.kwargs)
+                after(result, call_trace)
+                return result
+
+            return cast(Callable[P, R], guarded_async)
+
+        @functools.wraps(func)
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+            bound, call_trace = before(args, kwargs)
             result = func(*bound.args, **bound.kwargs)
-            guard_result(
-                immune,
-                agent,
-                tool_name,
-                result_text(result),
-                provenance=provenance,
-                trace=_optional_str(call_trace, TRACE_KWARG),
-            )
+            after(result, call_trace)
             return result
 
         return guarded

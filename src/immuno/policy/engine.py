@@ -11,6 +11,8 @@ A decision walks a fixed order, and every step can explain itself:
     5. the tool's rate cap is not exceeded        else block  policy.rate_limited
     6. data flow: each ``from:`` argument appears in reads of that trust level
                                                   else block or hold  policy.flow.*
+       and, with ``if_tainted: hold|block``, the agent has read nothing untrusted
+       in this trace                              else hold or block  policy.tainted
     7. ``approval: required``                     hold        policy.approval_required
 
 Nothing declared means nothing allowed (default deny).
@@ -141,6 +143,13 @@ class Policy:
         elif rate is not None and note:
             note(f"ok    rate under {rate.calls} per {rate.per:g}s")
         findings.extend(_check_flow(compiled, tool, args, reads, note))
+        if compiled.spec.if_tainted != "allow" and reads is not None and reads.tainted:
+            message = f"{tool} is refused once {agent} has read untrusted content in this trace"
+            findings.append(
+                block("policy.tainted", message)
+                if compiled.spec.if_tainted == "block"
+                else hold("policy.tainted", message)
+            )
         if compiled.spec.approval:
             findings.append(hold("policy.approval_required", f"{tool} requires an approval"))
         if note:

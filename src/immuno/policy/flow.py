@@ -53,6 +53,7 @@ _CUES = re2.compile("(?im)" + "|".join(f"(?:{cue})" for cue in INSTRUCTION_CUES)
 _TOKEN = re.compile(r"[^\s\"'`<>()\[\]{};|]+")
 _EDGE = ".,:;!?*"
 _SPACE = re.compile(r"\s+")
+MAX_READ_CHARS = 65_536  # of one read, indexed; a value past it vouches for nothing
 _GROUP = 6  # "DE89 3704 0044 ...": short alphanumeric groups printed apart ...
 _GROUPS = 12  # ... are also indexed joined, up to this many in a row
 
@@ -115,10 +116,10 @@ class TraceReads:
         default_factory=lambda: {level: Counter() for level in Source}
     )
     _joined: dict[Source, str | None] = field(default_factory=lambda: dict.fromkeys(Source))
-    tainted: bool = False  # it has read untrusted content
+    tainted: bool = False  # it has read untrusted content (for the rest of the trace)
 
     def add(self, text: str, level: Source) -> None:
-        norm = normalize(text)
+        norm = normalize(text[:MAX_READ_CHARS])
         read = _Read(level, _SPACE.sub("", norm), tokens(norm))
         self.reads.append(read)
         self._file(read, +1)

@@ -12,6 +12,7 @@ approval request once the verdict really is ``hold``.
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable, Sequence
 from functools import cached_property
@@ -51,6 +52,8 @@ class PolicyLayer:
         self.rates = RateBook()
         self._open_approvals = approvals
         self._pending: dict[str, tuple[str, str]] = {}  # signal id -> (request id, reason)
+        # Traces and rate windows are shared by every thread calling Immune.check.
+        self._lock = threading.Lock()
 
     @cached_property
     def approvals(self) -> Approvals:
@@ -64,14 +67,15 @@ class PolicyLayer:
             return []
         if self.policy is None:
             return [block("policy.no_manifest", NO_MANIFEST)]
-        findings = self.policy.decide(
-            signal.agent,
-            signal.tool or "",
-            signal.args,
-            self.flow.get(signal.agent, signal.trace),
-            self.rates,
-            signal.at,
-        )
+        with self._lock:
+            findings = self.policy.decide(
+                signal.agent,
+                signal.tool or "",
+                signal.args,
+                self.flow.get(signal.agent, signal.trace),
+                self.rates,
+                signal.at,
+            )
         if any(f.action is Action.HOLD for f in findings):
             return self._settle_holds(signal, findings)
         return findings
@@ -83,7 +87,8 @@ class PolicyLayer:
         reason = "; ".join(f.message for f in holds)
         if signal.approval_id is None:
             request = uuid.uuid4().hex
-            self._pending[signal.id] = (request, reason)
+            with self._lock:
+                self._pending[signal.id] = (request, reason)
             return [msgspec.structs.replace(f, ref=request) if f in holds else f for f in findings]
         presented = signal.approval_id
         problem = self.approvals.claim(presented, signal.agent, signal.tool or "", signal.args)
@@ -110,13 +115,15 @@ class PolicyLayer:
             self._after_call(signal, verdict)
         elif signal.kind in _READS and signal.content and self._delivered(verdict):
             level = self._level(signal, verdict)
-            self.flow.record(signal.agent, signal.trace, signal.content, level)
+            with self._lock:
+                self.flow.record(signal.agent, signal.trace, signal.content, level)
 
     def _delivered(self, verdict: Verdict) -> bool:
         return self.policy is not None and not verdict.action.stops
 
     def _after_call(self, signal: Signal, verdict: Verdict) -> None:
-        pending = self._pending.pop(signal.id, None)
+        with self._lock:
+            pending = self._pending.pop(signal.id, None)
         if pending is not None and verdict.action is Action.HOLD:
             request, reason = pending
             args = signal.args
@@ -128,7 +135,8 @@ class PolicyLayer:
             return
         tool = self.policy.tools.get(signal.tool or "")
         if tool is not None and tool.spec.rate is not None:
-            self.rates.record(signal.agent, signal.tool or "", tool.spec.rate, signal.at)
+            with self._lock:
+                self.rates.record(signal.agent, signal.tool or "", tool.spec.rate, signal.at)
 
     def _level(self, signal: Signal, verdict: Verdict) -> Source:
         assert self.policy is not None

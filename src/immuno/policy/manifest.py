@@ -124,6 +124,7 @@ _TOOL_KEYS = (
     "rate",
     "on_violation",
     "trusted_output",
+    "if_tainted",
     "args",
 )
 
@@ -208,6 +209,8 @@ def _tool(doc: _Doc, name: str, node: yaml.Node, path: str) -> ToolSpec:
             fields["approval"] = doc.choice(value, here, ("required", "none")) == "required"
         elif key == "on_violation":
             fields["on_violation"] = doc.choice(value, here, ("block", "hold"))
+        elif key == "if_tainted":
+            fields["if_tainted"] = doc.choice(value, here, ("allow", "hold", "block"))
         elif key == "trusted_output":
             fields["trusted_output"] = doc.scalar(value, here, bool)
         elif key == "rate":

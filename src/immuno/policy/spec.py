@@ -68,6 +68,7 @@ class ToolSpec:
     rate: Rate | None = None
     on_violation: str = "block"  # what a data-flow violation does: block | hold
     trusted_output: bool = False
+    if_tainted: str = "allow"  # after the agent read untrusted content: allow | hold | block
     args: dict[str, ArgSpec] = field(default_factory=dict)
 
 
