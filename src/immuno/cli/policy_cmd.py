@@ -106,7 +106,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
         config: ConfigOption = None,
     ) -> None:
-        """Show why a tool call would be allowed, held or blocked. Exit 1 unless allowed."""
+        """Show why a tool call would be allowed, held or blocked (rate caps are not
+        simulated). Exit 1 unless allowed."""
         files: list[Any] = list(manifest or load_config(config).policy.manifests)
         if not files:
             raise InputError("--manifest", "no manifest given and none in the configuration")

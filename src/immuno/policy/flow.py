@@ -78,9 +78,10 @@ def tokens(text: str) -> set[str]:
         found.add(token)
         if "," in token and any(c.isdigit() for c in token):
             found.add(token.replace(",", ""))  # 2,450 -> 2450
-        if len(token) <= _GROUP and token.isalnum() and raw == token:
+        if len(token) <= _GROUP and token.isalnum():
             run.append(token)
-            continue
+            if raw == token:
+                continue  # punctuation after a group ends the run
         _join_groups(run, found)
         run = []
     _join_groups(run, found)
