@@ -10,6 +10,7 @@ from immuno.cli.options import ConfigOption
 from immuno.core.config import load_config
 from immuno.core.pipeline import Immune
 from immuno.demo import NOT_DEFENDED, run_all
+from immuno.demo.manifest import with_manifest
 
 
 def register(app: typer.Typer) -> None:
@@ -19,7 +20,7 @@ def register(app: typer.Typer) -> None:
         console = Console()
         if not console.is_terminal:  # piped or captured: no terminal width to respect
             console = Console(width=140)
-        settings = load_config(config)
+        settings = with_manifest(load_config(config))
         console.print(
             "[bold]immuno demo[/] - a [bold yellow]SIMULATION[/]: scripted agents (planner, "
             "researcher, payments) that obey any instruction they read. No model is called.\n"
