@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from immuno.cli.options import ConfigOption
-from immuno.core.config import load_config
+from immuno.core.config import Config, load_config
 from immuno.core.pipeline import Immune
 from immuno.demo import NOT_DEFENDED, run_all
+from immuno.demo.manifest import with_manifest
 from immuno.store import open_store
 
 
@@ -18,17 +21,19 @@ def register(app: typer.Typer) -> None:
     def demo(config: ConfigOption = None) -> None:
         """Attack a simulated agent network, unprotected and protected, and compare."""
         console = Console()
-        settings = load_config(config)
+        if not console.is_terminal:  # piped or captured: no terminal width to respect
+            console = Console(width=140)
+        settings = with_manifest(load_config(config))
         console.print(
             "[bold]immuno demo[/] - a [bold yellow]SIMULATION[/]: scripted agents (planner, "
             "researcher, payments) that obey any instruction they read. No model is called.\n"
-            f"store: {settings.store.path}"
+            f"store: {Immune(settings).store.location}"  # opened now: fail early if unusable
         )
         with console.status("running attacks..."):
             # Each attack meets a fresh network: no health state or memory carried over.
-            rows = run_all(lambda: Immune(settings, store=open_store(":memory:")))
+            rows = run_all(lambda: _fresh(settings))
         table = Table(title="attacks on the simulated network", show_lines=True)
-        table.add_column("attack", style="bold")
+        table.add_column("attack", style="bold", min_width=22)
         table.add_column("unprotected")
         table.add_column("protected by immuno")
         table.add_column("stopped by")
@@ -48,6 +53,14 @@ def register(app: typer.Typer) -> None:
         console.print(table)
         defended = sum(not row.protected.compromised for row in rows)
         console.print(f"{defended} of {len(rows)} attacks stopped.")
+
+
+def _fresh(settings: Config) -> Immune:
+    """A pipeline on its own in-memory store, its tables made before the first check."""
+    immune = Immune(settings, store=open_store(":memory:"))
+    with contextlib.suppress(KeyError):  # the response layer may be disabled
+        immune.layer("response").open()
+    return immune
 
 
 def _outcome(compromised: bool, detail: str) -> str:

@@ -28,6 +28,17 @@ detect:
   # Signature packs: `builtin`, or paths to your own YAML packs.
   packs: [builtin]
 
+policy:
+  enabled: true
+  # Agent manifests (YAML): agents, roles, tools, argument constraints, data-flow
+  # rules, approvals. With none listed every tool call is refused (default deny);
+  # text scanning works without one. Check a manifest: `immuno policy check FILE`.
+  manifests: []
+  # What each agent has read is remembered per trace for the data-flow rules.
+  trace_ttl: 3600    # seconds a quiet trace is kept
+  trace_items: 512   # reads kept per trace
+  traces: 10000      # traces kept at once
+
 response:
   # The health ladder: decayed incident points at which an agent moves up.
   # Quarantined and locked agents stay there until an operator releases them.
@@ -37,6 +48,7 @@ response:
   exposure_hops: 2         # how far exposure spreads from a quarantined agent
   hold_when_exposed: ["bank.*", "pay*", "shell.*", "email.send", "memory.*"]
   lockdown_after: 5        # locked agents that lock the whole network (0: never)
+  not_evidence: ["policy.*"]  # finding codes stored but never charged to an agent
 
 memory:
   # Writes with these provenances wait in quarantine until an operator commits them.

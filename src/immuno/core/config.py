@@ -39,6 +39,25 @@ class DetectConfig(_Section, frozen=True):
     packs: list[str] = msgspec.field(default_factory=lambda: ["builtin"])
 
 
+class PolicyConfig(_Section, frozen=True):
+    """The runtime barrier. With no manifest, every tool call is refused (default deny)."""
+
+    enabled: bool = True
+    manifests: list[str] = msgspec.field(default_factory=list)
+    trace_ttl: float = 3600.0  # seconds a quiet trace's reads are remembered
+    trace_items: int = 512  # reads remembered per trace (oldest forgotten first)
+    traces: int = 10_000  # traces remembered at once (least recently used forgotten)
+
+    def __post_init__(self) -> None:
+        for key, value in (
+            ("policy.trace_ttl", self.trace_ttl),
+            ("policy.trace_items", self.trace_items),
+            ("policy.traces", self.traces),
+        ):
+            if value <= 0:
+                raise ConfigError(key, f"must be positive, got {value}")
+
+
 class LadderThresholds(_Section, frozen=True):
     """Decayed incident points at which an agent moves up the health ladder."""
 
@@ -61,6 +80,10 @@ class ResponseConfig(_Section, frozen=True):
         default_factory=lambda: ["bank.*", "pay*", "shell.*", "email.send", "memory.*"]
     )
     lockdown_after: int = 5  # locked agents that trigger a network-wide lockdown; 0 = never
+    # Finding codes (globs) kept in the threat store but never charged to an agent:
+    # a policy denial means the barrier held (or the manifest is tight), not that the
+    # agent is infected; charging it would quarantine agents for a config mistake.
+    not_evidence: list[str] = msgspec.field(default_factory=lambda: ["policy.*"])
     flush_every: int = 128  # signals with findings buffered before one write
 
 
@@ -73,6 +96,7 @@ class Config(_Section, frozen=True):
     store: StoreConfig = msgspec.field(default_factory=StoreConfig)
     thresholds: Thresholds = msgspec.field(default_factory=Thresholds)
     detect: DetectConfig = msgspec.field(default_factory=DetectConfig)
+    policy: PolicyConfig = msgspec.field(default_factory=PolicyConfig)
     response: ResponseConfig = msgspec.field(default_factory=ResponseConfig)
     memory: MemoryConfig = msgspec.field(default_factory=MemoryConfig)
 

@@ -6,11 +6,10 @@ from collections.abc import Sequence
 
 from immuno.core.finding import Finding, Severity
 from immuno.core.signal import Signal
-from immuno.detect.normalize import normalize
+from immuno.detect.normalize import TAG_CHARACTERS, normalize
 from immuno.detect.signatures import SEVERITY_SCORE, SignatureSet
 
 _EVIDENCE_CHARS = 120
-_TAG_BLOCK = range(0xE0000, 0xE0080)
 _TAG_SMUGGLING_MIN = 8  # a flag emoji uses up to 6 tag characters
 
 
@@ -55,4 +54,4 @@ class DetectLayer:
 
 
 def _count_tags(text: str) -> int:
-    return sum(1 for char in text if ord(char) in _TAG_BLOCK)
+    return sum(len(run) for run in TAG_CHARACTERS.findall(text))

@@ -9,21 +9,33 @@ only when a finding needs a span.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cached_property
 
 from immuno.core.finding import Span
 
-_INVISIBLE = [
-    *(0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x3164, 0xFEFF, 0xFFA0),
-    *range(0x200B, 0x2010),  # zero-width space/joiners, LRM, RLM
-    *range(0x202A, 0x202F),  # bidi embeddings and overrides
-    *range(0x2060, 0x2070),  # word joiner, invisible operators, bidi isolates
-    *range(0xFE00, 0xFE10),  # variation selectors
-    *(0xE0001, 0xE007F),  # tag language / cancel tag
-]
-_TABLE: dict[int, str | None] = dict.fromkeys(_INVISIBLE)
-_TABLE.update({cp: chr(cp - 0xE0000) for cp in range(0xE0020, 0xE007F)})
+# Characters that render as nothing (zero-width, joiners, bidi controls, variation
+# selectors, soft hyphen ...): removed. Ranges keep the regex engine on its fast path.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u3164\ufeff\uffa0"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f]+"
+)
+# Unicode tags (U+E0000-E007F) mirror ASCII invisibly ("ASCII smuggling"): revealed.
+TAG_CHARACTERS = re.compile("[\U000e0000-\U000e007f]+")
+
+
+def _reveal(match: re.Match[str]) -> str:
+    return "".join(chr(ord(c) - 0xE0000) for c in match.group() if 0xE0020 <= ord(c) < 0xE007F)
+
+
+def _fold(text: str) -> str:
+    text = _INVISIBLE.sub("", text)
+    if TAG_CHARACTERS.search(text) is not None:
+        text = TAG_CHARACTERS.sub(_reveal, text)
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return unicodedata.normalize("NFKC", text)
 
 
 class Normalized:
@@ -33,10 +45,7 @@ class Normalized:
 
     def __init__(self, original: str) -> None:
         self.original = original
-        if original.isascii():
-            self.text = original
-        else:
-            self.text = unicodedata.normalize("NFKC", original.translate(_TABLE))
+        self.text = original if original.isascii() else _fold(original)
         self.changed = self.text is not original
 
     @cached_property
@@ -44,7 +53,7 @@ class Normalized:
         """For each normalised position, the original position it came from."""
         starts: list[int] = []
         for index, char in enumerate(self.original):
-            piece = unicodedata.normalize("NFKC", char.translate(_TABLE))
+            piece = _fold(char)
             starts.extend([index] * len(piece))
         return starts
 

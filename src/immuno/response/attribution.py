@@ -47,7 +47,7 @@ def source_of(signal: Signal, actor: str | None) -> str:
 
 
 def sensitive_matcher(patterns: Sequence[str]) -> re.Pattern[str] | None:
-    """One compiled regex for the tool-name globs held while an agent is exposed."""
+    """One compiled regex for a list of globs (tool names, finding codes)."""
     if not patterns:
         return None
     return re.compile("|".join(fnmatch.translate(p) for p in patterns))

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from immuno.core.action import Action
 from immuno.core.config import ResponseConfig
 from immuno.core.finding import Finding, Severity
 from immuno.core.signal import Signal, SignalKind
@@ -40,6 +41,7 @@ WEIGHT = {
     Severity.CRITICAL: 4.0,
 }
 _INFO = Severity.INFO
+_OWN_FAILURES = frozenset({"layer.error", "audit.seal_failed"})  # a crash is not the agent's
 EXPOSED_FACTOR = 2.0  # an exposed agent's evidence counts double: checked more strictly
 FLUSH_SECONDS = 1.0
 THROTTLE_WINDOW = 60.0
@@ -68,6 +70,7 @@ class ResponseEngine(Breaker):
         self.suspects: dict[str, str] = {}  # payload fingerprint -> quarantined origin
         self.lockdown: str | None = None
         self._sensitive = sensitive_matcher(config.hold_when_exposed)
+        self._not_evidence = sensitive_matcher(config.not_evidence)
         self._threats: ThreatStore | None = None
         self._stash: dict[str, _Stash] = {}
         self._lock = threading.RLock()
@@ -91,6 +94,10 @@ class ResponseEngine(Breaker):
             self._threats = threats
         return self._threats
 
+    def open(self) -> None:
+        """Open and load the threat store now rather than inside the first check."""
+        self.threats  # noqa: B018
+
     def state(self, agent: str) -> AgentState:
         state = self.states.get(agent)
         if state is None:
@@ -106,7 +113,8 @@ class ResponseEngine(Breaker):
             if self.lockdown:
                 return [F.lockdown(self.lockdown)]
             actor = actor_of(signal, earlier)
-            evidence = [f for f in earlier if f.severity is not _INFO and f.layer != self.name]
+            recorded = [f for f in earlier if f.severity is not _INFO and f.layer != self.name]
+            evidence = [f for f in recorded if self._is_evidence(f)] if recorded else recorded
             out: list[Finding] = []
             fp = ""
             if evidence or self.suspects:
@@ -141,7 +149,7 @@ class ResponseEngine(Breaker):
             for transition in transitions:
                 out.extend(self._on_transition(transition, now, incidents))
             out.extend(self._apply_health(signal, actor, evidence, now))
-            if evidence or transitions:
+            if recorded or transitions or out:
                 self._stash[signal.id] = _Stash(fp, actor, incidents, bool(transitions))
             return out
 
@@ -217,6 +225,13 @@ class ResponseEngine(Breaker):
             else:
                 out.append(F.exposed_flag(acting.agent, acting.exposed_by))
         return out
+
+    def _is_evidence(self, finding: Finding) -> bool:
+        """Charged to the actor: not immuno's own failure, not a request for approval,
+        not a listed code."""
+        if finding.action is Action.HOLD or finding.code in _OWN_FAILURES:
+            return False
+        return self._not_evidence is None or self._not_evidence.match(finding.code) is None
 
     def _is_sensitive(self, signal: Signal) -> bool:
         if signal.kind == SignalKind.MEMORY_WRITE:

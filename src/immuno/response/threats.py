@@ -24,7 +24,7 @@ from immuno.core.signal import Signal
 from immuno.core.verdict import Verdict
 from immuno.response.attribution import source_of
 from immuno.response.correlate import Incident
-from immuno.response.fingerprint import content_hash
+from immuno.response.fingerprint import content_hash, fingerprint
 from immuno.response.ladder import AgentState, Health, Transition
 from immuno.store.base import Row, Store
 
@@ -92,7 +92,9 @@ class ThreatStore:
     def _rows(self) -> list[FindingRow]:
         rows: list[FindingRow] = []
         for at, signal, verdict, fp, actor, incidents in self.evidence:
-            sha = content_hash(signal.text())
+            text = signal.text()
+            sha = content_hash(text)
+            fp = fp or fingerprint(text)  # inspect skips it when nothing was hostile
             source = source_of(signal, actor)
             for f in verdict.findings:
                 rows.append(
