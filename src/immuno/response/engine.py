@@ -13,12 +13,16 @@ flushed.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from immuno.core.action import Action
 from immuno.core.config import ResponseConfig
+from immuno.core.errors import StoreError
 from immuno.core.finding import Finding, Severity
 from immuno.core.signal import Signal, SignalKind
 from immuno.core.verdict import Verdict
@@ -92,6 +96,8 @@ class ResponseEngine(Breaker):
             for incident in load_incidents(store, MAX_INCIDENTS):
                 self.correlator.add(incident)
             self._threats = threats
+            self._last_flush = self.clock()
+            _flush_at_exit(self)
         return self._threats
 
     def open(self) -> None:
@@ -282,3 +288,16 @@ class ResponseEngine(Breaker):
 
     def close(self) -> None:
         self.flush()
+
+
+def _flush_at_exit(engine: ResponseEngine) -> None:
+    """Write what is buffered when the process exits (without keeping the engine alive)."""
+    ref = weakref.ref(engine)
+
+    def flush() -> None:
+        alive = ref()
+        if alive is not None:
+            with contextlib.suppress(StoreError):  # the store was closed first
+                alive.flush()
+
+    atexit.register(flush)

@@ -6,11 +6,13 @@ is read back from these rows (same fingerprint, same source, or the source withi
 the burst), so correlation costs no extra row per signal. Payload incidents are
 persisted once they are seen twice; a single sighting lives in its finding row.
 
-Writes are buffered (write-behind) and flushed in one transaction: when the buffer
-holds ``flush_every`` signals with findings, when a second of clock time has passed since the last
-flush, at every ladder transition, exposure or release (synchronously, before the
-verdict that reports it is returned), and on ``flush()`` / ``close()``. A crash can
-lose at most the findings and point updates of that last second, never a transition.
+Writes are buffered (write-behind) and flushed in one transaction, checked after each
+signal: when ``flush_every`` signals with findings are waiting, or one second of clock
+time has passed since the last write; synchronously at every ladder transition,
+exposure or release (before the verdict that reports it is returned); and on
+``flush()``, ``close()`` and interpreter exit. A crash loses at most the buffered
+findings and point updates (up to ``flush_every`` signals, or those since the last
+write when traffic paused), never a transition.
 """
 
 from __future__ import annotations
