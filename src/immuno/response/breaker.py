@@ -15,7 +15,7 @@ from immuno.core.config import ResponseConfig
 from immuno.core.errors import InputError
 from immuno.response.fingerprint import fingerprint
 from immuno.response.ladder import AgentState, Health, Ladder, Transition
-from immuno.response.threats import ThreatStore
+from immuno.response.threats import RESTORED, ThreatStore
 
 
 class Breaker:
@@ -117,7 +117,7 @@ class Breaker:
         state.points, state.updated = restored.points, self.clock()
         state.exposed_by, state.hops = restored.exposed_by, restored.hops
         state.health = before
-        move = Ladder.move(state, restored.health, state.updated, "restored from snapshot")
+        move = Ladder.move(state, restored.health, state.updated, RESTORED)
         self.threats.transitions.append(move)
         self.threats.states[state.agent] = state
         self.flush()

@@ -79,6 +79,7 @@ class ResponseEngine(Breaker):
         self._stash: dict[str, _Stash] = {}
         self._lock = threading.RLock()
         self._last_flush = 0.0
+        self._seen = 0  # last transition id read from the store
 
     # -- state -------------------------------------------------------------------------
 
@@ -97,6 +98,7 @@ class ResponseEngine(Breaker):
                 self.correlator.add(incident)
             self._threats = threats
             self._last_flush = self.clock()
+            self._seen = threats.mark()
             _flush_at_exit(self)
         return self._threats
 
@@ -270,7 +272,7 @@ class ResponseEngine(Breaker):
             if (
                 (stash is not None and stash.urgent)
                 or threats.pending >= self.config.flush_every
-                or (threats.pending and now - self._last_flush >= FLUSH_SECONDS)
+                or now - self._last_flush >= FLUSH_SECONDS  # also: see operators' actions
             ):
                 self.flush()
 
@@ -281,10 +283,32 @@ class ResponseEngine(Breaker):
         )
 
     def flush(self) -> None:
-        """Write buffered findings and state to the store now."""
+        """Write buffered findings and state now, and pick up what operators did from
+        other processes (``immuno release``, ``restore``, lifting a lockdown)."""
         with self._lock:
-            self.threats.flush()
+            threats = self.threats
+            ours = "lockdown" in threats.network
+            operator, self._seen = threats.flush(self._seen)
             self._last_flush = self.clock()
+            for agent, after, points, reason, at in operator:
+                if agent == "":  # the network row: lockdown entered or lifted elsewhere
+                    if not ours:
+                        self.lockdown = reason or None
+                    continue
+                state = self.state(agent)
+                if state.health.value == after and state.since >= at:
+                    continue  # our own action, or already applied
+                state.health, state.points, state.since, state.reason = (
+                    Health(after),
+                    points,
+                    at,
+                    reason,
+                )
+                state.updated = self.clock()
+                if reason.startswith("released by"):
+                    state.exposed_by = None
+                    for fp in [fp for fp, origin in self.suspects.items() if origin == agent]:
+                        del self.suspects[fp]
 
     def close(self) -> None:
         self.flush()

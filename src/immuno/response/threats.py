@@ -18,7 +18,7 @@ write when traffic paused), never a transition.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from immuno.core.finding import Severity
@@ -69,6 +69,8 @@ MIGRATIONS = [
     """,
 ]
 
+RESTORED = "restored from snapshot"
+_MARK = "SELECT COALESCE(MAX(id), 0) FROM response_transitions"
 FindingRow = tuple[Any, ...]
 Evidence = tuple[float, Signal, Verdict, str, str | None, list[Incident]]
 
@@ -123,7 +125,9 @@ class ThreatStore:
                     self.incidents[incident.id] = incident
         return rows
 
-    def flush(self) -> None:
+    def flush(self, seen: int) -> tuple[list[Row], int]:
+        """Write everything buffered; return the operator actions another process
+        recorded since transition ``seen`` (release, restore), and the new mark."""
         if not (
             self.evidence
             or self.transitions
@@ -132,9 +136,10 @@ class ThreatStore:
             or self.suspects
             or self.network
         ):
-            return
+            return self._operator(self.store.query, seen)  # nothing to write: read only
         findings = self._rows()
         with self.store.transaction() as cur:
+            operator, _ = self._operator(lambda sql, p: cur.execute(sql, p).fetchall(), seen)
             cur.executemany(
                 "INSERT INTO response_findings (at, signal_id, kind, agent, peer, actor, source,"
                 " trace, content_sha256, fingerprint, layer, code, severity, score, action)"
@@ -164,12 +169,32 @@ class ThreatStore:
             cur.executemany(
                 "INSERT OR REPLACE INTO response_network VALUES (?,?)", self.network.items()
             )
+            seen = cur.execute(_MARK).fetchone()[0]
         self.evidence.clear()
         self.transitions.clear()
         self.incidents.clear()
         self.states.clear()
         self.suspects.clear()
         self.network.clear()
+        return operator, seen
+
+    @staticmethod
+    def _operator(
+        read: Callable[[str, tuple[Any, ...]], list[Any]], seen: int
+    ) -> tuple[list[Row], int]:
+        rows: list[Row] = read(
+            "SELECT agent, after, points, reason, at FROM response_transitions"
+            " WHERE id > ? AND (reason LIKE 'released by %' OR reason = ?) ORDER BY id",
+            (seen, RESTORED),
+        )
+        lockdown = read("SELECT value FROM response_network WHERE key = 'lockdown'", ())
+        if lockdown:
+            rows.append(("", "lockdown", 0.0, lockdown[0][0], 0.0))
+        return rows, int(read(_MARK, ())[0][0])
+
+    def mark(self) -> int:
+        """The last transition id now in the store."""
+        return int(self.store.query(_MARK)[0][0])
 
     # -- loading ---------------------------------------------------------------------
 
