@@ -158,3 +158,13 @@ def test_config_errors_name_the_key() -> None:
         parse_config("response:\n  lader: {}\n")
     with pytest.raises(ConfigError, match=r"memory\.quarantine"):
         parse_config("memory:\n  quarantine: [bogus]\n")
+
+
+def test_closing_the_pipeline_writes_buffered_evidence(tmp_path: Path) -> None:
+    immune, engine = pipeline(tmp_path / "s.db", FakeClock())
+    immune.check(tool_result("reader", f"page {EVIL}"))  # no transition: stays buffered
+    assert engine.threats.pending == 1
+    immune.close()
+    again, _ = pipeline(tmp_path / "s.db", FakeClock())
+    rows = again.store.query("SELECT agent, code FROM response_findings")
+    assert rows == [("reader", "sig.stub")]

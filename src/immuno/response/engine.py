@@ -274,7 +274,7 @@ class ResponseEngine(Breaker):
                 or threats.pending >= self.config.flush_every
                 or now - self._last_flush >= FLUSH_SECONDS  # also: see operators' actions
             ):
-                self.flush()
+                self.sync()
 
     def _record(self, signal: Signal, verdict: Verdict, stash: _Stash, now: float) -> None:
         """Queue the evidence; rows are built at flush time (write-behind)."""
@@ -283,8 +283,14 @@ class ResponseEngine(Breaker):
         )
 
     def flush(self) -> None:
-        """Write buffered findings and state now, and pick up what operators did from
-        other processes (``immuno release``, ``restore``, lifting a lockdown)."""
+        """Write buffered findings and state now (nothing to do: no store access)."""
+        with self._lock:
+            if self._threats is not None and self._threats.buffered:
+                self.sync()
+
+    def sync(self) -> None:
+        """Write what is buffered and pick up what operators did from other processes
+        (``immuno release``, ``restore``, lifting a lockdown)."""
         with self._lock:
             threats = self.threats
             ours = "lockdown" in threats.network

@@ -55,6 +55,7 @@ def snapshot(
     immune: Immune, agent: str, *, key_version: str | None = None, label: str = ""
 ) -> Snapshot:
     engine = _engine(immune)
+    engine.open()
     engine.flush()
     state = engine.states.get(agent) or AgentState(agent)
     points = engine.ladder.decayed(state, immune.clock())

@@ -90,6 +90,17 @@ class ThreatStore:
         self.network: dict[str, str] = {}
 
     @property
+    def buffered(self) -> bool:
+        return bool(
+            self.evidence
+            or self.transitions
+            or self.incidents
+            or self.states
+            or self.suspects
+            or self.network
+        )
+
+    @property
     def pending(self) -> int:
         return len(self.evidence)
 
