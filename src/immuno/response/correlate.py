@@ -14,7 +14,7 @@ channels or layers) and a timeline (persisted by the threat store).
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict, deque
+from collections import deque
 from dataclasses import dataclass, field
 
 from immuno.core.finding import Severity
@@ -74,7 +74,8 @@ class Correlator:
     def __init__(self, burst: int, burst_window: float) -> None:
         self.burst = burst
         self.burst_window = burst_window
-        self.incidents: OrderedDict[tuple[str, str], Incident] = OrderedDict()
+        # Insertion-ordered: the oldest incidents are forgotten first (they stay in the store).
+        self.incidents: dict[tuple[str, str], Incident] = {}
         self._times: dict[str, deque[float]] = {}
 
     def add(self, incident: Incident) -> None:
@@ -110,11 +111,9 @@ class Correlator:
             incident = Incident(kind, key, s.severity, s.at, s.at)
             self.incidents[ident] = incident
             if len(self.incidents) > MAX_INCIDENTS:
-                self.incidents.popitem(last=False)
-        else:
-            self.incidents.move_to_end(ident)
-            if RANK[s.severity] > RANK[incident.severity]:
-                incident.severity = s.severity
+                del self.incidents[next(iter(self.incidents))]
+        elif RANK[s.severity] > RANK[incident.severity]:
+            incident.severity = s.severity
         incident.last_at = s.at
         incident.count += 1
         incident.agents.add(s.agent)

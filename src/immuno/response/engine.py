@@ -75,6 +75,7 @@ class ResponseEngine(Breaker):
         self.lockdown: str | None = None
         self._sensitive = sensitive_matcher(config.hold_when_exposed)
         self._not_evidence = sensitive_matcher(config.not_evidence)
+        self._evidence_codes: dict[str, bool] = {}
         self._threats: ThreatStore | None = None
         self._stash: dict[str, _Stash] = {}
         self._lock = threading.RLock()
@@ -237,9 +238,16 @@ class ResponseEngine(Breaker):
     def _is_evidence(self, finding: Finding) -> bool:
         """Charged to the actor: not immuno's own failure, not a request for approval,
         not a listed code."""
-        if finding.action is Action.HOLD or finding.code in _OWN_FAILURES:
+        if finding.action is Action.HOLD:
             return False
-        return self._not_evidence is None or self._not_evidence.match(finding.code) is None
+        known = self._evidence_codes.get(finding.code)
+        if known is None:
+            known = finding.code not in _OWN_FAILURES and (
+                self._not_evidence is None or self._not_evidence.match(finding.code) is None
+            )
+            if len(self._evidence_codes) < 4096:  # codes are few; bound it anyway
+                self._evidence_codes[finding.code] = known
+        return known
 
     def _is_sensitive(self, signal: Signal) -> bool:
         if signal.kind == SignalKind.MEMORY_WRITE:
