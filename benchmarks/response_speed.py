@@ -98,7 +98,7 @@ def main() -> None:
     mixes: list[tuple[str, int, Sequence[Finding], int, bool]] = [
         ("clean traffic (no findings)", 2048, (), 1, False),
         ("clean, suspect payloads known", 2048, (), 1, True),
-        ("mixed: 1 signal in 20 with a finding", 2048, (FINDING,), 20, False),
+        ("mixed: 5 of 50 agents hostile (1 in 20)", 2048, (FINDING,), 20, False),
         ("hostile: a finding on every signal", 2048, (FINDING,), 1, False),
         ("hostile, 256-byte messages", 256, (FINDING,), 1, False),
     ]
