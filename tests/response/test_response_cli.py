@@ -74,3 +74,23 @@ def test_snapshot_and_restore(tmp_path: Path) -> None:
     assert snapshot_id in listed.output
     restored = runner.invoke(app, ["restore", snapshot_id, "--config", config])
     assert restored.exit_code == 0 and "key version at snapshot: 7" in restored.output
+
+
+def test_lockdown_status_and_lift(tmp_path: Path) -> None:
+    config = str(_setup(tmp_path))
+    runner = CliRunner()
+    shown = runner.invoke(app, ["lockdown", "--config", config])
+    assert shown.exit_code == 0 and "lockdown: off" in shown.output
+    lifted = runner.invoke(app, ["lockdown", "--lift", "--by", "alice", "--config", config])
+    assert lifted.exit_code == 0 and "lifted" in lifted.output
+
+
+def test_memory_show_and_reject(tmp_path: Path) -> None:
+    config = str(_setup(tmp_path))
+    runner = CliRunner()
+    rejected = runner.invoke(app, ["memory", "reject", "2", "--config", config])
+    assert rejected.exit_code == 0 and "rejected record 2" in rejected.output
+    shown = runner.invoke(app, ["memory", "show", "b", "--config", config])
+    assert "vendor" in shown.output and "acme" not in shown.output
+    again = runner.invoke(app, ["memory", "commit", "2", "--config", config])
+    assert "not pending" in str(again.exception)
