@@ -27,6 +27,22 @@ detect:
   enabled: true
   # Signature packs: `builtin`, or paths to your own YAML packs.
   packs: [builtin]
+
+identity:
+  enabled: true
+  # Refuse messages whose peer claims to be one of our agents but is not registered.
+  require_signed: true
+  skew_seconds: 30            # clock skew tolerated on envelope times
+  max_lifetime_seconds: 300   # longest validity an envelope may claim
+  replay_cache: store         # store (shared by processes, durable) or memory
+  token_ttl_seconds: 900
+  # passphrase_file: .immuno/passphrase   # unlocks HMAC secrets kept in the store
+  drift:
+    enabled: true
+    warmup: 50      # allowed signals learned before an agent's drift is scored
+    window: 24      # recent signals compared with the baseline
+    threshold: 7.0  # standard deviations above the agent's usual divergence
+    novel: 3        # never-seen actions in the window that raise the alarm
 """
 
 
