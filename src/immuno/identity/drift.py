@@ -129,9 +129,7 @@ class DriftMonitor:
     def _load(self, agent: str) -> Baseline | None:
         if self.store is None:
             return None
-        rows = self.store.query(
-            "SELECT state FROM identity_fingerprints WHERE agent = ?", (agent,)
-        )
+        rows = self.store.query("SELECT state FROM identity_fingerprints WHERE agent = ?", (agent,))
         return _decode(rows[0][0]) if rows else None
 
     def _save(self, agent: str) -> None:

@@ -76,9 +76,7 @@ def canonical_bytes(
     issued_at: int,
     expires_at: int,
 ) -> bytes:
-    return _encode(
-        [TAG, alg, kid, sender, recipient, kind, body, nonce, issued_at, expires_at]
-    )
+    return _encode([TAG, alg, kid, sender, recipient, kind, body, nonce, issued_at, expires_at])
 
 
 def b64(data: bytes) -> str:

@@ -148,9 +148,7 @@ class Registry:
                     "UPDATE identity_agents SET status = 'revoked', updated = ? WHERE agent = ?",
                     (now, agent),
                 )
-                cur.execute(
-                    "UPDATE identity_keys SET status = 'revoked' WHERE agent = ?", (agent,)
-                )
+                cur.execute("UPDATE identity_keys SET status = 'revoked' WHERE agent = ?", (agent,))
                 return
             done = cur.execute(
                 "UPDATE identity_keys SET status = 'revoked' WHERE agent = ? AND kid = ?",
@@ -166,9 +164,7 @@ class Registry:
             "SELECT agent, kid, alg, status, not_after FROM identity_keys ORDER BY created"
         ):
             keys.setdefault(agent, []).append((kid, alg, status, not_after))
-        return [
-            AgentRecord(a, tuple(json.loads(r)), s, tuple(keys.get(a, []))) for a, r, s in rows
-        ]
+        return [AgentRecord(a, tuple(json.loads(r)), s, tuple(keys.get(a, []))) for a, r, s in rows]
 
     def status(self, agent: str) -> str | None:
         """``active`` / ``revoked`` for a registered agent, None for a stranger."""

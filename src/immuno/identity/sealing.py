@@ -74,6 +74,4 @@ def load_private_pem(pem: bytes, passphrase: bytes | None) -> Ed25519PrivateKey:
 
 
 def raw_public(key: Ed25519PrivateKey) -> bytes:
-    return key.public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    )
+    return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
