@@ -39,7 +39,7 @@ identity:
   # passphrase_file: .immuno/passphrase   # unlocks HMAC secrets kept in the store
   drift:
     enabled: true
-    warmup: 50      # allowed signals learned before an agent's drift is scored
+    warmup: 150     # allowed signals learned before an agent's drift is scored
     window: 24      # recent signals compared with the baseline
     threshold: 7.0  # standard deviations above the agent's usual divergence
     novel: 3        # never-seen actions in the window that raise the alarm

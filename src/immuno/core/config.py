@@ -41,7 +41,7 @@ class DetectConfig(_Section, frozen=True):
 
 class DriftConfig(_Section, frozen=True):
     enabled: bool = True
-    warmup: int = 50
+    warmup: int = 150
     window: int = 24
     threshold: float = 7.0
     novel: int = 3

@@ -122,7 +122,7 @@ def memory_poisoning(net: Network) -> Outcome:
     return _money_outcome(net)
 
 
-DRIFT_NORMAL = 40
+DRIFT_NORMAL = 100
 DRIFT_HOSTILE = 60
 
 

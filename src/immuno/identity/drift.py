@@ -42,7 +42,7 @@ class Drift:
 class DriftSettings:
     """Tuned on simulated traces (``benchmarks/identity_drift.py``, tuning seeds only)."""
 
-    warmup: int = 50  # baseline observations before any score
+    warmup: int = 150  # baseline observations before any score
     window: int = 24  # recent signals compared with the baseline
     calibration: int = 30  # own scores seen before the agent's noise level is trusted
     calibration_rate: float = 0.01  # weight of a new score in the running mean/variance
