@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import threading
@@ -52,9 +53,11 @@ def serve_once(context: ssl.SSLContext) -> tuple[int, dict[str, str], threading.
 
 
 def connect(port: int, context: ssl.SSLContext) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
-        with context.wrap_socket(raw) as tls:
-            return tls.recv(100)
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=10) as raw,
+        context.wrap_socket(raw) as tls,
+    ):
+        return tls.recv(100)
 
 
 @pytest.fixture
@@ -76,10 +79,8 @@ def test_valid_client_connects_and_is_named(
 def refused(
     port: int, context: ssl.SSLContext, result: dict[str, str], thread: threading.Thread
 ) -> bool:
-    try:
+    with contextlib.suppress(ssl.SSLError, OSError):
         connect(port, context)
-    except (ssl.SSLError, OSError):
-        pass
     thread.join(10)
     return "error" in result and "agent" not in result
 

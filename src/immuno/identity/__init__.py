@@ -40,6 +40,7 @@ __all__ = [
     "TokenRejected",
     "canonical_bytes",
     "parse_envelope",
+    "read_passphrase",
     "verify_envelope",
 ]
 

@@ -207,7 +207,8 @@ def peer_agent(sock: ssl.SSLSocket) -> str:
     cert = sock.getpeercert()
     if not cert:
         raise RegistryError("no_peer_certificate", "the peer presented no certificate")
-    for kind, value in cert.get("subjectAltName", ()):
+    for entry in cert.get("subjectAltName", ()):
+        kind, value = entry[0], entry[1]
         if kind == "URI" and isinstance(value, str) and value.startswith(URI_PREFIX):
             return value[len(URI_PREFIX) :]
     raise RegistryError("no_agent_id", "the peer certificate names no immuno agent")

@@ -161,7 +161,9 @@ class Registry:
         rows = self.store.query("SELECT agent, roles, status FROM identity_agents ORDER BY agent")
         keys: dict[str, list[tuple[str, str, str, float | None]]] = {}
         for agent, kid, alg, status, not_after in self.store.query(
-            "SELECT agent, kid, alg, status, not_after FROM identity_keys ORDER BY created"
+            "SELECT agent, kid, alg, status, not_after FROM identity_keys "
+            "WHERE NOT (status = 'retiring' AND not_after < ?) ORDER BY created",
+            (self.clock(),),
         ):
             keys.setdefault(agent, []).append((kid, alg, status, not_after))
         return [AgentRecord(a, tuple(json.loads(r)), s, tuple(keys.get(a, []))) for a, r, s in rows]

@@ -13,6 +13,7 @@ revocation checks.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -31,7 +32,7 @@ ISSUER = "immuno"
 _CACHE_SIZE = 4096
 
 
-class _AuthorityEdDSA(OKPAlgorithm):  # type: ignore[misc]
+class _AuthorityEdDSA(OKPAlgorithm):
     """EdDSA signing through the Authority, so the private key never leaves it."""
 
     def prepare_key(self, key: Any) -> Any:
@@ -81,8 +82,9 @@ class TokenIssuer:
             "exp": now + int(ttl if ttl is not None else self.ttl),
             "jti": secrets.token_urlsafe(16),
         }
-        encoded = jwt.utils.force_bytes(jwt.api_jwt.json.dumps(payload, separators=(",", ":")))
-        return _signer.encode(encoded, self.authority, algorithm="EdDSA", headers={"typ": "JWT"})
+        encoded = json.dumps(payload, separators=(",", ":")).encode()
+        signing_key: Any = self.authority  # _AuthorityEdDSA signs through it
+        return _signer.encode(encoded, signing_key, algorithm="EdDSA", headers={"typ": "JWT"})
 
     def verify(self, token: str, audience: str, scope: str | None = None) -> Claims:
         """The token's claims, or raise :class:`TokenRejected` naming what is wrong."""
