@@ -90,7 +90,7 @@ def drift() -> None:
         how: [trace_scores(settings, s * 7919 + k, how, normal=100, after=50) for s in seeds]
         for k, how in enumerate(SWITCHES)
     }
-    result = report(normal, switched, settings.threshold)
+    result = report(normal, switched)
     print(
         f"drift, {len(seeds)} normal traces x 400 actions: false alarms on "
         f"{result.false_alarm_traces} traces ({result.false_alarm_rate:.1%}), "
@@ -103,6 +103,12 @@ def drift() -> None:
         f"  all switches: {result.detection_rate:.1%}; median delay "
         f"{statistics.median(result.delays):.0f} actions"
     )
+    # How much evidence a rewire gives: detection by the size of the change of habit.
+    for low, high in ((0.0, 0.5), (0.5, 1.0), (1.0, 2.0), (2.0, 99.0)):
+        group = [t for t in switched["rewire"] if low <= t.change_bits < high]
+        part = report([], {"rewire": group})
+        hit, total = part.switches["rewire"]
+        print(f"  rewire changing {low:.1f}-{high:.1f} bits/step: {hit}/{total} detected")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ def test_new_tools_are_caught_quickly_without_false_alarms() -> None:
         how: [trace_scores(SETTINGS, s * 7 + k, how, normal=50, after=50) for s in SEEDS]
         for k, how in enumerate(("exfiltrate", "takeover"))
     }
-    result = report(normal, switched, SETTINGS.threshold)
+    result = report(normal, switched)
     # per action; per trace the benchmark measures ~3% of 400-action traces with an alarm
     assert result.false_alarm_actions <= 0.01 * result.normal_actions
     assert result.false_alarm_traces <= 2

@@ -41,8 +41,9 @@ identity:
     enabled: true
     warmup: 150     # allowed signals learned before an agent's drift is scored
     window: 24      # recent signals compared with the baseline
-    threshold: 7.0  # standard deviations above the agent's usual divergence
+    threshold: 10.0 # window divergence, in sd above the agent's usual, that alarms
     novel: 3        # never-seen actions in the window that raise the alarm
+    cusum_scale: 1.0  # > 1: fewer false alarms, later detection of a change of habit
 """
 
 

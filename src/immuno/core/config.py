@@ -43,8 +43,9 @@ class DriftConfig(_Section, frozen=True):
     enabled: bool = True
     warmup: int = 150
     window: int = 24
-    threshold: float = 7.0
+    threshold: float = 10.0
     novel: int = 3
+    cusum_scale: float = 1.0
 
 
 class IdentityConfig(_Section, frozen=True):
@@ -76,6 +77,7 @@ class Config(_Section, frozen=True):
             ("identity.max_lifetime_seconds", ident.max_lifetime_seconds),
             ("identity.token_ttl_seconds", ident.token_ttl_seconds),
             ("identity.drift.threshold", ident.drift.threshold),
+            ("identity.drift.cusum_scale", ident.drift.cusum_scale),
         ):
             if not number > 0:
                 raise ConfigError(key, f"must be > 0, got {number}")

@@ -54,6 +54,10 @@ def read_passphrase(path: str | None) -> bytes | None:
         raise ConfigError(f"identity.passphrase_file ({path})", f"cannot read: {exc}") from None
 
 
+def scaled(levels: tuple[float, float, float], by: float) -> tuple[float, float, float]:
+    return (levels[0] * by, levels[1] * by, levels[2] * by)
+
+
 def _build(immune: Immune) -> IdentityLayer | None:
     config = immune.config.identity
     if not config.enabled:
@@ -75,6 +79,7 @@ def _build(immune: Immune) -> IdentityLayer | None:
             window=config.drift.window,
             threshold=config.drift.threshold,
             novel=config.drift.novel,
+            cusum=scaled(DriftSettings().cusum, config.drift.cusum_scale),
         )
         drift = DriftMonitor(settings, store, immune.clock)
     return IdentityLayer(registry, verifier, drift, require_signed=config.require_signed)

@@ -17,6 +17,7 @@ from immuno.identity import schema
 from immuno.identity.fingerprint import (
     DEFAULT_WEIGHTS,
     Baseline,
+    Surprise,
     Window,
     drift_score,
     novel_acts,
@@ -35,20 +36,27 @@ class Drift:
     raw: float  # weighted JS divergence, bits
     z: float  # standard deviations above the agent's usual divergence
     novel: int  # signals in the window doing what the agent was never seen to do
+    cusum: float  # accumulated excess surprise, as a fraction of its alarm level
     alarm: bool
 
 
 @dataclass(frozen=True)
 class DriftSettings:
-    """Tuned on simulated traces (``benchmarks/identity_drift.py``, tuning seeds only)."""
+    """Tuned on simulated traces (:mod:`immuno.identity.simulate`, seeds 0-199 only;
+    ``benchmarks/identity_speed.py`` reports on seeds 100000-100199)."""
 
     warmup: int = 150  # baseline observations before any score
     window: int = 24  # recent signals compared with the baseline
     calibration: int = 30  # own scores seen before the agent's noise level is trusted
     calibration_rate: float = 0.01  # weight of a new score in the running mean/variance
-    threshold: float = 7.0  # standard deviations above the agent's usual drift
+    threshold: float = 10.0  # standard deviations above the agent's usual drift
     floor: float = 0.15  # raw divergence (bits) below which nothing is raised
     min_sd: float = 0.02
+    # CUSUM per surprise part (step, size, pace): the allowance (sd per step) that is
+    # ignored, and the level that raises the alarm
+    slack: tuple[float, float, float] = (0.5, 1.0, 1.0)
+    cusum: tuple[float, float, float] = (21.0, 17.0, 17.0)
+    clip: float = 3.0  # no single step adds more than this (sd) to a CUSUM
     novel: int = 3  # never-seen acts in the window that raise the alarm on their own
     half_life: float = 2000.0  # baseline observations for a count to fade by half
     weights: tuple[float, ...] = DEFAULT_WEIGHTS
@@ -74,7 +82,8 @@ class DriftMonitor:
         self._baselines: dict[str, Baseline] = {}
         self._windows: dict[str, Window] = {}
         self._unsaved: dict[str, int] = {}
-        self._last: dict[str, tuple[str, float]] = {}
+        self._last: dict[str, tuple[str, float | None, Surprise]] = {}
+        self._cusum: dict[str, list[float]] = {}  # per agent: step, size, pace
 
     def baseline(self, agent: str) -> Baseline:
         found = self._baselines.get(agent)
@@ -84,38 +93,62 @@ class DriftMonitor:
         return found
 
     def score(self, signal: Signal) -> Drift | None:
-        """Push an attempted signal into the agent's window; its drift once warm."""
-        window = self._windows.get(signal.agent)
+        """Push an attempted signal into the agent's window; its drift once warm.
+
+        Three rules raise the alarm, on actions only: ``novel`` never-seen acts in the
+        window; a window divergence ``threshold`` sd above the agent's usual; or a
+        CUSUM (Page 1954) of the agent's standardised per-step surprise reaching
+        ``cusum``, which catches a sustained change of habit, size or pace early.
+        """
+        settings = self.settings
+        agent = signal.agent
+        window = self._windows.get(agent)
         if window is None:
-            window = self._windows[signal.agent] = Window(self.settings.window)
+            window = self._windows[agent] = Window(settings.window)
         window.push(signal)
-        if signal.kind not in ACTION_KINDS or not window.full:
+        baseline = self.baseline(agent)
+        if baseline.seen < settings.warmup:
             return None
-        baseline = self.baseline(signal.agent)
-        if baseline.seen < self.settings.warmup:
+        surprise = baseline.surprise(window.events[-1])
+        acting = signal.kind in ACTION_KINDS
+        raw = drift_score(window, baseline, settings.weights) if acting and window.full else None
+        self._last[agent] = (signal.id, raw, surprise)
+        z = cusum = 0.0
+        if baseline.calibrated >= settings.calibration:
+            sums = self._cusum.setdefault(agent, [0.0, 0.0, 0.0])
+            for part, bits in enumerate(surprise):
+                if bits is None:
+                    continue
+                spread = max(settings.min_sd, baseline.surprise_var[part] ** 0.5)
+                excess = min(settings.clip, (bits - baseline.surprise_mean[part]) / spread)
+                sums[part] = max(0.0, sums[part] + excess - settings.slack[part])
+            cusum = max(total / level for total, level in zip(sums, settings.cusum, strict=True))
+            if raw is not None:
+                z = (raw - baseline.score_mean) / max(settings.min_sd, baseline.score_var**0.5)
+        if not acting:
             return None
-        raw = drift_score(window, baseline, self.settings.weights)
-        self._last[signal.agent] = (signal.id, raw)
-        novel = novel_acts(window, baseline)
-        z = 0.0
-        if baseline.calibrated >= self.settings.calibration:
-            z = (raw - baseline.score_mean) / max(self.settings.min_sd, baseline.score_var**0.5)
-        alarm = (z >= self.settings.threshold and raw >= self.settings.floor) or (
-            novel >= self.settings.novel
+        raw = raw or 0.0
+        novel = novel_acts(window, baseline) if window.full else 0
+        alarm = (
+            novel >= settings.novel
+            or (z >= settings.threshold and raw >= settings.floor)
+            or cusum >= 1.0
         )
         if alarm and baseline.pending:
             # the window that raised the alarm is not learned: retract what is pending
             baseline.pending.clear()
-            self._save(signal.agent)
-        return Drift(raw, z, novel, alarm)
+            self._save(agent)
+        return Drift(raw, z, novel, cusum, alarm)
 
     def learn(self, signal: Signal) -> None:
-        """Add an allowed signal to the agent's baseline (and its score to the noise level)."""
+        """Add an allowed signal to the agent's baseline (and its scores to its noise level)."""
         baseline = self.baseline(signal.agent)
         last = self._last.pop(signal.agent, None)
         if last is not None and last[0] == signal.id:
             warm = baseline.calibrated >= self.settings.calibration
-            baseline.calibrate(last[1], self.settings.calibration_rate, 3.0 if warm else None)
+            baseline.calibrate(
+                last[1], last[2], self.settings.calibration_rate, 3.0 if warm else None
+            )
         baseline.learn(signal, self.settings.growth, self.settings.window)
         pending = self._unsaved.get(signal.agent, 0) + 1
         self._unsaved[signal.agent] = pending

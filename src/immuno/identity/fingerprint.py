@@ -1,19 +1,28 @@
 """Behavioural fingerprints: does an agent still behave like itself?
 
-Every signal of an agent becomes four features (families):
+Every signal of an agent becomes features (families):
 
     act   what it does: ``tool_call:<tool>``, ``output``, ``message`` ...
     move  the transition from its previous step: ``<previous act> > <act>``
     size  how much it says, per act: log2 bucket of the text length
-    gap   how fast it goes: log2 bucket of the seconds since its previous step
+    gap   how fast it goes: log2 bucket of the milliseconds since its previous step
+    pace  the gap per act; from: the previous act (the denominators of the step law)
 
 The **baseline** counts features of signals that were allowed (never the ones that
 were stopped: immuno must not learn the attack), with exponential decay (half-life in
-observations) so slow, honest evolution is absorbed. The **recent window** holds the
-last ``window`` signals the agent attempted, stopped or not. The drift score is the
-weighted Jensen–Shannon divergence (base 2, so in [0, 1]; Lin 1991) between each
-family's window distribution and its additively smoothed baseline distribution.
-It is only computed after a warm-up (enough baseline observations, a full window).
+observations) so slow, honest evolution is absorbed. A signal reaches the baseline
+only once it has left the recent window, so the two never overlap and an alarm can
+retract what is still pending.
+
+Two measures compare the agent with its baseline:
+
+* the weighted Jensen–Shannon divergence (base 2, in [0, 1]; Lin 1991) between each
+  family's law in the **recent window** and its additively smoothed baseline law;
+* the **surprise** of each step, in bits, under the baseline's own laws (a Markov
+  step, the size and the pace given the act), fed to CUSUMs in the monitor.
+
+Each is standardised by the agent's own running mean and variance (winsorised), so
+an erratic agent and a regular one are each judged against their own noise.
 """
 
 from __future__ import annotations
@@ -25,13 +34,17 @@ import msgspec
 
 from immuno.core.signal import Signal, SignalKind
 
-FAMILIES = ("act", "move", "size", "gap")
-DEFAULT_WEIGHTS = (0.4, 0.3, 0.15, 0.15)
+FAMILIES = ("act", "move", "size", "gap", "pace", "from")
+DEFAULT_WEIGHTS = (0.4, 0.3, 0.15, 0.15, 0.0, 0.0)  # pace and from serve surprise only
 _SMOOTHING = 0.5
+SURPRISE_SMOOTHING = 0.5
 _RESCALE_AT = 1e12
 START = "^"
 
-Features = tuple[str, str, str, str]
+Features = tuple[str, str, str, str, str, str]
+# (step, size, pace) in bits; step is None where it is fixed (a call's own result)
+Surprise = tuple[float | None, float, float]
+_BUCKETS = 16  # outcomes assumed per size or pace law, for smoothing
 
 
 def act_of(signal: Signal) -> str:
@@ -48,14 +61,21 @@ def features(signal: Signal, previous_act: str, previous_at: float | None) -> Fe
     act = act_of(signal)
     text = signal.content if signal.kind is not SignalKind.TOOL_CALL else signal.text()
     gap = "first" if previous_at is None else str(_log_bucket((signal.at - previous_at) * 1000))
-    return (act, f"{previous_act}>{act}", f"{act}#{_log_bucket(len(text))}", gap)
+    return (
+        act,
+        f"{previous_act}>{act}",
+        f"{act}#{_log_bucket(len(text))}",
+        gap,
+        f"{act}~{gap}",
+        previous_act,
+    )
 
 
 class Baseline(msgspec.Struct):
     """Decayed feature counts of an agent's allowed signals (persisted as msgpack)."""
 
-    counts: list[dict[str, float]] = msgspec.field(default_factory=lambda: [{}, {}, {}, {}])
-    totals: list[float] = msgspec.field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0])
+    counts: list[dict[str, float]] = msgspec.field(default_factory=lambda: [{} for _ in FAMILIES])
+    totals: list[float] = msgspec.field(default_factory=lambda: [0.0 for _ in FAMILIES])
     weight: float = 1.0
     seen: int = 0
     last_act: str = START
@@ -66,18 +86,40 @@ class Baseline(msgspec.Struct):
     calibrated: int = 0
     score_mean: float = 0.0
     score_var: float = 0.0
+    surprise_mean: list[float] = msgspec.field(default_factory=lambda: [0.0, 0.0, 0.0])
+    surprise_var: list[float] = msgspec.field(default_factory=lambda: [0.0, 0.0, 0.0])
 
-    def calibrate(self, score: float, rate: float, clip: float | None) -> None:
-        """Fold one score in; past the warm-up, outliers count as at most ``clip`` sd
-        (winsorised), so a drifting agent cannot quickly widen its own noise band."""
+    def calibrate(
+        self, score: float | None, surprise: Surprise, rate: float, clip: float | None
+    ) -> None:
+        """Fold one divergence and one surprise in; past the warm-up, outliers count as
+        at most ``clip`` sd (winsorised), so a drifting agent cannot quickly widen its
+        own noise band."""
         self.calibrated += 1
         rate = max(rate, 1.0 / self.calibrated)
-        delta = score - self.score_mean
-        if clip is not None:
-            bound = clip * self.score_var**0.5
-            delta = max(-bound, min(bound, delta))
-        self.score_mean += rate * delta
-        self.score_var = (1 - rate) * (self.score_var + rate * delta * delta)
+        for part, bits in enumerate(surprise):
+            if bits is None:
+                continue
+            self.surprise_mean[part], self.surprise_var[part] = _ewm(
+                self.surprise_mean[part], self.surprise_var[part], bits, rate, clip
+            )
+        if score is not None:
+            self.score_mean, self.score_var = _ewm(
+                self.score_mean, self.score_var, score, rate, clip
+            )
+
+    def surprise(self, feats: Features) -> Surprise:
+        """Bits of surprise of one step under the baseline's own laws (the Markov step,
+        the size and the pace given the act): how unlike this agent the step is."""
+        counts, alpha = self.counts, SURPRISE_SMOOTHING * self.weight
+        act, move, size, _, pace, origin = feats
+        acts = len(counts[0]) + 1
+        step = (counts[1].get(move, 0.0) + alpha) / (counts[5].get(origin, 0.0) + alpha * acts)
+        of_act = counts[0].get(act, 0.0) + alpha * _BUCKETS
+        sized = (counts[2].get(size, 0.0) + alpha) / of_act
+        paced = (counts[4].get(pace, 0.0) + alpha) / of_act
+        fixed = act.startswith("tool_result") and origin.startswith("tool_call")
+        return (None if fixed else -math.log2(step), -math.log2(sized), -math.log2(paced))
 
     def learn(self, signal: Signal, growth: float, delay: int) -> None:
         """Add one allowed signal; older ones fade by ``1/growth`` per observation.
@@ -106,6 +148,16 @@ class Baseline(msgspec.Struct):
                 self.counts[family] = kept
                 self.totals[family] = sum(kept.values())
             self.weight = 1.0
+
+
+def _ewm(
+    mean: float, var: float, value: float, rate: float, clip: float | None
+) -> tuple[float, float]:
+    delta = value - mean
+    if clip is not None:
+        bound = clip * var**0.5
+        delta = max(-bound, min(bound, delta))
+    return mean + rate * delta, (1 - rate) * (var + rate * delta * delta)
 
 
 class Window:

@@ -76,7 +76,8 @@ class IdentityLayer:
                             f"{signal.agent} no longer behaves like itself: divergence "
                             f"{drift.raw:.2f} bits ({drift.z:.1f} sd above its usual), "
                             f"{drift.novel} never-seen actions in its last "
-                            f"{self.drift.settings.window} signals"
+                            f"{self.drift.settings.window} signals, surprise at "
+                            f"{drift.cusum:.0%} of its alarm level"
                         ),
                         action=Action.BLOCK,
                     )

@@ -13,6 +13,7 @@ changed one, in one of these ways:
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, replace
 
@@ -24,6 +25,7 @@ TOOLS = tuple(
     for area in ("web", "files", "mail", "crm", "calendar", "db", "docs", "chat")
     for verb in ("search", "read", "write", "list")
 )
+ALARM = 1.0  # trace scores at or above this are alarms (a CUSUM at its level, or another rule)
 HOSTILE_TOOLS = ("shell.run", "http.post", "files.upload", "secrets.read", "dns.query")
 OUTPUT = "output"
 SWITCHES = ("exfiltrate", "rewire", "verbose", "takeover")
@@ -124,12 +126,14 @@ class TraceScores:
 
     normal: tuple[float, ...]
     after: tuple[float, ...]
+    change_bits: float = 0.0  # for a rewire: KL of the new habit from the old, bits/step
 
 
 def trace_scores(
     settings: DriftSettings, seed: int, switch: str | None, *, normal: int, after: int
 ) -> TraceScores:
-    """Run one agent for ``normal`` actions, then (if ``switch``) ``after`` switched ones.
+    """Per action, the CUSUM level (or 1e9 when another rule alarms) of one agent run
+    for ``normal`` actions, then (if ``switch``) ``after`` switched ones.
 
     Every signal is learned until the first score crosses any threshold we might pick,
     so the scores up to the first alarm do not depend on the threshold: one run serves
@@ -144,10 +148,13 @@ def trace_scores(
         best = 0.0
         for signal in walker.step():
             drift = monitor.score(signal)
-            if drift is not None and drift.raw >= settings.floor:
-                best = max(best, drift.z)
-            if drift is not None and drift.novel >= settings.novel:
-                best = max(best, 1e9)  # the novelty rule alarms whatever the threshold
+            if drift is not None:
+                best = max(best, drift.cusum)
+                fixed = drift.novel >= settings.novel or (
+                    drift.z >= settings.threshold and drift.raw >= settings.floor
+                )
+                if fixed:
+                    best = max(best, 1e9)  # the other rules alarm whatever the CUSUM level
             monitor.learn(signal)
         return best
 
@@ -158,8 +165,28 @@ def trace_scores(
     scores = [act() for _ in range(normal)]
     if switch is None:
         return TraceScores(tuple(scores), ())
-    walker.persona = switched(walker.persona, rng, switch)
-    return TraceScores(tuple(scores), tuple(act() for _ in range(after)))
+    old = walker.persona
+    walker.persona = switched(old, rng, switch)
+    bits = habit_change_bits(old, walker.persona) if switch == "rewire" else 0.0
+    return TraceScores(tuple(scores), tuple(act() for _ in range(after)), bits)
+
+
+def habit_change_bits(old: Persona, new: Persona) -> float:
+    """Expected KL divergence (bits per step) of the new chain from the old one,
+    weighted by the new chain's stationary law: how much evidence each step carries."""
+    n = len(new.steps)
+    law = [1.0 / n] * n
+    for _ in range(200):  # power iteration to the stationary law
+        law = [sum(law[i] * new.transition[i][j] for i in range(n)) for j in range(n)]
+    return sum(
+        law[i]
+        * sum(
+            p * math.log2(p / max(q, 1e-12))
+            for p, q in zip(new.transition[i], old.transition[i], strict=True)
+            if p > 0
+        )
+        for i in range(n)
+    )
 
 
 def first_alarm(scores: tuple[float, ...], threshold: float) -> int | None:
@@ -193,7 +220,7 @@ class DriftReport:
 def report(
     normal: list[TraceScores],
     switched_traces: dict[str, list[TraceScores]],
-    threshold: float,
+    threshold: float = ALARM,
     budget: int = 50,
 ) -> DriftReport:
     fa_traces = sum(first_alarm(t.normal, threshold) is not None for t in normal)
