@@ -55,7 +55,7 @@ class DriftSettings:
     # CUSUM per surprise part (step, size, pace): the allowance (sd per step) that is
     # ignored, and the level that raises the alarm
     slack: tuple[float, float, float] = (0.5, 1.0, 1.0)
-    cusum: tuple[float, float, float] = (21.0, 17.0, 17.0)
+    cusum: tuple[float, float, float] = (15.0, 17.0, 17.0)
     clip: float = 3.0  # no single step adds more than this (sd) to a CUSUM
     novel: int = 3  # never-seen acts in the window that raise the alarm on their own
     half_life: float = 2000.0  # baseline observations for a count to fade by half

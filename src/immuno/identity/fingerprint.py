@@ -71,8 +71,11 @@ def features(signal: Signal, previous_act: str, previous_at: float | None) -> Fe
     )
 
 
-class Baseline(msgspec.Struct):
+class Baseline(msgspec.Struct, dict=True):
     """Decayed feature counts of an agent's allowed signals (persisted as msgpack)."""
+
+    def __post_init__(self) -> None:
+        self._entropy: dict[str, float] = {}
 
     counts: list[dict[str, float]] = msgspec.field(default_factory=lambda: [{} for _ in FAMILIES])
     totals: list[float] = msgspec.field(default_factory=lambda: [0.0 for _ in FAMILIES])
@@ -119,7 +122,32 @@ class Baseline(msgspec.Struct):
         sized = (counts[2].get(size, 0.0) + alpha) / of_act
         paced = (counts[4].get(pace, 0.0) + alpha) / of_act
         fixed = act.startswith("tool_result") and origin.startswith("tool_call")
-        return (None if fixed else -math.log2(step), -math.log2(sized), -math.log2(paced))
+        if fixed:
+            return (None, -math.log2(sized), -math.log2(paced))
+        excess = -math.log2(step) - self.row_entropy(origin, alpha, acts)
+        return (excess, -math.log2(sized), -math.log2(paced))
+
+    def row_entropy(self, origin: str, alpha: float, acts: int) -> float:
+        """Entropy (bits) of the baseline's smoothed step law from ``origin``: the
+        surprise a step from there has on average, so that a step's excess surprise
+        is measured against its own row, not the agent's average. Cached per row until
+        the row is counted again."""
+        cached = self._entropy.get(origin)
+        if cached is not None:
+            return cached
+        denominator = self.counts[5].get(origin, 0.0) + alpha * acts
+        entropy, seen = 0.0, 0
+        for target in self.counts[0]:
+            count = self.counts[1].get(f"{origin}>{target}")
+            if count is not None:
+                q = (count + alpha) / denominator
+                entropy -= q * math.log2(q)
+                seen += 1
+        if acts > seen:
+            q = alpha / denominator
+            entropy -= (acts - seen) * q * math.log2(q)
+        self._entropy[origin] = entropy
+        return entropy
 
     def learn(self, signal: Signal, growth: float, delay: int) -> None:
         """Add one allowed signal; older ones fade by ``1/growth`` per observation.
@@ -135,6 +163,10 @@ class Baseline(msgspec.Struct):
             self._count(tuple(self.pending.pop(0)), growth)  # type: ignore[arg-type]
 
     def _count(self, feats: Features, growth: float) -> None:
+        if feats[0] in self.counts[0]:
+            self._entropy.pop(feats[5], None)  # only the row of this step changed
+        else:
+            self._entropy.clear()  # a new act: every row gains an outcome
         for family, feature in enumerate(feats):
             counts = self.counts[family]
             counts[feature] = counts.get(feature, 0.0) + self.weight
@@ -142,6 +174,7 @@ class Baseline(msgspec.Struct):
         self.seen += 1
         self.weight *= growth
         if self.weight > _RESCALE_AT:
+            self._entropy.clear()
             for family, counts in enumerate(self.counts):
                 # drop what has faded to nothing, so the baseline stays bounded
                 kept = {k: v / self.weight for k, v in counts.items() if v / self.weight > 1e-9}
