@@ -21,11 +21,11 @@ def test_config_section_defaults_and_errors() -> None:
     config = parse_config("identity:\n  drift:\n    window: 16\n")
     assert config.identity.require_signed is True
     assert config.identity.drift.window == 16
-    with pytest.raises(ConfigError, match=r"line 2: identity.replay_cach"):
+    with pytest.raises(ConfigError, match=r"line 2: identity\.replay_cach"):
         parse_config("identity:\n  replay_cach: memory\n")
-    with pytest.raises(ConfigError, match="identity.replay_cache"):
+    with pytest.raises(ConfigError, match=r"identity\.replay_cache"):
         parse_config("identity:\n  replay_cache: redis\n")
-    with pytest.raises(ConfigError, match="identity.drift.window"):
+    with pytest.raises(ConfigError, match=r"identity\.drift\.window"):
         parse_config("identity:\n  drift:\n    window: 0\n")
 
 
