@@ -104,6 +104,7 @@ def layer_costs(registry: Registry, signer: Signer, store: SQLiteStore, now: flo
         registry,
         EnvelopeVerifier(registry, StoreReplayCache(store)),
         DriftMonitor(DriftSettings(), store, lambda: clock[0]),
+        clock=lambda: clock[0],
     )
     immune = Immune(layers=[layer], clock=lambda: clock[0])
     messages = [

@@ -56,6 +56,7 @@ def test_agents_register_list_rotate_revoke(workdir: Path) -> None:
     assert "rotated planner" in run(
         workdir, "agents", "rotate", "planner", "--out", str(workdir / "new.key")
     )
+    assert "new baseline" in run(workdir, "agents", "rebaseline", "planner")
     assert "revoked planner" in run(workdir, "agents", "revoke", "planner")
     token = runner.invoke(
         app,

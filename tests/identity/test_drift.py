@@ -47,6 +47,7 @@ def test_blocked_signals_are_not_learned(store: SQLiteStore, clock: FakeClock) -
         registry,
         EnvelopeVerifier(registry, MemoryReplayCache()),
         DriftMonitor(DriftSettings(), store, clock),
+        clock=clock,
     )
     immune = Immune(layers=[layer], clock=clock)
     for i in range(200):

@@ -29,7 +29,7 @@ def network(
         assert enrolled.private_pem is not None
         key = load_private_pem(enrolled.private_pem, None)
         signers[name] = Signer(name, private_key=key)
-    layer = IdentityLayer(registry, EnvelopeVerifier(registry, replay))
+    layer = IdentityLayer(registry, EnvelopeVerifier(registry, replay), clock=clock)
     return Immune(layers=[layer], clock=clock), signers
 
 
@@ -121,3 +121,15 @@ def test_tampered_body_and_kind_are_refused(
     assert immune.check(message("agent-04", "agent-03", envelope["body"], envelope)).codes == [
         "identity.bad_signature"
     ]
+
+
+def test_expiry_is_judged_by_our_clock_not_the_signals(
+    network: tuple[Immune, dict[str, Signer]], clock: FakeClock
+) -> None:
+    immune, signers = network
+    envelope = signers["agent-05"].seal("agent-06", "old news", now=clock(), ttl=60).to_dict()
+    clock.now += 3600
+    stale = msgspec.structs.replace(
+        message("agent-06", "agent-05", "old news", envelope), at=clock.now - 3600
+    )
+    assert immune.check(stale).codes == ["identity.expired"]

@@ -14,7 +14,7 @@ from immuno.cli.options import ConfigOption
 from immuno.core.config import load_config
 from immuno.core.errors import InputError
 from immuno.core.pipeline import Immune
-from immuno.identity import ED25519, Registry, read_passphrase
+from immuno.identity import ED25519, DriftMonitor, Registry, read_passphrase
 from immuno.identity.tokens import TokenIssuer
 
 agents = typer.Typer(help="The agent registry: keys, roles, rotation, revocation.")
@@ -122,6 +122,17 @@ def revoke_agent(
     """Revoke an agent (or one of its keys). Effective on its next message."""
     _registry(_immune(config)).revoke(agent, kid)
     typer.echo(f"revoked {agent if kid is None else f'{agent} key {kid}'}")
+
+
+@agents.command("rebaseline")
+def rebaseline_agent(
+    agent: Annotated[str, typer.Argument(help="Agent id.")],
+    config: ConfigOption = None,
+) -> None:
+    """Forget an agent's behavioural baseline after an honest change of behaviour."""
+    immune = _immune(config)
+    DriftMonitor(store=immune.store).forget(agent)
+    typer.echo(f"{agent} will learn a new baseline (running services: after a restart)")
 
 
 @agents.command("list")

@@ -82,7 +82,9 @@ def _build(immune: Immune) -> IdentityLayer | None:
             cusum=scaled(DriftSettings().cusum, config.drift.cusum_scale),
         )
         drift = DriftMonitor(settings, store, immune.clock)
-    return IdentityLayer(registry, verifier, drift, require_signed=config.require_signed)
+    return IdentityLayer(
+        registry, verifier, drift, require_signed=config.require_signed, clock=immune.clock
+    )
 
 
 register_component("identity", 100, _build)

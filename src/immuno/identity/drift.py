@@ -155,6 +155,18 @@ class DriftMonitor:
         if pending >= self.settings.save_every:
             self._save(signal.agent)
 
+    def forget(self, agent: str) -> None:
+        """Drop the agent's baseline (here and in the store): it learns itself anew.
+        For an agent whose honest behaviour changed; other processes keep theirs in
+        memory until they restart."""
+        self._baselines.pop(agent, None)
+        self._windows.pop(agent, None)
+        self._cusum.pop(agent, None)
+        self._unsaved.pop(agent, None)
+        if self.store is not None:
+            with self.store.transaction() as cur:
+                cur.execute("DELETE FROM identity_fingerprints WHERE agent = ?", (agent,))
+
     def flush(self) -> None:
         for agent in list(self._unsaved):
             self._save(agent)

@@ -18,7 +18,8 @@ Behaviour. Every signal of an agent feeds its drift monitor; an alarm is a block
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 from immuno.core.action import Action
 from immuno.core.finding import Finding, Severity
@@ -51,7 +52,9 @@ class IdentityLayer:
         drift: DriftMonitor | None = None,
         *,
         require_signed: bool = True,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        self.clock = clock  # envelope times are judged by our clock, never the signal's
         self.registry = registry
         self.verifier = verifier
         self.drift = drift
@@ -110,7 +113,7 @@ class IdentityLayer:
         if envelope.get("body") != signal.content:
             return _block("body_mismatch", "the content is not what the sender signed")
         try:
-            self.verifier.verify(envelope, recipient=signal.agent, now=signal.at)
+            self.verifier.verify(envelope, recipient=signal.agent, now=self.clock())
         except EnvelopeRejected as exc:
             return _block(exc.code, exc.problem)
         return None

@@ -45,6 +45,8 @@ class EnvelopeVerifier:
 
     def verify(self, data: Envelope | dict[str, Any], *, recipient: str, now: float) -> Envelope:
         envelope = parse_envelope(data)
+        if envelope.v != 1:
+            raise EnvelopeRejected("malformed", f"envelope version {envelope.v} is not 1")
         if len(envelope.nonce) not in _NONCE_LENGTHS:
             raise EnvelopeRejected("malformed", "nonce must be 16 to 128 characters")
         if envelope.recipient != recipient:
