@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING
 
 from immuno.core.errors import ConfigError
 from immuno.core.registry import register_component
+from immuno.identity.ca import LocalCA, client_context, peer_agent, server_context
 from immuno.identity.drift import Drift, DriftMonitor, DriftSettings
 from immuno.identity.envelope import Envelope, Signer, canonical_bytes, parse_envelope
 from immuno.identity.errors import EnvelopeRejected, IdentityError, RegistryError, TokenRejected
 from immuno.identity.layer import IdentityLayer
 from immuno.identity.registry import ED25519, HMAC_SHA256, Enrollment, Registry
 from immuno.identity.replay import MemoryReplayCache, ReplayCache, StoreReplayCache
+from immuno.identity.tokens import Claims, TokenIssuer
 from immuno.identity.verify import EnvelopeVerifier, verify_envelope
 
 if TYPE_CHECKING:

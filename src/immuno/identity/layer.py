@@ -12,8 +12,10 @@ is a block. A peer that is not registered:
 
 Any signal that carries an envelope has it verified, whatever its kind.
 
-Behaviour. Every signal of an agent feeds its drift monitor; an alarm is a block
-(``identity.drift``). As an Observer the layer learns only from allowed signals.
+Behaviour. Every signal of an agent feeds its drift monitor (never-seen actions, window
+divergence, CUSUMs of per-step surprise; see :mod:`immuno.identity.drift`); an alarm
+is a block (``identity.drift``). As an Observer the layer learns only from signals
+that were allowed outright, and an alarm retracts the window that raised it.
 """
 
 from __future__ import annotations
