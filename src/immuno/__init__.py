@@ -9,8 +9,8 @@ Everything public is re-exported here; anything else carries no stability promis
 """
 
 # Importing a layer package registers it with the pipeline.
-import immuno.detect
-import immuno.identity  # noqa: F401  (registers the identity layer)
+import immuno.detect  # noqa: F401  (registers the detect layer)
+import immuno.identity as _identity  # noqa: F401  (registers the identity layer)
 from immuno._version import __version__
 from immuno.core import (
     Action,
