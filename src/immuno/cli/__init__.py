@@ -9,7 +9,9 @@ from rich.console import Console
 
 from immuno._version import __version__
 from immuno.cli import (
+    agents_cmd,
     approvals_cmd,
+    ca_cmd,
     demo_cmd,
     init_cmd,
     memory_cmd,
@@ -51,6 +53,8 @@ policy_cmd.register(app)
 approvals_cmd.register(app)
 response_cmd.register(app)
 memory_cmd.register(app)
+agents_cmd.register(app)
+ca_cmd.register(app)
 
 
 def main() -> None:

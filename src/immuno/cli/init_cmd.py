@@ -53,6 +53,22 @@ response:
 memory:
   # Writes with these provenances wait in quarantine until an operator commits them.
   quarantine: [untrusted]
+identity:
+  enabled: true
+  # Refuse messages whose peer claims to be one of our agents but is not registered.
+  require_signed: true
+  skew_seconds: 30            # clock skew tolerated on envelope times
+  max_lifetime_seconds: 300   # longest validity an envelope may claim
+  replay_cache: store         # store (shared by processes, durable) or memory
+  token_ttl_seconds: 900
+  # passphrase_file: .immuno/passphrase   # unlocks HMAC secrets kept in the store
+  drift:
+    enabled: true
+    warmup: 150     # allowed signals learned before an agent's drift is scored
+    window: 24      # recent signals compared with the baseline
+    threshold: 10.0 # window divergence, in sd above the agent's usual, that alarms
+    novel: 3        # never-seen actions in the window that raise the alarm
+    cusum_scale: 1.0  # > 1: fewer false alarms, later detection of a change of habit
 """
 
 

@@ -92,6 +92,29 @@ class MemoryConfig(_Section, frozen=True):
     quarantine: list[str] = msgspec.field(default_factory=lambda: ["untrusted"])
 
 
+class DriftConfig(_Section, frozen=True):
+    enabled: bool = True
+    warmup: int = 150
+    window: int = 24
+    threshold: float = 10.0
+    novel: int = 3
+    cusum_scale: float = 1.0
+
+
+class IdentityConfig(_Section, frozen=True):
+    enabled: bool = True
+    # A message whose peer claims to be an agent of the network (provenance internal)
+    # but is not registered is refused when true, flagged when false.
+    require_signed: bool = True
+    skew_seconds: float = 30.0
+    max_lifetime_seconds: float = 300.0
+    replay_cache: str = "store"  # store (shared, durable) | memory (one process)
+    replay_capacity: int = 1_000_000
+    token_ttl_seconds: float = 900.0
+    passphrase_file: str | None = None  # unlocks HMAC secrets kept in the store
+    drift: DriftConfig = msgspec.field(default_factory=DriftConfig)
+
+
 class Config(_Section, frozen=True):
     store: StoreConfig = msgspec.field(default_factory=StoreConfig)
     thresholds: Thresholds = msgspec.field(default_factory=Thresholds)
@@ -99,8 +122,29 @@ class Config(_Section, frozen=True):
     policy: PolicyConfig = msgspec.field(default_factory=PolicyConfig)
     response: ResponseConfig = msgspec.field(default_factory=ResponseConfig)
     memory: MemoryConfig = msgspec.field(default_factory=MemoryConfig)
+    identity: IdentityConfig = msgspec.field(default_factory=IdentityConfig)
 
     def __post_init__(self) -> None:
+        ident = self.identity
+        if ident.replay_cache not in ("store", "memory"):
+            raise ConfigError("identity.replay_cache", "must be store or memory")
+        for key, number in (
+            ("identity.skew_seconds", ident.skew_seconds),
+            ("identity.max_lifetime_seconds", ident.max_lifetime_seconds),
+            ("identity.token_ttl_seconds", ident.token_ttl_seconds),
+            ("identity.drift.threshold", ident.drift.threshold),
+            ("identity.drift.cusum_scale", ident.drift.cusum_scale),
+        ):
+            if not number > 0:
+                raise ConfigError(key, f"must be > 0, got {number}")
+        for key, count in (
+            ("identity.drift.warmup", ident.drift.warmup),
+            ("identity.drift.window", ident.drift.window),
+            ("identity.drift.novel", ident.drift.novel),
+            ("identity.replay_capacity", ident.replay_capacity),
+        ):
+            if count < 1:
+                raise ConfigError(key, f"must be >= 1, got {count}")
         t = self.thresholds
         for key, value in (("thresholds.flag", t.flag), ("thresholds.block", t.block)):
             if not 0.0 < value <= 1.0:

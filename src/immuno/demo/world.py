@@ -16,9 +16,12 @@ from immuno.core.errors import Blocked
 from immuno.core.pipeline import Immune
 from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.core.verdict import Verdict
+from immuno.identity import IdentityLayer, RegistryError, Signer
+from immuno.identity.sealing import load_private_pem
 from immuno.memory import GuardedMemory
 
 ATTACKER_ACCOUNT = "XX66-ATTK-0000-6666"
+DEMO_AGENTS = ("planner", "researcher", "payments")
 
 # What a model "reads through": invisible characters do not hide meaning from it.
 _INVISIBLE = dict.fromkeys([*range(0x200B, 0x2010), 0x2060, 0xFEFF])
@@ -53,6 +56,26 @@ class Network:
     stopped: list[Verdict] = field(default_factory=list)
     tainted: set[str] = field(default_factory=set)  # agents that read untrusted content
     _memory: GuardedMemory | None = None
+    signers: dict[str, Signer] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """With an identity layer, each demo agent holds its own key, registered (or
+        rotated in, with no overlap) in the registry; the keys stay on the agents' side."""
+        if self.immune is None:
+            return
+        try:
+            identity = self.immune.layer("identity")
+        except KeyError:
+            return
+        assert isinstance(identity, IdentityLayer)
+        for name in DEMO_AGENTS:
+            try:
+                enrolled = identity.registry.register(name, roles=[name])
+            except RegistryError:
+                enrolled = identity.registry.rotate(name, overlap=0.0)
+            assert enrolled.private_pem is not None
+            key = load_private_pem(enrolled.private_pem, None)
+            self.signers[name] = Signer(name, private_key=key, kid=enrolled.kid)
 
     def cross(self, signal: Signal) -> bool:
         """Run a boundary crossing through the immune system (when there is one)."""
@@ -100,7 +123,20 @@ class NaiveAgent:
         self.net.tainted.add(self.name)
         return output
 
-    def receive(self, sender: str, body: str, envelope: dict[str, Any] | None = None) -> str | None:
+    def receive(
+        self,
+        sender: str,
+        body: str,
+        envelope: dict[str, Any] | None = None,
+        *,
+        forged: bool = False,
+    ) -> str | None:
+        """A message from ``sender``, signed by the sender's own key when it has one.
+        ``forged``: someone else wrote the sender's name and holds no key of theirs."""
+        signer = self.net.signers.get(sender)
+        if envelope is None and signer is not None and not forged:
+            assert self.net.immune is not None
+            envelope = signer.seal(self.name, body, now=self.net.immune.clock()).to_dict()
         signal = Signal(
             kind=SignalKind.MESSAGE,
             agent=self.name,
