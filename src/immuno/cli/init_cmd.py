@@ -27,6 +27,17 @@ detect:
   enabled: true
   # Signature packs: `builtin`, or paths to your own YAML packs.
   packs: [builtin]
+
+audit:
+  # Every decision is sealed into a Merkle log before the caller acts on it.
+  enabled: true
+  # Keep signal content in clear (default: only its SHA-256 is logged).
+  store_content: false
+  # Sign a tree head every N entries or T seconds, whichever comes first.
+  head_every: 1000
+  head_interval: 60
+  # normal: survives a process crash; full: fsync per commit, survives power loss.
+  durability: normal
 """
 
 
