@@ -9,7 +9,7 @@ Everything public is re-exported here; anything else carries no stability promis
 """
 
 # Importing a layer package registers it with the pipeline.
-import immuno.audit  # noqa: F401  (registers the audit log, the sealer)
+import immuno.audit  # registers the audit log (the sealer)
 import immuno.detect  # noqa: F401  (registers the detect layer)
 from immuno._version import __version__
 from immuno.core import (

@@ -63,8 +63,10 @@ def test_entries_hash_content_unless_told_to_keep_it(make_log: MakeLog, db_path:
 def test_no_sequence_number_when_the_commit_fails(make_log: MakeLog) -> None:
     log = make_log()
     log.seal(*decision(0))
-    log.store.query("CREATE TRIGGER refuse BEFORE INSERT ON audit_entries "
-                    "BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
+    log.store.query(
+        "CREATE TRIGGER refuse BEFORE INSERT ON audit_entries "
+        "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+    )
     with pytest.raises(AuditError, match="nothing was logged"):
         log.seal(*decision(1))
     log.store.query("DROP TRIGGER refuse")
@@ -198,9 +200,9 @@ def test_durability_sets_the_sqlite_sync_mode(make_log: MakeLog) -> None:
 def test_audit_config_is_validated() -> None:
     config = parse_config("audit: {head_every: 5, durability: full, store_content: true}")
     assert config.audit.head_every == 5 and config.audit.durability == "full"
-    with pytest.raises(Exception, match="line 1: audit.head_every"):
+    with pytest.raises(Exception, match=r"line 1: audit\.head_every"):
         parse_config("audit: {head_every: 0}")
-    with pytest.raises(Exception, match="audit.durability"):
+    with pytest.raises(Exception, match=r"audit\.durability"):
         parse_config("audit:\n  durability: sometimes\n")
 
 

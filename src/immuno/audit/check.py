@@ -28,16 +28,19 @@ class Report(msgspec.Struct, frozen=True, kw_only=True):
 
 def verify_store(store: Store, public_key: bytes) -> Report:
     """Raise :class:`TamperError` naming the first bad entry, or return a :class:`Report`."""
+    unreadable: str | None = None
     try:
         heads = reader.heads(store)
-    except StoreError as exc:
-        raise TamperError(None, f"signed tree heads are unreadable: {exc}") from None
+    except (StoreError, TypeError, ValueError) as exc:
+        heads, unreadable = [], f"signed tree heads are unreadable: {exc}"
     checker = LogChecker(public_key, heads)
     try:
         for seq, entry, hashes in reader.entries(store):
             checker.entry(seq, entry, hashes)
-    except StoreError as exc:  # a truncated or corrupted file fails mid-read
-        raise TamperError(checker.tree.size, f"the store is unreadable from here: {exc}") from None
+    except StoreError as exc:  # a damaged file fails mid-read
+        raise TamperError(checker.tree.size, f"unreadable from here on: {exc}") from None
+    if unreadable is not None:
+        raise TamperError(None, unreadable)
     size = checker.finish()
     return Report(
         size=size, signed_size=checker.signed_size, heads=len(heads), root=checker.tree.root()

@@ -1,10 +1,10 @@
 """Errors of the audit log, under ``immuno.ImmunoError``.
 
-    ImmunoError
-    └── AuditError              the audit log cannot be trusted or used as asked
-        ├── ProofError          an inclusion or consistency proof does not verify
-        ├── TreeHeadError       a signed tree head has a bad signature or shape
-        └── TamperError         the log differs from what was sealed; names the entry
+ImmunoError
+└── AuditError              the audit log cannot be trusted or used as asked
+    ├── ProofError          an inclusion or consistency proof does not verify
+    ├── TreeHeadError       a signed tree head has a bad signature or shape
+    └── TamperError         the log differs from what was sealed; names the entry
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ def _nodes(store: Store, ranges: Iterable[Range]) -> dict[Range, bytes]:
         return {}
     rows_needed = sorted(set(wanted.values()))
     marks = ",".join("?" * len(rows_needed))
-    rows = dict(
+    rows: dict[int, bytes] = dict(
         store.query(f"SELECT seq, hashes FROM audit_entries WHERE seq IN ({marks})", rows_needed)
     )
     found: dict[Range, bytes] = {}
@@ -132,14 +132,21 @@ def entry_at(store: Store, seq: int) -> bytes:
     rows = store.query("SELECT entry FROM audit_entries WHERE seq = ?", (seq,))
     if not rows:
         raise AuditError(f"entry {seq} is not in the log (size {log_size(store)})")
-    return bytes(rows[0][0])
+    return _blob(rows[0][0])
 
 
 def entries(store: Store, start: int = 0) -> Iterator[tuple[int, bytes, bytes]]:
     """(seq, entry, stored hashes) in order, streamed."""
     sql = "SELECT seq, entry, hashes FROM audit_entries WHERE seq >= ? ORDER BY seq"
     for seq, entry, hashes in store.iterate(sql, (start,)):
-        yield seq, bytes(entry), bytes(hashes)
+        yield seq, _blob(entry), _blob(hashes)
+
+
+def _blob(value: object) -> bytes:
+    """A BLOB column as bytes; a hand-edited row may hold TEXT (or anything)."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return str(value).encode("utf-8", "surrogateescape")
 
 
 def heads(store: Store) -> list[TreeHead]:
@@ -156,10 +163,12 @@ def latest_head(store: Store) -> TreeHead | None:
 
 def _head(row: tuple[object, ...]) -> TreeHead:
     size, root, timestamp_ms, signature, public_key = row
+    if not isinstance(size, int) or not isinstance(timestamp_ms, int):
+        raise ValueError(f"tree head row holds a non-integer size or time: {row!r}")
     return TreeHead(
-        size=int(size),  # type: ignore[call-overload]
-        root=bytes(root),  # type: ignore[call-overload]
-        timestamp_ms=int(timestamp_ms),  # type: ignore[call-overload]
-        signature=bytes(signature),  # type: ignore[call-overload]
-        public_key=bytes(public_key),  # type: ignore[call-overload]
+        size=size,
+        root=_blob(root),
+        timestamp_ms=timestamp_ms,
+        signature=_blob(signature),
+        public_key=_blob(public_key),
     )
