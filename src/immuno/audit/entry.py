@@ -69,6 +69,10 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
     verdict: VerdictRecord
 
 
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -78,10 +82,10 @@ def _finding(finding: Any, clear: bool) -> FindingRecord:
     return FindingRecord(
         layer=finding.layer,
         code=finding.code,
-        severity=finding.severity.value,
+        severity=finding.severity,
         score=finding.score,
         message=finding.message,
-        action=finding.action.value if finding.action is not None else None,
+        action=finding.action,
         ref=finding.ref,
         span=(finding.span.start, finding.span.end) if finding.span is not None else None,
         evidence_sha256=_sha(evidence) if evidence is not None else None,
@@ -91,26 +95,25 @@ def _finding(finding: Any, clear: bool) -> FindingRecord:
 
 def encode_body(signal: Signal, verdict: Verdict, *, store_content: bool = False) -> bytes:
     """The canonical ``"signal":...,"verdict":...}`` tail of an entry (no sequence yet)."""
-    args = _encode(signal.args).decode() if signal.args else None
+    args = signal.args
+    envelope = signal.envelope
     record = SignalRecord(
         id=signal.id,
-        kind=signal.kind.value,
+        kind=signal.kind,  # a StrEnum is a str: encoded as its value
         agent=signal.agent,
         at=signal.at,
-        provenance=signal.provenance.value,
+        provenance=signal.provenance,
         peer=signal.peer,
         tool=signal.tool,
         trace=signal.trace,
         content_sha256=_sha(signal.content),
-        args_sha256=_sha(args) if args is not None else None,
-        envelope_sha256=_sha(_encode(signal.envelope).decode())
-        if signal.envelope is not None
-        else None,
+        args_sha256=_digest(_encode(args)) if args else None,
+        envelope_sha256=_digest(_encode(envelope)) if envelope is not None else None,
         content=signal.content if store_content else None,
-        args=signal.args if store_content and signal.args else None,
+        args=args if store_content and args else None,
     )
     decided = VerdictRecord(
-        action=verdict.action.value,
+        action=verdict.action,
         score=verdict.score,
         approval_id=verdict.approval_id,
         findings=tuple(_finding(f, store_content) for f in verdict.findings),
