@@ -78,7 +78,7 @@ def test_pipeline_blocks_when_sealing_fails(tmp_path: Path) -> None:
     config = parse_config(f"store: {{path: {tmp_path / 'x.db'}}}")
     immune = Immune(config, authority=Authority.generate())
     assert immune.scan("hello", source="user").seq == 0
-    immune.layer("audit").log.store.close()  # the log cannot write any more
+    immune.layer("audit").store.close()  # the log cannot write any more
     verdict = immune.scan("hello again", source="user")
     assert verdict.seq is None and verdict.action.value == "block"
     assert "audit.seal_failed" in verdict.codes
@@ -212,7 +212,7 @@ def test_pipeline_puts_the_sequence_number_in_the_verdict(tmp_path: Path) -> Non
     immune = Immune(config, authority=Authority.generate(), clock=clock)
     verdicts = [immune.scan(f"message {i}", source="user") for i in range(3)]
     assert [v.seq for v in verdicts] == [0, 1, 2]
-    log = immune.layer("audit").log
+    log = immune.layer("audit")
     assert decode_entry(log.entry(2)).signal.at == clock.now
     assert verify_store(log.store, immune.authority.public_bytes).signed_size == 2
     disabled = Immune(parse_config("audit: {enabled: false}"), store=SQLiteStore(":memory:"))

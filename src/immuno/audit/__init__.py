@@ -13,7 +13,7 @@ from immuno.audit.errors import AuditError, ProofError, TamperError, TreeHeadErr
 from immuno.audit.export import verify_export, write_export
 from immuno.audit.log import AuditLog
 from immuno.audit.reader import ConsistencyProof, InclusionProof
-from immuno.audit.sealer import AuditSealer, open_log
+from immuno.audit.sealer import open_log
 from immuno.audit.treehead import TreeHead, verify_tree_head
 from immuno.audit.verify import verify_consistency, verify_inclusion
 from immuno.core.registry import register_component
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 __all__ = [
     "AuditError",
     "AuditLog",
-    "AuditSealer",
     "ConsistencyProof",
     "Entry",
     "InclusionProof",
@@ -44,8 +43,8 @@ __all__ = [
 ]
 
 
-def _build(immune: Immune) -> AuditSealer | None:
-    return AuditSealer(immune) if immune.config.audit.enabled else None
+def _build(immune: Immune) -> AuditLog | None:
+    return open_log(immune) if immune.config.audit.enabled else None
 
 
 register_component("audit", 1000, _build)

@@ -1,13 +1,13 @@
-"""The pipeline's sealer: opens the audit log on first use, from the Immune's config."""
+"""The pipeline's sealer: the audit log opened from an Immune's store and ``audit:`` config.
+
+It is opened when the pipeline is built, so the first decision does not pay for
+opening files and a store that cannot be written is an error at once."""
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING
 
 from immuno.audit.log import AuditLog
-from immuno.core.signal import Signal
-from immuno.core.verdict import Verdict
 from immuno.store import open_store
 
 if TYPE_CHECKING:
@@ -32,26 +32,3 @@ def open_log(immune: Immune) -> AuditLog:
         head_interval=config.head_interval,
         durability=config.durability,
     )
-
-
-class AuditSealer:
-    """Seals each decision before the caller acts. The log is opened lazily, so
-    building an ``Immune`` touches no file until the first decision."""
-
-    name = "audit"
-
-    def __init__(self, immune: Immune) -> None:
-        self._immune = immune
-        self._log: AuditLog | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def log(self) -> AuditLog:
-        if self._log is None:
-            with self._lock:
-                if self._log is None:
-                    self._log = open_log(self._immune)
-        return self._log
-
-    def seal(self, signal: Signal, verdict: Verdict) -> int:
-        return self.log.seal(signal, verdict)

@@ -6,6 +6,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from immuno.audit import open_log, verify_store
+from immuno.cli.audit_cmd import head_text
 from immuno.cli.options import ConfigOption
 from immuno.core.config import load_config
 from immuno.core.pipeline import Immune
@@ -23,6 +25,8 @@ def register(app: typer.Typer) -> None:
             "researcher, payments) that obey any instruction they read. No model is called.\n"
             f"store: {settings.store.path}"
         )
+        audit = open_log(Immune(settings)) if settings.audit.enabled else None
+        first_seq = audit.size if audit is not None else 0
         with console.status("running attacks..."):
             rows = run_all(lambda: Immune(settings))
         table = Table(title="attacks on the simulated network", show_lines=True)
@@ -46,6 +50,16 @@ def register(app: typer.Typer) -> None:
         console.print(table)
         defended = sum(not row.protected.compromised for row in rows)
         console.print(f"{defended} of {len(rows)} attacks stopped.")
+        if audit is not None:
+            head = audit.sign_head()
+            report = verify_store(audit.store, audit.authority.public_bytes)
+            console.print(
+                f"\naudit log verified: decisions {first_seq}..{report.size - 1} of this run "
+                f"sealed before they took effect; all {report.size} entries and "
+                f"{report.heads} signed tree heads check out.",
+                highlight=False,
+            )
+            console.print(head_text(head), highlight=False, soft_wrap=True)
 
 
 def _outcome(compromised: bool, detail: str) -> str:
