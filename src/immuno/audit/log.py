@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from typing import Literal
 
 from immuno.audit import reader
+from immuno.audit.checkpoint import Checkpointer
 from immuno.audit.entry import encode_body, with_seq
 from immuno.audit.errors import AuditError
 from immuno.audit.merkle import CompactRange, leaf_hash
@@ -34,7 +35,6 @@ from immuno.core.verdict import Verdict
 from immuno.store.base import Cursor, Store
 
 Durability = Literal["normal", "full"]
-WAL_CHECKPOINT_PAGES = 10_000
 
 MIGRATIONS = [
     """
@@ -62,11 +62,15 @@ _INSERT_HEAD = (
 
 
 class _Ticket:
-    __slots__ = ("bodies", "error", "seqs")
+    """One caller's entries. ``done`` turns true only after their COMMIT returned
+    (``seqs`` set) or failed (``error`` set), never earlier."""
+
+    __slots__ = ("bodies", "done", "error", "seqs")
 
     def __init__(self, bodies: list[bytes]) -> None:
         self.bodies = bodies
-        self.seqs: list[int] | None = None
+        self.done = False
+        self.seqs: list[int] = []
         self.error: BaseException | None = None
 
 
@@ -97,9 +101,10 @@ class AuditLog:
         self.durability = durability
         store.migrate("audit", MIGRATIONS)
         store.query(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
-        # Checkpoint the WAL every ~40 MB rather than every 4 MB: each checkpoint costs
-        # two fsyncs, and the commit that triggers it pays for them.
-        store.query(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
+        self._checkpointer: Checkpointer | None = None
+        if store.location != ":memory:":  # checkpoints run on a thread of their own
+            store.query("PRAGMA wal_autocheckpoint=0")
+            self._checkpointer = Checkpointer(store.location)
         self._cond = threading.Condition()
         self._pending: list[_Ticket] = []
         self._leading = False
@@ -121,9 +126,9 @@ class AuditLog:
         ticket = _Ticket(bodies)
         with self._cond:
             self._pending.append(ticket)
-            while ticket.seqs is None and ticket.error is None and self._leading:
+            while not ticket.done and self._leading:
                 self._cond.wait()
-            if ticket.seqs is None and ticket.error is None:
+            if not ticket.done:
                 self._leading = True
                 batch, self._pending = self._pending, []
             else:
@@ -135,9 +140,8 @@ class AuditLog:
                 with self._cond:
                     self._leading = False
                     self._cond.notify_all()
-        if ticket.error is not None:
+        if ticket.error is not None or not ticket.done:
             raise AuditError(f"sealing failed, nothing was logged: {ticket.error}") from None
-        assert ticket.seqs is not None
         return ticket.seqs
 
     def _commit(self, batch: list[_Ticket]) -> None:
@@ -153,13 +157,17 @@ class AuditLog:
                 tree, head = self._write(batch, self._tree.copy())
         except BaseException as exc:  # every waiter learns of the failure, none gets a seq
             for ticket in batch:
-                ticket.seqs, ticket.error = None, exc
+                ticket.seqs, ticket.error, ticket.done = [], exc, True
             if not isinstance(exc, Exception):
                 raise
             return
+        for ticket in batch:
+            ticket.done = True
         self._tree = tree
         if head is not None:
             self._last_head = (head.size, head.timestamp_ms / 1000.0)
+        if self._checkpointer is not None:
+            self._checkpointer.committed()
 
     def _write(
         self, batch: list[_Ticket], tree: CompactRange
@@ -167,7 +175,7 @@ class AuditLog:
         """One transaction: the batch's rows (and a tree head if one is due)."""
         rows = []
         for ticket in batch:
-            ticket.seqs = []
+            ticket.seqs = []  # read by the caller only once ``done`` is set
             for body in ticket.bodies:
                 seq = tree.size
                 entry = with_seq(seq, body)
@@ -261,7 +269,10 @@ class AuditLog:
         return reader.latest_head(self.store)
 
     def close(self) -> None:
-        """Sign a final head for anything unsigned, so a clean shutdown leaves no tail."""
+        """Sign a final head for anything unsigned (a clean shutdown leaves no unsigned
+        tail) and stop the checkpoint thread. The store stays open: its owner closes it."""
         head = self.latest_head()
         if self.size and (head is None or head.size != self.size):
             self.sign_head()
+        if self._checkpointer is not None:
+            self._checkpointer.close()
