@@ -239,7 +239,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=1_000_000)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(dir=".") as name:
+    with tempfile.TemporaryDirectory(prefix="immuno-audit-bench-") as name:
         folder = Path(name)
         print("sealed appends (seq returned only after COMMIT):")
         single_threaded(folder, "normal", 10_000)

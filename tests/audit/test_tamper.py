@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from immuno.audit import AuditLog, TamperError, verify_store
+from immuno.audit import AuditError, AuditLog, TamperError, verify_store
 from immuno.audit.forensics import verify_file
 from immuno.audit.merkle import CompactRange, leaf_hash
 from immuno.core.authority import Authority
@@ -165,3 +165,20 @@ def test_a_text_value_hand_written_into_a_blob_column(
 ) -> None:
     sealed.execute("UPDATE audit_entries SET entry = 'hello' WHERE seq = 2")
     assert _first_bad(db_path, authority).seq == 2
+
+
+def test_dropping_the_log_table(
+    sealed: sqlite3.Connection, db_path: Path, authority: Authority
+) -> None:
+    sealed.execute("DROP TABLE audit_entries")
+    assert _first_bad(db_path, authority).seq == 0
+
+
+def test_a_store_that_never_held_a_log_is_not_called_tampered(
+    tmp_path: Path, authority: Authority
+) -> None:
+    store = SQLiteStore(tmp_path / "empty.db")
+    with pytest.raises(AuditError, match="no audit log") as caught:
+        verify_store(store, authority.public_bytes)
+    store.close()
+    assert not isinstance(caught.value, TamperError)

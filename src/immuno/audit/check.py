@@ -6,7 +6,7 @@ from __future__ import annotations
 import msgspec
 
 from immuno.audit import reader
-from immuno.audit.errors import TamperError
+from immuno.audit.errors import AuditError, TamperError
 from immuno.audit.verify import LogChecker
 from immuno.core.errors import StoreError
 from immuno.store.base import Store
@@ -28,6 +28,12 @@ class Report(msgspec.Struct, frozen=True, kw_only=True):
 
 def verify_store(store: Store, public_key: bytes) -> Report:
     """Raise :class:`TamperError` naming the first bad entry, or return a :class:`Report`."""
+    try:
+        sealed = store.query("SELECT 1 FROM immuno_schema WHERE component = 'audit'")
+    except StoreError as exc:
+        raise TamperError(None, f"the store's schema is unreadable: {exc}") from None
+    if not sealed:
+        raise AuditError(f"{store.location}: this store holds no audit log")
     unreadable: str | None = None
     try:
         heads = reader.heads(store)

@@ -127,8 +127,11 @@ def register(app: typer.Typer) -> None:
                 if not Path(settings.store.path).exists():
                     raise TamperError(None, f"{settings.store.path}: the store is gone")
                 report, source = verify_file(settings.store.path, key), settings.store.path
-        except (TamperError, AuditError) as exc:
+        except TamperError as exc:
             console.print(f"[bold red]TAMPERED[/]: {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        except AuditError as exc:
+            console.print(f"[bold red]NOT VERIFIED[/]: {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
         console.print(_report_text(report, source), highlight=False, soft_wrap=True)
 
