@@ -94,3 +94,19 @@ def test_commands_refuse_a_store_that_does_not_exist(tmp_path: Path) -> None:
     path.write_text(f"store: {{path: {tmp_path / 'nowhere' / 'x.db'}}}\n")
     result = runner.invoke(app, ["audit", "tail", "--config", str(path)])
     assert isinstance(result.exception, ConfigError) and "no store here" in str(result.exception)
+
+
+def test_a_saved_head_catches_a_tail_cut_with_its_heads(config: Path, tmp_path: Path) -> None:
+    code, out = run("audit", "head", "--json", "--config", str(config))
+    assert code == 0
+    saved = tmp_path / "head.json"
+    saved.write_text(out)
+    assert json.loads(out)["size"] == 10
+    db = sqlite3.connect(tmp_path / "state" / "immuno.db", isolation_level=None)
+    db.execute("DELETE FROM audit_entries WHERE seq >= 8")
+    db.execute("DELETE FROM audit_heads WHERE size > 8")
+    db.close()
+    code, out = run("audit", "verify", "--config", str(config))
+    assert code == 0  # the store alone cannot tell: everything left is consistent
+    code, out = run("audit", "verify", "--config", str(config), "--head", str(saved))
+    assert code == 1 and "entry 8" in out and "missing" in out

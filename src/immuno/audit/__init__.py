@@ -1,7 +1,27 @@
 """The tamper-evident audit log: every decision sealed into an RFC 9162 Merkle tree
 before the caller acts on it, with signed tree heads and inclusion/consistency proofs.
 
-``immuno.audit.verify`` is the standalone verifier a third party can run."""
+What it guarantees
+    ``Immune.check`` seals (signal, verdict) and puts the entry's sequence number in
+    ``verdict.seq``; no sequence number is ever returned before the COMMIT holding
+    the entry has returned. ``audit.durability: normal`` (SQLite WAL,
+    synchronous=NORMAL) survives a process crash but not an OS crash or power loss;
+    ``full`` fsyncs every commit and survives power loss. Concurrent sealers share
+    commits (group commit); ``AuditLog.seal_many`` seals a batch in one commit.
+
+What it detects
+    ``verify`` recomputes every leaf and node hash and checks every signed tree head
+    against the pinned authority key. A hand edit, deletion, insertion, reordering or
+    truncation names the first bad entry; a forger who also rewrites every stored hash
+    is caught by the next signed tree head (the error names the first entry it no
+    longer vouches for). Entries after the newest signed head are only as trustworthy
+    as the store until the next head is signed; removing rows *and* heads at the tail
+    is visible only against a head kept elsewhere (an export, a published head).
+
+Third parties
+    ``immuno.audit.verify`` holds pure verifier functions (no store access), and
+    ``verify_export`` checks an ``immuno audit export`` file offline.
+"""
 
 from __future__ import annotations
 

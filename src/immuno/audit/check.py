@@ -3,10 +3,13 @@ tree head against the pinned authority key, and name the first entry that is wro
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import msgspec
 
 from immuno.audit import reader
 from immuno.audit.errors import AuditError, TamperError
+from immuno.audit.treehead import TreeHead
 from immuno.audit.verify import LogChecker
 from immuno.core.errors import StoreError
 from immuno.store.base import Store
@@ -26,8 +29,12 @@ class Report(msgspec.Struct, frozen=True, kw_only=True):
         return self.size - self.signed_size
 
 
-def verify_store(store: Store, public_key: bytes) -> Report:
-    """Raise :class:`TamperError` naming the first bad entry, or return a :class:`Report`."""
+def verify_store(store: Store, public_key: bytes, witnessed: Sequence[TreeHead] = ()) -> Report:
+    """Raise :class:`TamperError` naming the first bad entry, or return a :class:`Report`.
+
+    ``witnessed`` are heads kept outside the store (saved earlier, published): the log
+    must still hold and agree with them, which catches rows and heads cut off the end.
+    """
     try:
         sealed = store.query("SELECT 1 FROM immuno_schema WHERE component = 'audit'")
     except StoreError as exc:
@@ -39,7 +46,7 @@ def verify_store(store: Store, public_key: bytes) -> Report:
         heads = reader.heads(store)
     except (StoreError, TypeError, ValueError) as exc:
         heads, unreadable = [], f"signed tree heads are unreadable: {exc}"
-    checker = LogChecker(public_key, heads)
+    checker = LogChecker(public_key, [*heads, *witnessed])
     try:
         for seq, entry, hashes in reader.entries(store):
             checker.entry(seq, entry, hashes)

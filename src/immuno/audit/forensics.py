@@ -11,10 +11,12 @@ from __future__ import annotations
 import shutil
 import struct
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from immuno.audit.check import Report, verify_store
 from immuno.audit.errors import TamperError
+from immuno.audit.treehead import TreeHead
 from immuno.core.errors import StoreError
 from immuno.store import open_store
 
@@ -34,19 +36,21 @@ def declared_size(path: Path) -> tuple[int, int] | None:
     return pages * page_size, path.stat().st_size
 
 
-def verify_file(location: str, public_key: bytes) -> Report:
+def verify_file(location: str, public_key: bytes, witnessed: Sequence[TreeHead] = ()) -> Report:
     """Verify the log in the SQLite file at ``location``; raise :class:`TamperError`."""
     try:
         store = open_store(location)
     except StoreError as exc:
-        return _verify_damaged(Path(location), public_key, str(exc))
+        return _verify_damaged(Path(location), public_key, str(exc), witnessed)
     try:
-        return verify_store(store, public_key)
+        return verify_store(store, public_key, witnessed)
     finally:
         store.close()
 
 
-def _verify_damaged(path: Path, public_key: bytes, problem: str) -> Report:
+def _verify_damaged(
+    path: Path, public_key: bytes, problem: str, witnessed: Sequence[TreeHead]
+) -> Report:
     sizes = declared_size(path)
     if sizes is None or sizes[1] >= sizes[0]:
         raise TamperError(None, f"the store cannot be opened: {problem}")
@@ -61,7 +65,7 @@ def _verify_damaged(path: Path, public_key: bytes, problem: str) -> Report:
         with copy.open("r+b") as handle:
             handle.truncate(declared)  # zero pages where the lost ones were
         try:
-            report = verify_file(str(copy), public_key)
+            report = verify_file(str(copy), public_key, witnessed)
         except TamperError as exc:
             raise TamperError(exc.seq, f"{lost}; {exc.problem}") from None
     raise TamperError(report.size, f"{lost}, though every entry read back intact")

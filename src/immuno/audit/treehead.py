@@ -56,3 +56,30 @@ def verify_tree_head(head: TreeHead, public_key: bytes) -> None:
         Ed25519PublicKey.from_public_bytes(public_key).verify(head.signature, head.message())
     except (InvalidSignature, ValueError):
         raise TreeHeadError(f"tree head at size {head.size}: signature does not verify") from None
+
+
+def head_to_json(head: TreeHead) -> dict[str, object]:
+    """A head as JSON-ready values (hex for bytes), the form exports and the CLI use."""
+    return {
+        "size": head.size,
+        "root": head.root.hex(),
+        "timestamp_ms": head.timestamp_ms,
+        "signature": head.signature.hex(),
+        "public_key": head.public_key.hex(),
+    }
+
+
+def head_from_json(data: object) -> TreeHead:
+    """Parse :func:`head_to_json`'s form; a malformed head is a :class:`TreeHeadError`."""
+    try:
+        if not isinstance(data, dict):
+            raise TypeError("not an object")
+        return TreeHead(
+            size=int(data["size"]),
+            root=bytes.fromhex(data["root"]),
+            timestamp_ms=int(data["timestamp_ms"]),
+            signature=bytes.fromhex(data["signature"]),
+            public_key=bytes.fromhex(data["public_key"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise TreeHeadError(f"not a tree head: {exc}") from None

@@ -25,6 +25,7 @@ from immuno.audit import (
     write_export,
 )
 from immuno.audit.forensics import verify_file
+from immuno.audit.treehead import head_from_json, head_to_json
 from immuno.cli.options import ConfigOption
 from immuno.core.authority import DEFAULT_AUTHORITY_FILE, Authority
 from immuno.core.config import Config, load_config
@@ -76,6 +77,13 @@ def _pinned(public_key: str | None, settings: Config) -> bytes:
     return key
 
 
+def _read_head(path: Path) -> TreeHead:
+    try:
+        return head_from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError) as exc:
+        raise InputError("--head", f"cannot read a tree head from {path}: {exc}") from None
+
+
 def head_text(head: TreeHead) -> str:
     when = datetime.datetime.fromtimestamp(head.timestamp_ms / 1000, datetime.UTC)
     return (
@@ -109,6 +117,10 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--export", help="Verify an export file offline instead.")
         ] = None,
         public_key: KeyOption = None,
+        witness: Annotated[
+            list[Path] | None,
+            typer.Option("--head", help="A tree head saved earlier (`immuno audit head --json`)."),
+        ] = None,
     ) -> None:
         """Recompute the whole tree and every tree head signature; name the first bad entry."""
         console = Console()
@@ -126,7 +138,9 @@ def register(app: typer.Typer) -> None:
                 key = _pinned(public_key, settings)
                 if not Path(settings.store.path).exists():
                     raise TamperError(None, f"{settings.store.path}: the store is gone")
-                report, source = verify_file(settings.store.path, key), settings.store.path
+                saved = [_read_head(path) for path in witness or []]
+                report = verify_file(settings.store.path, key, saved)
+                source = settings.store.path
         except TamperError as exc:
             console.print(f"[bold red]TAMPERED[/]: {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
@@ -182,9 +196,14 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"wrote {lines} lines to {out}; check with: immuno audit verify --export {out}")
 
     @audit.command()
-    def head(config: ConfigOption = None) -> None:
-        """Sign a tree head for the log as it is now, and print it."""
-        typer.echo(head_text(_log(load_config(config)).sign_head()))
+    def head(
+        config: ConfigOption = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print it as JSON.")] = False,
+    ) -> None:
+        """Sign a tree head for the log as it is now, and print it (keep it somewhere safe:
+        `verify --head` then proves the log still holds everything it covered)."""
+        signed = _log(load_config(config)).sign_head()
+        typer.echo(json.dumps(head_to_json(signed)) if as_json else head_text(signed))
 
     @audit.command()
     def tail(
