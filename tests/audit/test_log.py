@@ -87,16 +87,16 @@ def test_pipeline_blocks_when_sealing_fails(tmp_path: Path) -> None:
 def test_followers_queued_behind_a_commit_share_the_next_one(make_log: MakeLog) -> None:
     log = make_log()
     commits: list[int] = []
-    original = log.store.transaction
+    original = log._write
     queued = threading.Event()
 
-    def held_first_commit():  # type: ignore[no-untyped-def]
-        commits.append(len(commits))
+    def held_first_commit(batch, tree):  # type: ignore[no-untyped-def]
+        commits.append(sum(len(ticket.bodies) for ticket in batch))
         if len(commits) == 1:  # the first leader waits until 7 followers are queued
             assert queued.wait(10.0)
-        return original()
+        return original(batch, tree)
 
-    log.store.transaction = held_first_commit  # type: ignore[method-assign]
+    log._write = held_first_commit  # type: ignore[method-assign]
     results: list[int] = []
 
     def seal_one(i: int) -> None:
@@ -104,7 +104,9 @@ def test_followers_queued_behind_a_commit_share_the_next_one(make_log: MakeLog) 
 
     leader = threading.Thread(target=seal_one, args=(0,))
     leader.start()
-    while not commits:
+    for _ in range(10_000):  # bounded: wait for the leader to start its commit
+        if commits:
+            break
         threading.Event().wait(0.001)
     followers = [threading.Thread(target=seal_one, args=(i,)) for i in range(1, 8)]
     for t in followers:
@@ -118,7 +120,7 @@ def test_followers_queued_behind_a_commit_share_the_next_one(make_log: MakeLog) 
     for t in [leader, *followers]:
         t.join()
     assert sorted(results) == list(range(8))
-    assert len(commits) == 2  # one for the leader, one shared by all seven followers
+    assert commits == [1, 7]  # one for the leader, one shared by all seven followers
     assert verify_store(log.store, log.authority.public_bytes).size == 8
 
 
