@@ -93,10 +93,15 @@ def head_text(head: TreeHead) -> str:
     )
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _report_text(report: Report, source: str) -> str:
     lines = [
         f"OK: {source}: {report.size} entries recomputed, root {report.root.hex()}",
-        f"  {report.heads} signed tree heads verified, covering {report.signed_size} entries",
+        f"  {_count(report.heads, 'signed tree head')} verified, "
+        f"covering {report.signed_size} entries",
     ]
     if report.unsigned:
         lines.append(

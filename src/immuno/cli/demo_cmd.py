@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
             console.print(
                 f"\naudit log verified: decisions {first_seq}..{report.size - 1} of this run "
                 f"sealed before they took effect; all {report.size} entries and "
-                f"{report.heads} signed tree heads check out.",
+                f"{report.heads} signed tree head(s) check out.",
                 highlight=False,
             )
             console.print(head_text(head), highlight=False, soft_wrap=True)
