@@ -6,7 +6,12 @@ Every figure is measured in this run on this machine. "Sealed" means the entry's
 COMMIT has returned before ``seal`` returns its sequence number:
   normal = SQLite WAL + synchronous=NORMAL: survives a process crash, not an OS crash
   full   = synchronous=FULL (fsync per commit): survives power loss
-The reference is a bare SQLite INSERT + COMMIT of a row the same size, one per commit.
+"amortised" is wall time / decisions (the mean, tails included); "per call" is the
+distribution of single ``seal`` calls. One thread gets one commit per decision;
+threads share commits (group commit); ``seal_many`` is one commit per batch.
+The reference is a bare SQLite INSERT + COMMIT of a row the same size, one per
+commit: the floor for any per-decision durable append on this disk, so compare
+ratios, not absolute figures, across runs on a shared machine.
 """
 
 from __future__ import annotations
