@@ -9,7 +9,7 @@ Everything public is re-exported here; anything else carries no stability promis
 """
 
 # Importing a layer package registers it with the pipeline.
-from immuno import detect, identity, policy  # noqa: F401  (register their layers)
+from immuno import audit, detect, identity, policy  # noqa: F401  (register their layers)
 from immuno._version import __version__
 from immuno.core import (
     Action,

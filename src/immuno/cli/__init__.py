@@ -11,6 +11,7 @@ from immuno._version import __version__
 from immuno.cli import (
     agents_cmd,
     approvals_cmd,
+    audit_cmd,
     ca_cmd,
     demo_cmd,
     init_cmd,
@@ -55,6 +56,7 @@ response_cmd.register(app)
 memory_cmd.register(app)
 agents_cmd.register(app)
 ca_cmd.register(app)
+audit_cmd.register(app)
 
 
 def main() -> None:

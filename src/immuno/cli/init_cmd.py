@@ -69,6 +69,16 @@ identity:
     threshold: 10.0 # window divergence, in sd above the agent's usual, that alarms
     novel: 3        # never-seen actions in the window that raise the alarm
     cusum_scale: 1.0  # > 1: fewer false alarms, later detection of a change of habit
+audit:
+  # Every decision is sealed into a Merkle log before the caller acts on it.
+  enabled: true
+  # Keep signal content in clear (default: only its SHA-256 is logged).
+  store_content: false
+  # Sign a tree head every N entries or T seconds, whichever comes first.
+  head_every: 1000
+  head_interval: 60
+  # normal: survives a process crash; full: fsync per commit, survives power loss.
+  durability: normal
 """
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 import yaml
@@ -115,6 +115,23 @@ class IdentityConfig(_Section, frozen=True):
     drift: DriftConfig = msgspec.field(default_factory=DriftConfig)
 
 
+class AuditConfig(_Section, frozen=True):
+    """The sealed decision log. ``durability: normal`` survives a process crash
+    (SQLite WAL, synchronous=NORMAL); ``full`` also survives power loss (fsync)."""
+
+    enabled: bool = True
+    store_content: bool = False  # keep signal content in clear, not only its SHA-256
+    head_every: int = 1000  # sign a tree head at least every N entries ...
+    head_interval: float = 60.0  # ... and every T seconds while entries arrive
+    durability: Literal["normal", "full"] = "normal"
+
+    def __post_init__(self) -> None:
+        if self.head_every < 1:
+            raise ConfigError("audit.head_every", f"must be at least 1, got {self.head_every}")
+        if not self.head_interval > 0:
+            raise ConfigError("audit.head_interval", f"must be > 0, got {self.head_interval}")
+
+
 class Config(_Section, frozen=True):
     store: StoreConfig = msgspec.field(default_factory=StoreConfig)
     thresholds: Thresholds = msgspec.field(default_factory=Thresholds)
@@ -123,6 +140,7 @@ class Config(_Section, frozen=True):
     response: ResponseConfig = msgspec.field(default_factory=ResponseConfig)
     memory: MemoryConfig = msgspec.field(default_factory=MemoryConfig)
     identity: IdentityConfig = msgspec.field(default_factory=IdentityConfig)
+    audit: AuditConfig = msgspec.field(default_factory=AuditConfig)
 
     def __post_init__(self) -> None:
         ident = self.identity
