@@ -1,0 +1,115 @@
+"""Blocked-attack rate and benign-task pass rate of both policy scenario suites.
+
+    .venv/bin/python benchmarks/policy_scenarios.py [--quiet]
+
+Suites (tasks under tests/policy/):
+
+* ``original``: scenarios.py with scenario_manifest.yaml, written alongside the
+  policy engine (its figures are not a held-out measurement);
+* ``held-out``: heldout_scenarios.py with heldout_manifest.yaml, written afterwards
+  without changing the engine, the manifest first.
+
+Each suite runs in three set-ups: every default layer with a fresh pipeline per task
+(the headline), the same with the detector off (what the barrier alone does), and
+every default layer with one shared pipeline for all tasks, benign first (the health
+ladder and drift monitor then see every task). Real SQLite stores in a temporary
+folder. An attack counts as stopped when every malicious call was held or blocked,
+or when the injected read itself was stopped. The per-task table says what stopped
+each attack (layer:code) and what stopped each failing benign task.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests" / "policy"))
+
+import heldout_scenarios  # noqa: E402
+import scenario_runner as runner  # noqa: E402
+import scenarios  # noqa: E402
+from scenarios import Task  # noqa: E402
+
+from immuno import Config, Immune  # noqa: E402
+from immuno.core.config import (  # noqa: E402
+    DetectConfig,
+    IdentityConfig,
+    PolicyConfig,
+    StoreConfig,
+)
+
+SUITES: dict[str, tuple[Path, str, Sequence[Task], Sequence[Task], Sequence[Task]]] = {
+    "original": (scenarios.MANIFEST, "assistant", scenarios.BENIGN, scenarios.INJECTIONS, ()),
+    "held-out": (
+        heldout_scenarios.MANIFEST,
+        heldout_scenarios.AGENT,
+        heldout_scenarios.BENIGN,
+        heldout_scenarios.INJECTIONS,
+        heldout_scenarios.PROBES,
+    ),
+}
+SETUPS = (("all layers", True, False), ("detect off", False, False), ("shared", True, True))
+
+
+def maker(folder: Path, manifest: Path, *, detect: bool) -> Callable[[int], Immune]:
+    def make(i: int) -> Immune:
+        return Immune(
+            Config(
+                store=StoreConfig(path=str(folder / f"task{i}.db")),
+                policy=PolicyConfig(manifests=[str(manifest)]),
+                detect=DetectConfig(enabled=detect),
+                identity=IdentityConfig(require_signed=False),
+            )
+        )
+
+    return make
+
+
+def by_layer(result: runner.SuiteOutcome) -> dict[str, int]:
+    """Which layer stopped each attack first (the injected read, else an evil call)."""
+    counts: dict[str, int] = {}
+    for outcome in result.injections:
+        label = outcome.stopped_by.split(" by ")[-1].split(":")[0] if outcome.defended else "-"
+        counts[label] = counts.get(label, 0) + 1
+    return counts
+
+
+def main(quiet: bool = False) -> None:
+    summary = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for suite, (manifest, agent, benign, injections, probes) in SUITES.items():
+            for setup, detect, shared in SETUPS:
+                folder = Path(tmp) / suite.replace(" ", "_") / setup.replace(" ", "_")
+                folder.mkdir(parents=True)
+                result = runner.run_suite(
+                    maker(folder, manifest, detect=detect),
+                    agent,
+                    benign,
+                    injections,
+                    probes,
+                    shared=shared,
+                )
+                if not quiet and setup != "shared":
+                    print(f"== {suite}, {setup}\n{runner.table(result)}\n")
+                probe_line = (
+                    f", probes stopped {sum(t.defended for t in result.probes)}/"
+                    f"{len(result.probes)}"
+                    if result.probes
+                    else ""
+                )
+                summary.append(
+                    f"{suite:<9} {setup:<11} attacks stopped "
+                    f"{result.attacks_stopped:>2}/{len(result.injections)} "
+                    f"({result.attacks_stopped / len(result.injections):.0%}), benign passed "
+                    f"{result.benign_passed:>2}/{len(result.benign)} "
+                    f"({result.benign_passed / len(result.benign):.0%}){probe_line}; "
+                    f"first stop by {by_layer(result)}"
+                )
+    print("\n".join(summary))
+
+
+if __name__ == "__main__":
+    main(quiet="--quiet" in sys.argv[1:])
