@@ -156,6 +156,7 @@ class DriftMonitor:
         if alarm and baseline.pending:
             # the window that raised the alarm is not learned: retract what is pending
             baseline.pending.clear()
+            habit.retracted(baseline.seen)
             self._save(agent)
         return Drift(raw, z, novel, cusum, bits, alarm)
 

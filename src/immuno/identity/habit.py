@@ -55,6 +55,12 @@ class HabitTest:
         if self.ordinals:
             self.ordinals[-1] = ordinal
 
+    def retracted(self, seen: int) -> None:
+        """The baseline dropped what it had not counted yet: those steps never will be."""
+        for index, ordinal in enumerate(self.ordinals):
+            if ordinal > seen:
+                self.ordinals[index] = 0
+
     def bits(self, baseline: Baseline) -> float:
         """Largest log2 Bayes factor of a changed habit over any recent span (>= 0)."""
         if len(self.steps) < 2:
