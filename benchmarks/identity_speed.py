@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import random
 import statistics
 import tempfile
 import time
@@ -24,7 +25,7 @@ from immuno.identity import (
 from immuno.identity.drift import DriftMonitor, DriftSettings
 from immuno.identity.envelope import unb64
 from immuno.identity.sealing import load_private_pem
-from immuno.identity.simulate import SWITCHES, report, trace_scores
+from immuno.identity.simulate import SWITCHES, TOOLS, Walker, persona, report, trace_scores
 from immuno.identity.verify import EnvelopeVerifier
 from immuno.store import SQLiteStore
 
@@ -133,6 +134,26 @@ def layer_costs(registry: Registry, signer: Signer, store: SQLiteStore, now: flo
     measure("Immune.check: 2 KB tool call, drift scored", call)
 
 
+def drift_cost() -> None:
+    """DriftMonitor.score + learn per signal of a simulated agent (9-step persona, past
+    warm-up and calibration): the behavioural part of the identity layer's cost."""
+    rng = random.Random(7)
+    who = persona(rng, tuple(TOOLS[:8]))
+    walker = Walker("agent", who, rng, start=1_700_000_000.0)
+    monitor = DriftMonitor(DriftSettings())
+    signals = [signal for _ in range(N) for signal in walker.step()]
+    for signal in signals[:600]:  # warm-up and calibration
+        monitor.score(signal)
+        monitor.learn(signal)
+    rest = signals[600 : 600 + N]
+
+    def one(i: int) -> None:
+        monitor.score(rest[i])
+        monitor.learn(rest[i])
+
+    measure("DriftMonitor.score + learn, per signal", one, len(rest))
+
+
 def drift() -> None:
     """Reporting seeds 100000+ (tuning used seeds 0-199)."""
     settings = DriftSettings()
@@ -165,4 +186,5 @@ def drift() -> None:
 
 if __name__ == "__main__":
     speed()
+    drift_cost()
     drift()

@@ -1,5 +1,6 @@
-"""Behavioural drift: tuned on seeds 0-199 (benchmarks/identity_drift.py); these
-checks use separate seeds, so they test the tuned settings rather than repeat them."""
+"""Behavioural drift: tuned on seeds 0-199 (reported on seeds 100000-100199 by
+benchmarks/identity_speed.py); these checks use separate seeds, so they test the tuned
+settings rather than repeat them."""
 
 from __future__ import annotations
 
@@ -54,8 +55,9 @@ def test_blocked_signals_are_not_learned(store: SQLiteStore, clock: FakeClock) -
         tool = "web.search" if i % 2 else "web.fetch"
         assert immune.check(call("r", tool, clock)).action is Action.ALLOW
     actions = [immune.check(call("r", "shell.run", clock)).action for _ in range(10)]
-    assert actions[:2] == [Action.ALLOW, Action.ALLOW]
-    assert actions[2:] == [Action.BLOCK] * 8
+    # never-seen actions alarm from the fifth in the window (novel = 5)
+    assert actions[:4] == [Action.ALLOW] * 4
+    assert actions[4:] == [Action.BLOCK] * 6
     assert layer.drift is not None
     baseline = layer.drift.baseline("r")
     assert not any("shell" in act for act in baseline.counts[0])
@@ -68,3 +70,36 @@ def test_baselines_survive_a_restart(store: SQLiteStore, clock: FakeClock) -> No
         first.learn(call("r", "web.search", clock))
     second = DriftMonitor(DriftSettings(), store, clock)
     assert second.baseline("r").seen == first.baseline("r").seen > 0
+
+
+def test_a_new_habit_with_the_same_tools_is_caught() -> None:
+    # Same two tools throughout; only the order changes: alternating, then in pairs.
+    monitor = DriftMonitor(DriftSettings())
+    clock = FakeClock()
+    tools = ("web.search", "docs.read")
+
+    def run(pattern: list[int], steps: int) -> list[float]:
+        bits = []
+        for i in range(steps):
+            clock.now += 1.0
+            tool = tools[pattern[i % len(pattern)]]
+            signal = Signal(kind=SignalKind.TOOL_CALL, agent="a", tool=tool, at=clock.now)
+            drift = monitor.score(signal)
+            bits.append(drift.habit if drift is not None else 0.0)
+            if drift is None or not drift.alarm:
+                monitor.learn(signal)
+        return bits
+
+    before = run([0, 1], 300)
+    after = run([0, 0, 1, 1], 40)
+    assert max(before) < SETTINGS.habit_bits
+    assert max(after) >= SETTINGS.habit_bits
+
+
+def test_rewired_habits_are_mostly_caught() -> None:
+    seeds = range(60_000, 60_010)
+    normal = [trace_scores(SETTINGS, s, None, normal=200, after=0) for s in seeds]
+    rewired = {"rewire": [trace_scores(SETTINGS, s, "rewire", normal=50, after=50) for s in seeds]}
+    result = report(normal, rewired)
+    assert result.false_alarm_traces <= 1
+    assert result.detection_rate >= 0.5

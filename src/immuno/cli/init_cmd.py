@@ -66,9 +66,10 @@ identity:
     enabled: true
     warmup: 150     # allowed signals learned before an agent's drift is scored
     window: 24      # recent signals compared with the baseline
-    threshold: 10.0 # window divergence, in sd above the agent's usual, that alarms
-    novel: 3        # never-seen actions in the window that raise the alarm
+    threshold: 14.0 # window divergence, in sd above the agent's usual, that alarms
+    novel: 5        # never-seen actions in the window that raise the alarm
     cusum_scale: 1.0  # > 1: fewer false alarms, later detection of a change of habit
+                      # (scales the surprise CUSUM levels and the habit test's bits)
 audit:
   # Every decision is sealed into a Merkle log before the caller acts on it.
   enabled: true

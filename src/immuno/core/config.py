@@ -96,8 +96,8 @@ class DriftConfig(_Section, frozen=True):
     enabled: bool = True
     warmup: int = 150
     window: int = 24
-    threshold: float = 10.0
-    novel: int = 3
+    threshold: float = 14.0
+    novel: int = 5
     cusum_scale: float = 1.0
 
 

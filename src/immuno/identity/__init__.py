@@ -88,6 +88,7 @@ def _build(immune: Immune) -> IdentityLayer | None:
             threshold=config.drift.threshold,
             novel=config.drift.novel,
             cusum=scaled(DriftSettings().cusum, config.drift.cusum_scale),
+            habit_bits=DriftSettings().habit_bits * config.drift.cusum_scale,
         )
         drift = DriftMonitor(settings, store, immune.clock)
     return IdentityLayer(

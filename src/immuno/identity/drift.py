@@ -22,6 +22,7 @@ from immuno.identity.fingerprint import (
     drift_score,
     novel_acts,
 )
+from immuno.identity.habit import HabitTest
 from immuno.store import Store
 
 # What an agent does (scored); what happens to it (messages in, tool results) only
@@ -37,6 +38,7 @@ class Drift:
     z: float  # standard deviations above the agent's usual divergence
     novel: int  # signals in the window doing what the agent was never seen to do
     cusum: float  # accumulated excess surprise, as a fraction of its alarm level
+    habit: float  # evidence (bits) that the agent's transitions changed law
     alarm: bool
 
 
@@ -49,15 +51,20 @@ class DriftSettings:
     window: int = 24  # recent signals compared with the baseline
     calibration: int = 30  # own scores seen before the agent's noise level is trusted
     calibration_rate: float = 0.01  # weight of a new score in the running mean/variance
-    threshold: float = 10.0  # standard deviations above the agent's usual drift
+    threshold: float = 14.0  # standard deviations above the agent's usual drift
     floor: float = 0.15  # raw divergence (bits) below which nothing is raised
     min_sd: float = 0.02
     # CUSUM per surprise part (step, size, pace): the allowance (sd per step) that is
     # ignored, and the level that raises the alarm
     slack: tuple[float, float, float] = (0.5, 1.0, 1.0)
-    cusum: tuple[float, float, float] = (15.0, 17.0, 17.0)
+    cusum: tuple[float, float, float] = (22.5, 17.0, 17.0)
     clip: float = 3.0  # no single step adds more than this (sd) to a CUSUM
-    novel: int = 3  # never-seen acts in the window that raise the alarm on their own
+    novel: int = 5  # never-seen acts (signals) in the window that alarm on their own
+    # change of habit (:mod:`immuno.identity.habit`): transitions kept, pseudo-counts
+    # of the changed law around the baseline, and the evidence (bits) that alarms
+    habit_window: int = 50
+    habit_spread: float = 4.0
+    habit_bits: float = 13.0
     half_life: float = 2000.0  # baseline observations for a count to fade by half
     weights: tuple[float, ...] = DEFAULT_WEIGHTS
     save_every: int = 25
@@ -83,6 +90,8 @@ class DriftMonitor:
         self._windows: dict[str, Window] = {}
         self._unsaved: dict[str, int] = {}
         self._last: dict[str, tuple[str, float | None, Surprise]] = {}
+        self._habits: dict[str, HabitTest] = {}
+        self._stepped: dict[str, str] = {}  # agent -> id of the signal last pushed as a step
         self._cusum: dict[str, list[float]] = {}  # per agent: step, size, pace
 
     def baseline(self, agent: str) -> Baseline:
@@ -95,10 +104,13 @@ class DriftMonitor:
     def score(self, signal: Signal) -> Drift | None:
         """Push an attempted signal into the agent's window; its drift once warm.
 
-        Three rules raise the alarm, on actions only: ``novel`` never-seen acts in the
-        window; a window divergence ``threshold`` sd above the agent's usual; or a
+        Four rules raise the alarm, on actions only: ``novel`` never-seen acts in the
+        window; a window divergence ``threshold`` sd above the agent's usual; a
         CUSUM (Page 1954) of the agent's standardised per-step surprise reaching
-        ``cusum``, which catches a sustained change of habit, size or pace early.
+        ``cusum``, which catches a sustained change of size or pace early; or
+        ``habit_bits`` of evidence that its transitions follow a new law
+        (:class:`~immuno.identity.habit.HabitTest`), which catches a new habit
+        with the same tools.
         """
         settings = self.settings
         agent = signal.agent
@@ -106,6 +118,11 @@ class DriftMonitor:
         if window is None:
             window = self._windows[agent] = Window(settings.window)
         window.push(signal)
+        habit = self._habits.get(agent)
+        if habit is None:
+            habit = self._habits[agent] = HabitTest(settings.habit_window, settings.habit_spread)
+        if habit.push(window.events[-1]):
+            self._stepped[agent] = signal.id
         baseline = self.baseline(agent)
         if baseline.seen < settings.warmup:
             return None
@@ -129,16 +146,19 @@ class DriftMonitor:
             return None
         raw = raw or 0.0
         novel = novel_acts(window, baseline) if window.full else 0
+        bits = habit.bits(baseline) if baseline.calibrated >= settings.calibration else 0.0
         alarm = (
             novel >= settings.novel
             or (z >= settings.threshold and raw >= settings.floor)
             or cusum >= 1.0
+            or bits >= settings.habit_bits
         )
         if alarm and baseline.pending:
             # the window that raised the alarm is not learned: retract what is pending
             baseline.pending.clear()
+            habit.retracted(baseline.seen)
             self._save(agent)
-        return Drift(raw, z, novel, cusum, alarm)
+        return Drift(raw, z, novel, cusum, bits, alarm)
 
     def learn(self, signal: Signal) -> None:
         """Add an allowed signal to the agent's baseline (and its scores to its noise level)."""
@@ -150,6 +170,8 @@ class DriftMonitor:
                 last[1], last[2], self.settings.calibration_rate, 3.0 if warm else None
             )
         baseline.learn(signal, self.settings.growth, self.settings.window)
+        if self._stepped.pop(signal.agent, None) == signal.id:
+            self._habits[signal.agent].learned(baseline.seen + len(baseline.pending))
         pending = self._unsaved.get(signal.agent, 0) + 1
         self._unsaved[signal.agent] = pending
         if pending >= self.settings.save_every:
@@ -162,6 +184,8 @@ class DriftMonitor:
         self._baselines.pop(agent, None)
         self._windows.pop(agent, None)
         self._cusum.pop(agent, None)
+        self._habits.pop(agent, None)
+        self._stepped.pop(agent, None)
         self._unsaved.pop(agent, None)
         if self.store is not None:
             with self.store.transaction() as cur:

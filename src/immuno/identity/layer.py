@@ -13,9 +13,10 @@ is a block. A peer that is not registered:
 Any signal that carries an envelope has it verified, whatever its kind.
 
 Behaviour. Every signal of an agent feeds its drift monitor (never-seen actions, window
-divergence, CUSUMs of per-step surprise; see :mod:`immuno.identity.drift`); an alarm
-is a block (``identity.drift``). As an Observer the layer learns only from signals
-that were allowed outright, and an alarm retracts the window that raised it.
+divergence, CUSUMs of per-step surprise, a test for a new habit of transitions; see
+:mod:`immuno.identity.drift`); an alarm is a block (``identity.drift``). As an Observer
+the layer learns only from signals that were allowed outright, and an alarm retracts
+the window that raised it.
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ class IdentityLayer:
                             f"{drift.raw:.2f} bits ({drift.z:.1f} sd above its usual), "
                             f"{drift.novel} never-seen actions in its last "
                             f"{self.drift.settings.window} signals, surprise at "
-                            f"{drift.cusum:.0%} of its alarm level"
+                            f"{drift.cusum:.0%} of its alarm level, {drift.habit:.1f} bits "
+                            "of evidence of a new habit"
                         ),
                         action=Action.BLOCK,
                     )

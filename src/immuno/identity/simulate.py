@@ -149,7 +149,7 @@ def trace_scores(
         for signal in walker.step():
             drift = monitor.score(signal)
             if drift is not None:
-                best = max(best, drift.cusum)
+                best = max(best, drift.cusum, drift.habit / settings.habit_bits)
                 fixed = drift.novel >= settings.novel or (
                     drift.z >= settings.threshold and drift.raw >= settings.floor
                 )
