@@ -16,15 +16,19 @@ import html
 import re
 from urllib.parse import unquote
 
+import re2
+
 MAX_ROUNDS = 3
 MAX_DECODED = 65_536
 MAX_CANDIDATES = 64
 MIN_PRINTABLE = 0.9
 
-_BASE64 = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/_-]{16,}={0,2}(?![\w+/=-])")
-_HEX = re.compile(r"(?<![0-9A-Fa-f])(?:(?:\\x|0x)?[0-9A-Fa-f]{2}[ :]?){8,}(?![0-9A-Fa-f])")
-_URL = re.compile(r"(?:%[0-9A-Fa-f]{2}[^\s%]{0,3}){3,}")
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# RE2 (linear time, no look-around): run boundaries are checked in ``_bounded``.
+_BASE64 = re2.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
+_HEX = re2.compile(r"(?:(?:\\x|0x)?[0-9A-Fa-f]{2}[ :]?){8,}")
+_URL = re2.compile(r"(?:%[0-9A-Fa-f]{2}[^\s%]{0,3}){3,}")
+_ENTITY = re2.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_ROT13_HINT = re2.compile(r"\b(?:gur|naq|lbh|gb|vf|sbe|vtaber|cyrnfr)\b")
 _COMMON = frozenset(
     "the and you your to of is are this that all ignore instructions previous send with for "
     "now from please it be not".split()
@@ -72,6 +76,8 @@ def _hex(run: str) -> str | None:
 
 def rot13_if_hidden(text: str) -> str | None:
     """The rot13 reading of ``text`` when it reads far more like English than the text."""
+    if _ROT13_HINT.search(text.lower()) is None:
+        return None
     words = [w.lower() for w in _WORD.findall(text)]
     if len(words) < 4:
         return None
@@ -79,6 +85,13 @@ def rot13_if_hidden(text: str) -> str | None:
     rotated = codecs.encode(text, "rot13")
     turned = sum(w.lower() in _COMMON for w in _WORD.findall(rotated))
     return rotated if turned >= 3 and turned > 3 * plain else None
+
+
+def _bounded(text: str, start: int, end: int) -> bool:
+    """The run is not a piece of a longer word or token."""
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    return not (before.isalnum() or before in "+/=_-") and not (after.isalnum() or after in "+/_-")
 
 
 class Budget:
@@ -108,6 +121,8 @@ def decode_runs(text: str, budget: Budget) -> tuple[list[tuple[int, int, str]], 
         ("entities", _ENTITY, lambda run: html.unescape(run)),
     ):
         for tried, match in enumerate(pattern.finditer(text)):
+            if kind in ("base64", "hex") and not _bounded(text, match.start(), match.end()):
+                continue
             if tried >= MAX_CANDIDATES:
                 budget.exhausted = True
                 break

@@ -23,6 +23,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import re2
+
 from immuno.core.finding import Span
 from immuno.detect.decode import MAX_ROUNDS, Budget, decode_runs, rot13_if_hidden
 from immuno.detect.edits import Stage, apply
@@ -47,21 +49,26 @@ _CONFUSABLE = str.maketrans(
 _CONFUSABLE_CHARS = "".join(chr(cp) for cp in _CONFUSABLE)
 _MIXED_WORD = re.compile(rf"\w*[{_CONFUSABLE_CHARS}]\w*")
 
-_HIDDEN = re.compile(
-    r"<!--(.*?)(?:-->|$)"
+_HIDDEN = re2.compile(
+    r"(?ims)<!--(.*?)(?:-->|$)"
     r"|<(\w+)[^>]*style\s*=\s*[\"'][^\"']*(?:display\s*:\s*none|visibility\s*:\s*hidden"
-    r"|font-size\s*:\s*0|opacity\s*:\s*0)[^\"']*[\"'][^>]*>(.*?)</\2\s*>"
+    r"|font-size\s*:\s*0|opacity\s*:\s*0)[^\"']*[\"'][^>]*>(.*?)</\w+\s*>"
     r"|^\[//\]:\s*#\s*\((.*?)\)\s*$",
-    re.S | re.I | re.M,
 )
 _LEET = str.maketrans("013456789@$!|", "oieasgtbgasil")
-_LEET_WORD = re.compile(r"(?<![\w@$])(?=[\w@$!|]*[A-Za-z])(?=[\w@$!|]*[0-9@$])[\w@$!|]{2,}", re.A)
-_DIGITS = re.compile(r"(?<![\w.,])\d{1,3}(?![\w.,])")
-# An ASCII text needs the slow path only if one of these occurs in it.
-_ASCII_TRIGGER = re.compile(
-    r"<!--|<\w+[^>]*style|\[//\]:|&#?\w+;|%[0-9A-Fa-f]{2}|[A-Za-z0-9+/]{20,}|[a-z][0-9@$]|"
-    r"[0-9@$][a-z]|\b(?:gur|lbh|naq|vtaber|cerivbhf)\b",
+_LEET_WORD = re2.compile(
+    r"[\w@$!|]*(?:[A-Za-z][\w@$!|]*[0-9@$]|[0-9@$][\w@$!|]*[A-Za-z])[\w@$!|]*"
 )
+_LINE = re2.compile(r"[^\n]{16,}")
+_EMAIL_LIKE = re.compile(r"[\w.+-]+@[\w-]+\.\w")
+_DIGITS = re.compile(r"(?<![\w.,])\d{1,3}(?![\w.,])")
+# An ASCII text needs the slow path only if one of these occurs in it (RE2: one
+# linear pass). Leetspeak shows as a digit or @$ between two letters.
+_ASCII_TRIGGER = re2.compile(
+    r"<!--|<\w+[^>]*style|\[//\]:|&#?\w+;|%[0-9A-Fa-f]{2}|[A-Za-z0-9+/]{20,}|"
+    r"[A-Za-z][013457@$][A-Za-z]|\b(?:gur|lbh|naq|vtaber|cerivbhf)\b",
+)
+_LEET_HINT = re2.compile(r"[A-Za-z][013457@$][A-Za-z]")
 
 
 @lru_cache(maxsize=4096)
@@ -149,7 +156,7 @@ class Normalized:
                 self.techniques[kind] = self.techniques.get(kind, 0) + 1
             self._push(replacements, "decoded", 0)
         rot: list[tuple[int, int, str]] = []
-        for line in re.finditer(r"[^\n]{16,}", self.text):
+        for line in _LINE.finditer(self.text):
             decoded = rot13_if_hidden(line.group())
             if decoded is not None:
                 rot.append((line.start(), line.end(), decoded))
@@ -158,12 +165,16 @@ class Normalized:
             self.techniques["decode_budget_exhausted"] = 1
 
     def _leetspeak(self) -> None:
+        if _LEET_HINT.search(self.text) is None:
+            return
         out = [
             (m.start(), m.end(), m.group().translate(_LEET))
             for m in _LEET_WORD.finditer(self.text)
-            if m.group().translate(_LEET).isalpha() and not m.group().isupper()
+            if m.group().translate(_LEET).isalpha()
+            and not m.group().isupper()
+            and not _EMAIL_LIKE.match(self.text, m.start())
         ]
-        words = len(re.findall(r"\w+", self.text))
+        words = len(self.text.split())
         if len(out) >= 3 and len(out) * 5 >= words:
             # Heavy leetspeak: short numbers are words too ("70" for "to").
             out += [
