@@ -9,7 +9,8 @@ Everything public is re-exported here; anything else carries no stability promis
 """
 
 # Importing a layer package registers it with the pipeline.
-import immuno.detect  # noqa: F401  (registers the detect layer)
+import immuno.detect
+import immuno.policy  # noqa: F401  (registers the policy layer)
 from immuno._version import __version__
 from immuno.core import (
     Action,

@@ -8,7 +8,15 @@ import typer
 from rich.console import Console
 
 from immuno._version import __version__
-from immuno.cli import demo_cmd, init_cmd, quarantine_cmd, scan_cmd, vaccinate_cmd
+from immuno.cli import (
+    approvals_cmd,
+    demo_cmd,
+    init_cmd,
+    policy_cmd,
+    quarantine_cmd,
+    scan_cmd,
+    vaccinate_cmd,
+)
 from immuno.core.errors import ImmunoError
 
 app = typer.Typer(
@@ -39,6 +47,8 @@ def _root(
 init_cmd.register(app)
 scan_cmd.register(app)
 demo_cmd.register(app)
+policy_cmd.register(app)
+approvals_cmd.register(app)
 vaccinate_cmd.register(app)
 quarantine_cmd.register(app)
 

@@ -10,6 +10,7 @@ from immuno.cli.options import ConfigOption
 from immuno.core.config import load_config
 from immuno.core.pipeline import Immune
 from immuno.demo import NOT_DEFENDED, run_all
+from immuno.demo.manifest import with_manifest
 
 
 def register(app: typer.Typer) -> None:
@@ -17,16 +18,18 @@ def register(app: typer.Typer) -> None:
     def demo(config: ConfigOption = None) -> None:
         """Attack a simulated agent network, unprotected and protected, and compare."""
         console = Console()
-        settings = load_config(config)
+        if not console.is_terminal:  # piped or captured: no terminal width to respect
+            console = Console(width=140)
+        settings = with_manifest(load_config(config))
         console.print(
             "[bold]immuno demo[/] - a [bold yellow]SIMULATION[/]: scripted agents (planner, "
             "researcher, payments) that obey any instruction they read. No model is called.\n"
-            f"store: {settings.store.path}"
+            f"store: {Immune(settings).store.location}"  # opened now: fail early if unusable
         )
         with console.status("running attacks..."):
             rows = run_all(lambda: Immune(settings))
         table = Table(title="attacks on the simulated network", show_lines=True)
-        table.add_column("attack", style="bold")
+        table.add_column("attack", style="bold", min_width=22)
         table.add_column("unprotected")
         table.add_column("protected by immuno")
         table.add_column("stopped by")

@@ -37,6 +37,17 @@ detect:
   vaccine_threshold: 0.6
   # Keep flagged and stopped content in the store (`immuno quarantine list`).
   quarantine: true
+
+policy:
+  enabled: true
+  # Agent manifests (YAML): agents, roles, tools, argument constraints, data-flow
+  # rules, approvals. With none listed every tool call is refused (default deny);
+  # text scanning works without one. Check a manifest: `immuno policy check FILE`.
+  manifests: []
+  # What each agent has read is remembered per trace for the data-flow rules.
+  trace_ttl: 3600    # seconds a quiet trace is kept
+  trace_items: 512   # reads kept per trace
+  traces: 10000      # traces kept at once
 """
 
 

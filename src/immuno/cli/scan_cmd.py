@@ -81,6 +81,8 @@ def scan_line(immune: Immune, line: bytes) -> tuple[bytes, bool]:
         return _encode(ScanError(None, "empty line: expected a JSON object")), False
     try:
         request = _decode_request(line)
+    except UnicodeDecodeError as bad:
+        return _encode(ScanError(None, f"not valid UTF-8 (byte {bad.start})")), False
     except msgspec.DecodeError as exc:
         ident, problem = _describe(exc, line)
         return _encode(ScanError(ident, problem)), False

@@ -51,10 +51,30 @@ class DetectConfig(_Section, frozen=True):
             raise ConfigError("detect.anomaly_warmup", "must be at least 1")
 
 
+class PolicyConfig(_Section, frozen=True):
+    """The runtime barrier. With no manifest, every tool call is refused (default deny)."""
+
+    enabled: bool = True
+    manifests: list[str] = msgspec.field(default_factory=list)
+    trace_ttl: float = 3600.0  # seconds a quiet trace's reads are remembered
+    trace_items: int = 512  # reads remembered per trace (oldest forgotten first)
+    traces: int = 10_000  # traces remembered at once (least recently used forgotten)
+
+    def __post_init__(self) -> None:
+        for key, value in (
+            ("policy.trace_ttl", self.trace_ttl),
+            ("policy.trace_items", self.trace_items),
+            ("policy.traces", self.traces),
+        ):
+            if value <= 0:
+                raise ConfigError(key, f"must be positive, got {value}")
+
+
 class Config(_Section, frozen=True):
     store: StoreConfig = msgspec.field(default_factory=StoreConfig)
     thresholds: Thresholds = msgspec.field(default_factory=Thresholds)
     detect: DetectConfig = msgspec.field(default_factory=DetectConfig)
+    policy: PolicyConfig = msgspec.field(default_factory=PolicyConfig)
 
     def __post_init__(self) -> None:
         t = self.thresholds

@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 
+from immuno.core import sdk
 from immuno.core.action import Action
 from immuno.core.authority import DEFAULT_AUTHORITY_FILE, Authority
 from immuno.core.config import Config
@@ -16,7 +17,7 @@ from immuno.core.errors import ConfigError
 from immuno.core.finding import Finding, Severity
 from immuno.core.layer import Layer, Observer, Sealer
 from immuno.core.registry import registered
-from immuno.core.signal import Signal, parse_signal, signal_for_source
+from immuno.core.signal import Provenance, Signal, parse_signal, signal_for_source
 from immuno.core.verdict import Verdict
 from immuno.store import Store, open_store
 
@@ -144,6 +145,43 @@ class Immune:
     def scan(self, text: str, source: str = "tool", *, agent: str = "scan") -> Verdict:
         """Check a bare text as if it came from ``source`` (user, tool, agent, memory)."""
         return self.check(signal_for_source(text, source, agent=agent))
+
+    # -- the SDK: guarded tools ---------------------------------------------------
+
+    def guard_call(
+        self,
+        agent: str,
+        tool: str,
+        args: Mapping[str, Any],
+        *,
+        trace: str | None = None,
+        approval_id: str | None = None,
+    ) -> Verdict:
+        """Check a tool call before it runs; raises Blocked or HeldForApproval."""
+        return sdk.guard_call(self, agent, tool, args, trace=trace, approval_id=approval_id)
+
+    def guard_result(
+        self,
+        agent: str,
+        tool: str,
+        content: str,
+        *,
+        provenance: Provenance = Provenance.UNTRUSTED,
+        trace: str | None = None,
+    ) -> Verdict:
+        """Check a tool's output before the model reads it; raises Blocked when stopped."""
+        return sdk.guard_result(self, agent, tool, content, provenance=provenance, trace=trace)
+
+    def tool(
+        self,
+        *,
+        agent: str,
+        name: str | None = None,
+        provenance: Provenance = Provenance.UNTRUSTED,
+        trace: str | None = None,
+    ) -> Callable[[Callable[sdk.P, sdk.R]], Callable[sdk.P, sdk.R]]:
+        """Decorator: every call is checked first, every result before the model reads it."""
+        return sdk.tool(self, agent=agent, name=name, provenance=provenance, trace=trace)
 
     def fold(self, signal_id: str, findings: Sequence[Finding]) -> Verdict:
         """Findings -> verdict: the highest score against the thresholds, then the

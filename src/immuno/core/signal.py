@@ -61,6 +61,7 @@ class Signal(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     id: str = msgspec.field(default_factory=_new_id)
     at: float = 0.0
     envelope: dict[str, Any] | None = None
+    approval_id: str | None = None  # an operator approval a held tool call now presents
 
     @property
     def channel(self) -> Channel:

@@ -119,6 +119,8 @@ class SignatureSet:
             dup = next(i for i in ids if ids.count(i) > 1)
             raise ConfigError("detect.packs", f"signature id {dup!r} is defined twice")
         self._regex = [re2.compile(s.pattern, _options()) for s in self.signatures]
+        for regex in self._regex:
+            regex.search(_WARM_UP)
         self._sets: dict[Channel, tuple[re2.Set, list[int]]] = {}
         for channel in Channel:
             members = [i for i, s in enumerate(self.signatures) if channel in s.channels]

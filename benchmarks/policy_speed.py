@@ -1,0 +1,153 @@
+"""µs per policy decision: a manifest of 50 tools, a trace of 100 prior reads.
+
+Measures the policy layer's ``inspect`` on its own (the decision), and a whole
+``Immune.check`` of the same tool call with the policy layer only, against a
+reference measured in the same run: the pipeline with a layer that does nothing.
+
+    .venv/bin/python benchmarks/policy_speed.py
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from immuno import Config, Finding, Immune, Signal
+from immuno.core.config import PolicyConfig, StoreConfig
+from immuno.policy import build_layer
+
+RUNS = 20_000
+GOOD = "GB29NWBK60161331926819"
+
+
+def manifest_text(tools: int = 50) -> str:
+    lines = ["version: 1", "roles:", "  worker:", "    tools:"]
+    lines += [f"      - tool.{i}" for i in range(tools - 1)] + ["      - bank.transfer"]
+    lines += ["agents:", "  assistant:", "    roles: [worker]", "tools:"]
+    for i in range(tools - 1):
+        lines += [
+            f"  tool.{i}:",
+            "    rate: {calls: 1000000, per: 60}",
+            "    args:",
+            "      query: {type: string, max_length: 500}",
+            "      limit: {type: integer, min: 1, max: 100, required: false}",
+            "      mode: {type: string, enum: [fast, full, raw]}",
+        ]
+    lines += [
+        "  bank.transfer:",
+        "    sink: money",
+        "    rate: {calls: 1000000, per: 60}",
+        "    args:",
+        '      recipient: {type: string, pattern: "[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}", '
+        "from: trusted}",
+        "      amount: {type: number, min: 0.01, max: 5000}",
+        "      subject: {type: string, max_length: 140}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def reads(immune: Immune, count: int = 100) -> None:
+    rng = random.Random(7)
+    vocabulary = "invoice meeting report budget launch quarter supplier account review"
+    words = vocabulary.split()
+    for i in range(count):
+        text = " ".join(rng.choice(words) for _ in range(60)) + f" ref-{i}"
+        trusted = i % 10 == 0
+        if i == 50:
+            text += f" pay the landlord at {GOOD}"
+        immune.check(
+            Signal(
+                kind="message" if trusted else "tool_result",
+                agent="assistant",
+                tool=None if trusted else "web.fetch",
+                content=text,
+                provenance="trusted" if trusted else "untrusted",
+                trace="bench",
+            )
+        )
+
+
+class Nothing:
+    name = "nothing"
+
+    def inspect(self, signal: Signal, earlier: Sequence[Finding]) -> list[Finding]:
+        return []
+
+
+def measure(fn: Callable[[], object], runs: int = RUNS) -> tuple[float, float]:
+    for _ in range(1000):
+        fn()
+    samples = []
+    clock = time.perf_counter_ns
+    for _ in range(runs):
+        start = clock()
+        fn()
+        samples.append(clock() - start)
+    samples.sort()
+    return statistics.median(samples) / 1000, samples[int(len(samples) * 0.99)] / 1000
+
+
+def main() -> None:
+    folder = Path(tempfile.mkdtemp())
+    path = folder / "manifest.yaml"
+    path.write_text(manifest_text(), encoding="utf-8")
+    config = Config(
+        store=StoreConfig(path=str(folder / "b.db")),
+        policy=PolicyConfig(manifests=[str(path)]),
+    )
+    base = Immune(config)  # builds the registered layers; we take the policy one
+    layer = build_layer(base)
+    assert layer is not None
+    immune = Immune(config, layers=[layer])
+    reference = Immune(config, layers=[Nothing()])
+    reads(immune)
+    allowed = Signal(
+        kind="tool_call",
+        agent="assistant",
+        tool="bank.transfer",
+        args={"recipient": GOOD, "amount": 1200, "subject": "Rent"},
+        trace="bench",
+        at=1.0,
+    )
+    refused = Signal(
+        kind="tool_call",
+        agent="assistant",
+        tool="bank.transfer",
+        args={"recipient": "XK051212012345678906", "amount": 1200, "subject": "Rent"},
+        trace="bench",
+        at=1.0,
+    )
+    plain = Signal(
+        kind="tool_call",
+        agent="assistant",
+        tool="tool.17",
+        args={"query": "quarterly report", "limit": 10, "mode": "fast"},
+        trace="bench",
+        at=1.0,
+    )
+    assert not layer.inspect(allowed, ()), "the trusted recipient must be allowed"
+    assert layer.inspect(refused, ()), "the unseen recipient must be refused"
+    rows = [
+        ("decision: sink call, value in trusted reads", lambda: layer.inspect(allowed, ())),
+        ("decision: sink call, value refused", lambda: layer.inspect(refused, ())),
+        ("decision: plain tool, 3 constrained args", lambda: layer.inspect(plain, ())),
+        ("Immune.check, policy layer only", lambda: immune.check(allowed)),
+        ("Immune.check, a do-nothing layer (reference)", lambda: reference.check(allowed)),
+    ]
+    print(f"policy decision, 50-tool manifest, trace of 100 prior reads, {RUNS} runs each")
+    results = {}
+    for label, fn in rows:
+        median, p99 = measure(fn)
+        results[label] = median
+        print(f"  {label:46s} median {median:6.2f} µs   p99 {p99:6.2f} µs")
+    ref = results["Immune.check, a do-nothing layer (reference)"]
+    whole = results["Immune.check, policy layer only"]
+    print(f"  policy adds {whole - ref:.2f} µs to a check ({whole / ref:.2f}x the reference)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from immuno.cli import main
+
+main()

@@ -1,0 +1,132 @@
+"""``immuno policy check`` (validate and summarise manifests) and ``immuno policy
+explain`` (walk one tool call through the policy, step by step)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from immuno.cli.options import ConfigOption
+from immuno.core.action import Action
+from immuno.core.config import load_config
+from immuno.core.errors import InputError
+from immuno.policy.engine import Policy, RateBook
+from immuno.policy.flow import TraceReads
+from immuno.policy.manifest import load_manifests
+from immuno.policy.spec import Manifest, Source
+
+_LEVELS = {"trusted": Source.TRUSTED, "clean": Source.CLEAN, "flagged": Source.ANY}
+
+
+def warnings(manifest: Manifest) -> list[str]:
+    """Declarations that are valid but probably not what the author meant."""
+    granted = {t for a in manifest.agents.values() for t in manifest.granted(a)}
+    found = []
+    for name, tool in manifest.tools.items():
+        guarded = tool.approval or any(
+            a.source is not Source.ANY or a.url or a.path or a.enum for a in tool.args.values()
+        )
+        if tool.sink and not guarded:
+            found.append(
+                f"{name}: a {tool.sink} sink with no data-flow rule (`from:`), allowlist "
+                "(url, path, enum) or approval"
+            )
+        if name not in granted and not tool.trusted_output:
+            found.append(f"{name}: declared but held by no agent")
+    return found
+
+
+def _summary(manifest: Manifest, console: Console) -> None:
+    agents = Table(title="agents")
+    for column in ("agent", "roles", "tools held", "expansion"):
+        agents.add_column(column)
+    for agent in manifest.agents.values():
+        held = ", ".join(sorted(manifest.granted(agent))) or "(none)"
+        agents.add_row(agent.name, ", ".join(agent.roles), held, agent.expansion)
+    tools = Table(title="tools")
+    for column in ("tool", "sink", "arguments", "rate", "on approval / violation"):
+        tools.add_column(column)
+    for tool in manifest.tools.values():
+        args = ", ".join(
+            f"{a.name}" + (f" (from {a.source.name.lower()})" if a.source else "")
+            for a in tool.args.values()
+        )
+        rate = f"{tool.rate.calls}/{tool.rate.per:g}s" if tool.rate else "-"
+        extra = "trusted output" if tool.trusted_output else ""
+        rules = f"approval {'required' if tool.approval else 'no'}; flow {tool.on_violation}"
+        tools.add_row(tool.name, tool.sink or extra or "-", args or "(none)", rate, rules)
+    console.print(agents, tools)
+
+
+def _reads(values: list[str]) -> TraceReads:
+    reads = TraceReads(limit=max(len(values), 1))
+    for item in values:
+        level, sep, text = item.partition(":")
+        if not sep or level not in _LEVELS:
+            raise InputError("--read", f"expected LEVEL:TEXT with LEVEL in {list(_LEVELS)}")
+        reads.add(text, _LEVELS[level])
+    return reads
+
+
+def register(app: typer.Typer) -> None:
+    policy = typer.Typer(help="Agent manifests: validate them, explain decisions.")
+    app.add_typer(policy, name="policy")
+
+    @policy.command("check")
+    def check(
+        files: Annotated[list[Path], typer.Argument(help="Manifest files (YAML).")],
+    ) -> None:
+        """Validate manifests (file, line and field on error) and summarise them."""
+        manifest = load_manifests(files)
+        console = Console()
+        _summary(manifest, console)
+        for warning in warnings(manifest):
+            console.print(f"[yellow]warning:[/] {warning}")
+        console.print(
+            f"ok: {len(manifest.agents)} agents, {len(manifest.roles)} roles, "
+            f"{len(manifest.tools)} tools; anything not declared is denied"
+        )
+
+    @policy.command("explain")
+    def explain(
+        agent: Annotated[str, typer.Argument(help="The calling agent.")],
+        tool: Annotated[str, typer.Argument(help="The tool it calls.")],
+        args: Annotated[str, typer.Option("--args", help="Arguments as a JSON object.")] = "{}",
+        read: Annotated[
+            list[str] | None,
+            typer.Option(help="Something the agent read, LEVEL:TEXT (trusted|clean|flagged)."),
+        ] = None,
+        manifest: Annotated[
+            list[Path] | None, typer.Option(help="Manifest files (default: the config's).")
+        ] = None,
+        config: ConfigOption = None,
+    ) -> None:
+        """Show why a tool call would be allowed, held or blocked (rate caps are not
+        simulated). Exit 1 unless allowed."""
+        files: list[Any] = list(manifest or load_config(config).policy.manifests)
+        if not files:
+            raise InputError("--manifest", "no manifest given and none in the configuration")
+        try:
+            call_args = msgspec.json.decode(args)
+        except msgspec.DecodeError as exc:
+            raise InputError("--args", f"not valid JSON: {exc}") from None
+        if not isinstance(call_args, dict):
+            raise InputError("--args", "must be a JSON object")
+        steps: list[str] = []
+        engine = Policy(load_manifests(files))
+        findings = engine.decide(agent, tool, call_args, _reads(read or []), RateBook(), 0.0, steps)
+        action = Action.ALLOW
+        for finding in findings:
+            action = action | (finding.action or Action.ALLOW)
+        for step in steps:
+            typer.echo(step)
+        for finding in findings:
+            if not any(finding.code in step for step in steps):
+                typer.echo(f"{finding.action or 'info':<6}{finding.code}: {finding.message}")
+        typer.echo(f"=> {action.value}")
+        raise typer.Exit(1 if action.stops else 0)

@@ -1,0 +1,164 @@
+"""The SDK: wrap a tool so every call is checked before it runs and every result
+before the model reads it.
+
+    @immune.tool(agent="payments")
+    def transfer(account: str, amount: float) -> str: ...
+
+    transfer(account="DE89...", amount=12.5)   # raises Blocked / HeldForApproval
+
+A call that is held raises :class:`HeldForApproval`; its ``verdict.approval_id``
+names the request an operator approves (``immuno approvals approve ID``). The same
+call is then retried with that id (``_approval_id=`` on a wrapped tool,
+``approval_id=`` on :func:`guard_call`); the policy lets it through once, and only
+with exactly the arguments that were approved.
+
+A result the pipeline stops raises :class:`Blocked`: the caller must not hand it to
+the model. Only core types are used here; the layers decide.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
+
+import msgspec
+
+from immuno.core.action import Action
+from immuno.core.errors import Blocked, HeldForApproval, InputError
+from immuno.core.signal import Provenance, Signal, SignalKind
+from immuno.core.verdict import Verdict
+
+if TYPE_CHECKING:
+    from immuno.core.pipeline import Immune
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Keyword arguments a wrapped tool consumes itself; they never reach the tool.
+TRACE_KWARG = "_trace"
+APPROVAL_KWARG = "_approval_id"
+
+
+def raise_for(verdict: Verdict) -> Verdict:
+    """Return the verdict when it lets the action run; raise when it stops it."""
+    if verdict.action is Action.HOLD:
+        raise HeldForApproval(verdict)
+    if verdict.action.stops:
+        raise Blocked(verdict)
+    return verdict
+
+
+def guard_call(
+    immune: Immune,
+    agent: str,
+    tool: str,
+    args: Mapping[str, Any],
+    *,
+    trace: str | None = None,
+    approval_id: str | None = None,
+) -> Verdict:
+    """Check a tool call before it runs; raise Blocked / HeldForApproval when refused."""
+    signal = Signal(
+        kind=SignalKind.TOOL_CALL,
+        agent=agent,
+        tool=tool,
+        args=dict(args),
+        trace=trace,
+        approval_id=approval_id,
+    )
+    return raise_for(immune.check(signal))
+
+
+def guard_result(
+    immune: Immune,
+    agent: str,
+    tool: str,
+    content: str,
+    *,
+    provenance: Provenance = Provenance.UNTRUSTED,
+    trace: str | None = None,
+) -> Verdict:
+    """Check a tool's output before the model reads it (and record it in the trace)."""
+    signal = Signal(
+        kind=SignalKind.TOOL_RESULT,
+        agent=agent,
+        tool=tool,
+        content=content,
+        provenance=provenance,
+        trace=trace,
+    )
+    return raise_for(immune.check(signal))
+
+
+def result_text(result: object) -> str:
+    """What the model will read of a tool's return value."""
+    if isinstance(result, str):
+        return result
+    if isinstance(result, bytes):
+        return result.decode("utf-8", errors="replace")
+    try:
+        return msgspec.json.encode(result).decode()
+    except (TypeError, msgspec.EncodeError):
+        return repr(result)
+
+
+def tool(
+    immune: Immune,
+    *,
+    agent: str,
+    name: str | None = None,
+    provenance: Provenance = Provenance.UNTRUSTED,
+    trace: str | None = None,
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorator: guard every call of the function as tool ``name`` used by ``agent``."""
+
+    def wrap(func: Callable[P, R]) -> Callable[P, R]:
+        tool_name = name or func.__name__
+        signature = inspect.signature(func)
+
+        def before(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, str | None]:
+            call_trace = _optional_str(kwargs.pop(TRACE_KWARG, trace), TRACE_KWARG)
+            approval = _optional_str(kwargs.pop(APPROVAL_KWARG, None), APPROVAL_KWARG)
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError as exc:
+                raise InputError(tool_name, str(exc)) from None
+            bound.apply_defaults()
+            guard_call(
+                immune, agent, tool_name, bound.arguments, trace=call_trace, approval_id=approval
+            )
+            return bound, call_trace
+
+        def after(result: object, call_trace: str | None) -> None:
+            text = result_text(result)
+            guard_result(immune, agent, tool_name, text, provenance=provenance, trace=call_trace)
+
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def guarded_async(*args: Any, **kwargs: Any) -> Any:
+                bound, call_trace = before(args, kwargs)
+                result = await func(*bound.args, **bound.kwargs)
+                after(result, call_trace)
+                return result
+
+            return cast(Callable[P, R], guarded_async)
+
+        @functools.wraps(func)
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+            bound, call_trace = before(args, kwargs)
+            result = func(*bound.args, **bound.kwargs)
+            after(result, call_trace)
+            return result
+
+        return guarded
+
+    return wrap
+
+
+def _optional_str(value: object, field: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise InputError(field, f"must be a string, got {type(value).__name__}")

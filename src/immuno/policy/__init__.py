@@ -1,0 +1,49 @@
+"""Innate immunity: agent manifests, a default-deny policy engine, data-flow rules
+and approvals, decided before a tool call executes."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from immuno.core.registry import register_component
+from immuno.policy.approvals import Approval, Approvals
+from immuno.policy.engine import Policy
+from immuno.policy.flow import FlowTracker
+from immuno.policy.layer import PolicyLayer
+from immuno.policy.manifest import load_manifest, load_manifests, parse_manifest
+from immuno.policy.spec import Manifest, Source
+
+if TYPE_CHECKING:
+    from immuno.core.pipeline import Immune
+
+__all__ = [
+    "Approval",
+    "Approvals",
+    "FlowTracker",
+    "Manifest",
+    "Policy",
+    "PolicyLayer",
+    "Source",
+    "build_layer",
+    "load_manifest",
+    "load_manifests",
+    "parse_manifest",
+]
+
+log = logging.getLogger("immuno.policy")
+
+
+def build_layer(immune: Immune) -> PolicyLayer | None:
+    config = immune.config.policy
+    if not config.enabled:
+        log.warning("policy.enabled is false: tool calls are NOT checked against any manifest")
+        return None
+    policy = Policy(load_manifests(config.manifests)) if config.manifests else None
+    flow = FlowTracker(
+        immune.clock, ttl=config.trace_ttl, items=config.trace_items, traces=config.traces
+    )
+    return PolicyLayer(policy, flow=flow, approvals=lambda: Approvals(immune.store, immune.clock))
+
+
+register_component("policy", 200, build_layer)

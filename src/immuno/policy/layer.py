@@ -1,0 +1,149 @@
+"""The policy component: a Layer for tool calls, an Observer for what agents read.
+
+As a layer it decides every ``tool_call`` against the compiled manifests. With no
+manifest configured it refuses every tool call (default deny) and leaves other
+signals alone, so text scanning works without one.
+
+As an observer it files every delivered read (message, tool result, memory read)
+under its trace for the data-flow rules, and turns a held call into a stored
+approval request once the verdict really is ``hold``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from functools import cached_property
+
+import msgspec
+
+from immuno.core.action import Action
+from immuno.core.finding import Finding, Severity
+from immuno.core.signal import Provenance, Signal, SignalKind
+from immuno.core.verdict import Verdict
+from immuno.policy.approvals import Approvals
+from immuno.policy.engine import LAYER, Policy, RateBook, block
+from immuno.policy.flow import FlowTracker, carries_instructions
+from immuno.policy.spec import Source
+
+log = logging.getLogger("immuno.policy")
+
+_READS = frozenset({SignalKind.MESSAGE, SignalKind.TOOL_RESULT, SignalKind.MEMORY_READ})
+NO_MANIFEST = (
+    "no policy manifest is configured, so every tool call is refused "
+    "(list manifests under policy.manifests in immuno.yaml)"
+)
+
+
+class PolicyLayer:
+    name = LAYER
+
+    def __init__(
+        self,
+        policy: Policy | None,
+        *,
+        flow: FlowTracker,
+        approvals: Callable[[], Approvals],
+    ) -> None:
+        self.policy = policy
+        self.flow = flow
+        self.rates = RateBook()
+        self._open_approvals = approvals
+        self._pending: dict[str, tuple[str, str]] = {}  # signal id -> (request id, reason)
+        # Traces and rate windows are shared by every thread calling Immune.check.
+        self._lock = threading.Lock()
+
+    @cached_property
+    def approvals(self) -> Approvals:
+        """The approval book (opens the store on first use)."""
+        return self._open_approvals()
+
+    # -- Layer ----------------------------------------------------------------------
+
+    def inspect(self, signal: Signal, earlier: Sequence[Finding]) -> list[Finding]:
+        if signal.kind != SignalKind.TOOL_CALL:
+            return []
+        if self.policy is None:
+            return [block("policy.no_manifest", NO_MANIFEST)]
+        with self._lock:
+            findings = self.policy.decide(
+                signal.agent,
+                signal.tool or "",
+                signal.args,
+                self.flow.get(signal.agent, signal.trace),
+                self.rates,
+                signal.at,
+            )
+        if any(f.action is Action.HOLD for f in findings):
+            return self._settle_holds(signal, findings)
+        return findings
+
+    def _settle_holds(self, signal: Signal, findings: list[Finding]) -> list[Finding]:
+        if any(f.action is Action.BLOCK for f in findings):
+            return findings  # a block is never approved away; no request is made
+        holds = [f for f in findings if f.action is Action.HOLD]
+        reason = "; ".join(f.message for f in holds)
+        if signal.approval_id is None:
+            request = uuid.uuid4().hex
+            with self._lock:
+                self._pending[signal.id] = (request, reason)
+            return [msgspec.structs.replace(f, ref=request) if f in holds else f for f in findings]
+        presented = signal.approval_id
+        problem = self.approvals.claim(presented, signal.agent, signal.tool or "", signal.args)
+        if problem is None:
+            return [
+                Finding(
+                    layer=LAYER,
+                    code="policy.approved",
+                    severity=Severity.INFO,
+                    score=0.0,
+                    message=f"approved by the operator ({reason})",
+                    ref=presented,
+                )
+            ]
+        current = self.approvals.get(presented)
+        if current is not None and current.status == "pending" and current.agent == signal.agent:
+            return [msgspec.structs.replace(f, ref=presented) for f in holds]
+        return [block("policy.approval_invalid", problem)]
+
+    # -- Observer -------------------------------------------------------------------
+
+    def observe(self, signal: Signal, verdict: Verdict) -> None:
+        if signal.kind == SignalKind.TOOL_CALL:
+            self._after_call(signal, verdict)
+        elif signal.kind in _READS and signal.content and self._delivered(verdict):
+            level = self._level(signal, verdict)
+            with self._lock:
+                self.flow.record(signal.agent, signal.trace, signal.content, level)
+
+    def _delivered(self, verdict: Verdict) -> bool:
+        return self.policy is not None and not verdict.action.stops
+
+    def _after_call(self, signal: Signal, verdict: Verdict) -> None:
+        with self._lock:
+            pending = self._pending.pop(signal.id, None)
+        if pending is not None and verdict.action is Action.HOLD:
+            request, reason = pending
+            args = signal.args
+            self.approvals.create(
+                request, signal.agent, signal.tool or "", args, signal.trace, reason
+            )
+            log.info("held %s/%s for approval %s", signal.agent, signal.tool, request)
+        if self.policy is None or verdict.action.stops:
+            return
+        tool = self.policy.tools.get(signal.tool or "")
+        if tool is not None and tool.spec.rate is not None:
+            with self._lock:
+                self.rates.record(signal.agent, signal.tool or "", tool.spec.rate, signal.at)
+
+    def _level(self, signal: Signal, verdict: Verdict) -> Source:
+        assert self.policy is not None
+        if signal.provenance == Provenance.TRUSTED or (
+            signal.kind == SignalKind.TOOL_RESULT and signal.tool in self.policy.trusted_outputs
+        ):
+            return Source.TRUSTED
+        if verdict.action is not Action.ALLOW or carries_instructions(signal.content):
+            return Source.ANY  # read, but flagged or instructive: vouches for nothing
+        return Source.CLEAN

@@ -1,0 +1,103 @@
+"""What a manifest declares, as plain frozen values (the parser builds them, the
+compiler turns them into matchers)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Source(enum.IntEnum):
+    """How trustworthy the content a value came from must be (``from:`` on an argument).
+
+    ``trusted``: the user's request, the operator, or a tool the manifest trusts.
+    ``clean``: trusted content, or untrusted content no layer flagged and that gives
+    no instructions. ``any``: no data-flow requirement.
+    """
+
+    ANY = 0
+    CLEAN = 1
+    TRUSTED = 2
+
+
+SINKS = ("money", "mail", "shell", "network", "memory", "deletion")
+TYPES = ("any", "string", "integer", "number", "boolean", "array", "object")
+
+
+@dataclass(frozen=True)
+class PathRule:
+    roots: tuple[str, ...]
+    globs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UrlRule:
+    schemes: tuple[str, ...] = ("https",)
+    hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ArgSpec:
+    name: str
+    where: str  # file and line, for explanations
+    type: str = "any"
+    required: bool = True
+    enum: tuple[object, ...] | None = None
+    pattern: str | None = None
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = None
+    max_bytes: int | None = None
+    path: PathRule | None = None
+    url: UrlRule | None = None
+    source: Source = Source.ANY
+
+
+@dataclass(frozen=True)
+class Rate:
+    calls: int
+    per: float  # seconds
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    name: str
+    where: str
+    sink: str | None = None
+    approval: bool = False
+    rate: Rate | None = None
+    on_violation: str = "block"  # what a data-flow violation does: block | hold
+    trusted_output: bool = False
+    if_tainted: str = "allow"  # after the agent read untrusted content: allow | hold | block
+    args: dict[str, ArgSpec] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    name: str
+    where: str
+    tools: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    name: str
+    where: str
+    roles: tuple[str, ...] = ()
+    tools: tuple[str, ...] = ()
+    expansion: str = "deny"  # a declared tool outside the agent's grant: deny | approval
+
+
+@dataclass(frozen=True)
+class Manifest:
+    agents: dict[str, AgentSpec]
+    roles: dict[str, RoleSpec]
+    tools: dict[str, ToolSpec]
+    files: tuple[str, ...] = ()
+
+    def granted(self, agent: AgentSpec) -> frozenset[str]:
+        """The tools an agent holds: its own grants and its roles'."""
+        tools = set(agent.tools)
+        for role in agent.roles:
+            tools.update(self.roles[role].tools)
+        return frozenset(tools)

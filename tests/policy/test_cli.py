@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from policy_fixtures import BASIC
+from typer.testing import CliRunner
+
+from immuno import ConfigError
+from immuno.cli import app
+from immuno.demo.manifest import MANIFEST
+
+
+def test_policy_check_summarises_a_valid_manifest() -> None:
+    result = CliRunner().invoke(app, ["policy", "check", str(MANIFEST)])
+    assert result.exit_code == 0, result.output
+    assert "ok: 3 agents" in result.output
+    assert "bank.transfer" in result.output
+
+
+def test_policy_check_names_the_line_of_an_error(write: Callable[[str, str], Path]) -> None:
+    path = write("tools:\n  t:\n    approval: maybe\n", "bad.yaml")
+    result = CliRunner().invoke(app, ["policy", "check", str(path)])
+    assert isinstance(result.exception, ConfigError)
+    assert str(result.exception).startswith(f"{path}, line 3: tools.t.approval")
+
+
+def test_policy_check_warns_about_unguarded_sinks(write: Callable[[str, str], Path]) -> None:
+    path = write("agents:\n  a:\n    tools: [rm]\ntools:\n  rm:\n    sink: deletion\n", "w.yaml")
+    result = CliRunner().invoke(app, ["policy", "check", str(path)])
+    assert "rm: a deletion sink with no data-flow rule" in result.output
+
+
+def test_policy_explain_walks_the_decision(write: Callable[[str, str], Path]) -> None:
+    path = write(BASIC, "m.yaml")
+    base = ["policy", "explain", "payments", "bank.transfer", "--manifest", str(path)]
+    args = ["--args", '{"account": "DE89-3704-0044-0532", "amount": 12}']
+    denied = CliRunner().invoke(app, [*base, *args, "--read", "clean:DE89-3704-0044-0532"])
+    assert denied.exit_code == 1
+    assert "holds bank.transfer (via role payer)" in denied.output
+    assert "appears only in untrusted content" in denied.output
+    assert denied.output.rstrip().endswith("=> block")
+    allowed = CliRunner().invoke(app, [*base, *args, "--read", "trusted:DE89-3704-0044-0532"])
+    assert allowed.exit_code == 0, allowed.output
+    assert "found in trusted reads" in allowed.output

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from policy_fixtures import BASIC
+
+from immuno import ConfigError, parse_config
+from immuno.policy import load_manifests, parse_manifest
+from immuno.policy.spec import Source
+
+
+def test_basic_manifest_parses_with_grants_and_rules() -> None:
+    manifest = load_manifests_text(BASIC)
+    payments = manifest.agents["payments"]
+    assert manifest.granted(payments) == {"bank.transfer", "bank.payees"}
+    transfer = manifest.tools["bank.transfer"]
+    assert transfer.sink == "money"
+    assert transfer.args["account"].source is Source.TRUSTED
+    assert transfer.args["memo"].required is False
+    assert manifest.tools["shell.run"].approval is True
+
+
+def load_manifests_text(text: str):  # type: ignore[no-untyped-def]
+    from immuno.policy.manifest import merge
+
+    return merge([parse_manifest(text, "m.yaml")])
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field", "problem"),
+    [
+        ("agents:\n  a:\n    rolez: [x]\n", 3, "agents.a.rolez", "unknown key"),
+        (
+            "tools:\n  t:\n    args:\n      n: {type: number, max: ten}\n",
+            4,
+            "tools.t.args.n.max",
+            "must be int/float",
+        ),
+        ("tools:\n  t:\n    sink: moneyy\n", 3, "tools.t.sink", "must be one of"),
+        (
+            "tools:\n  t:\n    args:\n      s: {pattern: '(unclosed'}\n",
+            4,
+            "tools.t.args.s.pattern",
+            "not a valid RE2 pattern",
+        ),
+        ("tools:\n  t: {}\n  t: {}\n", 3, "tools.t", "duplicate key"),
+        (
+            "tools:\n  t:\n    args:\n      p: {path: {roots: [relative/dir]}}\n",
+            4,
+            "tools.t.args.p.path.roots",
+            "absolute path",
+        ),
+        ("tools:\n  t:\n    rate: {calls: 0, per: 5}\n", 3, "tools.t.rate", "calls must be"),
+        ("version: 2\n", 1, "version", "only version 1"),
+    ],
+)
+def test_invalid_manifest_names_file_line_and_field(
+    text: str, line: int, field: str, problem: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_manifest(text, "bad.yaml")
+    assert caught.value.where == f"bad.yaml, line {line}: {field}"
+    assert problem in caught.value.problem
+
+
+def test_reference_to_undeclared_tool_or_role_is_an_error(
+    write: Callable[[str, str], Path],
+) -> None:
+    path = write("agents:\n  a:\n    tools: [ghost]\n", "m.yaml")
+    with pytest.raises(ConfigError, match=r"m.yaml, line 3: agents.a.tools: undeclared 'ghost'"):
+        load_manifests([path])
+    path = write("agents:\n  a:\n    roles: [nobody]\n", "r.yaml")
+    with pytest.raises(ConfigError, match=r"agents.a.roles: no 'nobody'"):
+        load_manifests([path])
+
+
+def test_manifests_merge_across_files_but_never_redeclare(
+    write: Callable[[str, str], Path],
+) -> None:
+    roles = write("roles:\n  r:\n    tools: [t]\ntools:\n  t: {}\n", "roles.yaml")
+    agents = write("agents:\n  a:\n    roles: [r]\n", "agents.yaml")
+    merged = load_manifests([roles, agents])
+    assert merged.granted(merged.agents["a"]) == {"t"}
+    again = write("tools:\n  t: {}\n", "again.yaml")
+    with pytest.raises(ConfigError, match=r"again.yaml, line 2: tools.t.*roles.yaml, line 5"):
+        load_manifests([roles, again])
+
+
+def test_empty_or_unreadable_manifest_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="empty manifest"):
+        parse_manifest("", "e.yaml")
+    with pytest.raises(ConfigError, match="cannot read manifest"):
+        load_manifests([tmp_path / "missing.yaml"])
+    with pytest.raises(ConfigError, match=r"y.yaml, line 2: not valid YAML"):
+        parse_manifest("tools: [\n", "y.yaml")
+
+
+def test_policy_config_section_is_validated() -> None:
+    config = parse_config("policy:\n  manifests: [a.yaml]\n  trace_items: 10\n")
+    assert config.policy.manifests == ["a.yaml"]
+    with pytest.raises(ConfigError, match=r"line 2: policy.trace_ttl"):
+        parse_config("policy:\n  trace_ttl: 0\n")
+    with pytest.raises(ConfigError, match=r"policy.manifest: unknown key"):
+        parse_config("policy:\n  manifest: [a.yaml]\n")
+
+
+def test_bad_manifest_fails_loading_the_pipeline(
+    write: Callable[[str, str], Path], tmp_path: Path
+) -> None:
+    from immuno import Config, Immune
+    from immuno.core.config import PolicyConfig
+
+    path = write("agents:\n  a:\n    expansion: maybe\n", "x.yaml")
+    with pytest.raises(ConfigError, match=r"x.yaml, line 3: agents.a.expansion"):
+        Immune(Config(policy=PolicyConfig(manifests=[str(path)])))
+
+
+def test_init_template_declares_the_policy_section() -> None:
+    from immuno.cli.init_cmd import TEMPLATE
+
+    config = parse_config(TEMPLATE)
+    assert config.policy.enabled is True
+    assert config.policy.manifests == []
