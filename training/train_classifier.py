@@ -38,7 +38,7 @@ DEFAULT_DATA = next(
 DEFAULT_OUT = REPO / "src" / "immuno" / "detect" / BUILTIN_MODEL
 C_VALUES = (4.0, 16.0)
 # Dev false-positive budgets, tighter than the targets to leave room for test noise.
-FP_BUDGET = {"user": 0.007, "tool": 0.003}
+FP_BUDGET = {"user": 0.004, "tool": 0.003}
 
 
 def load(data: Path, split: str) -> list[dict[str, Any]]:
@@ -85,16 +85,20 @@ def inserted_attacks(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             tail = min(tail, len(twin) - head)
             if head + tail >= len(twin) - 5 and len(text) - tail > head:
                 start, end = head, len(text) - tail
+                # With its surroundings only: many inserted attacks ("What is the
+                # capital of Brazil?") are harmless on their own, outside a document.
                 extra.append({**row, "text": text[max(0, start - 150) : end + 150]})
-                extra.append({**row, "text": text[start:end]})
                 break
     return extra
 
 
 def _common_prefix(a: str, b: str) -> str:
-    import os.path
-
-    return os.path.commonprefix([a, b])
+    size = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        size += 1
+    return a[:size]
 
 
 def matrix(
@@ -128,7 +132,7 @@ def operating_point(
 ) -> tuple[float, float, float]:
     """Lowest threshold whose benign false-positive rate stays within ``budget``."""
     benign = np.sort(logits[y == 0])[::-1]
-    allowed = int(math.floor(budget * len(benign)))
+    allowed = math.floor(budget * len(benign))
     threshold = float(benign[allowed]) + 1e-6 if allowed < len(benign) else float(benign[-1])
     tpr = float((logits[y == 1] >= threshold).mean()) if (y == 1).any() else 0.0
     fpr = float((benign >= threshold).mean())
@@ -144,7 +148,9 @@ def platt_slope(logits: npt.NDArray[np.float64], y: npt.NDArray[np.int8]) -> flo
 def _shipped(model: LogisticRegression) -> Classifier:
     """The classifier exactly as it will ship (float16 weights), without calibration."""
     weights = model.coef_[0].astype(np.float16)
-    return Classifier(encode_model(weights, {"intercept": float(model.intercept_[0]), "channels": {}}))
+    return Classifier(
+        encode_model(weights, {"intercept": float(model.intercept_[0]), "channels": {}})
+    )
 
 
 def train(data: Path) -> tuple[bytes, dict[str, Any]]:
@@ -160,9 +166,7 @@ def train(data: Path) -> tuple[bytes, dict[str, Any]]:
         model = LogisticRegression(C=c, solver="liblinear", max_iter=200, random_state=0)
         model.fit(x_train, y_train)
         probe = _shipped(model)
-        logits = np.array(
-            [probe.logit(t, ch) for t, ch in zip(dev_text, dev_channel, strict=True)]
-        )
+        logits = np.array([probe.logit(t, ch) for t, ch in zip(dev_text, dev_channel, strict=True)])
         tprs = []
         for channel, budget in FP_BUDGET.items():
             mask = dev_channel == channel

@@ -41,7 +41,8 @@ def register(app: typer.Typer) -> None:
         """List quarantined content, newest first."""
         items = _open(config).list(status, limit)
         table = Table(title=f"quarantine ({len(items)} shown)")
-        for column in ("id", "when (UTC)", "agent", "kind", "action", "score", "status", "text"):
+        table.add_column("id", no_wrap=True, min_width=18)
+        for column in ("when (UTC)", "agent", "kind", "action", "score", "status", "text"):
             table.add_column(column)
         for item in items:
             table.add_row(
@@ -57,7 +58,9 @@ def register(app: typer.Typer) -> None:
         Console().print(table)
 
     @group.command()
-    def show(ident: Annotated[str, typer.Argument(help="Quarantine id.")], config: ConfigOption = None) -> None:
+    def show(
+        ident: Annotated[str, typer.Argument(help="Quarantine id.")], config: ConfigOption = None
+    ) -> None:
         """Print one item as JSON, with its reasons and full content."""
         typer.echo(msgspec.json.format(msgspec.json.encode(_open(config).get(ident))).decode())
 

@@ -7,9 +7,11 @@ on the simulated world (the ledger, the memory, the shell log).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from immuno.core.errors import ConfigError
 from immuno.demo.world import ATTACKER_ACCOUNT, FIND_ACCOUNT, Network
 
 
@@ -105,7 +107,8 @@ CAMPAIGN_VARIANT = (
 
 def vaccinated_variant(net: Network) -> Outcome:
     if net.immune is not None:  # the operator vaccinated last week's campaign
-        net.immune.vaccinate(KNOWN_CAMPAIGN)
+        with contextlib.suppress(ConfigError):  # (when immune memory is configured)
+            net.immune.vaccinate(KNOWN_CAMPAIGN)
     payments = net.agent("payments")
     mail = payments.read_tool("email.read", CAMPAIGN_VARIANT)
     if mail is not None:

@@ -30,8 +30,31 @@ _URL = re2.compile(r"(?:%[0-9A-Fa-f]{2}[^\s%]{0,3}){3,}")
 _ENTITY = re2.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _ROT13_HINT = re2.compile(r"\b(?:gur|naq|lbh|gb|vf|sbe|vtaber|cyrnfr)\b")
 _COMMON = frozenset(
-    "the and you your to of is are this that all ignore instructions previous send with for "
-    "now from please it be not".split()
+    [
+        "the",
+        "and",
+        "you",
+        "your",
+        "to",
+        "of",
+        "is",
+        "are",
+        "this",
+        "that",
+        "all",
+        "ignore",
+        "instructions",
+        "previous",
+        "send",
+        "with",
+        "for",
+        "now",
+        "from",
+        "please",
+        "it",
+        "be",
+        "not",
+    ]
 )
 _WORD = re.compile(r"[A-Za-z]+")
 

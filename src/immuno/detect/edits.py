@@ -20,29 +20,23 @@ class Stage:
         self.edits = edits
         self._out_starts = [edit[2] for edit in edits]
 
-    def back(self, pos: int, *, end: bool) -> int:
-        """Input position of output position ``pos`` (``end``: as an exclusive end)."""
-        if end:
-            return self.back(pos - 1, end=False) + 1 if pos > 0 else 0
+    def back(self, pos: int) -> int:
+        """Input position of the character at output position ``pos``."""
         i = bisect_right(self._out_starts, pos) - 1
         if i < 0:
             return pos
-        in_start, in_end, out_start, out_end = self.edits[i]
-        if pos < out_end:
-            return in_start
-        return in_end + (pos - out_end)
+        in_start, in_end, _, out_end = self.edits[i]
+        return in_start if pos < out_end else in_end + (pos - out_end)
 
     def back_end(self, pos: int) -> int:
         """Input position just after the character at output ``pos - 1``."""
         if pos <= 0:
             return 0
         i = bisect_right(self._out_starts, pos - 1) - 1
-        if i >= 0:
-            in_start, in_end, out_start, out_end = self.edits[i]
-            if pos - 1 < out_end:
-                return in_end
-            return in_end + (pos - out_end)
-        return pos
+        if i < 0:
+            return pos
+        _, in_end, _, out_end = self.edits[i]
+        return in_end if pos - 1 < out_end else in_end + (pos - out_end)
 
 
 def apply(text: str, replacements: Iterable[tuple[int, int, str]]) -> tuple[str, Stage]:

@@ -8,9 +8,9 @@ features are hashed into one space of ``DIM`` buckets:
   carry spelling, punctuation and non-Latin scripts);
 - word unigrams and bigrams (a word is a run of ASCII letters, digits, ``_`` or any
   non-ASCII byte);
-- word unigrams again, crossed with the channel (``user`` or ``tool``), plus one bias
-  bucket per channel, so one model can weigh the same word differently in a user
-  message and in a web page.
+- byte 4-grams and word unigrams again, crossed with the channel (``user`` or
+  ``tool``), plus one bias bucket per channel, so one model can weigh the same phrase
+  differently in a user message and in a web page.
 
 Hashes are polynomial rolling hashes modulo 2**32 followed by an integer mixer: stable
 across processes and platforms, unlike Python's salted ``hash()``. Every occurrence
@@ -140,7 +140,11 @@ def extract(text: str, channel: str) -> Features:
     data = _prepare(text)
     raw = data.astype(np.uint32)
     seed = _SEED_CHANNEL[channel]
-    indices = [h & _MASK for h in _ngrams(raw)]
+    grams = _ngrams(raw)
+    indices = [h & _MASK for h in grams]
+    # 4-grams once more, crossed with the channel: the same phrase can be ordinary
+    # in a user's question and an injection inside a web page.
+    indices += [_mix(h, seed) & _MASK for h in grams[1:2]]
     positions = [np.arange(len(h), dtype=np.uint32) for h in indices]
     words, starts = _words(data, raw)
     if len(words):

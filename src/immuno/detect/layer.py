@@ -27,7 +27,7 @@ from immuno.store.base import Store
 
 _EVIDENCE_CHARS = 120
 _TAG_SMUGGLING_MIN = 8  # a flag emoji uses up to 6 tag characters
-CLASSIFIER_REPORT = 0.3  # below this the classifier's opinion is not evidence
+CLASSIFIER_REPORT = 0.5  # below the flag threshold the classifier adds no evidence
 
 
 def severity_of(score: float) -> Severity:

@@ -56,19 +56,17 @@ _HIDDEN = re2.compile(
     r"|^\[//\]:\s*#\s*\((.*?)\)\s*$",
 )
 _LEET = str.maketrans("013456789@$!|", "oieasgtbgasil")
-_LEET_WORD = re2.compile(
-    r"[\w@$!|]*(?:[A-Za-z][\w@$!|]*[0-9@$]|[0-9@$][\w@$!|]*[A-Za-z])[\w@$!|]*"
-)
+_LEET_WORD = re2.compile(r"[\w@$!|]*(?:[A-Za-z][\w@$!|]*[0-9@$]|[0-9@$][\w@$!|]*[A-Za-z])[\w@$!|]*")
 _LINE = re2.compile(r"[^\n]{16,}")
 _EMAIL_LIKE = re.compile(r"[\w.+-]+@[\w-]+\.\w")
 _DIGITS = re.compile(r"(?<![\w.,])\d{1,3}(?![\w.,])")
 # An ASCII text needs the slow path only if one of these occurs in it (RE2: one
-# linear pass). Leetspeak shows as a digit or @$ between two letters.
+# linear pass). Leetspeak shows as a digit or $ between two letters.
 _ASCII_TRIGGER = re2.compile(
     r"<!--|<\w+[^>]*style|\[//\]:|&#?\w+;|%[0-9A-Fa-f]{2}|[A-Za-z0-9+/]{20,}|"
-    r"[A-Za-z][013457@$][A-Za-z]|\b(?:gur|lbh|naq|vtaber|cerivbhf)\b",
+    r"[A-Za-z][013457$][A-Za-z]|\b(?:gur|lbh|naq|vtaber|cerivbhf)\b",
 )
-_LEET_HINT = re2.compile(r"[A-Za-z][013457@$][A-Za-z]")
+_LEET_HINT = re2.compile(r"[A-Za-z][013457$][A-Za-z]")
 
 
 @lru_cache(maxsize=4096)
@@ -188,7 +186,7 @@ class Normalized:
     def span(self, start: int, end: int) -> Span:
         """The original-text span of normalised ``[start, end)``."""
         for stage in reversed(self.stages):
-            start, end = stage.back(start, end=False), stage.back_end(end)
+            start, end = stage.back(start), stage.back_end(end)
         limit = len(self.original)
         start = min(max(start, 0), limit)
         return Span(start, min(max(end, start), limit))

@@ -60,7 +60,7 @@ class Quarantine:
                     ident,
                     signal.id,
                     signal.agent,
-                    signal.kind.value,
+                    str(signal.kind),
                     verdict.action.value,
                     verdict.score,
                     msgspec.json.encode(reasons).decode(),
