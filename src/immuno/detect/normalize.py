@@ -168,7 +168,7 @@ class Normalized:
         out = [
             (m.start(), m.end(), m.group().translate(_LEET))
             for m in _LEET_WORD.finditer(self.text)
-            if m.group().translate(_LEET).isalpha()
+            if m.group().translate(_LEET).replace("_", "").isalpha()
             and not m.group().isupper()
             and not _EMAIL_LIKE.match(self.text, m.start())
         ]
