@@ -74,6 +74,14 @@ def _fold_char(char: str) -> str:
     return unicodedata.normalize("NFKC", char.translate(_TABLE))
 
 
+def _fold_leet(token: str, email: bool) -> str:
+    """Leetspeak to letters; in an e-mail address the ``@`` stays."""
+    if email:
+        local, at, domain = token.partition("@")
+        return f"{local.translate(_LEET)}{at}{domain.translate(_LEET)}"
+    return token.translate(_LEET)
+
+
 class Normalized:
     """A text, its normalised form, what was undone, and a map from one to the other."""
 
@@ -165,21 +173,29 @@ class Normalized:
     def _leetspeak(self) -> None:
         if _LEET_HINT.search(self.text) is None:
             return
+        tokens = [
+            m
+            for m in _LEET_WORD.finditer(self.text)
+            if m.group().translate(_LEET).replace("_", "").isalpha() and not m.group().isupper()
+        ]
         out = [
             (m.start(), m.end(), m.group().translate(_LEET))
-            for m in _LEET_WORD.finditer(self.text)
-            if m.group().translate(_LEET).replace("_", "").isalpha()
-            and not m.group().isupper()
-            and not _EMAIL_LIKE.match(self.text, m.start())
+            for m in tokens
+            if not _EMAIL_LIKE.match(self.text, m.start())
         ]
         words = len(self.text.split())
         if len(out) >= 3 and len(out) * 5 >= words:
-            # Heavy leetspeak: short numbers are words too ("70" for "to").
+            # Heavy leetspeak: e-mail addresses and short numbers ("70" for "to") too.
+            out = [
+                (m.start(), m.end(), _fold_leet(m.group(), self.text.startswith(".", m.end())))
+                for m in tokens
+            ]
             out += [
                 (m.start(), m.end(), m.group().translate(_LEET))
                 for m in _DIGITS.finditer(self.text)
             ]
             out.sort()
+            out = [edit for i, edit in enumerate(out) if i == 0 or edit[0] >= out[i - 1][1]]
         if out:
             self._push(out, "leetspeak", len(out))
 
