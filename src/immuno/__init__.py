@@ -9,8 +9,7 @@ Everything public is re-exported here; anything else carries no stability promis
 """
 
 # Importing a layer package registers it with the pipeline.
-import immuno.detect
-import immuno.policy  # noqa: F401  (registers the policy layer)
+from immuno import audit, detect, identity, policy  # noqa: F401  (register their layers)
 from immuno._version import __version__
 from immuno.core import (
     Action,
@@ -38,6 +37,8 @@ from immuno.core import (
     load_config,
     parse_config,
 )
+from immuno.memory import GuardedMemory, MemoryTampered  # registers the memory gate
+from immuno.response import Health, ResponseEngine  # registers the response engine
 
 __all__ = [
     "Action",
@@ -46,15 +47,19 @@ __all__ = [
     "Config",
     "ConfigError",
     "Finding",
+    "GuardedMemory",
+    "Health",
     "HeldForApproval",
     "Immune",
     "ImmunoError",
     "InputError",
     "Layer",
     "LayerError",
+    "MemoryTampered",
     "Observer",
     "Provenance",
     "Refused",
+    "ResponseEngine",
     "Sealer",
     "Severity",
     "Signal",

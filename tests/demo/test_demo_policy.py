@@ -7,7 +7,7 @@ import pytest
 from immuno import Config, Immune
 from immuno.core.config import DetectConfig, StoreConfig
 from immuno.demo import ATTACKS, Network, run_all
-from immuno.demo.attacks import behavioural_drift
+from immuno.demo.attacks import DRIFT_NORMAL, behavioural_drift
 from immuno.demo.manifest import with_manifest
 
 
@@ -44,5 +44,5 @@ def test_the_manifest_allows_the_demo_agents_ordinary_calls(tmp_path: Path) -> N
     net = Network(immune=Immune(config(tmp_path)))
     behavioural_drift(net)
     searches = [v for v in net.verdicts if not v.action.stops]
-    assert len(searches) == 80  # every web.search and web.fetch went through
-    assert {v.codes[0] for v in net.stopped} == {"policy.not_granted"}  # shell.run
+    assert len(searches) == 2 * DRIFT_NORMAL  # every web.search and web.fetch went through
+    assert all("policy.not_granted" in v.codes for v in net.stopped)  # shell.run

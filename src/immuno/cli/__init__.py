@@ -9,11 +9,16 @@ from rich.console import Console
 
 from immuno._version import __version__
 from immuno.cli import (
+    agents_cmd,
     approvals_cmd,
+    audit_cmd,
+    ca_cmd,
     demo_cmd,
     init_cmd,
+    memory_cmd,
     policy_cmd,
     quarantine_cmd,
+    response_cmd,
     scan_cmd,
     vaccinate_cmd,
 )
@@ -49,6 +54,11 @@ scan_cmd.register(app)
 demo_cmd.register(app)
 policy_cmd.register(app)
 approvals_cmd.register(app)
+response_cmd.register(app)
+memory_cmd.register(app)
+agents_cmd.register(app)
+ca_cmd.register(app)
+audit_cmd.register(app)
 vaccinate_cmd.register(app)
 quarantine_cmd.register(app)
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+
+import msgspec
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from immuno.audit import AuditLog, open_log, verify_store
+from immuno.cli.audit_cmd import head_text
 from immuno.cli.options import ConfigOption
-from immuno.core.config import load_config
+from immuno.core.config import Config, load_config
 from immuno.core.pipeline import Immune
 from immuno.demo import NOT_DEFENDED, run_all
 from immuno.demo.manifest import with_manifest
+from immuno.store import open_store
 
 
 def register(app: typer.Typer) -> None:
@@ -26,8 +32,11 @@ def register(app: typer.Typer) -> None:
             "researcher, payments) that obey any instruction they read. No model is called.\n"
             f"store: {Immune(settings).store.location}"  # opened now: fail early if unusable
         )
+        audit = open_log(Immune(settings)) if settings.audit.enabled else None
+        first_seq = audit.size if audit is not None else 0
         with console.status("running attacks..."):
-            rows = run_all(lambda: Immune(settings))
+            # Each attack meets a fresh network: no health state or memory carried over.
+            rows = run_all(lambda: _fresh(settings, audit))
         table = Table(title="attacks on the simulated network", show_lines=True)
         table.add_column("attack", style="bold", min_width=22)
         table.add_column("unprotected")
@@ -49,6 +58,32 @@ def register(app: typer.Typer) -> None:
         console.print(table)
         defended = sum(not row.protected.compromised for row in rows)
         console.print(f"{defended} of {len(rows)} attacks stopped.")
+        if audit is not None:
+            head = audit.sign_head()
+            report = verify_store(audit.store, audit.authority.public_bytes)
+            console.print(
+                f"\naudit log verified: decisions {first_seq}..{report.size - 1} of this run "
+                f"sealed before they took effect; all {report.size} entries and "
+                f"{report.heads} signed tree head(s) check out.",
+                highlight=False,
+            )
+            console.print(head_text(head), highlight=False, soft_wrap=True)
+
+
+def _fresh(settings: Config, audit: AuditLog | None) -> Immune:
+    """A pipeline whose state (health, memory, keys) lives in its own in-memory store,
+    so no attack inherits another's, while every decision is sealed in the one audit
+    log of the working directory's store."""
+    unsealed = msgspec.structs.replace(
+        settings, audit=msgspec.structs.replace(settings.audit, enabled=False)
+    )
+    state = Immune(unsealed, store=open_store(":memory:"))
+    with contextlib.suppress(KeyError):  # the response layer may be disabled
+        state.layer("response").open()
+    components: list[object] = list(dict.fromkeys([*state.layers, *state.observers]))
+    if audit is not None:
+        components.append(audit)
+    return Immune(settings, layers=components, store=state.store, clock=state.clock)
 
 
 def _outcome(compromised: bool, detail: str) -> str:

@@ -48,6 +48,47 @@ policy:
   trace_ttl: 3600    # seconds a quiet trace is kept
   trace_items: 512   # reads kept per trace
   traces: 10000      # traces kept at once
+
+response:
+  # The health ladder: decayed incident points at which an agent moves up.
+  # Quarantined and locked agents stay there until an operator releases them.
+  ladder: {watched: 1.0, throttled: 2.0, quarantined: 3.0, locked: 6.0}
+  half_life: 3600          # seconds for an agent's points to halve
+  throttle_rate: 10        # signals per minute a throttled agent may emit
+  exposure_hops: 2         # how far exposure spreads from a quarantined agent
+  hold_when_exposed: ["bank.*", "pay*", "shell.*", "email.send", "memory.*"]
+  lockdown_after: 5        # locked agents that lock the whole network (0: never)
+  not_evidence: ["policy.*"]  # finding codes stored but never charged to an agent
+
+memory:
+  # Writes with these provenances wait in quarantine until an operator commits them.
+  quarantine: [untrusted]
+identity:
+  enabled: true
+  # Refuse messages whose peer claims to be one of our agents but is not registered.
+  require_signed: true
+  skew_seconds: 30            # clock skew tolerated on envelope times
+  max_lifetime_seconds: 300   # longest validity an envelope may claim
+  replay_cache: store         # store (shared by processes, durable) or memory
+  token_ttl_seconds: 900
+  # passphrase_file: .immuno/passphrase   # unlocks HMAC secrets kept in the store
+  drift:
+    enabled: true
+    warmup: 150     # allowed signals learned before an agent's drift is scored
+    window: 24      # recent signals compared with the baseline
+    threshold: 10.0 # window divergence, in sd above the agent's usual, that alarms
+    novel: 3        # never-seen actions in the window that raise the alarm
+    cusum_scale: 1.0  # > 1: fewer false alarms, later detection of a change of habit
+audit:
+  # Every decision is sealed into a Merkle log before the caller acts on it.
+  enabled: true
+  # Keep signal content in clear (default: only its SHA-256 is logged).
+  store_content: false
+  # Sign a tree head every N entries or T seconds, whichever comes first.
+  head_every: 1000
+  head_interval: 60
+  # normal: survives a process crash; full: fsync per commit, survives power loss.
+  durability: normal
 """
 
 

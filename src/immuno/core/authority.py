@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -36,6 +37,15 @@ class Authority:
 
     def sign(self, message: bytes) -> bytes:
         return self._key.sign(message)
+
+    def sign_certificate(self, builder: x509.CertificateBuilder) -> x509.Certificate:
+        """Sign an X.509 certificate as the local CA (RFC 8410: Ed25519 in X.509)."""
+        return builder.sign(self._key, algorithm=None)
+
+    def sign_crl(
+        self, builder: x509.CertificateRevocationListBuilder
+    ) -> x509.CertificateRevocationList:
+        return builder.sign(self._key, algorithm=None)
 
     def verify(self, signature: bytes, message: bytes) -> bool:
         try:

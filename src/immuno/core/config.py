@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 import yaml
@@ -70,19 +70,148 @@ class PolicyConfig(_Section, frozen=True):
                 raise ConfigError(key, f"must be positive, got {value}")
 
 
+class LadderThresholds(_Section, frozen=True):
+    """Decayed incident points at which an agent moves up the health ladder."""
+
+    watched: float = 1.0
+    throttled: float = 2.0
+    quarantined: float = 3.0
+    locked: float = 6.0
+
+
+class ResponseConfig(_Section, frozen=True):
+    enabled: bool = True
+    ladder: LadderThresholds = msgspec.field(default_factory=LadderThresholds)
+    half_life: float = 3600.0  # seconds for an agent's points to halve
+    throttle_rate: int = 10  # signals a throttled agent may emit per minute
+    burst: int = 5  # findings from one agent within burst_window make a burst incident
+    burst_window: float = 60.0
+    exposure_window: float = 900.0  # consumers of the last N seconds become exposed
+    exposure_hops: int = 2
+    hold_when_exposed: list[str] = msgspec.field(
+        default_factory=lambda: ["bank.*", "pay*", "shell.*", "email.send", "memory.*"]
+    )
+    lockdown_after: int = 5  # locked agents that trigger a network-wide lockdown; 0 = never
+    # Finding codes (globs) kept in the threat store but never charged to an agent:
+    # a policy denial means the barrier held (or the manifest is tight), not that the
+    # agent is infected; charging it would quarantine agents for a config mistake.
+    not_evidence: list[str] = msgspec.field(default_factory=lambda: ["policy.*"])
+    flush_every: int = 128  # signals with findings buffered before one write
+
+
+class MemoryConfig(_Section, frozen=True):
+    # Writes whose provenance is listed wait in quarantine for an operator.
+    quarantine: list[str] = msgspec.field(default_factory=lambda: ["untrusted"])
+
+
+class DriftConfig(_Section, frozen=True):
+    enabled: bool = True
+    warmup: int = 150
+    window: int = 24
+    threshold: float = 10.0
+    novel: int = 3
+    cusum_scale: float = 1.0
+
+
+class IdentityConfig(_Section, frozen=True):
+    enabled: bool = True
+    # A message whose peer claims to be an agent of the network (provenance internal)
+    # but is not registered is refused when true, flagged when false.
+    require_signed: bool = True
+    skew_seconds: float = 30.0
+    max_lifetime_seconds: float = 300.0
+    replay_cache: str = "store"  # store (shared, durable) | memory (one process)
+    replay_capacity: int = 1_000_000
+    token_ttl_seconds: float = 900.0
+    passphrase_file: str | None = None  # unlocks HMAC secrets kept in the store
+    drift: DriftConfig = msgspec.field(default_factory=DriftConfig)
+
+
+class AuditConfig(_Section, frozen=True):
+    """The sealed decision log. ``durability: normal`` survives a process crash
+    (SQLite WAL, synchronous=NORMAL); ``full`` also survives power loss (fsync)."""
+
+    enabled: bool = True
+    store_content: bool = False  # keep signal content in clear, not only its SHA-256
+    head_every: int = 1000  # sign a tree head at least every N entries ...
+    head_interval: float = 60.0  # ... and every T seconds while entries arrive
+    durability: Literal["normal", "full"] = "normal"
+
+    def __post_init__(self) -> None:
+        if self.head_every < 1:
+            raise ConfigError("audit.head_every", f"must be at least 1, got {self.head_every}")
+        if not self.head_interval > 0:
+            raise ConfigError("audit.head_interval", f"must be > 0, got {self.head_interval}")
+
+
 class Config(_Section, frozen=True):
     store: StoreConfig = msgspec.field(default_factory=StoreConfig)
     thresholds: Thresholds = msgspec.field(default_factory=Thresholds)
     detect: DetectConfig = msgspec.field(default_factory=DetectConfig)
     policy: PolicyConfig = msgspec.field(default_factory=PolicyConfig)
+    response: ResponseConfig = msgspec.field(default_factory=ResponseConfig)
+    memory: MemoryConfig = msgspec.field(default_factory=MemoryConfig)
+    identity: IdentityConfig = msgspec.field(default_factory=IdentityConfig)
+    audit: AuditConfig = msgspec.field(default_factory=AuditConfig)
 
     def __post_init__(self) -> None:
+        ident = self.identity
+        if ident.replay_cache not in ("store", "memory"):
+            raise ConfigError("identity.replay_cache", "must be store or memory")
+        for key, number in (
+            ("identity.skew_seconds", ident.skew_seconds),
+            ("identity.max_lifetime_seconds", ident.max_lifetime_seconds),
+            ("identity.token_ttl_seconds", ident.token_ttl_seconds),
+            ("identity.drift.threshold", ident.drift.threshold),
+            ("identity.drift.cusum_scale", ident.drift.cusum_scale),
+        ):
+            if not number > 0:
+                raise ConfigError(key, f"must be > 0, got {number}")
+        for key, count in (
+            ("identity.drift.warmup", ident.drift.warmup),
+            ("identity.drift.window", ident.drift.window),
+            ("identity.drift.novel", ident.drift.novel),
+            ("identity.replay_capacity", ident.replay_capacity),
+        ):
+            if count < 1:
+                raise ConfigError(key, f"must be >= 1, got {count}")
         t = self.thresholds
         for key, value in (("thresholds.flag", t.flag), ("thresholds.block", t.block)):
             if not 0.0 < value <= 1.0:
                 raise ConfigError(key, f"must be in (0, 1], got {value}")
         if t.flag > t.block:
             raise ConfigError("thresholds", f"flag ({t.flag}) must not exceed block ({t.block})")
+        _check_response(self.response)
+        for name in self.memory.quarantine:
+            if name not in _PROVENANCES:
+                raise ConfigError("memory.quarantine", f"unknown provenance {name!r}")
+
+
+_PROVENANCES = ("trusted", "internal", "untrusted")
+
+
+def _check_response(r: ResponseConfig) -> None:
+    steps = (r.ladder.watched, r.ladder.throttled, r.ladder.quarantined, r.ladder.locked)
+    if not 0.0 < steps[0] <= steps[1] <= steps[2] <= steps[3]:
+        raise ConfigError(
+            "response.ladder", "thresholds must be positive and rise: watched <= ... <= locked"
+        )
+    for key, value in (
+        ("response.half_life", r.half_life),
+        ("response.burst_window", r.burst_window),
+        ("response.exposure_window", r.exposure_window),
+    ):
+        if value <= 0:
+            raise ConfigError(key, f"must be positive, got {value}")
+    for key, count in (
+        ("response.throttle_rate", r.throttle_rate),
+        ("response.burst", r.burst),
+        ("response.flush_every", r.flush_every),
+    ):
+        if count < 1:
+            raise ConfigError(key, f"must be at least 1, got {count}")
+    if r.exposure_hops < 0 or r.lockdown_after < 0:
+        raise ConfigError("response", "exposure_hops and lockdown_after must not be negative")
 
 
 _PATH_RE = re.compile(r"(?: - at )?`\$((?:\.[A-Za-z_][\w-]*|\[\d+\])*)`")

@@ -208,6 +208,11 @@ class Immune:
         )
 
     def close(self) -> None:
+        """Let components write what they buffer (``flush``), then close the store."""
+        for component in {id(c): c for c in (*self.layers, *self.observers)}.values():
+            flush = getattr(component, "flush", None)
+            if callable(flush):
+                flush()
         if self._store is not None:
             self._store.close()
             self._store = None

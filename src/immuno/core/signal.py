@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import re
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -36,7 +36,17 @@ class Channel(enum.StrEnum):
     TOOL = "tool"  # came back from a tool, page, email, document or memory
 
 
+E = TypeVar("E", bound=enum.StrEnum)
+
 _TOOL_KINDS = frozenset({SignalKind.TOOL_RESULT, SignalKind.MEMORY_READ})
+
+
+def _coerce(enum_type: type[E], field: str, value: object) -> E:
+    try:
+        return enum_type(str(value))
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum_type)
+        raise InputError(field, f"must be one of {allowed}, got {value!r}") from None
 
 
 def _new_id() -> str:
@@ -62,6 +72,15 @@ class Signal(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     at: float = 0.0
     envelope: dict[str, Any] | None = None
     approval_id: str | None = None  # an operator approval a held tool call now presents
+
+    def __post_init__(self) -> None:
+        # Plain strings are accepted for the enum fields ("tool_call"), so every layer
+        # can rely on real enums; an unknown value is an InputError naming the field.
+        if not isinstance(self.kind, SignalKind):
+            msgspec.structs.force_setattr(self, "kind", _coerce(SignalKind, "kind", self.kind))
+        if not isinstance(self.provenance, Provenance):
+            value = _coerce(Provenance, "provenance", self.provenance)
+            msgspec.structs.force_setattr(self, "provenance", value)
 
     @property
     def channel(self) -> Channel:

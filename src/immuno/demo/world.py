@@ -12,11 +12,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from immuno.core.errors import Blocked
 from immuno.core.pipeline import Immune
 from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.core.verdict import Verdict
+from immuno.identity import IdentityLayer, RegistryError, Signer
+from immuno.identity.sealing import load_private_pem
+from immuno.memory import GuardedMemory
 
 ATTACKER_ACCOUNT = "XX66-ATTK-0000-6666"
+DEMO_AGENTS = ("planner", "researcher", "payments")
 
 # What a model "reads through": invisible characters do not hide meaning from it.
 _INVISIBLE = dict.fromkeys([*range(0x200B, 0x2010), 0x2060, 0xFEFF])
@@ -49,17 +54,49 @@ class Network:
     world: World = field(default_factory=World)
     verdicts: list[Verdict] = field(default_factory=list)
     stopped: list[Verdict] = field(default_factory=list)
+    tainted: set[str] = field(default_factory=set)  # agents that read untrusted content
+    _memory: GuardedMemory | None = None
+    signers: dict[str, Signer] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """With an identity layer, each demo agent holds its own key, registered (or
+        rotated in, with no overlap) in the registry; the keys stay on the agents' side."""
+        if self.immune is None:
+            return
+        try:
+            identity = self.immune.layer("identity")
+        except KeyError:
+            return
+        assert isinstance(identity, IdentityLayer)
+        for name in DEMO_AGENTS:
+            try:
+                enrolled = identity.registry.register(name, roles=[name])
+            except RegistryError:
+                enrolled = identity.registry.rotate(name, overlap=0.0)
+            assert enrolled.private_pem is not None
+            key = load_private_pem(enrolled.private_pem, None)
+            self.signers[name] = Signer(name, private_key=key, kid=enrolled.kid)
 
     def cross(self, signal: Signal) -> bool:
         """Run a boundary crossing through the immune system (when there is one)."""
         if self.immune is None:
             return True
+        return not self._check(signal).action.stops
+
+    def _check(self, signal: Signal) -> Verdict:
+        assert self.immune is not None
         verdict = self.immune.check(signal)
         self.verdicts.append(verdict)
         if verdict.action.stops:
             self.stopped.append(verdict)
-            return False
-        return True
+        return verdict
+
+    @property
+    def memory(self) -> GuardedMemory | None:
+        """With immuno, the shared memory is guarded memory (checked by the same pipeline)."""
+        if self.immune is not None and self._memory is None:
+            self._memory = GuardedMemory(self.immune, check=self._check)
+        return self._memory
 
     def agent(self, name: str) -> NaiveAgent:
         return NaiveAgent(name, self)
@@ -81,9 +118,25 @@ class NaiveAgent:
             provenance=Provenance.UNTRUSTED,
             trace=self.trace,
         )
-        return output if self.net.cross(signal) else None
+        if not self.net.cross(signal):
+            return None
+        self.net.tainted.add(self.name)
+        return output
 
-    def receive(self, sender: str, body: str, envelope: dict[str, Any] | None = None) -> str | None:
+    def receive(
+        self,
+        sender: str,
+        body: str,
+        envelope: dict[str, Any] | None = None,
+        *,
+        forged: bool = False,
+    ) -> str | None:
+        """A message from ``sender``, signed by the sender's own key when it has one.
+        ``forged``: someone else wrote the sender's name and holds no key of theirs."""
+        signer = self.net.signers.get(sender)
+        if envelope is None and signer is not None and not forged:
+            assert self.net.immune is not None
+            envelope = signer.seal(self.name, body, now=self.net.immune.clock()).to_dict()
         signal = Signal(
             kind=SignalKind.MESSAGE,
             agent=self.name,
@@ -96,6 +149,12 @@ class NaiveAgent:
         return body if self.net.cross(signal) else None
 
     def recall(self, key: str) -> str | None:
+        if (memory := self.net.memory) is not None:
+            try:
+                record = memory.get(self.name, key, namespace="shared", trace=self.trace)
+            except Blocked:
+                return None
+            return record.value if record is not None else None
         value = self.net.world.memory.get(key)
         if value is None:
             return None
@@ -118,6 +177,18 @@ class NaiveAgent:
         world = self.net.world
         if tool == "bank.transfer":
             world.ledger.append((self.name, str(args["account"]), int(args["amount"])))
+        elif tool == "memory.write" and (memory := self.net.memory) is not None:
+            tainted = self.name in self.net.tainted
+            written = memory.put(
+                self.name,
+                str(args["key"]),
+                str(args["value"]),
+                provenance=Provenance.UNTRUSTED if tainted else Provenance.INTERNAL,
+                trace=self.trace,
+                namespace="shared",
+            )
+            if written.record.status == "committed":
+                world.memory[str(args["key"])] = str(args["value"])
         elif tool == "memory.write":
             if self.net.cross(
                 Signal(

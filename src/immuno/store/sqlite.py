@@ -114,7 +114,10 @@ class SQLiteStore:
                 cursor = self._conn.execute(sql, params)
             except sqlite3.Error as exc:
                 raise StoreError(f"{self.location}: query failed: {exc}") from None
-        yield from cursor
+        try:
+            yield from cursor
+        except sqlite3.Error as exc:  # a corrupt page can surface mid-stream
+            raise StoreError(f"{self.location}: read failed: {exc}") from None
 
     def close(self) -> None:
         with self._lock:
