@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import cached_property
 
+import msgspec
+
 from immuno.core.action import Action
 from immuno.core.errors import ConfigError
 from immuno.core.finding import Finding, Severity
@@ -31,7 +33,8 @@ CLASSIFIER_REPORT = 0.5  # below the flag threshold the classifier adds no evide
 
 
 def severity_of(score: float) -> Severity:
-    for level in (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW):
+    """Severity of a score; CRITICAL is left to signatures that say so explicitly."""
+    for level in (Severity.HIGH, Severity.MEDIUM, Severity.LOW):
         if score >= SEVERITY_SCORE[level] - 0.05:
             return level
     return Severity.INFO
@@ -126,7 +129,10 @@ class DetectLayer:
             total = combine(f.score for f in findings)
             if total > max(f.score for f in findings) + 0.005:
                 codes = ", ".join(f.code for f in findings)
-                findings.append(self._finding("layered", total, f"combined evidence: {codes}"))
+                layered = self._finding("layered", total, f"combined evidence: {codes}")
+                # Combining raises the score, never the severity other layers weigh.
+                worst = max((f.severity for f in findings), key=lambda level: level.rank)
+                findings.append(msgspec.structs.replace(layered, severity=worst))
         return findings
 
     def _finding(self, code: str, score: float, message: str, ref: str | None = None) -> Finding:
