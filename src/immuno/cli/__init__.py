@@ -17,8 +17,10 @@ from immuno.cli import (
     init_cmd,
     memory_cmd,
     policy_cmd,
+    quarantine_cmd,
     response_cmd,
     scan_cmd,
+    vaccinate_cmd,
 )
 from immuno.core.errors import ImmunoError
 
@@ -57,6 +59,8 @@ memory_cmd.register(app)
 agents_cmd.register(app)
 ca_cmd.register(app)
 audit_cmd.register(app)
+vaccinate_cmd.register(app)
+quarantine_cmd.register(app)
 
 
 def main() -> None:

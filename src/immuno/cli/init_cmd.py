@@ -27,6 +27,16 @@ detect:
   enabled: true
   # Signature packs: `builtin`, or paths to your own YAML packs.
   packs: [builtin]
+  # The shipped classifier (`builtin`, or a file built by training/train_classifier.py).
+  classifier: true
+  model: builtin
+  # Per-agent anomaly statistics; they count after `anomaly_warmup` texts.
+  anomaly: true
+  anomaly_warmup: 20
+  # Share of a vaccine's shingles a text must contain to count as a variant of it.
+  vaccine_threshold: 0.6
+  # Keep flagged and stopped content in the store (`immuno quarantine list`).
+  quarantine: true
 
 policy:
   enabled: true

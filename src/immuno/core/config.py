@@ -37,6 +37,18 @@ class Thresholds(_Section, frozen=True):
 class DetectConfig(_Section, frozen=True):
     enabled: bool = True
     packs: list[str] = msgspec.field(default_factory=lambda: ["builtin"])
+    classifier: bool = True
+    model: str = "builtin"  # or a path to a classifier file built by training/
+    anomaly: bool = True
+    anomaly_warmup: int = 20  # texts per agent and channel before anomalies count
+    vaccine_threshold: float = 0.6  # share of a vaccine's shingles that makes a match
+    quarantine: bool = True  # keep flagged and stopped content in the store
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.vaccine_threshold <= 1.0:
+            raise ConfigError("detect.vaccine_threshold", "must be in (0, 1]")
+        if self.anomaly_warmup < 1:
+            raise ConfigError("detect.anomaly_warmup", "must be at least 1")
 
 
 class PolicyConfig(_Section, frozen=True):

@@ -95,6 +95,17 @@ class Immune:
                 return component
         raise KeyError(name)
 
+    def vaccinate(self, text: str) -> str:
+        """Add an attack to immune memory; returns the vaccine's id.
+
+        Delegates to the first component that keeps vaccines (the detect layer).
+        """
+        for component in (*self.layers, *self.observers):
+            vaccinate = getattr(component, "vaccinate", None)
+            if callable(vaccinate):
+                return str(vaccinate(text))
+        raise ConfigError("layers", "no configured component keeps vaccines (is detect enabled?)")
+
     # -- the one decision function --------------------------------------------------
 
     def check(self, signal: Signal | Mapping[str, Any]) -> Verdict:

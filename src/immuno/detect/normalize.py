@@ -1,73 +1,211 @@
 """Text normalisation: undo the tricks that hide an instruction from a matcher.
 
-Unicode NFKC (full-width and styled letters to plain ones), zero-width and bidi
-controls removed, Unicode tag characters (U+E0020-E007E, "ASCII smuggling") turned
-back into the ASCII they hide. ASCII text is returned as is, which is the common case
-and costs nothing. Positions in the normalised text map back to the original lazily,
-only when a finding needs a span.
+Steps, in order, each only where it applies:
+
+1. characters: zero-width, bidi and other invisible controls removed; Unicode tag
+   characters (U+E0020-E007E, "ASCII smuggling") turned back into the ASCII they hide;
+   NFKC per character (full-width and styled letters to plain ones);
+2. homoglyphs: Cyrillic and Greek look-alikes folded to Latin inside words that mix
+   scripts (or are made only of look-alikes), so Russian or Greek prose is left alone;
+3. hidden text: HTML comments and invisibly styled elements are unwrapped (their
+   text is read like the rest) and remembered as hidden;
+4. bounded decoding of base64, hex, URL-encoding, HTML entities and rot13
+   (``decode.py``);
+5. leetspeak folded inside words that mix letters with digits or ``@$``.
+
+ASCII text with nothing that looks encoded, hidden or leet skips every step. Positions
+in the normalised text map back to the original through the chain of stages.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cached_property
+from functools import lru_cache
+
+import re2
 
 from immuno.core.finding import Span
+from immuno.detect.decode import MAX_ROUNDS, Budget, decode_runs, rot13_if_hidden
+from immuno.detect.edits import Stage, apply
 
-# Characters that render as nothing (zero-width, joiners, bidi controls, variation
-# selectors, soft hyphen ...): removed. Ranges keep the regex engine on its fast path.
-_INVISIBLE = re.compile(
-    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u3164\ufeff\uffa0"
-    "\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f]+"
+_INVISIBLE = [
+    *(0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x3164, 0xFEFF, 0xFFA0),
+    *range(0x200B, 0x2010),  # zero-width space/joiners, LRM, RLM
+    *range(0x202A, 0x202F),  # bidi embeddings and overrides
+    *range(0x2060, 0x2070),  # word joiner, invisible operators, bidi isolates
+    *range(0xFE00, 0xFE10),  # variation selectors
+    *(0xE0001, 0xE007F),  # tag language / cancel tag
+]
+_TABLE: dict[int, str | None] = dict.fromkeys(_INVISIBLE)
+_TABLE.update({cp: chr(cp - 0xE0000) for cp in range(0xE0020, 0xE007F)})
+_TAGS = range(0xE0020, 0xE007F)
+
+# Look-alikes of Latin letters (Unicode confusables, the common subset).
+_CONFUSABLE = str.maketrans(
+    "АВЕКМНОРСТХУЅІЈԛԜаеорсухіјѕԁԛԝһӏɡүοαρνіτκεηιχυωΑΒΕΖΗΙΚΜΝΟΡΤΥΧϲϳ",
+    "ABEKMHOPCTXYSIJqWaeopcyxijsdqwhlgyoapvitkeniXuwABEZHIKMNOPTYXcj",
 )
-# Unicode tags (U+E0000-E007F) mirror ASCII invisibly ("ASCII smuggling"): revealed.
-TAG_CHARACTERS = re.compile("[\U000e0000-\U000e007f]+")
+_CONFUSABLE_CHARS = "".join(chr(cp) for cp in _CONFUSABLE)
+_MIXED_WORD = re.compile(rf"\w*[{_CONFUSABLE_CHARS}]\w*")
+
+_HIDDEN = re2.compile(
+    r"(?ims)<!--(.*?)(?:-->|$)"
+    r"|<(\w+)[^>]*style\s*=\s*[\"'][^\"']*(?:display\s*:\s*none|visibility\s*:\s*hidden"
+    r"|font-size\s*:\s*0|opacity\s*:\s*0)[^\"']*[\"'][^>]*>(.*?)</\w+\s*>"
+    r"|^\[//\]:\s*#\s*\((.*?)\)\s*$",
+)
+_LEET = str.maketrans("013456789@$!|", "oieasgtbgasil")
+_LEET_WORD = re2.compile(r"[\w@$!|]*(?:[A-Za-z][\w@$!|]*[0-9@$]|[0-9@$][\w@$!|]*[A-Za-z])[\w@$!|]*")
+_LINE = re2.compile(r"[^\n]{16,}")
+_EMAIL_LIKE = re.compile(r"[\w.+-]+@[\w-]+\.\w")
+_DIGITS = re.compile(r"(?<![\w.,])\d{1,3}(?![\w.,])")
+# An ASCII text needs the slow path only if one of these occurs in it (RE2: one
+# linear pass). Leetspeak shows as a digit or $ between two letters.
+_ASCII_TRIGGER = re2.compile(
+    r"<!--|<\w+[^>]*style|\[//\]:|&#?\w+;|%[0-9A-Fa-f]{2}|[A-Za-z0-9+/]{20,}|"
+    r"[A-Za-z][013457$][A-Za-z]|\b(?:gur|lbh|naq|vtaber|cerivbhf)\b",
+)
+_LEET_HINT = re2.compile(r"[A-Za-z][013457$][A-Za-z]")
 
 
-def _reveal(match: re.Match[str]) -> str:
-    return "".join(chr(ord(c) - 0xE0000) for c in match.group() if 0xE0020 <= ord(c) < 0xE007F)
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    return unicodedata.normalize("NFKC", char.translate(_TABLE))
 
 
-def _fold(text: str) -> str:
-    text = _INVISIBLE.sub("", text)
-    if TAG_CHARACTERS.search(text) is not None:
-        text = TAG_CHARACTERS.sub(_reveal, text)
-    if unicodedata.is_normalized("NFKC", text):
-        return text
-    return unicodedata.normalize("NFKC", text)
+def _fold_leet(token: str, email: bool) -> str:
+    """Leetspeak to letters; in an e-mail address the ``@`` stays."""
+    if email:
+        local, at, domain = token.partition("@")
+        return f"{local.translate(_LEET)}{at}{domain.translate(_LEET)}"
+    return token.translate(_LEET)
 
 
 class Normalized:
-    """A text and its normalised form, with a map from one to the other."""
+    """A text, its normalised form, what was undone, and a map from one to the other."""
 
-    __slots__ = ("__dict__", "changed", "original", "text")
+    __slots__ = ("changed", "hidden", "original", "stages", "techniques", "text")
 
     def __init__(self, original: str) -> None:
         self.original = original
-        self.text = original if original.isascii() else _fold(original)
-        self.changed = self.text is not original
+        self.text = original
+        self.stages: list[Stage] = []
+        self.techniques: dict[str, int] = {}
+        self.hidden: list[Span] = []
+        if not original.isascii():
+            self._characters()
+            self._homoglyphs()
+        if not self.stages and _ASCII_TRIGGER.search(original) is None:
+            self.changed = False
+            return
+        self._hidden_text()
+        self._decode()
+        self._leetspeak()
+        self.changed = self.text != original
 
-    @cached_property
-    def _starts(self) -> list[int]:
-        """For each normalised position, the original position it came from."""
-        starts: list[int] = []
-        for index, char in enumerate(self.original):
-            piece = _fold(char)
-            starts.extend([index] * len(piece))
-        return starts
+    def _push(self, replacements: list[tuple[int, int, str]], technique: str, n: int) -> None:
+        if not replacements:
+            return
+        self.text, stage = apply(self.text, replacements)
+        self.stages.append(stage)
+        if n:
+            self.techniques[technique] = self.techniques.get(technique, 0) + n
+
+    def _characters(self) -> None:
+        out: list[tuple[int, int, str]] = []
+        tags = invisible = 0
+        for index, char in enumerate(self.text):
+            if char.isascii():
+                continue
+            folded = _fold_char(char)
+            if folded != char:
+                out.append((index, index + 1, folded))
+                tags += ord(char) in _TAGS
+                invisible += folded == ""
+        if tags:
+            self.techniques["tag_characters"] = tags
+        if invisible:
+            self.techniques["invisible_characters"] = invisible
+        self._push(out, "unicode_forms", 0)
+
+    def _homoglyphs(self) -> None:
+        out: list[tuple[int, int, str]] = []
+        for match in _MIXED_WORD.finditer(self.text):
+            word = match.group()
+            folded = word.translate(_CONFUSABLE)
+            if folded.isascii() or any(c.isascii() and c.isalpha() for c in word):
+                out.append((match.start(), match.end(), folded))
+        self._push(out, "homoglyphs", len(out))
+
+    def _hidden_text(self) -> None:
+        out: list[tuple[int, int, str]] = []
+        for match in _HIDDEN.finditer(self.text):
+            inner = match.group(1) or match.group(3) or match.group(4) or ""
+            if inner.strip():
+                out.append((match.start(), match.end(), f" {inner} "))
+        if out:
+            self._push(out, "hidden_text", len(out))
+            self.hidden = [self.span(start, start + len(new)) for start, _, new in self._last()]
+
+    def _last(self) -> list[tuple[int, int, str]]:
+        edits = self.stages[-1].edits
+        return [(o_start, o_end, self.text[o_start:o_end]) for _, _, o_start, o_end in edits]
+
+    def _decode(self) -> None:
+        budget = Budget()
+        for _ in range(MAX_ROUNDS):
+            replacements, kinds = decode_runs(self.text, budget)
+            if not replacements:
+                break
+            for kind in kinds:
+                self.techniques[kind] = self.techniques.get(kind, 0) + 1
+            self._push(replacements, "decoded", 0)
+        rot: list[tuple[int, int, str]] = []
+        for line in _LINE.finditer(self.text):
+            decoded = rot13_if_hidden(line.group())
+            if decoded is not None:
+                rot.append((line.start(), line.end(), decoded))
+        self._push(rot, "rot13", len(rot))
+        if budget.exhausted:
+            self.techniques["decode_budget_exhausted"] = 1
+
+    def _leetspeak(self) -> None:
+        if _LEET_HINT.search(self.text) is None:
+            return
+        tokens = [
+            m
+            for m in _LEET_WORD.finditer(self.text)
+            if m.group().translate(_LEET).replace("_", "").isalpha() and not m.group().isupper()
+        ]
+        out = [
+            (m.start(), m.end(), m.group().translate(_LEET))
+            for m in tokens
+            if not _EMAIL_LIKE.match(self.text, m.start())
+        ]
+        words = len(self.text.split())
+        if len(out) >= 3 and len(out) * 5 >= words:
+            # Heavy leetspeak: e-mail addresses and short numbers ("70" for "to") too.
+            out = [
+                (m.start(), m.end(), _fold_leet(m.group(), self.text.startswith(".", m.end())))
+                for m in tokens
+            ]
+            out += [
+                (m.start(), m.end(), m.group().translate(_LEET))
+                for m in _DIGITS.finditer(self.text)
+            ]
+            out.sort()
+            out = [edit for i, edit in enumerate(out) if i == 0 or edit[0] >= out[i - 1][1]]
+        if out:
+            self._push(out, "leetspeak", len(out))
 
     def span(self, start: int, end: int) -> Span:
         """The original-text span of normalised ``[start, end)``."""
-        if not self.changed:
-            return Span(start, end)
-        starts = self._starts
-        if not starts:
-            return Span(0, 0)
-        last = len(starts) - 1
-        first = starts[min(start, last)]
-        stop = starts[min(max(end - 1, start), last)] + 1
-        return Span(first, max(stop, first))
+        for stage in reversed(self.stages):
+            start, end = stage.back(start), stage.back_end(end)
+        limit = len(self.original)
+        start = min(max(start, 0), limit)
+        return Span(start, min(max(end, start), limit))
 
 
 def normalize(text: str) -> Normalized:

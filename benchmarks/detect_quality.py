@@ -1,0 +1,114 @@
+"""Detection and false-positive rates of the detect layer, per source and channel.
+
+    python benchmarks/detect_quality.py                 # ../shared/data/test.jsonl
+    python benchmarks/detect_quality.py --split dev     # while developing
+
+A text counts as detected when the layer's score reaches the default block threshold
+(0.8): it would be stopped. "flagged" is the share at or above the flag threshold
+(0.5). Signatures and the shipped classifier run; vaccines and anomaly baselines
+(which need an operator's history) do not. Then every attack is obfuscated six ways
+and scored again. The test split is only ever read here, never for training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import sys
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+from immuno.core.config import DEFAULT_BLOCK_THRESHOLD, DEFAULT_FLAG_THRESHOLD
+from immuno.core.signal import Signal, SignalKind
+from immuno.detect import Classifier, DetectLayer, SignatureSet
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = next(
+    (p / "shared" / "data" for p in REPO.parents if (p / "shared" / "data").is_dir()),
+    REPO.parent / "shared" / "data",
+)
+_HOMOGLYPHS = str.maketrans("aeopcxiyAEOPCXIBHKMT", "аеорсхіуАЕОРСХІВНКМТ")
+_LEET = str.maketrans("aeiost", "431057")
+
+
+def zero_width(text: str) -> str:
+    return "".join(c + "\u200b" if i % 2 and c.isalnum() else c for i, c in enumerate(text))
+
+
+def tags(text: str) -> str:
+    return "".join(chr(0xE0000 + ord(c)) if " " <= c <= "~" else c for c in text)
+
+
+OBFUSCATIONS: dict[str, Callable[[str], str]] = {
+    "base64": lambda t: base64.b64encode(t.encode()).decode(),
+    "zero-width": zero_width,
+    "homoglyphs": lambda t: t.translate(_HOMOGLYPHS),
+    "tag characters": tags,
+    "leetspeak": lambda t: t.translate(_LEET),
+    "html comment": lambda t: f"<p>Here is the page you asked for.</p>\n<!-- {t} -->",
+}
+
+
+def score(layer: DetectLayer, text: str, channel: str) -> float:
+    kind = SignalKind.TOOL_RESULT if channel == "tool" else SignalKind.MESSAGE
+    signal = Signal(kind=kind, agent="bench", content=text)
+    return max((f.score for f in layer.inspect(signal, ())), default=0.0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--split", default="test", choices=["dev", "test"])
+    parser.add_argument("--no-classifier", action="store_true")
+    args = parser.parse_args()
+    path = args.data / f"{args.split}.jsonl"
+    if not path.exists():
+        sys.exit(f"error: {path} not found; pass --data DIR (the folder with {args.split}.jsonl)")
+    rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+    classifier = None if args.no_classifier else Classifier.builtin()
+    layer = DetectLayer(SignatureSet.from_sources(["builtin"]), classifier=classifier)
+
+    table: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    caught: list[tuple[str, str, bool]] = []
+    for row in rows:
+        s = score(layer, row["text"], row["channel"])
+        stopped, flagged = s >= DEFAULT_BLOCK_THRESHOLD, s >= DEFAULT_FLAG_THRESHOLD
+        for key in ((row["channel"], row["label"]), ("all", row["label"])):
+            cell = totals[key]
+            cell[0], cell[1], cell[2] = cell[0] + 1, cell[1] + stopped, cell[2] + flagged
+        cell = table[(row["channel"], row["source"], row["label"])]
+        cell[0], cell[1], cell[2] = cell[0] + 1, cell[1] + stopped, cell[2] + flagged
+        if row["label"] == "attack":
+            caught.append((row["text"], row["channel"], stopped))
+
+    print(f"## {args.split}.jsonl: {len(rows):,} rows, stopped = score >= 0.8\n")
+    print("| channel | source | label | n | stopped | flagged |")
+    print("|---|---|---|---:|---:|---:|")
+    for (channel, source, label), (n, stop, flag) in sorted(table.items()):
+        print(f"| {channel} | {source} | {label} | {n} | {stop / n:.2%} | {flag / n:.2%} |")
+    print("\n| scope | detection (attacks stopped) | false positives (benign stopped) |")
+    print("|---|---:|---:|")
+    for scope in ("user", "tool", "all"):
+        attack, benign = totals[(scope, "attack")], totals[(scope, "benign")]
+        print(
+            f"| {scope} | {attack[1] / attack[0]:.2%} ({attack[1]}/{attack[0]}) "
+            f"| {benign[1] / benign[0]:.2%} ({benign[1]}/{benign[0]}) |"
+        )
+
+    clean_hits = [(t, c) for t, c, hit in caught if hit]
+    print(f"\n## robustness: {len(caught)} attacks, each obfuscated six ways\n")
+    print("| obfuscation | stopped (all attacks) | stopped (of those stopped in clear) |")
+    print("|---|---:|---:|")
+    base = sum(hit for _, _, hit in caught) / len(caught)
+    print(f"| none | {base:.2%} | 100.00% |")
+    for name, obfuscate in OBFUSCATIONS.items():
+        hits = [score(layer, obfuscate(t), c) >= DEFAULT_BLOCK_THRESHOLD for t, c, _ in caught]
+        kept = [score(layer, obfuscate(t), c) >= DEFAULT_BLOCK_THRESHOLD for t, c in clean_hits]
+        print(f"| {name} | {sum(hits) / len(hits):.2%} | {sum(kept) / max(len(kept), 1):.2%} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""``immuno quarantine list|show|release|purge``: content detect kept aside."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Annotated
+
+import msgspec
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from immuno.cli.options import ConfigOption
+from immuno.core.config import load_config
+from immuno.core.errors import InputError
+from immuno.detect.quarantine import Quarantine
+from immuno.store import open_store
+
+
+def _open(config: ConfigOption) -> Quarantine:
+    return Quarantine(open_store(load_config(config).store.path))
+
+
+def _when(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Content held by detect: list, show, release, purge.")
+    app.add_typer(group, name="quarantine")
+
+    @group.command("list")
+    def list_(
+        status: Annotated[
+            str | None, typer.Option(help="held, flagged or released (default: all).")
+        ] = None,
+        limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+        config: ConfigOption = None,
+    ) -> None:
+        """List quarantined content, newest first."""
+        items = _open(config).list(status, limit)
+        table = Table(title=f"quarantine ({len(items)} shown)")
+        table.add_column("id", no_wrap=True, min_width=18)
+        for column in ("when (UTC)", "agent", "kind", "action", "score", "status", "text"):
+            table.add_column(column)
+        for item in items:
+            table.add_row(
+                item.id,
+                _when(item.at),
+                item.agent,
+                item.kind,
+                item.action,
+                f"{item.score:.2f}",
+                item.status,
+                item.content[:50].replace("\n", " "),
+            )
+        Console().print(table)
+
+    @group.command()
+    def show(
+        ident: Annotated[str, typer.Argument(help="Quarantine id.")], config: ConfigOption = None
+    ) -> None:
+        """Print one item as JSON, with its reasons and full content."""
+        typer.echo(msgspec.json.format(msgspec.json.encode(_open(config).get(ident))).decode())
+
+    @group.command()
+    def release(
+        ident: Annotated[str, typer.Argument(help="Quarantine id.")], config: ConfigOption = None
+    ) -> None:
+        """Release an item (an operator's decision) and print its content for delivery."""
+        typer.echo(_open(config).release(ident).content)
+
+    @group.command()
+    def purge(
+        ident: Annotated[str | None, typer.Argument(help="Quarantine id.")] = None,
+        older_than_days: Annotated[
+            float | None, typer.Option(help="Purge every item older than this.")
+        ] = None,
+        config: ConfigOption = None,
+    ) -> None:
+        """Delete one item, or every item older than --older-than-days."""
+        if (ident is None) == (older_than_days is None):
+            raise InputError("purge", "give exactly one of an id or --older-than-days")
+        before = None if older_than_days is None else time.time() - older_than_days * 86400
+        count = _open(config).purge(ident, before=before)
+        typer.echo(f"purged {count} item(s)")

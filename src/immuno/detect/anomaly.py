@@ -1,0 +1,149 @@
+"""Anomaly statistics per agent and channel, with robust running scores.
+
+For each (agent, channel) a baseline tracks, by exponentially weighted moving
+averages, the centre and the mean absolute deviation of a few numbers describing each
+text: its size (log bytes), byte entropy, share of non-ASCII, digits, punctuation,
+upper case, letters outside the Latin script (a sudden language change) and
+base64-looking runs (a sudden encoding change), plus the time since the last signal
+(rate). A text scores by its largest robust deviation ``|x - centre| / spread``; the
+first ``warmup`` texts only teach. Baselines learn only from signals that were
+allowed, so an attack does not become normal, and are kept in the store.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import msgspec
+import numpy as np
+
+from immuno.detect.schema import migrate
+from immuno.store.base import Store
+
+FEATURES = (
+    "size",
+    "entropy",
+    "non_ascii",
+    "digits",
+    "punctuation",
+    "upper",
+    "non_latin",
+    "encoded",
+    "gap",
+)
+ALPHA = 0.05  # EWMA weight of a new observation
+MIN_SPREAD = {"size": 0.5, "entropy": 0.3, "gap": 1.0}
+DEFAULT_MIN_SPREAD = 0.05
+FLUSH_EVERY = 32  # observations between writes of a baseline to the store
+_ENCODED = re.compile(r"[A-Za-z0-9+/=]{24,}")
+
+
+class Baseline(msgspec.Struct):
+    count: int = 0
+    last_at: float = 0.0
+    centre: dict[str, float] = msgspec.field(default_factory=dict)
+    spread: dict[str, float] = msgspec.field(default_factory=dict)
+
+
+_DIGIT = np.zeros(256, dtype=bool)
+_DIGIT[ord("0") : ord("9") + 1] = True
+_UPPER = np.zeros(256, dtype=bool)
+_UPPER[ord("A") : ord("Z") + 1] = True
+_LETTER = _UPPER.copy()
+_LETTER[ord("a") : ord("z") + 1] = True
+_PUNCT = np.zeros(256, dtype=bool)
+_PUNCT[[ord(c) for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"]] = True
+_LEAD = np.zeros(256, dtype=bool)
+_LEAD[0xC0:] = True  # the first byte of a multi-byte UTF-8 character
+_FAR_LEAD = np.zeros(256, dtype=bool)
+_FAR_LEAD[0xD0:] = True  # U+0400 and beyond: Cyrillic, Greek ext., CJK, Arabic ...
+
+
+def describe(text: str, gap: float) -> dict[str, float]:
+    """The numbers a baseline tracks for one text (bytes of its UTF-8 form)."""
+    data = np.frombuffer(text.encode("utf-8", "replace"), dtype=np.uint8)
+    total = max(len(data), 1)
+    counts = np.bincount(data, minlength=256)
+    probs = counts[counts > 0] / total
+    characters = int(_LEAD[data].sum())
+    letters = int(_LETTER[data].sum()) + characters
+    return {
+        "size": math.log2(len(data) + 1),
+        "entropy": float(-(probs * np.log2(probs)).sum()),
+        "non_ascii": float((data >= 0x80).sum()) / total,
+        "digits": float(_DIGIT[data].sum()) / total,
+        "punctuation": float(_PUNCT[data].sum()) / total,
+        "upper": float(_UPPER[data].sum()) / total,
+        "non_latin": float(_FAR_LEAD[data].sum()) / letters if letters else 0.0,
+        "encoded": sum(len(m) for m in _ENCODED.findall(text)) / total,
+        "gap": math.log2(max(gap, 0.0) + 1.0),
+    }
+
+
+class AnomalyModel:
+    """Baselines in memory, read from and flushed to the store."""
+
+    def __init__(self, store: Store, warmup: int) -> None:
+        self.store = store
+        self.warmup = warmup
+        migrate(store)
+        self._baselines: dict[tuple[str, str], Baseline] = {}
+        self._dirty: dict[tuple[str, str], int] = {}
+
+    def baseline(self, agent: str, channel: str) -> Baseline:
+        key = (agent, channel)
+        found = self._baselines.get(key)
+        if found is None:
+            rows = self.store.query(
+                "SELECT state FROM detect_baseline WHERE agent = ? AND channel = ?", key
+            )
+            found = msgspec.json.decode(rows[0][0], type=Baseline) if rows else Baseline()
+            self._baselines[key] = found
+        return found
+
+    def score(self, agent: str, channel: str, text: str, at: float) -> tuple[float, str]:
+        """The largest robust deviation of ``text`` and the feature it is on."""
+        base = self.baseline(agent, channel)
+        if base.count < self.warmup:
+            return 0.0, ""
+        values = describe(text, at - base.last_at)
+        worst, name = 0.0, ""
+        for feature, value in values.items():
+            floor = MIN_SPREAD.get(feature, DEFAULT_MIN_SPREAD)
+            spread = max(1.4826 * base.spread.get(feature, 0.0), floor)
+            deviation = abs(value - base.centre.get(feature, value)) / spread
+            if feature == "gap" and value > base.centre.get(feature, value):
+                deviation = 0.0  # a quiet agent is not suspicious; a burst is
+            if deviation > worst:
+                worst, name = deviation, feature
+        return worst, name
+
+    def learn(self, agent: str, channel: str, text: str, at: float) -> None:
+        base = self.baseline(agent, channel)
+        values = describe(text, at - base.last_at if base.count else 3600.0)
+        for feature, value in values.items():
+            if feature not in base.centre:
+                base.centre[feature], base.spread[feature] = value, 0.0
+                continue
+            centre = base.centre[feature]
+            base.spread[feature] += ALPHA * (abs(value - centre) - base.spread[feature])
+            base.centre[feature] = centre + ALPHA * (value - centre)
+        base.count += 1
+        base.last_at = at
+        key = (agent, channel)
+        self._dirty[key] = self._dirty.get(key, 0) + 1
+        if self._dirty[key] >= FLUSH_EVERY or base.count == self.warmup:
+            self.flush(key)
+
+    def flush(self, key: tuple[str, str] | None = None) -> None:
+        keys = [key] if key is not None else list(self._dirty)
+        with self.store.transaction() as cur:
+            for agent, channel in keys:
+                state = msgspec.json.encode(self._baselines[(agent, channel)])
+                cur.execute(
+                    "INSERT INTO detect_baseline (agent, channel, state) VALUES (?, ?, ?) "
+                    "ON CONFLICT (agent, channel) DO UPDATE SET state = excluded.state",
+                    (agent, channel, state),
+                )
+                self._dirty.pop((agent, channel), None)

@@ -1,0 +1,164 @@
+"""Bounded decoding of text hidden in base64, hex, URL-encoding, HTML entities, rot13.
+
+Every decoder replaces the encoded run with what it decodes to, so a signature that
+matches the decoded text points at the encoded run in the original. Decoding repeats
+(base64 inside URL-encoding ...) at most ``MAX_ROUNDS`` times and never produces more
+than ``MAX_DECODED`` characters in total nor tries more than ``MAX_CANDIDATES`` runs
+per round: a decoding bomb costs a fixed budget and is reported, never followed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import html
+import re
+from urllib.parse import unquote
+
+import re2
+
+MAX_ROUNDS = 3
+MAX_DECODED = 65_536
+MAX_CANDIDATES = 64
+MIN_PRINTABLE = 0.9
+
+# RE2 (linear time, no look-around): run boundaries are checked in ``_bounded``.
+_BASE64 = re2.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
+_HEX = re2.compile(r"(?:(?:\\x|0x)?[0-9A-Fa-f]{2}[ :]?){8,}")
+_URL = re2.compile(r"(?:%[0-9A-Fa-f]{2}[^\s%]{0,3}){3,}")
+_ENTITY = re2.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_ROT13_HINT = re2.compile(r"\b(?:gur|naq|lbh|gb|vf|sbe|vtaber|cyrnfr)\b")
+_COMMON = frozenset(
+    [
+        "the",
+        "and",
+        "you",
+        "your",
+        "to",
+        "of",
+        "is",
+        "are",
+        "this",
+        "that",
+        "all",
+        "ignore",
+        "instructions",
+        "previous",
+        "send",
+        "with",
+        "for",
+        "now",
+        "from",
+        "please",
+        "it",
+        "be",
+        "not",
+    ]
+)
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+def _printable(text: str) -> bool:
+    if not text:
+        return False
+    good = sum(1 for c in text if c.isprintable() or c in "\n\r\t")
+    return good / len(text) >= MIN_PRINTABLE and any(c.isalpha() for c in text)
+
+
+def _as_text(raw: bytes) -> str | None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if _printable(text) else None
+
+
+def _base64(run: str) -> str | None:
+    if not (any(c.isdigit() or c in "+/=" for c in run) or run != run.lower()):
+        return None  # a plain lower-case word is not worth decoding
+    stripped = run.rstrip("=")
+    padded = stripped + "=" * (-len(stripped) % 4)
+    try:
+        if "-" in run or "_" in run:
+            return _as_text(base64.urlsafe_b64decode(padded))
+        return _as_text(base64.b64decode(padded, validate=True))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _hex(run: str) -> str | None:
+    digits = re.sub(r"\\x|0x|[ :]", "", run.strip())
+    if len(digits) % 2:
+        return None
+    try:
+        return _as_text(bytes.fromhex(digits))
+    except ValueError:
+        return None
+
+
+def rot13_if_hidden(text: str) -> str | None:
+    """The rot13 reading of ``text`` when it reads far more like English than the text."""
+    if _ROT13_HINT.search(text.lower()) is None:
+        return None
+    words = [w.lower() for w in _WORD.findall(text)]
+    if len(words) < 4:
+        return None
+    plain = sum(w in _COMMON for w in words)
+    rotated = codecs.encode(text, "rot13")
+    turned = sum(w.lower() in _COMMON for w in _WORD.findall(rotated))
+    return rotated if turned >= 3 and turned > 3 * plain else None
+
+
+def _bounded(text: str, start: int, end: int) -> bool:
+    """The run is not a piece of a longer word or token."""
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    return not (before.isalnum() or before in "+/=_-") and not (after.isalnum() or after in "+/_-")
+
+
+class Budget:
+    """What a decoding pass may still spend; ``exhausted`` once it ran out."""
+
+    __slots__ = ("exhausted", "left")
+
+    def __init__(self) -> None:
+        self.left = MAX_DECODED
+        self.exhausted = False
+
+    def take(self, size: int) -> bool:
+        if size > self.left:
+            self.exhausted = True
+            return False
+        self.left -= size
+        return True
+
+
+def decode_runs(text: str, budget: Budget) -> tuple[list[tuple[int, int, str]], list[str]]:
+    """Replacements for every encoded run in ``text`` (one round) and the kinds found."""
+    found: list[tuple[int, int, str, str]] = []
+    for kind, pattern, decoder in (
+        ("base64", _BASE64, _base64),
+        ("hex", _HEX, _hex),
+        ("url", _URL, lambda run: unquote(run) if _printable(unquote(run)) else None),
+        ("entities", _ENTITY, lambda run: html.unescape(run)),
+    ):
+        for tried, match in enumerate(pattern.finditer(text)):
+            if kind in ("base64", "hex") and not _bounded(text, match.start(), match.end()):
+                continue
+            if tried >= MAX_CANDIDATES:
+                budget.exhausted = True
+                break
+            decoded = decoder(match.group())
+            if decoded is None or decoded == match.group() or not budget.take(len(decoded)):
+                continue
+            found.append((match.start(), match.end(), decoded, kind))
+    found.sort()
+    kept: list[tuple[int, int, str]] = []
+    kinds: list[str] = []
+    for start, end, decoded, kind in found:
+        if kept and start < kept[-1][1]:
+            continue  # overlapping candidates: the earlier one wins
+        kept.append((start, end, f" {decoded} " if kind in ("base64", "hex") else decoded))
+        kinds.append(kind)
+    return kept, kinds

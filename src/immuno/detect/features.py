@@ -1,0 +1,168 @@
+"""Hashed text features for the shipped classifier, computed with numpy alone.
+
+The same function feeds training (``training/train_classifier.py``) and scoring, so
+the model sees at run time exactly what it saw when it was fitted. Three families of
+features are hashed into one space of ``DIM`` buckets:
+
+- byte 3-, 4- and 5-grams of the lower-cased, whitespace-collapsed UTF-8 text (these
+  carry spelling, punctuation and non-Latin scripts);
+- word unigrams and bigrams (a word is a run of ASCII letters, digits, ``_`` or any
+  non-ASCII byte);
+- byte 4-grams and word unigrams again, crossed with the channel (``user`` or
+  ``tool``), plus one bias bucket per channel, so one model can weigh the same phrase
+  differently in a user message and in a web page.
+
+Hashes are polynomial rolling hashes modulo 2**32 followed by an integer mixer: stable
+across processes and platforms, unlike Python's salted ``hash()``. Every occurrence
+counts once; the vector is scaled by ``1/sqrt(number of occurrences)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+DIM_BITS = 18
+DIM = 1 << DIM_BITS
+MAX_BYTES = 32_768  # longer texts are scored on their head and tail (16 KiB each)
+
+_P = np.uint32(0x01000193)  # FNV prime: odd, so invertible modulo 2**32
+_P_INV = np.uint32(pow(0x01000193, -1, 1 << 32))
+_SEED_NGRAM = {3: 0x9E3779B1, 4: 0x85EBCA77, 5: 0xC2B2AE3D}
+_SEED_WORD = 0x27D4EB2F
+_SEED_BIGRAM = 0x165667B1
+_SEED_CHANNEL = {"user": 0x61C88647, "tool": 0x7FEB352D}
+
+_WORD_BYTE = np.zeros(256, dtype=bool)
+for _c in b"abcdefghijklmnopqrstuvwxyz0123456789_":
+    _WORD_BYTE[_c] = True
+_WORD_BYTE[0x80:] = True
+
+U32 = npt.NDArray[np.uint32]
+
+
+def _mix(values: U32, seed: int) -> U32:
+    """A murmur3-style finaliser: spreads the rolling hash over all bits."""
+    x = values ^ np.uint32(seed)
+    x ^= x >> np.uint32(16)
+    x *= np.uint32(0x85EBCA6B)
+    x ^= x >> np.uint32(13)
+    x *= np.uint32(0xC2B2AE35)
+    x ^= x >> np.uint32(16)
+    return x
+
+
+def _prepare(text: str) -> npt.NDArray[np.uint8]:
+    data = " ".join(text.lower().split()).encode("utf-8", "replace")
+    if len(data) > MAX_BYTES:
+        half = MAX_BYTES // 2
+        data = data[:half] + b" " + data[-half:]
+    return np.frombuffer(data, dtype=np.uint8)
+
+
+class Features:
+    """Feature occurrences in families; each family is sorted by byte position."""
+
+    __slots__ = ("indices", "length", "positions")
+
+    def __init__(self, indices: list[U32], positions: list[U32], length: int) -> None:
+        self.indices = indices
+        self.positions = positions
+        self.length = length
+
+    def all(self) -> U32:
+        return np.concatenate(self.indices) if self.indices else np.zeros(0, dtype=np.uint32)
+
+    def windows(self) -> list[tuple[int, int]]:
+        """Byte ranges scored apart, so one injected paragraph is not diluted by a
+        long benign document: WINDOW bytes every STRIDE bytes (none for short texts)."""
+        if self.length <= WINDOW:
+            return []
+        last = self.length - WINDOW
+        starts = [*range(0, last, STRIDE), last]
+        return [(start, start + WINDOW) for start in starts]
+
+    def window(self, start: int, end: int) -> U32:
+        """Indices of the features that start inside ``[start, end)``."""
+        pieces = []
+        for index, pos in zip(self.indices, self.positions, strict=True):
+            lo, hi = np.searchsorted(pos, (start, end))
+            pieces.append(index[lo:hi])
+        return np.concatenate(pieces)
+
+
+WINDOW = 512
+STRIDE = 256
+
+
+def _ngrams(raw: U32) -> list[U32]:
+    out: list[U32] = []
+    if len(raw) < 3:
+        return out
+    h = (raw[:-2] * _P + raw[1:-1]) * _P + raw[2:]
+    out.append(_mix(h, _SEED_NGRAM[3]))
+    for n in (4, 5):
+        if len(h) < 2:
+            break
+        h = h[:-1] * _P + raw[n - 1 :]
+        out.append(_mix(h, _SEED_NGRAM[n]))
+    return out
+
+
+def _words(data: npt.NDArray[np.uint8], raw: U32) -> tuple[U32, U32]:
+    """One hash per word (sum of byte * P**(j - start), via prefix sums) and its start."""
+    is_word = _WORD_BYTE[data]
+    if not is_word.any():
+        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint32)
+    edges = np.diff(np.concatenate(([False], is_word, [False])).astype(np.int8))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    n = len(raw)
+    powers = np.empty(n + 1, dtype=np.uint32)
+    powers[0] = 1
+    powers[1:] = _P
+    powers = np.cumprod(powers, dtype=np.uint32)
+    inverse = np.empty(n + 1, dtype=np.uint32)
+    inverse[0] = 1
+    inverse[1:] = _P_INV
+    inverse = np.cumprod(inverse, dtype=np.uint32)
+    prefix = np.zeros(n + 1, dtype=np.uint32)
+    prefix[1:] = np.cumsum(raw * powers[:n], dtype=np.uint32)
+    hashes = (prefix[ends] - prefix[starts]) * inverse[starts]
+    return hashes, starts.astype(np.uint32)
+
+
+_MASK = np.uint32(DIM - 1)
+
+
+def extract(text: str, channel: str) -> Features:
+    """Every feature occurrence in ``text`` read on ``channel``, with its position."""
+    data = _prepare(text)
+    raw = data.astype(np.uint32)
+    seed = _SEED_CHANNEL[channel]
+    grams = _ngrams(raw)
+    indices = [h & _MASK for h in grams]
+    # 4-grams once more, crossed with the channel: the same phrase can be ordinary
+    # in a user's question and an injection inside a web page.
+    indices += [_mix(h, seed) & _MASK for h in grams[1:2]]
+    positions = [np.arange(len(h), dtype=np.uint32) for h in indices]
+    words, starts = _words(data, raw)
+    if len(words):
+        indices += [_mix(words, _SEED_WORD) & _MASK, _mix(words, seed) & _MASK]
+        positions += [starts, starts]
+        if len(words) > 1:
+            pairs = _mix(words[:-1] * _P + _mix(words[1:], _SEED_BIGRAM), _SEED_BIGRAM)
+            indices.append(pairs & _MASK)
+            positions.append(starts[:-1])
+    return Features(indices, positions, len(data))
+
+
+def bias_index(channel: str) -> int:
+    """The bucket every text of ``channel`` carries once (a per-channel bias)."""
+    return int(_mix(np.zeros(1, dtype=np.uint32), _SEED_CHANNEL[channel])[0] & _MASK)
+
+
+def feature_indices(text: str, channel: str) -> U32:
+    """Bucket index of every feature occurrence in ``text`` read on ``channel``."""
+    found = extract(text, channel).all()
+    return np.append(found, np.uint32(bias_index(channel)))
