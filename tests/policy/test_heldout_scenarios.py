@@ -113,5 +113,6 @@ def test_the_data_flow_barrier_does_the_work(tmp_path: Path) -> None:
 def test_probes_outside_the_definition_are_not_stopped(tmp_path: Path) -> None:
     # Values the user's own systems supplied (a saved payee, a listed file, a reply to
     # the sender): the data-flow rule cannot tell them apart. Recorded, not hidden.
-    result = R.run_suite(_maker(tmp_path), H.AGENT, [], [], H.PROBES)
+    # (With detect on, the classifier happens to catch the first one's wording.)
+    result = R.run_suite(_maker(tmp_path, detect=False), H.AGENT, [], [], H.PROBES)
     assert [t.defended for t in result.probes] == [False, False, False]
