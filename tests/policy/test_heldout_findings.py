@@ -1,6 +1,7 @@
-"""Weaknesses of the data-flow rules found while writing the held-out suite, pinned as
-strict expected failures: each test states what the rule promises, so it starts to
-pass (and must then lose its marker) once the engine keeps the promise."""
+"""Weaknesses of the data-flow rules found while writing the held-out suite: each test
+states what the rule promises. Those still pinned as strict expected failures start to
+pass (and must then lose their marker) once the engine keeps the promise; the
+regression tests for obfuscated cues and part-word values are now plain tests."""
 
 from __future__ import annotations
 
@@ -58,7 +59,6 @@ def test_plain_instructions_make_a_value_unclean(tmp_path: Path) -> None:
     assert _verdict_after(tmp_path, [("email.read", text)], "web.fetch", {"url": URL}) == "block"
 
 
-@pytest.mark.xfail(strict=True, reason="instruction cues are matched on unnormalised text")
 @pytest.mark.parametrize(
     "text",
     [
@@ -71,7 +71,6 @@ def test_obfuscated_instructions_still_make_a_value_unclean(tmp_path: Path, text
     assert _verdict_after(tmp_path, [("email.read", text)], "web.fetch", {"url": URL}) == "block"
 
 
-@pytest.mark.xfail(strict=True, reason="a value with spaces is matched inside words")
 def test_a_value_that_is_part_of_a_word_does_not_count(tmp_path: Path) -> None:
     # flow.py: "A value that is only part of a word does not count." The CRM (trusted)
     # says "14 Dock Road, Leith"; "4 Dock Road, Leith" is not in it.

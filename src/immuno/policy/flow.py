@@ -11,7 +11,8 @@ A sink argument marked ``from: trusted`` must appear in trusted reads; ``from:
 clean`` in trusted or clean ones. A one-word value must be a word of such a read,
 found in a token index with one set lookup (numbers printed in groups, like an IBAN
 ``DE89 3704 0044 ...``, are indexed joined too); a value with spaces must appear in
-such a read, whitespace ignored. A value that is only part of a word does not count.
+such a read as whole words, runs of whitespace counting as one. A value that is only
+part of a word does not count.
 
 Memory is bounded: at most ``items`` reads per trace (oldest forgotten first), at
 most ``traces`` traces (least recently used forgotten first), and a trace quiet for
@@ -58,7 +59,17 @@ _GROUP = 6  # "DE89 3704 0044 ...": short alphanumeric groups printed apart ...
 _GROUPS = 12  # ... are also indexed joined, up to this many in a row
 
 
+# Text that hides characters (zero-width, bidi, tags) or mixes scripts inside a word
+# (a Cyrillic "е" in "Please") is disguised; disguised text vouches for nothing.
+_HIDDEN = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\U000e0000-\U000e007f]")
+_MIXED_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[\u0370-\u03ff\u0400-\u04ff])\w+")
+
+
 def carries_instructions(text: str) -> bool:
+    if not text.isascii():
+        if _HIDDEN.search(text) is not None or _MIXED_WORD.search(text) is not None:
+            return True
+        text = unicodedata.normalize("NFKC", text)  # full-width and styled letters
     return _CUES.search(text) is not None
 
 
@@ -121,7 +132,7 @@ class TraceReads:
 
     def add(self, text: str, level: Source) -> None:
         norm = normalize(text[:MAX_READ_CHARS])
-        read = _Read(level, _SPACE.sub("", norm), tokens(norm))
+        read = _Read(level, _SPACE.sub(" ", norm), tokens(norm))
         self.reads.append(read)
         self._file(read, +1)
         if level is not Source.TRUSTED:
@@ -148,7 +159,7 @@ class TraceReads:
         """Does ``value`` appear in remembered reads at ``level`` or above?
 
         A one-word value must be a word of a read (one set lookup); a value with spaces
-        must appear in a read, whitespace ignored (a substring search).
+        must appear in a read as whole words, runs of whitespace counting as one.
         """
         norm = normalize(value).strip()
         if not norm or norm in self.index[level]:
@@ -159,7 +170,20 @@ class TraceReads:
         if joined is None:
             joined = "\x00".join(r.compact for r in self.reads if r.level >= level)
             self._joined[level] = joined
-        return _SPACE.sub("", norm) in joined
+        return _has_words(joined, _SPACE.sub(" ", norm))
+
+
+def _has_words(text: str, phrase: str) -> bool:
+    """``phrase`` occurs in ``text`` not glued to a letter or digit on either side."""
+    start = text.find(phrase)
+    while start >= 0:
+        end = start + len(phrase)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not before.isalnum() and not after.isalnum():
+            return True
+        start = text.find(phrase, start + 1)
+    return False
 
 
 def value_strings(value: object) -> list[str]:
