@@ -74,5 +74,38 @@ def main() -> None:
             )
 
 
+def full_pipeline() -> None:
+    """Every default layer (identity, policy, detect, memory, response, audit sealing),
+    on a real SQLite file: the hot-path budget is for this, without the classifier."""
+    import tempfile
+
+    import msgspec
+
+    for classifier in (False, True):
+        with tempfile.TemporaryDirectory() as folder:
+            config = Config(store=StoreConfig(path=f"{folder}/immuno.db"))
+            config = msgspec.structs.replace(
+                config, detect=msgspec.structs.replace(config.detect, classifier=classifier)
+            )
+            immune = Immune(config)
+            text = prose(2048)
+
+            def check(immune: Immune = immune, text: str = text) -> None:
+                immune.check(
+                    Signal(
+                        kind=SignalKind.TOOL_RESULT,
+                        agent="researcher",
+                        tool="web.fetch",
+                        content=text,
+                        trace="bench",
+                    )
+                )
+
+            label = "with classifier" if classifier else "all layers but classifier"
+            print(row(f"full default pipeline, 2 KB, {label}", *measure(check, repeat=3_000)))
+            immune.close()
+
+
 if __name__ == "__main__":
     main()
+    full_pipeline()
