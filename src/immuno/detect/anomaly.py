@@ -13,10 +13,10 @@ allowed, so an attack does not become normal, and are kept in the store.
 from __future__ import annotations
 
 import math
-import re
 
 import msgspec
 import numpy as np
+import re2
 
 from immuno.detect.schema import migrate
 from immuno.store.base import Store
@@ -36,7 +36,7 @@ ALPHA = 0.05  # EWMA weight of a new observation
 MIN_SPREAD = {"size": 0.5, "entropy": 0.3, "gap": 1.0}
 DEFAULT_MIN_SPREAD = 0.05
 FLUSH_EVERY = 32  # observations between writes of a baseline to the store
-_ENCODED = re.compile(r"[A-Za-z0-9+/=]{24,}")
+_ENCODED = re2.compile(rb"[A-Za-z0-9+/=]{24,}")  # RE2: linear, no backtracking
 
 
 class Baseline(msgspec.Struct):
@@ -46,39 +46,59 @@ class Baseline(msgspec.Struct):
     spread: dict[str, float] = msgspec.field(default_factory=dict)
 
 
-_DIGIT = np.zeros(256, dtype=bool)
-_DIGIT[ord("0") : ord("9") + 1] = True
-_UPPER = np.zeros(256, dtype=bool)
-_UPPER[ord("A") : ord("Z") + 1] = True
-_LETTER = _UPPER.copy()
-_LETTER[ord("a") : ord("z") + 1] = True
-_PUNCT = np.zeros(256, dtype=bool)
-_PUNCT[[ord(c) for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"]] = True
-_LEAD = np.zeros(256, dtype=bool)
-_LEAD[0xC0:] = True  # the first byte of a multi-byte UTF-8 character
-_FAR_LEAD = np.zeros(256, dtype=bool)
-_FAR_LEAD[0xD0:] = True  # U+0400 and beyond: Cyrillic, Greek ext., CJK, Arabic ...
+def _mask(selected: list[int]) -> np.ndarray:
+    mask = np.zeros(256, dtype=np.float64)
+    mask[selected] = 1.0
+    return mask
+
+
+# Byte classes, as weights over a 256-bin histogram: one histogram per text, then a
+# dot product per class (no per-byte temporary arrays).
+_DIGIT = _mask(list(range(ord("0"), ord("9") + 1)))
+_UPPER = _mask(list(range(ord("A"), ord("Z") + 1)))
+_LOWER = _mask(list(range(ord("a"), ord("z") + 1)))
+_PUNCT = _mask([ord(c) for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"])
+_HIGH = _mask(list(range(0x80, 0x100)))
+_LEAD = _mask(list(range(0xC0, 0x100)))  # the first byte of a multi-byte UTF-8 character
+_FAR_LEAD = _mask(list(range(0xD0, 0x100)))  # U+0400 on: Cyrillic, Greek ext., CJK, Arabic
+_CLASSES = np.stack([_DIGIT, _UPPER, _LOWER, _PUNCT, _HIGH, _LEAD, _FAR_LEAD], axis=1)
 
 
 def describe(text: str, gap: float) -> dict[str, float]:
     """The numbers a baseline tracks for one text (bytes of its UTF-8 form)."""
-    data = np.frombuffer(text.encode("utf-8", "replace"), dtype=np.uint8)
-    total = max(len(data), 1)
-    counts = np.bincount(data, minlength=256)
+    values = dict(_text_features(text))
+    values["gap"] = math.log2(max(gap, 0.0) + 1.0)
+    return values
+
+
+_LAST: dict[str, tuple[str, dict[str, float]]] = {}
+
+
+def _text_features(text: str) -> dict[str, float]:
+    """Features of the text alone; the last result is kept, since a signal is
+    described twice (scored before the verdict, learned after it)."""
+    last = _LAST.get("text")
+    if last is not None and last[0] is text:
+        return last[1]
+    raw = text.encode("utf-8", "replace")
+    total = max(len(raw), 1)
+    counts = np.bincount(np.frombuffer(raw, dtype=np.uint8), minlength=256).astype(np.float64)
+    digits, upper, lower, punct, high, lead, far = counts @ _CLASSES
     probs = counts[counts > 0] / total
-    characters = int(_LEAD[data].sum())
-    letters = int(_LETTER[data].sum()) + characters
-    return {
-        "size": math.log2(len(data) + 1),
+    letters = upper + lower + lead
+    encoded = sum(len(m) for m in _ENCODED.findall(raw)) if len(raw) >= 24 else 0
+    features = {
+        "size": math.log2(len(raw) + 1),
         "entropy": float(-(probs * np.log2(probs)).sum()),
-        "non_ascii": float((data >= 0x80).sum()) / total,
-        "digits": float(_DIGIT[data].sum()) / total,
-        "punctuation": float(_PUNCT[data].sum()) / total,
-        "upper": float(_UPPER[data].sum()) / total,
-        "non_latin": float(_FAR_LEAD[data].sum()) / letters if letters else 0.0,
-        "encoded": sum(len(m) for m in _ENCODED.findall(text)) / total,
-        "gap": math.log2(max(gap, 0.0) + 1.0),
+        "non_ascii": float(high) / total,
+        "digits": float(digits) / total,
+        "punctuation": float(punct) / total,
+        "upper": float(upper) / total,
+        "non_latin": float(far) / float(letters) if letters else 0.0,
+        "encoded": encoded / total,
     }
+    _LAST["text"] = (text, features)  # one dict store: atomic under the GIL
+    return features
 
 
 class AnomalyModel:

@@ -48,6 +48,11 @@ _CONFUSABLE = str.maketrans(
 )
 _CONFUSABLE_CHARS = "".join(chr(cp) for cp in _CONFUSABLE)
 _MIXED_WORD = re.compile(rf"\w*[{_CONFUSABLE_CHARS}]\w*")
+_ANY_CONFUSABLE = re.compile(rf"[{_CONFUSABLE_CHARS}]")  # a cheap gate before the above
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_FOLDED_AWAY = re.compile(
+    "[" + "".join(re.escape(chr(cp)) for cp in _INVISIBLE) + "\U000e0020-\U000e007e]"
+)
 
 _HIDDEN = re2.compile(
     r"(?ims)<!--(.*?)(?:-->|$)"
@@ -113,11 +118,15 @@ class Normalized:
             self.techniques[technique] = self.techniques.get(technique, 0) + n
 
     def _characters(self) -> None:
+        # Most non-ASCII text (accented prose, other scripts) is already NFKC and hides
+        # nothing: two C-speed checks, then only non-ASCII characters are visited.
+        text = self.text
+        if _FOLDED_AWAY.search(text) is None and unicodedata.is_normalized("NFKC", text):
+            return
         out: list[tuple[int, int, str]] = []
         tags = invisible = 0
-        for index, char in enumerate(self.text):
-            if char.isascii():
-                continue
+        for match in _NON_ASCII.finditer(text):
+            index, char = match.start(), match.group()
             folded = _fold_char(char)
             if folded != char:
                 out.append((index, index + 1, folded))
@@ -130,6 +139,8 @@ class Normalized:
         self._push(out, "unicode_forms", 0)
 
     def _homoglyphs(self) -> None:
+        if _ANY_CONFUSABLE.search(self.text) is None:
+            return
         out: list[tuple[int, int, str]] = []
         for match in _MIXED_WORD.finditer(self.text):
             word = match.group()
