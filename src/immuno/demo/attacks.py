@@ -46,12 +46,17 @@ WEB_PAGE = (
 )
 
 
-def tool_injection(net: Network) -> Outcome:
-    researcher = net.agent("researcher")
-    page = researcher.read_tool("web.fetch", WEB_PAGE)
-    if page is not None:
-        researcher.obey(page)
+def _injected_read(net: Network, agent: str, tool: str, text: str) -> Outcome:
+    """``agent`` reads ``text`` from ``tool`` and, if it gets through, does what it says."""
+    reader = net.agent(agent)
+    content = reader.read_tool(tool, text)
+    if content is not None:
+        reader.obey(content)
     return _money_outcome(net)
+
+
+def tool_injection(net: Network) -> Outcome:
+    return _injected_read(net, "researcher", "web.fetch", WEB_PAGE)
 
 
 def _zero_width(text: str) -> str:
@@ -71,11 +76,7 @@ OBFUSCATED_PAGE = (
 
 
 def obfuscated_injection(net: Network) -> Outcome:
-    researcher = net.agent("researcher")
-    page = researcher.read_tool("email.read", OBFUSCATED_PAGE)
-    if page is not None:
-        researcher.obey(page)
-    return _money_outcome(net)
+    return _injected_read(net, "researcher", "email.read", OBFUSCATED_PAGE)
 
 
 EVASIVE_INVOICE = (
@@ -86,11 +87,7 @@ EVASIVE_INVOICE = (
 
 
 def evasive_payment(net: Network) -> Outcome:
-    payments = net.agent("payments")
-    mail = payments.read_tool("email.read", EVASIVE_INVOICE)
-    if mail is not None:
-        payments.obey(mail)
-    return _money_outcome(net)
+    return _injected_read(net, "payments", "email.read", EVASIVE_INVOICE)
 
 
 KNOWN_CAMPAIGN = (
@@ -109,11 +106,7 @@ def vaccinated_variant(net: Network) -> Outcome:
     if net.immune is not None:  # the operator vaccinated last week's campaign
         with contextlib.suppress(ConfigError):  # (when immune memory is configured)
             net.immune.vaccinate(KNOWN_CAMPAIGN)
-    payments = net.agent("payments")
-    mail = payments.read_tool("email.read", CAMPAIGN_VARIANT)
-    if mail is not None:
-        payments.obey(mail)
-    return _money_outcome(net)
+    return _injected_read(net, "payments", "email.read", CAMPAIGN_VARIANT)
 
 
 def impersonation(net: Network) -> Outcome:
