@@ -14,6 +14,7 @@ from immuno.cli.audit_cmd import head_text
 from immuno.cli.options import ConfigOption
 from immuno.core.config import Config, load_config
 from immuno.core.pipeline import Immune
+from immuno.core.signal import Signal, SignalKind
 from immuno.demo import NOT_DEFENDED, run_all
 from immuno.demo.manifest import with_manifest
 from immuno.store import open_store
@@ -43,7 +44,7 @@ def register(app: typer.Typer) -> None:
         table.add_column("protected by immuno")
         table.add_column("stopped by")
         table.add_column("checks", justify="right")
-        table.add_column("added µs/check\n(median)", justify="right")
+        table.add_column("µs per check\n(median)", justify="right")
         for row in rows:
             table.add_row(
                 f"{row.attack.name}\n[dim]{row.attack.story}[/]",
@@ -70,6 +71,9 @@ def register(app: typer.Typer) -> None:
             console.print(head_text(head), highlight=False, soft_wrap=True)
 
 
+_WARM = "Opening hours: Monday to Friday, 9:00 to 17:00. Closed on public holidays."
+
+
 def _fresh(settings: Config, audit: AuditLog | None) -> Immune:
     """A pipeline whose state (health, memory, keys) lives in its own in-memory store,
     so no attack inherits another's, while every decision is sealed in the one audit
@@ -83,7 +87,13 @@ def _fresh(settings: Config, audit: AuditLog | None) -> Immune:
     components: list[object] = list(dict.fromkeys([*state.layers, *state.observers]))
     if audit is not None:
         components.append(audit)
-    return Immune(settings, layers=components, store=state.store, clock=state.clock)
+    immune = Immune(settings, layers=components, store=state.store, clock=state.clock)
+    # One harmless check first, so the table shows steady-state cost, not first-use
+    # costs (regex automata, prepared statements) that a running service pays once.
+    immune.check(
+        Signal(kind=SignalKind.TOOL_RESULT, agent="demo-warmup", tool="web.fetch", content=_WARM)
+    )
+    return immune
 
 
 def _outcome(compromised: bool, detail: str) -> str:
