@@ -37,8 +37,10 @@ DEFAULT_DATA = next(
 )
 DEFAULT_OUT = REPO / "src" / "immuno" / "detect" / BUILTIN_MODEL
 C_VALUES = (4.0, 16.0)
-# Dev false-positive budgets, tighter than the targets to leave room for test noise.
-FP_BUDGET = {"user": 0.004, "tool": 0.003}
+# Dev false-positive budgets, tighter than the targets (overall <= 1%, tool outputs
+# <= 0.5%) to leave room for test noise and for the signatures' own false positives.
+# The user channel gets the larger share: tool outputs have the tighter target.
+FP_BUDGET = {"user": 0.007, "tool": 0.003}
 
 
 def load(data: Path, split: str) -> list[dict[str, Any]]:
