@@ -21,6 +21,8 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import msgspec
+
 from immuno.core.finding import Severity
 from immuno.core.signal import Signal
 from immuno.core.verdict import Verdict
@@ -258,6 +260,10 @@ class ThreatStore:
         )
 
 
+def _json(items: list[str]) -> str:
+    return msgspec.json.encode(items).decode()
+
+
 def _incident_row(i: Incident) -> tuple[Any, ...]:
     return (
         i.id,
@@ -267,9 +273,9 @@ def _incident_row(i: Incident) -> tuple[Any, ...]:
         i.first_at,
         i.last_at,
         i.count,
-        json.dumps(sorted(i.agents)),
-        json.dumps(sorted(i.channels)),
-        json.dumps(sorted(i.layers)),
+        _json(sorted(i.agents)),
+        _json(sorted(i.channels)),
+        _json(sorted(i.layers)),
     )
 
 
