@@ -209,3 +209,12 @@ def test_action_order() -> None:
     assert Action.ALLOW | Action.FLAG is Action.FLAG
     assert Action.BLOCK | Action.HOLD is Action.BLOCK
     assert [a.stops for a in Action] == [False, False, True, True, True]
+
+
+def test_a_shared_sealer_can_be_passed_in(config: Config) -> None:
+    shared = Sealing()
+    first = Immune(config, layers=[Fixed("x")], sealer=shared)
+    second = Immune(config, layers=[Fixed("y")], sealer=shared)
+    assert (first.check(msg()).seq, second.check(msg()).seq) == (1, 2)
+    with pytest.raises(ConfigError, match="more than one sealer"):
+        Immune(config, layers=[Fixed("x"), Sealing()], sealer=shared)

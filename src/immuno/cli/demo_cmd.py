@@ -81,13 +81,9 @@ def _fresh(settings: Config, audit: AuditLog | None) -> Immune:
     unsealed = msgspec.structs.replace(
         settings, audit=msgspec.structs.replace(settings.audit, enabled=False)
     )
-    state = Immune(unsealed, store=open_store(":memory:"))
+    immune = Immune(unsealed, store=open_store(":memory:"), sealer=audit)
     with contextlib.suppress(KeyError):  # the response layer may be disabled
-        state.layer("response").open()
-    components: list[object] = list(dict.fromkeys([*state.layers, *state.observers]))
-    if audit is not None:
-        components.append(audit)
-    immune = Immune(settings, layers=components, store=state.store, clock=state.clock)
+        immune.layer("response").open()
     # One harmless check first, so the table shows steady-state cost, not first-use
     # costs (regex automata, prepared statements) that a running service pays once.
     immune.check(

@@ -42,7 +42,8 @@ class Immune:
     ``Immune()`` with no arguments is the strict configuration: every registered
     layer, default thresholds, the working directory's store opened on first use.
     Pass ``layers=`` to compose your own pipeline; an empty one is refused, since a
-    pipeline with no layers would allow everything.
+    pipeline with no layers would allow everything. ``sealer=`` seals into a log that
+    is shared with other pipelines (turn the configured one off with ``audit.enabled``).
     """
 
     def __init__(
@@ -52,6 +53,7 @@ class Immune:
         layers: Sequence[Any] | None = None,
         store: Store | None = None,
         authority: Authority | None = None,
+        sealer: Sealer | None = None,
         clock: Clock = time.time,
     ) -> None:
         self.config = config if config is not None else Config()
@@ -62,6 +64,8 @@ class Immune:
         self.layers: list[Layer] = [c for c in components if isinstance(c, Layer)]
         self.observers: list[Observer] = [c for c in components if isinstance(c, Observer)]
         sealers = [c for c in components if isinstance(c, Sealer)]
+        if sealer is not None:  # an audit log shared by several pipelines
+            sealers.append(sealer)
         if not self.layers:
             raise ConfigError("layers", "no layer is configured; refusing to allow everything")
         if len(sealers) > 1:
