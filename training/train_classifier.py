@@ -4,10 +4,16 @@
     python training/train_classifier.py            # data in ../shared/data
     python training/train_classifier.py --data DIR --check   # rebuild and compare
 
-Fits logistic regression (liblinear, deterministic) on ``train.jsonl`` for a few
-regularisation strengths, picks the strength and the per-channel operating
-thresholds on ``dev.jsonl``, and writes the model. ``test.jsonl`` is never read here.
-Texts go through the same normalisation and feature hashing the runtime uses.
+One logistic regression (liblinear, deterministic) per channel, fitted on
+``train.jsonl`` for a few regularisation strengths; the strength and the operating
+threshold of each channel are picked on ``dev.jsonl``, and the model is written.
+``test.jsonl`` is never read here. Texts go through the same normalisation and
+feature hashing the runtime uses.
+
+- ``user``: fitted on user texts only (prompts and jailbreaks read as a whole).
+- ``tool``: fitted on every row, with clause windows (see ``features.py``) of benign
+  tool output as extra negatives, the attack strings found inside poisoned documents
+  as extra positives, and template twins (``template_twins``) against a shortcut.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import argparse
 import hashlib
 import json
 import math
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,7 +32,7 @@ import numpy.typing as npt
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
-from immuno.detect.classifier import BUILTIN_MODEL, Classifier, encode_model
+from immuno.detect.classifier import BUILTIN_MODEL, CHANNELS, Classifier, encode_model
 from immuno.detect.features import DIM, bias_index, extract
 from immuno.detect.normalize import normalize
 
@@ -103,6 +110,65 @@ def _common_prefix(a: str, b: str) -> str:
     return a[:size]
 
 
+TEMPLATED = "uiuc-kang-lab/InjecAgent"
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def template_twins(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows that stop a model learning a tool-response template instead of the
+    instruction inside it.
+
+    InjecAgent's poisoned responses are a few templates (a repository listing, a
+    product review, ...) with an instruction in one field; in train each template
+    holds about ten attacks for every benign filling, so its JSON alone predicts
+    "attack". Each attack gets a benign twin, the same template around a sentence
+    from benign tool output, and its instruction is added alone as a positive. A
+    template's fixed text is what all its benign fillings share.
+    """
+    fillings: dict[str, list[str]] = {}
+    for row in rows:
+        if row["source"] == f"{TEMPLATED}:benign-filled":
+            fillings.setdefault(row["text"][:30], []).append(row["text"])
+    templates = []
+    for texts in fillings.values():
+        if len(texts) >= 3:
+            head = len(_common_prefix(min(texts), max(texts)))
+            reversed_texts = [t[::-1] for t in texts]
+            tail = len(_common_prefix(min(reversed_texts), max(reversed_texts)))
+            templates.append((texts[0][:head], texts[0][len(texts[0]) - tail :]))
+    pool = benign_sentences(rows)
+    extra = []
+    for row in rows:
+        text = row["text"]
+        if row["source"] != TEMPLATED:
+            continue
+        for head, tail in templates:
+            if text.startswith(head) and text.endswith(tail) and len(text) > len(head + tail):
+                digest = int(hashlib.sha256(text.encode()).hexdigest(), 16)
+                filler = pool[digest % len(pool)]
+                extra.append({**row, "label": "benign", "text": head + filler + tail})
+                extra.append({**row, "text": text[len(head) : len(text) - len(tail)]})
+                break
+    return extra
+
+
+def benign_sentences(rows: list[dict[str, Any]]) -> list[str]:
+    """Sentences of benign tool output (emails, tables, command docs), 25-220 chars."""
+    found = set()
+    for row in rows:
+        if row["label"] != "benign" or row["channel"] != "tool":
+            continue
+        if row["source"].startswith(("microsoft/BIPIA:email", "microsoft/BIPIA:table")):
+            pieces = [" ".join(s.split()) for s in _SENTENCE.split(row["text"])]
+        elif row["source"] == "tldr-pages/tldr":
+            lines = row["text"].splitlines()
+            pieces = [line[2:].rstrip(":") for line in lines if line.startswith(("> ", "- "))]
+        else:
+            continue
+        found.update(p for p in pieces if 25 <= len(p) <= 220)
+    return sorted(found)
+
+
 def matrix(
     rows: list[dict[str, Any]], windows: bool = False
 ) -> tuple[sparse.csr_matrix, npt.NDArray[np.int8]]:
@@ -147,53 +213,71 @@ def platt_slope(logits: npt.NDArray[np.float64], y: npt.NDArray[np.int8]) -> flo
     return max(float(model.coef_[0, 0]), 0.1)
 
 
-def _shipped(model: LogisticRegression) -> Classifier:
-    """The classifier exactly as it will ship (float16 weights), without calibration."""
+def _shipped(model: LogisticRegression, channel: str) -> Classifier:
+    """One channel exactly as it will ship (float16 weights), without calibration."""
     weights = model.coef_[0].astype(np.float16)
+    point = {"intercept": float(model.intercept_[0]), "threshold": 0.0, "slope": 1.0}
     return Classifier(
-        encode_model(weights, {"intercept": float(model.intercept_[0]), "channels": {}})
+        encode_model(
+            {name: weights for name in CHANNELS}, {"channels": dict.fromkeys(CHANNELS, point)}
+        )
     )
 
 
-def train(data: Path) -> tuple[bytes, dict[str, Any]]:
-    train_rows, dev_rows = load(data, "train"), load(data, "dev")
-    x_train, y_train = matrix(train_rows + inserted_attacks(train_rows), windows=True)
-    print(f"train: {x_train.shape[0]:,} vectors from {len(train_rows):,} rows", flush=True)
-    y_dev = labels(dev_rows)
-    dev_text = [normalize(r["text"]).text for r in dev_rows]
-    dev_channel = np.array([row["channel"] for row in dev_rows])
-    best: tuple[float, float, LogisticRegression, npt.NDArray[np.float64]] | None = None
+def training_rows(rows: list[dict[str, Any]], channel: str) -> list[dict[str, Any]]:
+    if channel == "user":
+        return [row for row in rows if row["channel"] == "user"]
+    return rows + inserted_attacks(rows) + template_twins(rows)
+
+
+def fit_channel(
+    channel: str, train_rows: list[dict[str, Any]], dev_rows: list[dict[str, Any]]
+) -> tuple[npt.NDArray[np.float16], float, dict[str, float], dict[str, Any]]:
+    """The best of ``C_VALUES`` on dev for one channel: weights, intercept, operating point."""
+    x_train, y_train = matrix(training_rows(train_rows, channel), windows=True)
+    print(f"{channel}: {x_train.shape[0]:,} training vectors", flush=True)
+    dev = [row for row in dev_rows if row["channel"] == channel]
+    y_dev = labels(dev)
+    dev_text = [normalize(row["text"]).text for row in dev]
+    budget = FP_BUDGET[channel]
+    best: tuple[float, LogisticRegression, npt.NDArray[np.float64]] | None = None
     report: dict[str, Any] = {"candidates": []}
     for c in C_VALUES:
         model = LogisticRegression(C=c, solver="liblinear", max_iter=200, random_state=0)
         model.fit(x_train, y_train)
-        probe = _shipped(model)
-        logits = np.array([probe.logit(t, ch) for t, ch in zip(dev_text, dev_channel, strict=True)])
-        tprs = []
-        for channel, budget in FP_BUDGET.items():
-            mask = dev_channel == channel
-            tprs.append(operating_point(logits[mask], y_dev[mask], budget)[1])
-        mean_tpr = float(np.mean(tprs))
-        report["candidates"].append({"C": c, "dev_tpr_user": tprs[0], "dev_tpr_tool": tprs[1]})
-        print(f"C={c:g}: dev TPR user {tprs[0]:.4f} tool {tprs[1]:.4f}", flush=True)
-        if best is None or mean_tpr > best[0]:
-            best = (mean_tpr, c, model, logits)
+        probe = _shipped(model, channel)
+        logits = np.array([probe.logit(text, channel) for text in dev_text])
+        tpr = operating_point(logits, y_dev, budget)[1]
+        report["candidates"].append({"C": c, "dev_tpr": tpr})
+        print(f"{channel} C={c:g}: dev TPR {tpr:.4f}", flush=True)
+        if best is None or tpr > best[0]:
+            best = (tpr, model, logits)
     assert best is not None
-    _, c, model, logits = best
-    weights = model.coef_[0].astype(np.float16)
-    intercept = float(model.intercept_[0])
+    _, model, logits = best
+    threshold, tpr, fpr = operating_point(logits, y_dev, budget)
+    slope = platt_slope(logits - threshold, y_dev)
+    point = {
+        "intercept": round(float(model.intercept_[0]), 6),
+        "threshold": round(threshold, 6),
+        "slope": round(slope, 6),
+        "C": float(model.C),
+    }
+    report.update(tpr=tpr, fpr=fpr, threshold=threshold)
+    print(f"dev {channel}: threshold {threshold:.4f} TPR {tpr:.4f} FPR {fpr:.4f}", flush=True)
+    return model.coef_[0].astype(np.float16), float(model.intercept_[0]), point, report
+
+
+def train(data: Path) -> tuple[bytes, dict[str, Any]]:
+    train_rows, dev_rows = load(data, "train"), load(data, "dev")
+    weights: dict[str, npt.NDArray[np.float16]] = {}
     channels: dict[str, dict[str, float]] = {}
-    for channel, budget in FP_BUDGET.items():
-        mask = dev_channel == channel
-        threshold, tpr, fpr = operating_point(logits[mask], y_dev[mask], budget)
-        slope = platt_slope(logits[mask] - threshold, y_dev[mask])
-        channels[channel] = {"threshold": round(threshold, 6), "slope": round(slope, 6)}
-        report[f"dev_{channel}"] = {"tpr": tpr, "fpr": fpr, "threshold": threshold}
-        print(f"dev {channel}: threshold {threshold:.4f} TPR {tpr:.4f} FPR {fpr:.4f}", flush=True)
+    report: dict[str, Any] = {}
+    for channel in CHANNELS:
+        weights[channel], _, channels[channel], report[channel] = fit_channel(
+            channel, train_rows, dev_rows
+        )
     header = {
-        "intercept": round(intercept, 6),
         "channels": channels,
-        "C": c,
         "train_sha256": hashlib.sha256((data / "train.jsonl").read_bytes()).hexdigest(),
     }
     return encode_model(weights, header), report
@@ -213,7 +297,7 @@ def main() -> None:
     if args.check:
         shipped = Classifier.from_file(args.out)
         rebuilt = Classifier(blob)
-        diff = float(np.abs(shipped.weights - rebuilt.weights).max())
+        diff = max(float(np.abs(shipped.weights[c] - rebuilt.weights[c]).max()) for c in CHANNELS)
         same = args.out.read_bytes() == blob
         print(f"bit-for-bit identical: {same}; max |weight difference|: {diff:.3g}")
         sys.exit(0 if same or diff < 1e-3 else 1)

@@ -1,13 +1,15 @@
-"""The shipped classifier: hashed features and logistic-regression weights.
+"""The shipped classifier: hashed features and logistic-regression weights, one
+model per channel.
 
 The model file (``model/classifier.bin``) is written by
 ``training/train_classifier.py``. Its layout, all little-endian:
 
-    b"IMMUNOC1" | uint32 header length | JSON header | zlib(float16 weights[DIM])
+    b"IMMUNOC2" | uint32 header length | JSON header | zlib(float16 weights[channels, DIM])
 
-The header holds the intercept, the feature-space size and, per channel, the
-operating threshold chosen on the development split and the Platt slope that
-turns a logit into a probability around it. Scoring needs numpy only.
+The header holds the feature-space size and, per channel (in the order of the weight
+rows), the intercept, the operating threshold chosen on the development split and
+the Platt slope that turns a logit into a probability around it. Scoring needs numpy
+only.
 """
 
 from __future__ import annotations
@@ -26,19 +28,24 @@ import numpy.typing as npt
 from immuno.core.errors import ConfigError
 from immuno.detect.features import DIM, DIM_BITS, bias_index, extract
 
-MAGIC = b"IMMUNOC1"
+MAGIC = b"IMMUNOC2"
 BUILTIN_MODEL = "model/classifier.bin"
 # A logit exactly at the channel's operating threshold maps to this score: the
 # default block threshold, so "the classifier alone blocks" means what dev chose.
 ANCHOR_SCORE = 0.8
+CHANNELS = ("tool", "user")
 
 
-def encode_model(weights: npt.NDArray[np.float16], header: dict[str, Any]) -> bytes:
-    """Serialise deterministically (sorted JSON keys, fixed zlib level)."""
-    if weights.shape != (DIM,) or weights.dtype != np.float16:
-        raise ValueError(f"weights must be float16[{DIM}], got {weights.dtype}{weights.shape}")
-    head = json.dumps({**header, "dim_bits": DIM_BITS}, sort_keys=True).encode()
-    body = zlib.compress(weights.astype("<f2").tobytes(), 9)
+def encode_model(weights: dict[str, npt.NDArray[np.float16]], header: dict[str, Any]) -> bytes:
+    """Serialise deterministically (sorted JSON keys, fixed zlib level); ``weights``
+    maps each channel to its float16[DIM] weights."""
+    for channel, row in weights.items():
+        if row.shape != (DIM,) or row.dtype != np.float16:
+            shape = f"{row.dtype}{row.shape}"
+            raise ValueError(f"{channel} weights must be float16[{DIM}], got {shape}")
+    order = sorted(weights)
+    head = json.dumps({**header, "dim_bits": DIM_BITS, "order": order}, sort_keys=True).encode()
+    body = zlib.compress(b"".join(weights[c].astype("<f2").tobytes() for c in order), 9)
     return MAGIC + struct.pack("<I", len(head)) + head + body
 
 
@@ -53,14 +60,20 @@ class Classifier:
         try:
             header = json.loads(blob[start : start + size])
             raw = zlib.decompress(blob[start + size :])
-        except (ValueError, zlib.error) as exc:
-            raise ConfigError(where, f"corrupt classifier file: {exc}") from None
-        if header.get("dim_bits") != DIM_BITS or len(raw) != DIM * 2:
+            order: list[str] = header["order"]
+            channels: dict[str, dict[str, float]] = header["channels"]
+            intercepts = {c: float(channels[c]["intercept"]) for c in order}
+        except (ValueError, KeyError, TypeError, zlib.error) as exc:
+            raise ConfigError(where, f"corrupt classifier file: {exc!r}") from None
+        if sorted(order) != list(CHANNELS):
+            raise ConfigError(where, f"classifier must have one model per channel {CHANNELS}")
+        if header.get("dim_bits") != DIM_BITS or len(raw) != DIM * 2 * len(order):
             raise ConfigError(where, f"classifier was built for another feature space ({DIM})")
         self.header: dict[str, Any] = header
-        self.weights = np.frombuffer(raw, dtype="<f2").astype(np.float32)
-        self.intercept = float(header["intercept"])
-        self.channels: dict[str, dict[str, float]] = header["channels"]
+        rows = np.frombuffer(raw, dtype="<f2").astype(np.float32).reshape(len(order), DIM)
+        self.weights = dict(zip(order, rows, strict=True))
+        self.intercepts = intercepts
+        self.channels = channels
 
     @classmethod
     def builtin(cls) -> Classifier:
@@ -77,16 +90,17 @@ class Classifier:
 
     def logit(self, text: str, channel: str) -> float:
         """The highest logit over the whole text and its windows (see ``Features``)."""
+        weights = self.weights[channel]
         found = extract(text, channel)
-        bias = float(self.weights[bias_index(channel)])
+        bias = float(weights[bias_index(channel)])
         windows = found.windows()
         starts = np.array([w[0] for w in windows], dtype=np.int64)
-        ends = starts + (windows[0][1] - windows[0][0] if windows else 0)
+        ends = np.array([w[1] for w in windows], dtype=np.int64)
         total, count = bias, 1
         sums = np.full(len(windows), bias)
         counts = np.ones(len(windows))
         for index, pos in zip(found.indices, found.positions, strict=True):
-            contrib = self.weights[index].astype(np.float64)
+            contrib = weights[index].astype(np.float64)
             cumulative = np.concatenate(([0.0], np.cumsum(contrib)))
             total += float(cumulative[-1])
             count += len(index)
@@ -98,7 +112,7 @@ class Classifier:
         best = total / math.sqrt(count)
         if windows:
             best = max(best, float((sums / np.sqrt(counts)).max()))
-        return best + self.intercept
+        return best + self.intercepts[channel]
 
     def calibrate(self, logit: float, channel: str) -> float:
         """Score in [0, 1]; equals ANCHOR_SCORE at the channel's operating threshold."""
