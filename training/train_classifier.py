@@ -43,7 +43,8 @@ DEFAULT_DATA = next(
     REPO.parent / "shared" / "data",
 )
 DEFAULT_OUT = REPO / "src" / "immuno" / "detect" / BUILTIN_MODEL
-C_VALUES = (4.0, 16.0)
+# Regularisation strengths tried per channel (liblinear's C); dev picks one.
+C_VALUES = {"user": (16.0, 64.0, 256.0), "tool": (4.0, 16.0, 64.0)}
 # Dev false-positive budgets, tighter than the targets (overall <= 1%, tool outputs
 # <= 0.5%) to leave room for test noise and for the signatures' own false positives.
 # The user channel gets the larger share: tool outputs have the tighter target.
@@ -226,8 +227,32 @@ def _shipped(model: LogisticRegression, channel: str) -> Classifier:
 
 def training_rows(rows: list[dict[str, Any]], channel: str) -> list[dict[str, Any]]:
     if channel == "user":
-        return [row for row in rows if row["channel"] == "user"]
+        user = [row for row in rows if row["channel"] == "user"]
+        return user + sentence_negatives(user)
     return rows + inserted_attacks(rows) + template_twins(rows)
+
+
+_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
+SENTENCES_PER_TEXT = 8
+
+
+def sentence_negatives(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sentences of benign user texts, as extra negatives.
+
+    Benign prompts in train are long (an instruction with its input), so without these
+    the model reads any short request as suspicious: "Tell Owen I will be late." once
+    scored like a jailbreak. Up to ``SENTENCES_PER_TEXT`` sentences (12+ chars) of each
+    benign text that has more than one.
+    """
+    extra = []
+    for row in rows:
+        if row["label"] != "benign":
+            continue
+        parts = [part.strip() for part in _SPLIT.split(row["text"])]
+        parts = [part for part in parts if len(part) >= 12]
+        if len(parts) > 1:
+            extra += [{**row, "text": part} for part in parts[:SENTENCES_PER_TEXT]]
+    return extra
 
 
 def fit_channel(
@@ -242,7 +267,7 @@ def fit_channel(
     budget = FP_BUDGET[channel]
     best: tuple[float, LogisticRegression, npt.NDArray[np.float64]] | None = None
     report: dict[str, Any] = {"candidates": []}
-    for c in C_VALUES:
+    for c in C_VALUES[channel]:
         model = LogisticRegression(C=c, solver="liblinear", max_iter=200, random_state=0)
         model.fit(x_train, y_train)
         probe = _shipped(model, channel)
