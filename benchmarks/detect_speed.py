@@ -5,7 +5,7 @@
 Rows, all measured in this run on the same texts:
 - bare re2 Set: the signature patterns' RE2 set scanning the raw text (the floor);
 - normalise + signatures: what the layer does before the classifier;
-- classifier: hashing features and scoring (whole text and 512-byte windows);
+- classifier: hashing features and scoring (whole text, 512-byte and 80-byte clause windows);
 - layer, no classifier / layer with classifier: ``DetectLayer.inspect`` end to end
   (signatures, obfuscation, scoring; no store, so no vaccines or anomalies).
 Median and p99 in µs per text, and the ratio of the medians to the bare RE2 scan.
