@@ -7,10 +7,10 @@ from immuno.policy.flow import (
     MAX_READ_CHARS,
     FlowTracker,
     TraceReads,
-    carries_instructions,
     tokens,
     value_strings,
 )
+from immuno.policy.cues import carries_instructions
 from immuno.policy.spec import Source
 
 

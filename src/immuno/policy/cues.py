@@ -1,0 +1,266 @@
+"""Which parts of an untrusted read give the agent instructions or announce a change.
+
+Three cue families, each with its own reach:
+
+``STRONG_CUES`` (the whole read)
+    Text that addresses the model, overrides its instructions or asks for secrecy
+    ("ignore previous instructions", "Assistant:", "do not tell the user"), and text in
+    disguise (hidden characters, a Cyrillic letter inside a Latin word). Such a read is
+    an attack on the agent; nothing in it vouches for anything.
+
+``REQUEST_CUES`` (the sentence, and its neighbours)
+    Ordinary requests: "please", "could you", "make sure to", an imperative opening a
+    sentence ("Pay 9,900 to ..."). Polite mail is full of them, so they make unclean
+    only the sentence that carries them, the sentence right after when the request runs
+    on into it (same line, or a line that ends without a full stop: hard-wrapped text,
+    "... to the following account:"), everything after a request that points forward
+    ("below", "the following", a closing colon), and the sentence right before when the
+    request points back at it ("Please use it", "Could you add this?").
+
+``CHANGE_CUES`` (the sentence and everything after it)
+    Change notices, the business-email-compromise pattern: a payment detail, address,
+    recipient, endpoint, booking or attendee list that changed, moved, was replaced or
+    retired; something "new" ("our new account"); what holds "from now on", "going
+    forward", "until further notice"; additions ("also invite", "always cc", "standing
+    attendees"); and routing ("statements go there", "refunds are settled to",
+    "documents are mirrored to"). A notice introduces the new details after it, often
+    lines later, so it reaches to the end of the read (and back one sentence when it
+    points back: "XK05 ... This is our new account.").
+
+A sentence is cut at ``.``, ``!`` or ``?`` followed by a space, and at every line
+break. A value named anywhere unclean is unclean in the whole read, even where it is
+repeated in a plain line: an attacker who writes the text can plant it there too.
+When in doubt the rules err towards unclean.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import re2
+
+STRONG_CUES = (
+    r"\b(?:ignore|disregard|override)\b",
+    r"\bforget\s+(?:all|everything|any|your|the|previous|prior|earlier|above)\b",
+    r"\b(?:assistant|agent|ai|llm|chatbot|copilot)s?\s+(?:must|should|needs?\s+to|has\s+to|"
+    r"have\s+to|is\s+required\s+to|are\s+required\s+to)\b",
+    r"\b(?:note|message|instructions?)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?"
+    r"(?:ai|assistant|agent|llm|chatbot)s?\b",
+    r"\b(?:dear|hey|hi|hello|attention)\s+(?:the\s+)?(?:ai|assistant|agent|llm|chatbot)s?\b",
+    r"\byou,?\s+the\s+(?:ai|assistant|agent|llm|chatbot)\b",
+    r"(?:^|[.!?:]\s+)(?:ai|assistant|agent|system|llm)\s*:",
+    r"\bnew\s+(?:instructions?|task|rules?|directives?|objective|goal)\b",
+    r"\b(?:system|developer)\s+(?:prompt|message|instructions?|override)\b",
+    r"\b(?:do\s+not|don'?t|never)\s+(?:tell|inform|mention|notify|alert|reveal|disclose)\b",
+    r"</?\s*(?:information|instructions?|system|important|admin)\s*>",
+)
+
+REQUEST_CUES = (
+    r"\b(?:please|kindly|pls|plz)\b",
+    r"\b(?:you|u)\s+(?:must|should|need\s+to|have\s+to|are\s+required\s+to|will\s+need\s+to)\b",
+    r"\b(?:make\s+sure|be\s+sure|remember|don'?t\s+forget|do\s+not\s+forget)\s+to\b",
+    r"\binstead\b",
+    r"\b(?:important|urgent|attention|action\s+required|reminder)\s*[!:]",
+    r"\b(?:could|can|would|will)\s+you\b",
+    r"\b(?:need|want|ask|request|require)s?\s+you\s+to\b",
+    r"\bbefore\s+(?:you|continuing|completing|finishing|answering|proceeding)\b",
+    # an imperative opening a line, a sentence or a clause: "Pay 9,900 to ...",
+    # "To display it, open ..." (group 1 is the verb: the cue starts there)
+    r"(?:^|[.!?:,;]\s+)(transfer|pay|wire|send|forward|delete|remove|share|run|execute|invite|"
+    r"e-?mail|reply|click|visit|open|download|upload|grant|add|use|cancel|book|update|change|"
+    r"call|contact|approve|include|copy|cc|move|enter|install|go\s+to)\s",
+)
+
+_DETAIL = (
+    r"(?:bank|banking|account|iban|sort\s+code|routing|swift|bic|payment|remittance|billing|"
+    r"invoicing|payee|beneficiary|address|office|premises|location|e-?mail|mailbox|domain|"
+    r"contact|recipient|phone|mobile|number|endpoint|url|link|portal|server|website|site|"
+    r"webhook|booking|reservation|flight|gate|departure|schedule|itinerary|venue|room|"
+    r"attendee|invitee|participant|guest\s+list|invite\s+list|distribution\s+list|details)s?"
+)
+_CHANGED = (
+    r"(?:change[ds]?|changing|moved|moving|updated?|updating|replaced|switched|migrated|"
+    r"migrating|relocated|relocating|retired|retiring|deprecated|discontinued|withdrawn|"
+    r"superseded|closed|frozen|suspended|redirected|rerouted|rescheduled|reassigned|"
+    r"corrected|amended)"
+)
+_NEW = (
+    r"(?:bank|banking|account|iban|sort\s+code|routing|payment|remittance|payee|beneficiary|"
+    r"address|office|premises|location|e-?mail\s+address|domain|contact|recipient|phone|"
+    r"number|mobile|endpoint|url|link|portal|server|website|webhook|venue|attendees?|"
+    r"invitees?|details|supplier|vendor)"
+)
+CHANGE_CUES = (
+    # a detail that changed, in either order: "our banking details changed",
+    # "schedule change", "we switched banks", "the old domain is being retired"
+    rf"\b{_DETAIL}\b[^\n]{{0,40}}?\b{_CHANGED}\b",
+    rf"\b{_CHANGED}\b[^\n]{{0,40}}?\b{_DETAIL}\b",
+    rf"\bnew\s+{_NEW}\b",
+    rf"\b(?:old|previous|former|outdated|obsolete)\s+{_DETAIL}\b",
+    r"\b(?:we|i|they|company|firm|office|team)\s+(?:have\s+|'ve\s+|has\s+|had\s+|are\s+|'re\s+)?"
+    r"(?:moved|relocated|rebranded|switched\s+banks?|changed\s+banks?)\b",
+    r"\b(?:is|are)\s+now\b",
+    r"\bnow\s+(?:sells?|goes?|go|lives?|located|hosted|handled|processed|collected|payable|"
+    r"managed|at|via|under|through)\b",
+    r"\b(?:from\s+now\s+on|going\s+forward|moving\s+forward|in\s+(?:the\s+)?future|henceforth|"
+    r"hereafter|until\s+further\s+notice|with\s+(?:immediate\s+)?effect|"
+    r"effective\s+(?:immediately|today|from|as\s+of)|as\s+of\s+(?:today|now|next|this)|"
+    r"no\s+longer)\b",
+    # additions: someone or something included as well, or from here on
+    r"\balso\s+(?:invite|add|include|cc|bcc|copy|send|forward|share|notify|loop\s+in|pay|"
+    r"e-?mail|book)\b",
+    r"\b(?:always|by\s+default|automatically)\s+(?:cc|bcc|copy|include|invite|send|forward|"
+    r"add|use|pay|share|notify|mirror|sync)\b",
+    r"\bstanding\s+(?:attendees?|invitees?|participants?|guests?|orders?|instructions?|rules?|"
+    r"recipients?|members?)\b",
+    # routing: where things go
+    r"\b(?:go|goes|should\s+go|must\s+go|to\s+go)\s+(?:to|there|via|through)\b",
+    r"\b(?:mirrored|synced|synchronised|synchronized|replicated|redirected|rerouted|routed|"
+    r"settled|remitted|collected|diverted|forwarded)\s+(?:to|through|via|into|at)\b",
+    r"\b(?:should|must|will|are\s+to|is\s+to)\s+(?:now\s+)?be\s+(?:sent|paid|made|directed|"
+    r"addressed|transferred|wired|remitted|forwarded|uploaded|shared)\s+(?:to|via|through|"
+    r"into)\b",
+)
+
+
+def _compile(cues: tuple[str, ...]) -> Any:
+    return re2.compile("(?im)" + "|".join(f"(?:{cue})" for cue in cues))
+
+
+_STRONG = _compile(STRONG_CUES)
+_REQUEST = _compile(REQUEST_CUES)
+_CHANGE = _compile(CHANGE_CUES)
+_ANY = _compile(STRONG_CUES + REQUEST_CUES + CHANGE_CUES)
+# A request that points back at the sentence before it, or forward past the next one.
+_BACK = re.compile(r"\b(?:it|this|these|those|them|there|same|the\s+above)\b")
+_FORWARD = re.compile(r"\b(?:below|following|as\s+follows|hereunder)\b|:\s*$")
+_SENTENCE = re.compile(r"\S.*?(?:[.!?]+[\"')\]]*(?=\s|$)|$)")
+_TERMINAL = re.compile(r"[.!?][\"')\]]*$")
+
+# Text that hides characters (zero-width, bidi, tags) or mixes scripts inside a word
+# (a Cyrillic "е" in "Please") is disguised; disguised text vouches for nothing.
+_HIDDEN = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\U000e0000-\U000e007f]")
+_MIXED_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[\u0370-\u03ff\u0400-\u04ff])\w+")
+
+
+def normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def disguised(text: str) -> bool:
+    return not text.isascii() and (
+        _HIDDEN.search(text) is not None or _MIXED_WORD.search(text) is not None
+    )
+
+
+def carries_instructions(text: str) -> bool:
+    """Does any part of ``text`` carry a cue of any family (or a disguise)?"""
+    return disguised(text) or _ANY.search(normalize(text)) is not None
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: int
+    end: int
+    line: int
+    line_end: bool  # the last sentence of its line
+    terminal: bool  # ends with . ! or ?
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A normalised read cut into sentences; ``unclean`` are the indexes that are not
+    clean (all of them when ``whole``)."""
+
+    text: str
+    segments: tuple[Segment, ...]
+    unclean: frozenset[int]
+    whole: bool = False
+
+    @property
+    def clean(self) -> bool:
+        return not self.whole and not self.unclean
+
+    def parts(self) -> tuple[str, str]:
+        """The clean text (unclean sentences replaced by a NUL) and the unclean text."""
+        clean: list[str] = []
+        dirty: list[str] = []
+        for i, seg in enumerate(self.segments):
+            piece = self.text[seg.start : seg.end]
+            (dirty if i in self.unclean else clean).append(piece)
+            if i in self.unclean:
+                clean.append("\x00")
+        return " ".join(clean), "\x00".join(dirty)
+
+
+def segments(text: str) -> tuple[Segment, ...]:
+    found: list[Segment] = []
+    offset = 0
+    for number, line in enumerate(text.split("\n")):
+        spans = [m.span() for m in _SENTENCE.finditer(line)]
+        for i, (start, end) in enumerate(spans):
+            piece = line[start:end]
+            found.append(
+                Segment(
+                    offset + start,
+                    offset + end,
+                    number,
+                    i == len(spans) - 1,
+                    _TERMINAL.search(piece) is not None,
+                )
+            )
+        offset += len(line) + 1
+    return tuple(found)
+
+
+def judge(raw: str) -> Judged:
+    """Cut an untrusted read into sentences and say which are unclean (see module doc).
+    The text is normalised (NFKC, case-folded) first; ``Judged.text`` is that form."""
+    text = normalize(raw)
+    if disguised(raw) or _STRONG.search(text) is not None:
+        return Judged(text, (), frozenset(), whole=True)
+    if _ANY.search(text) is None:
+        return Judged(text, (), frozenset())
+    segs = segments(text)
+    starts = [s.start for s in segs]
+    unclean: set[int] = set()
+    for pattern, onward in ((_REQUEST, False), (_CHANGE, True)):
+        for match in pattern.finditer(text):
+            # the imperative's group starts at its verb, after the sentence break
+            verb = match.start(1) if pattern is _REQUEST else -1
+            begin = verb if verb >= 0 else match.start()
+            first = _at(starts, begin)
+            last = _at(starts, max(begin, match.end() - 1))
+            _mark(segs, text, first, last, onward, unclean)
+    return Judged(text, segs, frozenset(unclean))
+
+
+def _at(starts: list[int], position: int) -> int:
+    """Index of the segment holding ``position`` (the one starting at or before it)."""
+    lo, hi = 0, len(starts) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if starts[mid] <= position:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _mark(
+    segs: tuple[Segment, ...], text: str, first: int, last: int, onward: bool, out: set[int]
+) -> None:
+    cue = segs[last]
+    body = text[segs[first].start : cue.end]
+    out.update(range(first, last + 1))
+    if first > 0 and _BACK.search(body):
+        out.add(first - 1)
+    if onward or _FORWARD.search(body):
+        out.update(range(last + 1, len(segs)))
+    elif last + 1 < len(segs):
+        after = segs[last + 1]
+        if after.line == cue.line or not cue.terminal:
+            out.add(last + 1)
