@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,7 +103,7 @@ CHANGE_CUES = (
     rf"\b(?:old|previous|former|outdated|obsolete)\s+{_DETAIL}\b",
     r"\b(?:we|i|they|company|firm|office|team)\s+(?:have\s+|'ve\s+|has\s+|had\s+|are\s+|'re\s+)?"
     r"(?:moved|relocated|rebranded|switched\s+banks?|changed\s+banks?)\b",
-    r"\b(?:is|are)\s+now\b",
+    rf"\b{_DETAIL}\s+(?:is|are)\s+now\b",
     r"\bnow\s+(?:sells?|goes?|go|lives?|located|hosted|handled|processed|collected|payable|"
     r"managed|at|via|under|through)\b",
     r"\b(?:from\s+now\s+on|going\s+forward|moving\s+forward|in\s+(?:the\s+)?future|henceforth|"
@@ -139,6 +140,7 @@ _BACK = re.compile(r"\b(?:it|this|these|those|them|there|same|the\s+above)\b")
 _FORWARD = re.compile(r"\b(?:below|following|as\s+follows|hereunder)\b|:\s*$")
 _SENTENCE = re.compile(r"\S.*?(?:[.!?]+[\"')\]]*(?=\s|$)|$)")
 _TERMINAL = re.compile(r"[.!?][\"')\]]*$")
+_RECORD = re.compile(r"\s*(?:[-*\u2022]|\d{1,3}[.)]|\w[\w .'/-]{0,30}:)\s")
 
 # Text that hides characters (zero-width, bidi, tags) or mixes scripts inside a word
 # (a Cyrillic "е" in "Please") is disguised; disguised text vouches for nothing.
@@ -168,6 +170,7 @@ class Segment:
     line: int
     line_end: bool  # the last sentence of its line
     terminal: bool  # ends with . ! or ?
+    record: bool  # its line is a header or a list item ("From: ...", "- ...", "2. ...")
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,7 @@ def segments(text: str) -> tuple[Segment, ...]:
     offset = 0
     for number, line in enumerate(text.split("\n")):
         spans = [m.span() for m in _SENTENCE.finditer(line)]
+        record = _RECORD.match(line) is not None
         for i, (start, end) in enumerate(spans):
             piece = line[start:end]
             found.append(
@@ -210,6 +214,7 @@ def segments(text: str) -> tuple[Segment, ...]:
                     number,
                     i == len(spans) - 1,
                     _TERMINAL.search(piece) is not None,
+                    record,
                 )
             )
         offset += len(line) + 1
@@ -232,35 +237,30 @@ def judge(raw: str) -> Judged:
             # the imperative's group starts at its verb, after the sentence break
             verb = match.start(1) if pattern is _REQUEST else -1
             begin = verb if verb >= 0 else match.start()
-            first = _at(starts, begin)
-            last = _at(starts, max(begin, match.end() - 1))
+            first = bisect_right(starts, begin) - 1
+            last = bisect_right(starts, max(begin, match.end() - 1)) - 1
             _mark(segs, text, first, last, onward, unclean)
     return Judged(text, segs, frozenset(unclean))
-
-
-def _at(starts: list[int], position: int) -> int:
-    """Index of the segment holding ``position`` (the one starting at or before it)."""
-    lo, hi = 0, len(starts) - 1
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if starts[mid] <= position:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
 
 
 def _mark(
     segs: tuple[Segment, ...], text: str, first: int, last: int, onward: bool, out: set[int]
 ) -> None:
-    cue = segs[last]
-    body = text[segs[first].start : cue.end]
+    """Mark the sentences a cue spanning ``first``..``last`` makes unclean."""
+    head, cue = segs[first], segs[last]
+    body = text[head.start : cue.end]
     out.update(range(first, last + 1))
-    if first > 0 and _BACK.search(body):
-        out.add(first - 1)
+    if first > 0:
+        before = segs[first - 1]
+        if before.line == head.line or _runs_on(before) or _BACK.search(body):
+            out.add(first - 1)
     if onward or _FORWARD.search(body):
         out.update(range(last + 1, len(segs)))
-    elif last + 1 < len(segs):
-        after = segs[last + 1]
-        if after.line == cue.line or not cue.terminal:
-            out.add(last + 1)
+    elif last + 1 < len(segs) and (segs[last + 1].line == cue.line or _runs_on(cue)):
+        out.add(last + 1)
+
+
+def _runs_on(seg: Segment) -> bool:
+    """Does this sentence run on into the next line (hard-wrapped text, "... to:")?
+    A header or list line ("From: ...", "- item") is a record of its own."""
+    return seg.line_end and not seg.terminal and not seg.record

@@ -31,6 +31,7 @@ who checked it).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -44,6 +45,8 @@ EVERYWHERE = "*"  # the scope of a write by a tool with no service prefix
 MEMORY = "memory"  # the scope of memory writes and reads
 MAX_PHRASE = 200  # characters of a whole value with spaces worth remembering
 MAX_ITEMS = 64  # remembered per write (a long body is not a value)
+_HINT = re.compile(r"[0-9@/]")
+_AMOUNT = re.compile(r"[+-]?[0-9]{1,7}(?:[.,][0-9]{1,3})*")  # 1200, 45.5, 2,450.00
 
 
 def scope_of(tool: str | None, *, write: bool) -> str:
@@ -85,7 +88,13 @@ def items_written(
     if not tainted:
         return found
     for value in values:
-        for item in remembered(" ".join(normalize(value).split())):
+        # Cheap exits first: nothing value-like in it, a plain amount, or all trusted.
+        if _HINT.search(value) is None or _AMOUNT.fullmatch(value) is not None:
+            continue
+        norm = " ".join(normalize(value).split())
+        if supported(norm, Source.TRUSTED):
+            continue
+        for item in remembered(norm):
             if supported(item, Source.TRUSTED):
                 continue
             found[item] = Source.CLEAN if supported(item, Source.CLEAN) else Source.ANY
