@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from policy_fixtures import FakeClock
 
+from immuno.policy.cues import carries_instructions
 from immuno.policy.flow import (
     MAX_READ_CHARS,
     FlowTracker,
@@ -10,7 +11,6 @@ from immuno.policy.flow import (
     tokens,
     value_strings,
 )
-from immuno.policy.cues import carries_instructions
 from immuno.policy.spec import Source
 
 

@@ -136,10 +136,15 @@ _REQUEST = _compile(REQUEST_CUES)
 _CHANGE = _compile(CHANGE_CUES)
 _ANY = _compile(STRONG_CUES + REQUEST_CUES + CHANGE_CUES)
 # A request that points back at the sentence before it, or forward past the next one.
-_BACK = re.compile(r"\b(?:it|this|these|those|them|there|same|the\s+above)\b")
-_FORWARD = re.compile(r"\b(?:below|following|as\s+follows|hereunder)\b|:\s*$")
+_BACK = re.compile(r"\b(?:it|this|these|those|them|there|same|the\s+above)\b", re.IGNORECASE)
+_FORWARD = re.compile(r"\b(?:below|following|as\s+follows|hereunder)\b|:\s*$", re.IGNORECASE)
 _SENTENCE = re.compile(r"\S.*?(?:[.!?]+[\"')\]]*(?=\s|$)|$)")
 _TERMINAL = re.compile(r"[.!?][\"')\]]*$")
+_OPEN_END = re.compile(
+    r"(?:[,;:&+-]|\b(?:to|the|a|an|of|for|and|or|at|in|on|with|from|by|is|are|was|your|our|"
+    r"my|their|this|that|into|via|as|than|then|but|if|please|kindly))\s*$",
+    re.IGNORECASE,
+)
 _RECORD = re.compile(r"\s*(?:[-*\u2022]|\d{1,3}[.)]|\w[\w .'/-]{0,30}:)\s")
 
 # Text that hides characters (zero-width, bidi, tags) or mixes scripts inside a word
@@ -168,15 +173,13 @@ class Segment:
     start: int
     end: int
     line: int
-    line_end: bool  # the last sentence of its line
-    terminal: bool  # ends with . ! or ?
-    record: bool  # its line is a header or a list item ("From: ...", "- ...", "2. ...")
+    runs_on: bool  # the last of its line, and the sentence goes on in the next line
 
 
 @dataclass(frozen=True)
 class Judged:
-    """A normalised read cut into sentences; ``unclean`` are the indexes that are not
-    clean (all of them when ``whole``)."""
+    """A read (NFKC) cut into sentences; ``unclean`` are the indexes that are not clean
+    (all of them when ``whole``)."""
 
     text: str
     segments: tuple[Segment, ...]
@@ -187,8 +190,13 @@ class Judged:
     def clean(self) -> bool:
         return not self.whole and not self.unclean
 
+    @property
+    def norm(self) -> str:
+        return self.text.casefold()
+
     def parts(self) -> tuple[str, str]:
-        """The clean text (unclean sentences replaced by a NUL) and the unclean text."""
+        """The clean text (unclean sentences replaced by a NUL) and the unclean text,
+        case-folded like :func:`normalize`."""
         clean: list[str] = []
         dirty: list[str] = []
         for i, seg in enumerate(self.segments):
@@ -196,35 +204,42 @@ class Judged:
             (dirty if i in self.unclean else clean).append(piece)
             if i in self.unclean:
                 clean.append("\x00")
-        return " ".join(clean), "\x00".join(dirty)
+        return " ".join(clean).casefold(), "\x00".join(dirty).casefold()
 
 
 def segments(text: str) -> tuple[Segment, ...]:
     found: list[Segment] = []
     offset = 0
-    for number, line in enumerate(text.split("\n")):
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
         spans = [m.span() for m in _SENTENCE.finditer(line)]
-        record = _RECORD.match(line) is not None
+        following = next((rest.lstrip() for rest in lines[number + 1 :] if rest.strip()), "")
         for i, (start, end) in enumerate(spans):
-            piece = line[start:end]
-            found.append(
-                Segment(
-                    offset + start,
-                    offset + end,
-                    number,
-                    i == len(spans) - 1,
-                    _TERMINAL.search(piece) is not None,
-                    record,
-                )
-            )
+            last = i == len(spans) - 1
+            runs_on = last and _runs_on(line[start:end], line, following)
+            found.append(Segment(offset + start, offset + end, number, runs_on))
         offset += len(line) + 1
     return tuple(found)
+
+
+def _runs_on(sentence: str, line: str, following: str) -> bool:
+    """Does the last sentence of ``line`` go on in the next line: hard-wrapped prose
+    ("... the amount to" / "XK05 ...") or an introduction ("... as follows:")? A header
+    or list line ("From: ...", "- item") and a finished sentence are records of their
+    own."""
+    if _TERMINAL.search(sentence) or _RECORD.match(line):
+        return False
+    return (
+        _OPEN_END.search(sentence) is not None
+        or following[:1].islower()
+        or following[:1] in "([\"'"
+    )
 
 
 def judge(raw: str) -> Judged:
     """Cut an untrusted read into sentences and say which are unclean (see module doc).
     The text is normalised (NFKC, case-folded) first; ``Judged.text`` is that form."""
-    text = normalize(raw)
+    text = unicodedata.normalize("NFKC", raw)  # case kept: it tells wrapped lines apart
     if disguised(raw) or _STRONG.search(text) is not None:
         return Judged(text, (), frozenset(), whole=True)
     if _ANY.search(text) is None:
@@ -252,15 +267,9 @@ def _mark(
     out.update(range(first, last + 1))
     if first > 0:
         before = segs[first - 1]
-        if before.line == head.line or _runs_on(before) or _BACK.search(body):
+        if before.line == head.line or before.runs_on or _BACK.search(body):
             out.add(first - 1)
     if onward or _FORWARD.search(body):
         out.update(range(last + 1, len(segs)))
-    elif last + 1 < len(segs) and (segs[last + 1].line == cue.line or _runs_on(cue)):
+    elif last + 1 < len(segs) and (segs[last + 1].line == cue.line or cue.runs_on):
         out.add(last + 1)
-
-
-def _runs_on(seg: Segment) -> bool:
-    """Does this sentence run on into the next line (hard-wrapped text, "... to:")?
-    A header or list line ("From: ...", "- item") is a record of its own."""
-    return seg.line_end and not seg.terminal and not seg.record

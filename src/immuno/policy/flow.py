@@ -117,14 +117,14 @@ def untrusted_parts(text: str, level: Source) -> tuple[_Part, ...]:
         return (_part(Source.ANY, normalize(text)),)
     judged = judge(text)
     if judged.whole:
-        return (_part(Source.ANY, judged.text),)
+        return (_part(Source.ANY, judged.norm),)
     if judged.clean:
-        return (_part(Source.CLEAN, judged.text),)
+        return (_part(Source.CLEAN, judged.norm),)
     clean, dirty = judged.parts()
     unclean = _part(Source.ANY, dirty).tokens
     return (
         _part(Source.CLEAN, clean, minus=unclean, against=_SPACE.sub(" ", dirty)),
-        _part(Source.ANY, judged.text),
+        _part(Source.ANY, judged.norm),
     )
 
 
