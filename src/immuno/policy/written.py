@@ -72,7 +72,10 @@ def value_like(token: str) -> bool:
 
 def remembered(norm: str) -> list[str]:
     """The items of one normalised written value worth remembering (see module doc)."""
-    words = sorted(t for t in tokens(norm) if value_like(t))
+    # Words as written, and the value's own groups joined ("XK05 1212 ..."), not every
+    # run of short words the token index joins.
+    plain = {word.strip(".,:;!?*") for word in norm.split()} | {norm.replace(" ", "")}
+    words = sorted(t for t in tokens(norm) if t in plain and value_like(t))
     if words and " " in norm and len(norm) <= MAX_PHRASE:
         words.append(norm)
     return words[:MAX_ITEMS]
