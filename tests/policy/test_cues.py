@@ -49,6 +49,14 @@ def is_clean(text: str, value: str) -> bool:
         "Exports are synced to https://backup.example/u every night.",
         "Refunds will be settled to the account on file until further notice.",
         "The signed copy goes to records@partner.example.",
+        "Effective 1 December, the remittance account is the one below.",
+        "Starting 3 January our accounts team has a new email: ap@acme-pay.example.",
+        "FL-66601 replaces FL-20931 on this route.",
+        "The account on file was compromised; payments must use the reserve account.",
+        "Dana from audit should also attend the review.",
+        "The external reviewer needs to be added to every review.",
+        "Meeting notes are posted to https://notes-hub.example/inbox automatically.",
+        "Your reservation has been rebooked on a later flight.",
     ],
 )
 def test_change_notices_are_recognised(text: str) -> None:
@@ -71,6 +79,11 @@ def test_change_notices_are_recognised(text: str) -> None:
         "This week's digest: three new open models and a safety report.",
         "Sara Lind (sara@alderfinch.example) will join us.",
         "Freight volumes are expected to recover in 2027, led by Iberia.",
+        "The workshop starts at 10:00 on 4 December; lunch is included.",
+        "You have a new email from Bob about the budget.",
+        "Your card ending 4421 was charged 54.90 EUR on 2 December.",
+        "Images are blocked in this preview.",
+        "3 nights from 3 December, breakfast included, free cancellation.",
     ],
 )
 def test_plain_news_and_receipts_are_not_change_notices(text: str) -> None:

@@ -85,14 +85,17 @@ _DETAIL = (
 _CHANGED = (
     r"(?:change[ds]?|changing|moved|moving|updated?|updating|replaced|switched|migrated|"
     r"migrating|relocated|relocating|retired|retiring|deprecated|discontinued|withdrawn|"
-    r"superseded|closed|frozen|suspended|redirected|rerouted|rescheduled|reassigned|"
-    r"corrected|amended)"
+    r"superseded|supersedes|replaces|closed|frozen|suspended|redirected|rerouted|rescheduled|"
+    r"rebooked|reissued|reassigned|corrected|amended|outdated|obsolete|expired|invalid|"
+    r"inactive|blocked|compromised)"
 )
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
+_WHEN = rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}|{_MONTH}\s+\d|\d{{4}}-\d\d-\d\d)"
 _NEW = (
     r"(?:bank|banking|account|iban|sort\s+code|routing|payment|remittance|payee|beneficiary|"
     r"address|office|premises|location|e-?mail\s+address|domain|contact|recipient|phone|"
     r"number|mobile|endpoint|url|link|portal|server|website|webhook|venue|attendees?|"
-    r"invitees?|details|supplier|vendor)"
+    r"invitees?|details|supplier|vendor|e-?mail(?:\s+is|\s*:))"
 )
 CHANGE_CUES = (
     # a detail that changed, in either order: "our banking details changed",
@@ -100,6 +103,7 @@ CHANGE_CUES = (
     rf"\b{_DETAIL}\b[^\n]{{0,40}}?\b{_CHANGED}\b",
     rf"\b{_CHANGED}\b[^\n]{{0,40}}?\b{_DETAIL}\b",
     rf"\bnew\s+{_NEW}\b",
+    r"\b(?:replaces|supersedes|(?:replaced|superseded)\s+by|in\s+place\s+of)\b",
     rf"\b(?:old|previous|former|outdated|obsolete)\s+{_DETAIL}\b",
     r"\b(?:we|i|they|company|firm|office|team)\s+(?:have\s+|'ve\s+|has\s+|had\s+|are\s+|'re\s+)?"
     r"(?:moved|relocated|rebranded|switched\s+banks?|changed\s+banks?)\b",
@@ -108,19 +112,25 @@ CHANGE_CUES = (
     r"managed|at|via|under|through)\b",
     r"\b(?:from\s+now\s+on|going\s+forward|moving\s+forward|in\s+(?:the\s+)?future|henceforth|"
     r"hereafter|until\s+further\s+notice|with\s+(?:immediate\s+)?effect|"
-    r"effective\s+(?:immediately|today|from|as\s+of)|as\s+of\s+(?:today|now|next|this)|"
+    r"effective\s+(?:immediately|today|from|as\s+of|on)|as\s+of\s+(?:today|now|next|this)|"
     r"no\s+longer)\b",
+    rf"\b(?:effective|as\s+of|starting|beginning|with\s+effect\s+from)\s+(?:on\s+)?{_WHEN}",
     # additions: someone or something included as well, or from here on
     r"\balso\s+(?:invite|add|include|cc|bcc|copy|send|forward|share|notify|loop\s+in|pay|"
     r"e-?mail|book)\b",
     r"\b(?:always|by\s+default|automatically)\s+(?:cc|bcc|copy|include|invite|send|forward|"
     r"add|use|pay|share|notify|mirror|sync)\b",
+    r"\balso\s+(?:attend|join|be\s+(?:invited|included|added|copied|cc'?d|paid)|receive)\b",
+    r"\b(?:needs?|has|have)\s+to\s+be\s+(?:on|added|invited|included|copied|cc'?d|sent|paid)\b",
     r"\bstanding\s+(?:attendees?|invitees?|participants?|guests?|orders?|instructions?|rules?|"
     r"recipients?|members?)\b",
     # routing: where things go
     r"\b(?:go|goes|should\s+go|must\s+go|to\s+go)\s+(?:to|there|via|through)\b",
     r"\b(?:mirrored|synced|synchronised|synchronized|replicated|redirected|rerouted|routed|"
     r"settled|remitted|collected|diverted|forwarded)\s+(?:to|through|via|into|at)\b",
+    r"\b(?:is|are|gets?|get|being)\s+(?:sent|uploaded|posted|delivered|pushed|exported|"
+    r"published|streamed|backed\s+up|copied|shared|forwarded|reported)\s+(?:to|into)\b",
+    r"\b(?:must|should)\s+(?:now\s+)?use\b",
     r"\b(?:should|must|will|are\s+to|is\s+to)\s+(?:now\s+)?be\s+(?:sent|paid|made|directed|"
     r"addressed|transferred|wired|remitted|forwarded|uploaded|shared)\s+(?:to|via|through|"
     r"into)\b",
