@@ -146,8 +146,8 @@ _REQUEST = _compile(REQUEST_CUES)
 _CHANGE = _compile(CHANGE_CUES)
 _ANY = _compile(STRONG_CUES + REQUEST_CUES + CHANGE_CUES)
 # A request that points back at the sentence before it, or forward past the next one.
-_BACK = re.compile(r"\b(?:it|this|these|those|them|there|same|the\s+above)\b", re.IGNORECASE)
-_FORWARD = re.compile(r"\b(?:below|following|as\s+follows|hereunder)\b|:\s*$", re.IGNORECASE)
+_BACK = _compile((r"\b(?:it|this|these|those|them|there|same|the\s+above)\b",))
+_FORWARD = _compile((r"\b(?:below|following|as\s+follows|hereunder)\b",))
 _SENTENCE = re.compile(r"\S.*?(?:[.!?]+[\"')\]]*(?=\s|$)|$)")
 _TERMINAL = re.compile(r"[.!?][\"')\]]*$")
 _OPEN_END = re.compile(
@@ -221,9 +221,14 @@ def segments(text: str) -> tuple[Segment, ...]:
     found: list[Segment] = []
     offset = 0
     lines = text.split("\n")
+    # the next line with text after each line (one pass from the end: no rescans)
+    after = [""] * len(lines)
+    for number in range(len(lines) - 2, -1, -1):
+        below = lines[number + 1].lstrip()
+        after[number] = below if below else after[number + 1]
     for number, line in enumerate(lines):
         spans = [m.span() for m in _SENTENCE.finditer(line)]
-        following = next((rest.lstrip() for rest in lines[number + 1 :] if rest.strip()), "")
+        following = after[number]
         for i, (start, end) in enumerate(spans):
             last = i == len(spans) - 1
             runs_on = last and _runs_on(line[start:end], line, following)
@@ -237,13 +242,11 @@ def _runs_on(sentence: str, line: str, following: str) -> bool:
     ("... the amount to" / "XK05 ...") or an introduction ("... as follows:")? A header
     or list line ("From: ...", "- item") and a finished sentence are records of their
     own."""
-    if _TERMINAL.search(sentence) or _RECORD.match(line):
+    # the checks look at the end only: a search anchored at $ scans every position
+    end = sentence[-24:]
+    if _TERMINAL.search(end) or _RECORD.match(line):
         return False
-    return (
-        _OPEN_END.search(sentence) is not None
-        or following[:1].islower()
-        or following[:1] in "([\"'"
-    )
+    return _OPEN_END.search(end) is not None or following[:1].islower() or following[:1] in "([\"'"
 
 
 def judge(raw: str) -> Judged:
@@ -257,21 +260,29 @@ def judge(raw: str) -> Judged:
     segs = segments(text)
     starts = [s.start for s in segs]
     unclean: set[int] = set()
-    for pattern, onward in ((_REQUEST, False), (_CHANGE, True)):
+    tail = len(segs)  # everything from here on is unclean
+    seen: set[tuple[int, int, bool]] = set()
+    for pattern, onward in ((_CHANGE, True), (_REQUEST, False)):  # notices set the tail
         for match in pattern.finditer(text):
             # the imperative's group starts at its verb, after the sentence break
             verb = match.start(1) if pattern is _REQUEST else -1
             begin = verb if verb >= 0 else match.start()
-            first = bisect_right(starts, begin) - 1
-            last = bisect_right(starts, max(begin, match.end() - 1)) - 1
-            _mark(segs, text, first, last, onward, unclean)
+            first = max(0, bisect_right(starts, begin) - 1)
+            last = max(first, bisect_right(starts, match.end() - 1) - 1)
+            if first >= tail:
+                break  # matches come in order: the rest are past the tail already
+            if (first, last, onward) not in seen:
+                seen.add((first, last, onward))
+                tail = min(tail, _mark(segs, text, first, last, onward, unclean))
+    unclean.update(range(tail, len(segs)))
     return Judged(text, segs, frozenset(unclean))
 
 
 def _mark(
     segs: tuple[Segment, ...], text: str, first: int, last: int, onward: bool, out: set[int]
-) -> None:
-    """Mark the sentences a cue spanning ``first``..``last`` makes unclean."""
+) -> int:
+    """Mark the sentences a cue spanning ``first``..``last`` makes unclean; return
+    where its onward reach starts (``len(segs)``: none)."""
     head, cue = segs[first], segs[last]
     body = text[head.start : cue.end]
     out.update(range(first, last + 1))
@@ -279,7 +290,8 @@ def _mark(
         before = segs[first - 1]
         if before.line == head.line or before.runs_on or _BACK.search(body):
             out.add(first - 1)
-    if onward or _FORWARD.search(body):
-        out.update(range(last + 1, len(segs)))
-    elif last + 1 < len(segs) and (segs[last + 1].line == cue.line or cue.runs_on):
+    if onward or body.rstrip().endswith(":") or _FORWARD.search(body):
+        return last + 1
+    if last + 1 < len(segs) and (segs[last + 1].line == cue.line or cue.runs_on):
         out.add(last + 1)
+    return len(segs)

@@ -47,8 +47,9 @@ from typing import Protocol
 from immuno.policy.cues import judge, normalize
 from immuno.policy.spec import Source
 
-_TOKEN = re.compile(r"[^\s\"'`<>()\[\]{};|\x00]+")
-_EDGE = ".,:;!?*"
+_TOKEN = re.compile(r"[^\s\"'`<>()\[\]{};|]+")
+_EDGE = ".,:;!?*\x00"  # a NUL stands for a sentence left out: it ends a run of groups
+_DIGIT = re.compile(r"[0-9]")
 _SPACE = re.compile(r"\s+")
 MAX_READ_CHARS = 65_536  # of one read, indexed; a value past it vouches for nothing
 _GROUP = 6  # "DE89 3704 0044 ...": short alphanumeric groups printed apart ...
@@ -69,9 +70,11 @@ def tokens(text: str) -> set[str]:
     for raw in _TOKEN.findall(text):
         token = raw.strip(_EDGE)
         if not token:
+            _join_groups(run, found)
+            run = []
             continue
         found.add(token)
-        if "," in token and any(c.isdigit() for c in token):
+        if "," in token and _DIGIT.search(token):
             found.add(token.replace(",", ""))  # 2,450 -> 2450
         if len(token) <= _GROUP and token.isalnum():
             run.append(token)
@@ -84,7 +87,7 @@ def tokens(text: str) -> set[str]:
 
 
 def _join_groups(run: list[str], found: set[str]) -> None:
-    if len(run) < 2 or not any(c.isdigit() for c in "".join(run)):
+    if len(run) < 2 or not _DIGIT.search("".join(run)):
         return
     for start in range(len(run) - 1):
         joined = run[start]
@@ -101,13 +104,9 @@ class _Part:
     against: str = ""  # unclean sentences of the same read: a phrase found here does not count
 
 
-def _part(
-    level: Source, text: str, *, minus: frozenset[str] = frozenset(), against: str = ""
-) -> _Part:
-    found: set[str] = set()
-    for piece in text.split("\x00"):  # a NUL stands for a sentence left out
-        found |= tokens(piece)
-    return _Part(level, _SPACE.sub(" ", text), frozenset(found - minus), against)
+def _part(level: Source, text: str, found: set[str] | None = None, against: str = "") -> _Part:
+    words = tokens(text) if found is None else found
+    return _Part(level, _SPACE.sub(" ", text), frozenset(words), against)
 
 
 def untrusted_parts(text: str, level: Source) -> tuple[_Part, ...]:
@@ -121,10 +120,10 @@ def untrusted_parts(text: str, level: Source) -> tuple[_Part, ...]:
     if judged.clean:
         return (_part(Source.CLEAN, judged.norm),)
     clean, dirty = judged.parts()
-    unclean = _part(Source.ANY, dirty).tokens
+    clean_words, dirty_words = tokens(clean), tokens(dirty)
     return (
-        _part(Source.CLEAN, clean, minus=unclean, against=_SPACE.sub(" ", dirty)),
-        _part(Source.ANY, judged.norm),
+        _part(Source.CLEAN, clean, clean_words - dirty_words, _SPACE.sub(" ", dirty)),
+        _part(Source.ANY, judged.norm, clean_words | dirty_words),
     )
 
 
@@ -140,7 +139,7 @@ def trusted_parts(text: str, demotions: Demotions | None) -> tuple[_Part, ...]:
         masked = _mask(masked, value)
     lowest = min(found.values())
     return (
-        _part(Source.TRUSTED, masked, minus=frozenset(found)),
+        _part(Source.TRUSTED, masked, set(whole.tokens) - found.keys()),
         _Part(lowest, whole.text, whole.tokens),
     )
 
