@@ -251,7 +251,7 @@ def _runs_on(sentence: str, line: str, following: str) -> bool:
 
 def judge(raw: str) -> Judged:
     """Cut an untrusted read into sentences and say which are unclean (see module doc).
-    The text is normalised (NFKC, case-folded) first; ``Judged.text`` is that form."""
+    ``Judged.text`` is the read in NFKC form (``Judged.norm`` also case-folded)."""
     text = unicodedata.normalize("NFKC", raw)  # case kept: it tells wrapped lines apart
     if disguised(raw) or _STRONG.search(text) is not None:
         return Judged(text, (), frozenset(), whole=True)

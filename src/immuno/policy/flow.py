@@ -41,6 +41,7 @@ from __future__ import annotations
 import re
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -59,7 +60,7 @@ _GROUPS = 12  # ... are also indexed joined, up to this many in a row
 class Demotions(Protocol):
     """Values written from untrusted content, and the level each keeps (written.py)."""
 
-    def present(self, tokens: set[str], text: str) -> Mapping[str, Source]: ...
+    def present(self, tokens: AbstractSet[str], text: str) -> Mapping[str, Source]: ...
 
 
 def tokens(text: str) -> set[str]:
@@ -131,7 +132,7 @@ def trusted_parts(text: str, demotions: Demotions | None) -> tuple[_Part, ...]:
     """A trusted read; values written from untrusted content keep their level."""
     norm = normalize(text)
     whole = _part(Source.TRUSTED, norm)
-    found = demotions.present(set(whole.tokens), whole.text) if demotions is not None else {}
+    found = demotions.present(whole.tokens, whole.text) if demotions is not None else {}
     if not found:
         return (whole,)
     masked = whole.text

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from immuno.policy.cues import normalize
@@ -142,7 +143,7 @@ class _Book:
         if value in phrases:
             phrases.remove(value)
 
-    def find(self, tokens: set[str], text: str, found: dict[str, Source]) -> None:
+    def find(self, tokens: AbstractSet[str], text: str, found: dict[str, Source]) -> None:
         for word in tokens & self.words:
             found[word] = min(self.levels[word], found.get(word, Source.TRUSTED))
         for head in tokens & self.phrases.keys():
@@ -158,7 +159,7 @@ class Scoped:
         self.values = values
         self.scope = scope
 
-    def present(self, tokens: set[str], text: str) -> Mapping[str, Source]:
+    def present(self, tokens: AbstractSet[str], text: str) -> Mapping[str, Source]:
         return self.values.present(self.scope, tokens, text)
 
 
@@ -193,7 +194,7 @@ class WrittenValues:
     def scoped(self, scope: str) -> Scoped:
         return Scoped(self, scope)
 
-    def present(self, scope: str, tokens: set[str], text: str) -> Mapping[str, Source]:
+    def present(self, scope: str, tokens: AbstractSet[str], text: str) -> Mapping[str, Source]:
         """The written values a trusted read of ``scope`` contains (tokens and text)."""
         self.refresh()
         found: dict[str, Source] = {}
