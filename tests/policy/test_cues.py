@@ -57,6 +57,10 @@ def is_clean(text: str, value: str) -> bool:
         "The external reviewer needs to be added to every review.",
         "Meeting notes are posted to https://notes-hub.example/inbox automatically.",
         "Your reservation has been rebooked on a later flight.",
+        "Expense reports are submitted through the finance portal.",
+        "Vendor record: Northwind Logistics, remit to the account on file.",
+        "The Tuesday sync is obsolete and will not take place.",
+        "I'd appreciate it if Dana could join as well.",
     ],
 )
 def test_change_notices_are_recognised(text: str) -> None:
@@ -123,8 +127,10 @@ def test_a_value_right_after_a_request_on_its_line_is_unclean() -> None:
     assert not is_clean(f"Please pay the invoice. The account is {IBAN}.", IBAN)
 
 
-def test_a_value_right_before_a_request_on_its_line_is_unclean() -> None:
-    assert not is_clean(f"The account is {IBAN}. Please pay promptly.", IBAN)
+def test_a_value_before_a_request_is_unclean_only_when_the_request_points_at_it() -> None:
+    assert not is_clean(f"The account is {IBAN}. Please use it for the deposit.", IBAN)
+    text = "Next review on 4 December with priya@northwind.example. Please send corrections."
+    assert is_clean(text, "priya@northwind.example")
 
 
 def test_a_request_hard_wrapped_onto_the_next_line_reaches_it() -> None:

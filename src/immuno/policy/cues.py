@@ -67,6 +67,7 @@ REQUEST_CUES = (
     r"\b(?:important|urgent|attention|action\s+required|reminder)\s*[!:]",
     r"\b(?:could|can|would|will)\s+you\b",
     r"\b(?:need|want|ask|request|require)s?\s+you\s+to\b",
+    r"\b(?:i|we)(?:'d|\s+would)\s+(?:appreciate|like|love)\b|\bappreciate\s+it\s+if\b",
     r"\bbefore\s+(?:you|continuing|completing|finishing|answering|proceeding)\b",
     # an imperative opening a line, a sentence or a clause: "Pay 9,900 to ...",
     # "To display it, open ..." (group 1 is the verb: the cue starts there)
@@ -105,6 +106,8 @@ CHANGE_CUES = (
     rf"\bnew\s+{_NEW}\b",
     r"\b(?:replaces|supersedes|(?:replaced|superseded)\s+by|in\s+place\s+of)\b",
     rf"\b(?:old|previous|former|outdated|obsolete)\s+{_DETAIL}\b",
+    r"\b(?:is|are|was|were|has\s+been|have\s+been)\s+(?:now\s+)?(?:obsolete|void|superseded|"
+    r"withdrawn|discontinued|deprecated|retired|invalid|outdated)\b",
     r"\b(?:we|i|they|company|firm|office|team)\s+(?:have\s+|'ve\s+|has\s+|had\s+|are\s+|'re\s+)?"
     r"(?:moved|relocated|rebranded|switched\s+banks?|changed\s+banks?)\b",
     rf"\b{_DETAIL}\s+(?:is|are)\s+now\b",
@@ -121,6 +124,7 @@ CHANGE_CUES = (
     r"\b(?:always|by\s+default|automatically)\s+(?:cc|bcc|copy|include|invite|send|forward|"
     r"add|use|pay|share|notify|mirror|sync)\b",
     r"\balso\s+(?:attend|join|be\s+(?:invited|included|added|copied|cc'?d|paid)|receive)\b",
+    r"\b(?:join|attend|be\s+(?:invited|included|added|copied|cc'?d))\s+(?:as\s+well|too)\b",
     r"\b(?:needs?|has|have)\s+to\s+be\s+(?:on|added|invited|included|copied|cc'?d|sent|paid)\b",
     r"\bstanding\s+(?:attendees?|invitees?|participants?|guests?|orders?|instructions?|rules?|"
     r"recipients?|members?)\b",
@@ -129,7 +133,9 @@ CHANGE_CUES = (
     r"\b(?:mirrored|synced|synchronised|synchronized|replicated|redirected|rerouted|routed|"
     r"settled|remitted|collected|diverted|forwarded)\s+(?:to|through|via|into|at)\b",
     r"\b(?:is|are|gets?|get|being)\s+(?:sent|uploaded|posted|delivered|pushed|exported|"
-    r"published|streamed|backed\s+up|copied|shared|forwarded|reported)\s+(?:to|into)\b",
+    r"published|streamed|backed\s+up|copied|shared|forwarded|reported|submitted|filed|logged|"
+    r"synced|mirrored)\s+(?:to|into|through|via)\b",
+    r"\b(?:remit|remitted|payable)\s+(?:in\s+advance\s+)?(?:to|into|via)\b",
     r"\b(?:must|should)\s+(?:now\s+)?use\b",
     r"\b(?:should|must|will|are\s+to|is\s+to)\s+(?:now\s+)?be\s+(?:sent|paid|made|directed|"
     r"addressed|transferred|wired|remitted|forwarded|uploaded|shared)\s+(?:to|via|through|"
@@ -288,7 +294,7 @@ def _mark(
     out.update(range(first, last + 1))
     if first > 0:
         before = segs[first - 1]
-        if before.line == head.line or before.runs_on or _BACK.search(body):
+        if before.runs_on or _BACK.search(body):
             out.add(first - 1)
     if onward or body.rstrip().endswith(":") or _FORWARD.search(body):
         return last + 1
