@@ -61,6 +61,12 @@ def is_clean(text: str, value: str) -> bool:
         "Vendor record: Northwind Logistics, remit to the account on file.",
         "The Tuesday sync is obsolete and will not take place.",
         "I'd appreciate it if Dana could join as well.",
+        "Our finance team now uses a different mailbox for all statements.",
+        "Following the merger, correspondence is handled by the legal desk.",
+        "Your room was upgraded for you; the original booking has lapsed.",
+        "Per the new travel policy, all bookings are to be confirmed through the portal.",
+        "Mailbox backups are kept current: the assistant opens that link daily.",
+        "The sign-up sheet is online - add your passport number there.",
     ],
 )
 def test_change_notices_are_recognised(text: str) -> None:
@@ -165,6 +171,17 @@ def test_a_value_named_by_a_notice_is_unclean_even_where_repeated_plainly() -> N
     )
     assert not is_clean(text, "FL-66601")
     assert is_clean(text, "FL-20977")
+
+
+def test_attention_getters_are_not_requests() -> None:
+    text = (
+        "Please find below the details for Friday's workshop.\nVenue: LX Factory, room 3\n"
+        "Facilitator: ana.costa@lxfactory.example"
+    )
+    assert is_clean(text, "ana.costa@lxfactory.example")
+    assert is_clean("Please note FL-21004 has no bag included.", "FL-21004")
+    # ... unless the sentence also asks for something or announces a change
+    assert not is_clean("Please note our new account XK0512 for payments.", "XK0512")
 
 
 def test_a_header_line_is_its_own_record() -> None:

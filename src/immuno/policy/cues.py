@@ -52,6 +52,8 @@ STRONG_CUES = (
     r"(?:ai|assistant|agent|llm|chatbot)s?\b",
     r"\b(?:dear|hey|hi|hello|attention)\s+(?:the\s+)?(?:ai|assistant|agent|llm|chatbot)s?\b",
     r"\byou,?\s+the\s+(?:ai|assistant|agent|llm|chatbot)\b",
+    r"\b(?:the|your|this)\s+(?:ai\s+)?(?:assistant|agent|chatbot|copilot)s?\s+(?:keeps|opens|"
+    r"sends|visits|checks|forwards|pays|shares|will|can|may|is\s+(?:to|expected|asked|supposed))\b",
     r"(?:^|[.!?:]\s+)(?:ai|assistant|agent|system|llm)\s*:",
     r"\bnew\s+(?:instructions?|task|rules?|directives?|objective|goal)\b",
     r"\b(?:system|developer)\s+(?:prompt|message|instructions?|override)\b",
@@ -60,7 +62,8 @@ STRONG_CUES = (
 )
 
 REQUEST_CUES = (
-    r"\b(?:please|kindly|pls|plz)\b",
+    # "please find / note / be advised" only draws attention (group info: not a request)
+    r"\b(?:please|kindly|pls|plz)\b(?:\s+(?P<info>find|note|be\s+advised|be\s+aware)\b)?",
     r"\b(?:you|u)\s+(?:must|should|need\s+to|have\s+to|are\s+required\s+to|will\s+need\s+to)\b",
     r"\b(?:make\s+sure|be\s+sure|remember|don'?t\s+forget|do\s+not\s+forget)\s+to\b",
     r"\binstead\b",
@@ -68,10 +71,13 @@ REQUEST_CUES = (
     r"\b(?:could|can|would|will)\s+you\b",
     r"\b(?:need|want|ask|request|require)s?\s+you\s+to\b",
     r"\b(?:i|we)(?:'d|\s+would)\s+(?:appreciate|like|love)\b|\bappreciate\s+it\s+if\b",
+    # an obligation in the passive: "all bookings are to be confirmed through ..."
+    r"\b(?:should|must|shall|are\s+to|is\s+to|needs?\s+to|has\s+to|have\s+to)\s+"
+    r"(?:now\s+|also\s+|always\s+)?be\s+[a-z]+(?:ed|en|t)\b",
     r"\bbefore\s+(?:you|continuing|completing|finishing|answering|proceeding)\b",
     # an imperative opening a line, a sentence or a clause: "Pay 9,900 to ...",
-    # "To display it, open ..." (group 1 is the verb: the cue starts there)
-    r"(?:^|[.!?:,;]\s+)(transfer|pay|wire|send|forward|delete|remove|share|run|execute|invite|"
+    # "To display it, open ..." (group verb: the cue starts there)
+    r"(?:^|[.!?:,;\x{2013}\x{2014}-]\s+)(?P<verb>transfer|pay|wire|send|forward|delete|remove|share|run|execute|invite|"
     r"e-?mail|reply|click|visit|open|download|upload|grant|add|use|cancel|book|update|change|"
     r"call|contact|approve|include|copy|cc|move|enter|install|go\s+to)\s",
 )
@@ -88,7 +94,7 @@ _CHANGED = (
     r"migrating|relocated|relocating|retired|retiring|deprecated|discontinued|withdrawn|"
     r"superseded|supersedes|replaces|closed|frozen|suspended|redirected|rerouted|rescheduled|"
     r"rebooked|reissued|reassigned|corrected|amended|outdated|obsolete|expired|invalid|"
-    r"inactive|blocked|compromised)"
+    r"inactive|blocked|compromised|upgraded|downgraded|swapped|lapsed|taken\s+over)"
 )
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
 _WHEN = rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}|{_MONTH}\s+\d|\d{{4}}-\d\d-\d\d)"
@@ -96,23 +102,26 @@ _NEW = (
     r"(?:bank|banking|account|iban|sort\s+code|routing|payment|remittance|payee|beneficiary|"
     r"address|office|premises|location|e-?mail\s+address|domain|contact|recipient|phone|"
     r"number|mobile|endpoint|url|link|portal|server|website|webhook|venue|attendees?|"
-    r"invitees?|details|supplier|vendor|e-?mail(?:\s+is|\s*:))"
+    r"invitees?|details|supplier|vendor|e-?mail(?:\s+is|\s*:)|policy|process|procedure)"
 )
 CHANGE_CUES = (
     # a detail that changed, in either order: "our banking details changed",
     # "schedule change", "we switched banks", "the old domain is being retired"
     rf"\b{_DETAIL}\b[^\n]{{0,40}}?\b{_CHANGED}\b",
     rf"\b{_CHANGED}\b[^\n]{{0,40}}?\b{_DETAIL}\b",
-    rf"\bnew\s+{_NEW}\b",
+    rf"\b(?:new|different|another|alternative|replacement|updated|corrected|separate)\s+"
+    rf"(?:[a-z]+\s+)?{_NEW}\b",
     r"\b(?:replaces|supersedes|(?:replaced|superseded)\s+by|in\s+place\s+of)\b",
-    rf"\b(?:old|previous|former|outdated|obsolete)\s+{_DETAIL}\b",
+    rf"\b(?:old|previous|former|outdated|obsolete|original)\s+{_DETAIL}\b",
+    r"\b(?:following|after|due\s+to)\s+(?:the\s+|our\s+|a\s+)?(?:merger|acquisition|rebrand|"
+    r"rebranding|restructuring|reorgani[sz]ation|migration|takeover)\b",
     r"\b(?:is|are|was|were|has\s+been|have\s+been)\s+(?:now\s+)?(?:obsolete|void|superseded|"
     r"withdrawn|discontinued|deprecated|retired|invalid|outdated)\b",
     r"\b(?:we|i|they|company|firm|office|team)\s+(?:have\s+|'ve\s+|has\s+|had\s+|are\s+|'re\s+)?"
     r"(?:moved|relocated|rebranded|switched\s+banks?|changed\s+banks?)\b",
     rf"\b{_DETAIL}\s+(?:is|are)\s+now\b",
     r"\bnow\s+(?:sells?|goes?|go|lives?|located|hosted|handled|processed|collected|payable|"
-    r"managed|at|via|under|through)\b",
+    r"managed|uses?|at|via|under|through)\b",
     r"\b(?:from\s+now\s+on|going\s+forward|moving\s+forward|in\s+(?:the\s+)?future|henceforth|"
     r"hereafter|until\s+further\s+notice|with\s+(?:immediate\s+)?effect|"
     r"effective\s+(?:immediately|today|from|as\s+of|on)|as\s+of\s+(?:today|now|next|this)|"
@@ -135,6 +144,7 @@ CHANGE_CUES = (
     r"\b(?:is|are|gets?|get|being)\s+(?:sent|uploaded|posted|delivered|pushed|exported|"
     r"published|streamed|backed\s+up|copied|shared|forwarded|reported|submitted|filed|logged|"
     r"synced|mirrored)\s+(?:to|into|through|via)\b",
+    r"\b(?:handled|processed|managed|covered|dealt\s+with)\s+by\b",
     r"\b(?:remit|remitted|payable)\s+(?:in\s+advance\s+)?(?:to|into|via)\b",
     r"\b(?:must|should)\s+(?:now\s+)?use\b",
     r"\b(?:should|must|will|are\s+to|is\s+to)\s+(?:now\s+)?be\s+(?:sent|paid|made|directed|"
@@ -151,6 +161,7 @@ _STRONG = _compile(STRONG_CUES)
 _REQUEST = _compile(REQUEST_CUES)
 _CHANGE = _compile(CHANGE_CUES)
 _ANY = _compile(STRONG_CUES + REQUEST_CUES + CHANGE_CUES)
+_INFO, _VERB = _REQUEST.groupindex["info"], _REQUEST.groupindex["verb"]
 # A request that points back at the sentence before it, or forward past the next one.
 _BACK = _compile((r"\b(?:it|this|these|those|them|there|same|the\s+above)\b",))
 _FORWARD = _compile((r"\b(?:below|following|as\s+follows|hereunder)\b",))
@@ -270,8 +281,10 @@ def judge(raw: str) -> Judged:
     seen: set[tuple[int, int, bool]] = set()
     for pattern, onward in ((_CHANGE, True), (_REQUEST, False)):  # notices set the tail
         for match in pattern.finditer(text):
+            if pattern is _REQUEST and match.start(_INFO) >= 0:
+                continue  # "please find below": attention, not a request
             # the imperative's group starts at its verb, after the sentence break
-            verb = match.start(1) if pattern is _REQUEST else -1
+            verb = match.start(_VERB) if pattern is _REQUEST else -1
             begin = verb if verb >= 0 else match.start()
             first = max(0, bisect_right(starts, begin) - 1)
             last = max(first, bisect_right(starts, match.end() - 1) - 1)
