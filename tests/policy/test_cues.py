@@ -13,8 +13,8 @@ def unclean_words(text: str) -> tuple[str, str]:
     """(clean text, unclean text) of a judged read, for asserting where a value sits."""
     judged = judge(text)
     if judged.whole:
-        return "", judged.text
-    return judged.parts() if judged.unclean else (judged.text, "")
+        return "", judged.norm
+    return judged.parts() if judged.unclean else (judged.norm, "")
 
 
 def is_clean(text: str, value: str) -> bool:
