@@ -148,6 +148,16 @@ def test_a_tool_without_a_service_prefix_demotes_everywhere(make: Callable[[], I
     assert call(immune, "bank.transfer", "t2", iban=EVIL).action is Action.HOLD
 
 
+def test_nothing_is_remembered_when_the_trace_read_only_trusted_content(
+    make: Callable[[], Immune],
+) -> None:
+    immune = make()
+    user(immune, "Note in the CRM that Northwind's refunds go to the usual account.", "t1")
+    read(immune, "crm.lookup", f"C-1042 Northwind. Refund account {GOOD}.", "t1")
+    assert call(immune, "crm.update", "t1", value=GOOD).action is Action.ALLOW
+    assert len(immune.layer("policy").written) == 0
+
+
 def test_a_value_the_user_gave_is_not_remembered(make: Callable[[], Immune]) -> None:
     immune = make()
     user(immune, f"Their refund account is {EVIL}; note it in the CRM.", "t1")
@@ -213,9 +223,8 @@ def test_items_written_keep_the_level_their_support_had() -> None:
     def supported(item: str, level: Source) -> bool:
         return levels.get(item, Source.ANY) >= level and item in levels
 
-    items = items_written(["AA11BBB", "CC22DDD", "EE33FFF", "1200", "Rent"], supported, True)
+    items = items_written(["AA11BBB", "CC22DDD", "EE33FFF", "1200", "Rent"], supported)
     assert items == {"cc22ddd": Source.CLEAN, "ee33fff": Source.ANY}
-    assert items_written(["EE33FFF"], supported, tainted=False) == {}
 
 
 def test_scopes() -> None:

@@ -207,7 +207,10 @@ class TraceReads:
         must appear in a part as whole words, runs of whitespace counting as one, and
         not in the unclean sentences of the same read.
         """
-        norm = normalize(value).strip()
+        return self.contains_normalized(normalize(value).strip(), level)
+
+    def contains_normalized(self, norm: str, level: Source) -> bool:
+        """:meth:`contains` for a value already normalised and stripped."""
         if not norm or norm in self.index[level]:
             return True
         if not _SPACE.search(norm):

@@ -132,7 +132,7 @@ class PolicyLayer:
             with self._lock:
                 self.flow.record(signal.agent, signal.trace, signal.content, level, demotions)
         elif signal.kind == SignalKind.MEMORY_WRITE and self._delivered(verdict):
-            self._remember(signal, [signal.content])
+            self._remember(signal, lambda: [signal.content])
 
     def _delivered(self, verdict: Verdict) -> bool:
         return self.policy is not None and not verdict.action.stops
@@ -153,17 +153,17 @@ class PolicyLayer:
         approved = any(f.code == "policy.approved" for f in verdict.findings)
         if tool is not None and tool.spec.sink is not None and not approved:
             # An operator's approval vouches for the values of the call it let through.
-            self._remember(signal, value_strings(signal.args))
+            self._remember(signal, lambda: value_strings(signal.args))
         if tool is not None and tool.spec.rate is not None:
             with self._lock:
                 self.rates.record(signal.agent, signal.tool or "", tool.spec.rate, signal.at)
 
-    def _remember(self, signal: Signal, values: list[str]) -> None:
+    def _remember(self, signal: Signal, values: Callable[[], list[str]]) -> None:
         with self._lock:
             reads = self.flow.get(signal.agent, signal.trace)
-            if reads is None:
-                return
-            items = items_written(values, reads.contains, reads.tainted)
+            if reads is None or not reads.tainted:
+                return  # only trusted content read: nothing to launder
+            items = items_written(values(), reads.contains_normalized)
         if items:
             scope = scope_of(signal.tool, write=True)
             tool = signal.tool or signal.kind

@@ -83,14 +83,13 @@ def remembered(norm: str) -> list[str]:
 
 
 def items_written(
-    values: Iterable[str], supported: Callable[[str, Source], bool], tainted: bool
+    values: Iterable[str], supported: Callable[[str, Source], bool]
 ) -> dict[str, Source]:
     """The items of ``values`` that trusted reads do not support, each with the level
-    its support has (``supported(item, level)``). An item in nothing the agent read is
-    the agent's own composition: remembered at ``any`` once the trace is tainted."""
+    its support has (``supported(normalised item, level)``). An item in nothing the
+    agent read is the agent's own composition in a tainted trace: remembered at ``any``.
+    (A trace that read only trusted content launders nothing: the caller skips it.)"""
     found: dict[str, Source] = {}
-    if not tainted:
-        return found
     for value in values:
         # Cheap exits first: nothing value-like in it, a plain amount, or all trusted.
         if _HINT.search(value) is None or _AMOUNT.fullmatch(value) is not None:
