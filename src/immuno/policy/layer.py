@@ -15,8 +15,9 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
+from typing import Any
 
 import msgspec
 
@@ -153,7 +154,7 @@ class PolicyLayer:
         approved = any(f.code == "policy.approved" for f in verdict.findings)
         if tool is not None and tool.spec.sink is not None and not approved:
             # An operator's approval vouches for the values of the call it let through.
-            self._remember(signal, lambda: value_strings(signal.args))
+            self._remember(signal, lambda: _written_strings(signal.args))
         if tool is not None and tool.spec.rate is not None:
             with self._lock:
                 self.rates.record(signal.agent, signal.tool or "", tool.spec.rate, signal.at)
@@ -178,3 +179,17 @@ class PolicyLayer:
         if verdict.action is not Action.ALLOW:
             return Source.ANY  # read, but flagged: vouches for nothing
         return Source.CLEAN  # at most: flow judges it sentence by sentence
+
+
+def _written_strings(args: Mapping[str, Any]) -> list[str]:
+    """The strings of a call's arguments that could carry a value worth remembering:
+    strings (nested too) and integers long enough to be an account number."""
+    found: list[str] = []
+    for value in args.values():
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, list | tuple | dict):
+            found.extend(value_strings(value))
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**7:
+            found.append(str(value))
+    return found
