@@ -4,33 +4,38 @@ Three cue families, each with its own reach:
 
 ``STRONG_CUES`` (the whole read)
     Text that addresses the model, overrides its instructions or asks for secrecy
-    ("ignore previous instructions", "Assistant:", "do not tell the user"), and text in
-    disguise (hidden characters, a Cyrillic letter inside a Latin word). Such a read is
-    an attack on the agent; nothing in it vouches for anything.
+    ("ignore previous instructions", "Assistant:", "the assistant opens that link",
+    "do not tell the user"), and text in disguise (hidden characters, a Cyrillic letter
+    inside a Latin word). Such a read is an attack on the agent; nothing in it vouches
+    for anything.
 
-``REQUEST_CUES`` (the sentence, and its neighbours)
-    Ordinary requests: "please", "could you", "make sure to", an imperative opening a
-    sentence ("Pay 9,900 to ..."). Polite mail is full of them, so they make unclean
-    only the sentence that carries them, the sentence right after when the request runs
-    on into it (same line, or a line that ends without a full stop: hard-wrapped text,
-    "... to the following account:"), everything after a request that points forward
-    ("below", "the following", a closing colon), and the sentence right before when the
-    request points back at it ("Please use it", "Could you add this?").
+``REQUEST_CUES`` (the sentence, and the neighbours it reaches)
+    Ordinary requests: "please", "could you", "make sure to", "I'd appreciate it if", an
+    obligation in the passive ("bookings are to be confirmed through ..."), an
+    imperative opening a sentence or clause ("Pay 9,900 to ..."). Polite mail is full of
+    them, so a request makes unclean only: its own sentence; the sentence right after
+    when on the same line or when the request runs on into the next line (a line that
+    ends mid-sentence: hard-wrapped text); everything after a request that points
+    forward ("below", "the following", a closing colon); and the sentence right before
+    when it runs on into the request or the request points back at it ("Please use
+    it"). "Please find / note / be advised" only draws attention and is no request.
 
 ``CHANGE_CUES`` (the sentence and everything after it)
     Change notices, the business-email-compromise pattern: a payment detail, address,
-    recipient, endpoint, booking or attendee list that changed, moved, was replaced or
-    retired; something "new" ("our new account"); what holds "from now on", "going
-    forward", "until further notice"; additions ("also invite", "always cc", "standing
+    recipient, endpoint, booking or attendee list that changed, moved, was replaced,
+    upgraded or retired; something "new" or "different" ("our new account"); what holds
+    "from now on", "going forward", "effective 1 December"; status ("is obsolete", "no
+    longer valid"); additions ("also invite", "join as well", "always cc", "standing
     attendees"); and routing ("statements go there", "refunds are settled to",
-    "documents are mirrored to"). A notice introduces the new details after it, often
-    lines later, so it reaches to the end of the read (and back one sentence when it
-    points back: "XK05 ... This is our new account.").
+    "documents are mirrored to", "handled by"). A notice introduces the new details
+    after it, often lines later, so it reaches to the end of the read (and back one
+    sentence when it points back: "XK05 ... This is our new account.").
 
 A sentence is cut at ``.``, ``!`` or ``?`` followed by a space, and at every line
-break. A value named anywhere unclean is unclean in the whole read, even where it is
-repeated in a plain line: an attacker who writes the text can plant it there too.
-When in doubt the rules err towards unclean.
+break; a header or list line ("From: ...", "- item") is a record of its own. A value
+named anywhere unclean is unclean in the whole read, even where it is repeated in a
+plain line: an attacker who writes the text can plant it there too. When in doubt the
+rules err towards unclean.
 """
 
 from __future__ import annotations
