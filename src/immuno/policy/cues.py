@@ -4,15 +4,15 @@ Three cue families, each with its own reach:
 
 ``STRONG_CUES`` (the whole read)
     Text that addresses the model, overrides its instructions or asks for secrecy
-    ("ignore previous instructions", "Assistant:", "the assistant opens that link",
-    "do not tell the user"), and text in disguise (hidden characters, a Cyrillic letter
-    inside a Latin word). Such a read is an attack on the agent; nothing in it vouches
-    for anything.
+    ("ignore previous instructions", "Assistant:", "do not tell the user"), and text
+    in disguise (hidden characters, a Cyrillic letter inside a Latin word). Such a read
+    is an attack on the agent; nothing in it vouches for anything.
 
 ``REQUEST_CUES`` (the sentence, and the neighbours it reaches)
-    Ordinary requests: "please", "could you", "make sure to", "I'd appreciate it if", an
-    obligation in the passive ("bookings are to be confirmed through ..."), an
-    imperative opening a sentence or clause ("Pay 9,900 to ..."). Polite mail is full of
+    Ordinary requests: "please", "could you", "make sure to", "I'd appreciate it if",
+    what "the assistant" does ("the assistant opens that link daily"), an obligation in
+    the passive ("bookings are to be confirmed through ..."), an imperative opening a
+    sentence or clause ("Pay 9,900 to ..."). Polite mail is full of
     them, so a request makes unclean only: its own sentence; the sentence right after
     when on the same line or when the request runs on into the next line (a line that
     ends mid-sentence: hard-wrapped text); everything after a request that points
@@ -57,8 +57,6 @@ STRONG_CUES = (
     r"(?:ai|assistant|agent|llm|chatbot)s?\b",
     r"\b(?:dear|hey|hi|hello|attention)\s+(?:the\s+)?(?:ai|assistant|agent|llm|chatbot)s?\b",
     r"\byou,?\s+the\s+(?:ai|assistant|agent|llm|chatbot)\b",
-    r"\b(?:the|your|this)\s+(?:ai\s+)?(?:assistant|agent|chatbot|copilot)s?\s+(?:keeps|opens|"
-    r"sends|visits|checks|forwards|pays|shares|will|can|may|is\s+(?:to|expected|asked|supposed))\b",
     r"(?:^|[.!?:]\s+)(?:ai|assistant|agent|system|llm)\s*:",
     r"\bnew\s+(?:instructions?|task|rules?|directives?|objective|goal)\b",
     r"\b(?:system|developer)\s+(?:prompt|message|instructions?|override)\b",
@@ -79,6 +77,9 @@ REQUEST_CUES = (
     # an obligation in the passive: "all bookings are to be confirmed through ..."
     r"\b(?:should|must|shall|are\s+to|is\s+to|needs?\s+to|has\s+to|have\s+to)\s+"
     r"(?:now\s+|also\s+|always\s+)?be\s+[a-z]+(?:ed|en|t)\b",
+    # what "the assistant" does: a human one too, so the sentence only
+    r"\b(?:the|your|this)\s+(?:ai\s+)?(?:assistant|chatbot|copilot)s?\s+(?:keeps|opens|sends|"
+    r"visits|checks|forwards|pays|shares|will|can|may|is\s+(?:to|expected|asked|supposed))\b",
     r"\bbefore\s+(?:you|continuing|completing|finishing|answering|proceeding)\b",
     # an imperative opening a line, a sentence or a clause: "Pay 9,900 to ...",
     # "To display it, open ..." (group verb: the cue starts there)
