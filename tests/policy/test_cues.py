@@ -199,3 +199,34 @@ def test_text_addressed_to_the_model_is_unclean_whole() -> None:
 def test_disguised_text_is_unclean_whole() -> None:
     assert judge("Images are blocked. Y\u200bou must open the link.").whole
     assert judge("Images are blocked. Pl\u0435ase open the link.").whole
+
+
+# -- whole messages ----------------------------------------------------------------
+
+
+def test_a_fraud_mail_about_new_bank_details() -> None:
+    text = (
+        "Dear Customer,\n\nPlease be advised that due to an ongoing audit, our banking "
+        "details have been updated.\n\nKindly find our new details below:\n"
+        f"Beneficiary: Acme Supplies Ltd\nIBAN: {IBAN}\nSWIFT: ACMEXK22\n\nRegards,\nAccounts"
+    )
+    assert not is_clean(text, IBAN)
+    assert not is_clean(text, "ACMEXK22")
+
+
+def test_an_ordinary_invoice() -> None:
+    text = (
+        "Invoice INV-8812\nAmount: 420.00 EUR\nDue: 2026-12-15\n"
+        "IBAN: DE02120300000000202051\nThank you for your business. Please pay on time."
+    )
+    assert is_clean(text, "DE02120300000000202051")
+    assert is_clean(text, "INV-8812")
+
+
+def test_an_ordinary_newsletter() -> None:
+    text = (
+        "The Logistics Weekly\nThis week: port congestion eases. Read the full analysis at "
+        "https://logweekly.example/2026/47/ports\nDon't forget to renew your subscription!\n"
+        "Unsubscribe any time."
+    )
+    assert is_clean(text, "https://logweekly.example/2026/47/ports")
