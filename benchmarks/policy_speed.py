@@ -3,6 +3,8 @@
 Measures the policy layer's ``inspect`` on its own (the decision), and a whole
 ``Immune.check`` of the same tool call with the policy layer only, against a
 reference measured in the same run: the pipeline with a layer that does nothing.
+Also the cost of filing a 2 KB untrusted read (judged sentence by sentence), which
+is paid when the read arrives, not at the decision.
 
     .venv/bin/python benchmarks/policy_speed.py
 """
@@ -131,17 +133,38 @@ def main() -> None:
     )
     assert not layer.inspect(allowed, ()), "the trusted recipient must be allowed"
     assert layer.inspect(refused, ()), "the unseen recipient must be refused"
+    bill = "Invoice 2231 for the November cleaning, 120.00 EUR, due 2026-12-01. " * 30
+    polite = (
+        "Hi Lena, the review is on Friday at 15:00 in Room Orion. Could you bring the "
+        "slides? Our new office is at 21 Quay Street.\n"
+    ) * 16
+
+    def filing(text: str) -> Callable[[], object]:
+        # a fresh trace per run, so the trace's read limit never comes into it
+        traces = iter(range(10**9))
+        return lambda: immune.check(
+            Signal(
+                kind="tool_result",
+                agent="assistant",
+                tool="web.fetch",
+                content=text[:2048],
+                trace=f"read-{next(traces)}",
+            )
+        )
+
     rows = [
         ("decision: sink call, value in trusted reads", lambda: layer.inspect(allowed, ())),
         ("decision: sink call, value refused", lambda: layer.inspect(refused, ())),
         ("decision: plain tool, 3 constrained args", lambda: layer.inspect(plain, ())),
         ("Immune.check, policy layer only", lambda: immune.check(allowed)),
         ("Immune.check, a do-nothing layer (reference)", lambda: reference.check(allowed)),
+        ("file a 2 KB read, no cue (policy only)", filing(bill)),
+        ("file a 2 KB read, cues in every line", filing(polite)),
     ]
     print(f"policy decision, 50-tool manifest, trace of 100 prior reads, {RUNS} runs each")
     results = {}
     for label, fn in rows:
-        median, p99 = measure(fn)
+        median, p99 = measure(fn, RUNS if label.startswith(("decision", "Immune")) else 2_000)
         results[label] = median
         print(f"  {label:46s} median {median:6.2f} µs   p99 {p99:6.2f} µs")
     ref = results["Immune.check, a do-nothing layer (reference)"]

@@ -12,6 +12,9 @@ malicious (``evil``) call uses a value only the injected text supplied.
 
 ``PROBES`` are attacks outside that definition (the malicious call uses only values
 the user's own systems supplied); they are reported apart, to show the limits.
+
+The engine was later revised against this suite, which makes it a development set
+(see test_heldout_scenarios.py).
 """
 
 from __future__ import annotations

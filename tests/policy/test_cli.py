@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +10,8 @@ from typer.testing import CliRunner
 from immuno import ConfigError
 from immuno.cli import app
 from immuno.demo.manifest import MANIFEST
+from immuno.policy import Source, WrittenValues
+from immuno.store.sqlite import SQLiteStore
 
 
 def test_policy_check_summarises_a_valid_manifest() -> None:
@@ -43,3 +46,20 @@ def test_policy_explain_walks_the_decision(write: Callable[[str, str], Path]) ->
     allowed = CliRunner().invoke(app, [*base, *args, "--read", "trusted:DE89-3704-0044-0532"])
     assert allowed.exit_code == 0, allowed.output
     assert "found in trusted reads" in allowed.output
+
+
+def test_written_back_values_are_listed_and_forgotten(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "immuno.db")
+    book = WrittenValues(store, time.time)
+    book.remember({"xk0512120123": Source.CLEAN}, "crm", "clerk", "crm.update", "t1")
+    store.close()
+    config = tmp_path / "immuno.yaml"
+    config.write_text(f"store:\n  path: {tmp_path / 'immuno.db'}\n")
+    runner = CliRunner()
+    listed = runner.invoke(app, ["policy", "written", "--config", str(config)])
+    assert listed.exit_code == 0, listed.output
+    assert "xk0512120123" in listed.output and "crm.update" in listed.output
+    forgot = runner.invoke(app, ["policy", "forget", "XK0512120123", "--config", str(config)])
+    assert forgot.exit_code == 0, forgot.output
+    again = runner.invoke(app, ["policy", "forget", "XK0512120123", "--config", str(config)])
+    assert "not a remembered written-back value" in str(again.exception)

@@ -1,8 +1,11 @@
-"""``immuno policy check`` (validate and summarise manifests) and ``immuno policy
-explain`` (walk one tool call through the policy, step by step)."""
+"""``immuno policy check`` (validate and summarise manifests), ``immuno policy
+explain`` (walk one tool call through the policy, step by step), and ``immuno policy
+written`` / ``forget`` (values agents wrote back from untrusted content)."""
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +22,8 @@ from immuno.policy.engine import Policy, RateBook
 from immuno.policy.flow import TraceReads
 from immuno.policy.manifest import load_manifests
 from immuno.policy.spec import Manifest, Source
+from immuno.policy.written import WrittenValues
+from immuno.store import open_store
 
 _LEVELS = {"trusted": Source.TRUSTED, "clean": Source.CLEAN, "flagged": Source.ANY}
 
@@ -73,8 +78,14 @@ def _reads(values: list[str]) -> TraceReads:
     return reads
 
 
+def _written(config: ConfigOption) -> WrittenValues:
+    return WrittenValues(open_store(load_config(config).store.path), time.time)
+
+
 def register(app: typer.Typer) -> None:
-    policy = typer.Typer(help="Agent manifests: validate them, explain decisions.")
+    policy = typer.Typer(
+        help="Agent manifests: validate them, explain decisions, review written-back values."
+    )
     app.add_typer(policy, name="policy")
 
     @policy.command("check")
@@ -130,3 +141,30 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"{finding.action or 'info':<6}{finding.code}: {finding.message}")
         typer.echo(f"=> {action.value}")
         raise typer.Exit(1 if action.stops else 0)
+
+    @policy.command("written")
+    def written(
+        limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+        config: ConfigOption = None,
+    ) -> None:
+        """List values agents wrote into tools while only untrusted content supported
+        them: trusted reads of the same service keep them at this level."""
+        table = Table(title="values written back from untrusted content")
+        for column in ("value", "service", "level", "agent", "tool", "trace", "at"):
+            table.add_column(column)
+        for w in _written(config).list(limit):
+            when = datetime.fromtimestamp(w.at, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+            level = "clean" if w.level is Source.CLEAN else "flagged"
+            table.add_row(w.value, w.scope, level, w.agent, w.tool, w.trace or "-", when)
+        Console().print(table)
+
+    @policy.command("forget")
+    def forget(
+        value: Annotated[str, typer.Argument(help="The value, as listed by `policy written`.")],
+        config: ConfigOption = None,
+    ) -> None:
+        """Trust a written-back value again, after checking it (in every service)."""
+        gone = _written(config).forget(value)
+        if not gone:
+            raise InputError("value", f"{value!r} is not a remembered written-back value")
+        typer.echo(f"forgot {value!r} ({gone} service{'s' if gone != 1 else ''})")

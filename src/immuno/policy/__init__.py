@@ -13,6 +13,7 @@ from immuno.policy.flow import FlowTracker
 from immuno.policy.layer import PolicyLayer
 from immuno.policy.manifest import load_manifest, load_manifests, parse_manifest
 from immuno.policy.spec import Manifest, Source
+from immuno.policy.written import WrittenValue, WrittenValues
 
 if TYPE_CHECKING:
     from immuno.core.pipeline import Immune
@@ -25,6 +26,8 @@ __all__ = [
     "Policy",
     "PolicyLayer",
     "Source",
+    "WrittenValue",
+    "WrittenValues",
     "build_layer",
     "load_manifest",
     "load_manifests",
@@ -43,7 +46,12 @@ def build_layer(immune: Immune) -> PolicyLayer | None:
     flow = FlowTracker(
         immune.clock, ttl=config.trace_ttl, items=config.trace_items, traces=config.traces
     )
-    return PolicyLayer(policy, flow=flow, approvals=lambda: Approvals(immune.store, immune.clock))
+    return PolicyLayer(
+        policy,
+        flow=flow,
+        approvals=lambda: Approvals(immune.store, immune.clock),
+        written=lambda: WrittenValues(immune.store, immune.clock),
+    )
 
 
 register_component("policy", 200, build_layer)

@@ -20,25 +20,9 @@ from typing import Any
 import msgspec
 
 from immuno.core.errors import InputError
+from immuno.policy.schema import SCHEMA
 from immuno.store.base import Store
 
-_SCHEMA = [
-    """CREATE TABLE policy_approvals (
-        id         TEXT PRIMARY KEY,
-        created    REAL NOT NULL,
-        agent      TEXT NOT NULL,
-        tool       TEXT NOT NULL,
-        args       TEXT NOT NULL,
-        digest     TEXT NOT NULL,
-        trace      TEXT,
-        reason     TEXT NOT NULL,
-        status     TEXT NOT NULL,
-        decided_at REAL,
-        decided_by TEXT,
-        note       TEXT
-    );
-    CREATE INDEX policy_approvals_status ON policy_approvals (status, created);"""
-]
 STATUSES = ("pending", "approved", "denied", "used")
 _COLUMNS = "id, created, agent, tool, args, trace, reason, status, decided_at, decided_by, note"
 
@@ -69,7 +53,7 @@ class Approvals:
     def __init__(self, store: Store, clock: Callable[[], float]) -> None:
         self.store = store
         self.clock = clock
-        store.migrate("policy", _SCHEMA)
+        store.migrate("policy", SCHEMA)
 
     def create(
         self,

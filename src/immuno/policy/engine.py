@@ -10,6 +10,7 @@ A decision walks a fixed order, and every step can explain itself:
                                                   else block  policy.arg_*
     5. the tool's rate cap is not exceeded        else block  policy.rate_limited
     6. data flow: each ``from:`` argument appears in reads of that trust level
+       (per sentence and per written-back value: flow.py)
                                                   else block or hold  policy.flow.*
        and, with ``if_tainted: hold|block``, the agent has read nothing untrusted
        in this trace                              else hold or block  policy.tainted
@@ -239,5 +240,8 @@ def _seen(reads: TraceReads | None, value: str) -> str:
     if reads.contains(value, Source.CLEAN):
         return "it appears only in untrusted content"
     if reads.contains(value, Source.ANY):
-        return "it appears only in content that was flagged or gives instructions"
+        return (
+            "it appears only where content was flagged, gives instructions, announces a "
+            "change, or was written back from such content"
+        )
     return "it appears in nothing this agent read in this trace"

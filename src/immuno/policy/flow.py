@@ -1,18 +1,34 @@
 """Data flow: what each agent has read in a trace, and how much each read is trusted.
 
 Every delivered read (a message, a tool result, a memory read) is filed under its
-trace at one of three levels:
+trace in parts, each at one of three levels:
 
     trusted   the user or the operator wrote it, or a tool the manifest trusts
-    clean     untrusted, but no layer flagged it and it gives the agent no instructions
-    flagged   untrusted and flagged by an earlier layer, or it carries instructions
+    clean     untrusted and unflagged, and neither an instruction nor a change
+              notice supplies it (see ``cues.py``)
+    flagged   everything else the agent read (``any``)
 
-A sink argument marked ``from: trusted`` must appear in trusted reads; ``from:
-clean`` in trusted or clean ones. A one-word value must be a word of such a read,
-found in a token index with one set lookup (numbers printed in groups, like an IBAN
-``DE89 3704 0044 ...``, are indexed joined too); a value with spaces must appear in
-such a read as whole words, runs of whitespace counting as one. A value that is only
-part of a word does not count.
+A sink argument marked ``from: trusted`` must appear in trusted parts; ``from:
+clean`` in trusted or clean ones.
+
+Cleanliness is judged per sentence, not per read (``cues.judge``): a value in a
+plain line of an otherwise polite mail stays clean; a value inside or right after a
+request, or after a change notice ("our bank details have changed", "from now on",
+"also invite ..."), is not, and a value named anywhere unclean is unclean in the
+whole read. A read the detector flagged, or one that addresses the model or hides
+characters, is flagged whole.
+
+Trust belongs to the record, not only to the tool: a value an agent wrote into a
+tool while only untrusted content supported it (``written.py`` keeps these, in the
+store) keeps its lower level when a trusted tool later returns it. Such a trusted
+read is filed as a trusted part with those values masked out, plus a part at their
+lowest level.
+
+A one-word value must be a word of such a part, found in a token index with one set
+lookup (numbers printed in groups, like an IBAN ``DE89 3704 0044 ...``, are indexed
+joined too); a value with spaces must appear in such a part as whole words, runs of
+whitespace counting as one, and not also in the unclean sentences of the same read.
+A value that is only part of a word does not count.
 
 Memory is bounded: at most ``items`` reads per trace (oldest forgotten first), at
 most ``traces`` traces (least recently used forgotten first), and a trace quiet for
@@ -23,58 +39,28 @@ no longer vouches for anything.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter, OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from typing import Protocol
 
-import re2
-
+from immuno.policy.cues import judge, normalize
 from immuno.policy.spec import Source
 
-# Phrases that address the reader with a request or an order. Text that carries them
-# is not "clean": a value it supplies may be what an attacker wants the agent to use.
-INSTRUCTION_CUES = (
-    r"\b(?:ignore|disregard|forget|override)\b",
-    r"\b(?:please|kindly)\b",
-    r"\b(?:you|assistant|agent|ai)\s+(?:must|should|need to|have to|are required to)\b",
-    r"\b(?:make sure|be sure|remember|don'?t forget)\s+to\b",
-    r"\binstead\b",
-    r"\b(?:do not|don'?t|never)\s+(?:tell|inform|mention|notify|ask)\b",
-    r"\bnew\s+(?:instructions?|task|rules?)\b",
-    r"\bbefore\s+(?:you|continuing|completing|finishing|answering)\b",
-    r"\b(?:important|urgent|attention)\s*[!:]",
-    r"\b(?:could|can|would|will)\s+you\b",
-    # an imperative opening a line, a sentence or a clause: "Pay 9,900 to ...",
-    # "To display it, open ..."
-    r"(?:^|[.!?:,;]\s+)(?:transfer|pay|wire|send|forward|delete|remove|share|run|execute|"
-    r"invite|email|reply|click|visit|open|download|upload|grant|add)\s",
-)
-_CUES = re2.compile("(?im)" + "|".join(f"(?:{cue})" for cue in INSTRUCTION_CUES))
 _TOKEN = re.compile(r"[^\s\"'`<>()\[\]{};|]+")
-_EDGE = ".,:;!?*"
+_EDGE = ".,:;!?*\x00"  # a NUL stands for a sentence left out: it ends a run of groups
+_DIGIT = re.compile(r"[0-9]")
 _SPACE = re.compile(r"\s+")
 MAX_READ_CHARS = 65_536  # of one read, indexed; a value past it vouches for nothing
 _GROUP = 6  # "DE89 3704 0044 ...": short alphanumeric groups printed apart ...
 _GROUPS = 12  # ... are also indexed joined, up to this many in a row
 
 
-# Text that hides characters (zero-width, bidi, tags) or mixes scripts inside a word
-# (a Cyrillic "е" in "Please") is disguised; disguised text vouches for nothing.
-_HIDDEN = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\U000e0000-\U000e007f]")
-_MIXED_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[\u0370-\u03ff\u0400-\u04ff])\w+")
+class Demotions(Protocol):
+    """Values written from untrusted content, and the level each keeps (written.py)."""
 
-
-def carries_instructions(text: str) -> bool:
-    if not text.isascii():
-        if _HIDDEN.search(text) is not None or _MIXED_WORD.search(text) is not None:
-            return True
-        text = unicodedata.normalize("NFKC", text)  # full-width and styled letters
-    return _CUES.search(text) is not None
-
-
-def normalize(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold()
+    def present(self, tokens: AbstractSet[str], text: str) -> Mapping[str, Source]: ...
 
 
 def tokens(text: str) -> set[str]:
@@ -85,9 +71,11 @@ def tokens(text: str) -> set[str]:
     for raw in _TOKEN.findall(text):
         token = raw.strip(_EDGE)
         if not token:
+            _join_groups(run, found)
+            run = []
             continue
         found.add(token)
-        if "," in token and any(c.isdigit() for c in token):
+        if "," in token and _DIGIT.search(token):
             found.add(token.replace(",", ""))  # 2,450 -> 2450
         if len(token) <= _GROUP and token.isalnum():
             run.append(token)
@@ -100,7 +88,7 @@ def tokens(text: str) -> set[str]:
 
 
 def _join_groups(run: list[str], found: set[str]) -> None:
-    if len(run) < 2 or not any(c.isdigit() for c in "".join(run)):
+    if len(run) < 2 or not _DIGIT.search("".join(run)):
         return
     for start in range(len(run) - 1):
         joined = run[start]
@@ -109,81 +97,155 @@ def _join_groups(run: list[str], found: set[str]) -> None:
             found.add(joined)
 
 
-@dataclass
-class _Read:
+@dataclass(frozen=True)
+class _Part:
     level: Source
-    compact: str
-    tokens: set[str]
+    text: str  # normalised, whitespace runs as one space
+    tokens: frozenset[str]
+    against: str = ""  # unclean sentences of the same read: a phrase found here does not count
+
+
+def _part(level: Source, text: str, found: set[str] | None = None, against: str = "") -> _Part:
+    words = tokens(text) if found is None else found
+    return _Part(level, _SPACE.sub(" ", text), frozenset(words), against)
+
+
+def untrusted_parts(text: str, level: Source) -> tuple[_Part, ...]:
+    """An untrusted read: clean sentences at ``clean`` (at most ``level``), the whole
+    read at ``any``."""
+    if level is Source.ANY:
+        return (_part(Source.ANY, normalize(text)),)
+    judged = judge(text)
+    if judged.whole:
+        return (_part(Source.ANY, judged.norm),)
+    if judged.clean:
+        return (_part(Source.CLEAN, judged.norm),)
+    clean, dirty = judged.parts()
+    clean_words, dirty_words = tokens(clean), tokens(dirty)
+    return (
+        _part(Source.CLEAN, clean, clean_words - dirty_words, _SPACE.sub(" ", dirty)),
+        _part(Source.ANY, judged.norm, clean_words | dirty_words),
+    )
+
+
+def trusted_parts(text: str, demotions: Demotions | None) -> tuple[_Part, ...]:
+    """A trusted read; values written from untrusted content keep their level."""
+    norm = normalize(text)
+    whole = _part(Source.TRUSTED, norm)
+    found = demotions.present(whole.tokens, whole.text) if demotions is not None else {}
+    if not found:
+        return (whole,)
+    masked = whole.text
+    for value in found:
+        masked = _mask(masked, value)
+    lowest = min(found.values())
+    return (
+        _part(Source.TRUSTED, masked, set(whole.tokens) - found.keys()),
+        _Part(lowest, whole.text, whole.tokens),
+    )
+
+
+def _mask(text: str, value: str) -> str:
+    """``text`` with every whole-word occurrence of ``value`` replaced by a NUL."""
+    out, start = [], 0
+    for begin in _word_hits(text, value):
+        out.append(text[start:begin] + "\x00")
+        start = begin + len(value)
+    return "".join(out) + text[start:]
 
 
 @dataclass
 class TraceReads:
-    """The reads of one agent in one trace."""
+    """The reads of one agent in one trace, each a tuple of parts."""
 
     limit: int
     touched: float = 0.0
-    reads: deque[_Read] = field(default_factory=deque)
-    # token -> how many remembered reads at or above the level carry it (ANY: all reads)
+    reads: deque[tuple[_Part, ...]] = field(default_factory=deque)
+    # token -> how many remembered parts at or above the level carry it (ANY: all parts)
     index: dict[Source, Counter[str]] = field(
         default_factory=lambda: {level: Counter() for level in Source}
     )
     _joined: dict[Source, str | None] = field(default_factory=lambda: dict.fromkeys(Source))
     tainted: bool = False  # it has read untrusted content (for the rest of the trace)
 
-    def add(self, text: str, level: Source) -> None:
-        norm = normalize(text[:MAX_READ_CHARS])
-        read = _Read(level, _SPACE.sub(" ", norm), tokens(norm))
-        self.reads.append(read)
-        self._file(read, +1)
-        if level is not Source.TRUSTED:
+    def add(self, text: str, level: Source, demotions: Demotions | None = None) -> None:
+        """File a read at ``level`` at most: trusted reads keep written-back values at
+        their own level, untrusted ones are judged sentence by sentence."""
+        text = text[:MAX_READ_CHARS]
+        parts = (
+            trusted_parts(text, demotions)
+            if level is Source.TRUSTED
+            else untrusted_parts(text, level)
+        )
+        self.reads.append(parts)
+        self._file(parts, +1)
+        if any(part.level is not Source.TRUSTED for part in parts):
             self.tainted = True
         while len(self.reads) > self.limit:
             self._file(self.reads.popleft(), -1)
 
-    def _file(self, read: _Read, delta: int) -> None:
-        for level in Source:
-            if read.level >= level:
-                counter = self.index[level]
-                counter.update(dict.fromkeys(read.tokens, delta))
-                if delta < 0:
-                    for token in read.tokens:
-                        if counter[token] <= 0:
-                            del counter[token]
-                self._joined[level] = None
+    def _file(self, parts: tuple[_Part, ...], delta: int) -> None:
+        for part in parts:
+            for level in Source:
+                if part.level >= level:
+                    counter = self.index[level]
+                    counter.update(dict.fromkeys(part.tokens, delta))
+                    if delta < 0:
+                        for token in part.tokens:
+                            if counter[token] <= 0:
+                                del counter[token]
+                    self._joined[level] = None
 
     def has(self, value: str, level: Source) -> bool:
         """Does ``value`` appear in reads at ``level`` or above? (``any``: no requirement.)"""
         return level is Source.ANY or self.contains(value, level)
 
     def contains(self, value: str, level: Source) -> bool:
-        """Does ``value`` appear in remembered reads at ``level`` or above?
+        """Does ``value`` appear in remembered parts at ``level`` or above?
 
-        A one-word value must be a word of a read (one set lookup); a value with spaces
-        must appear in a read as whole words, runs of whitespace counting as one.
+        A one-word value must be a word of a part (one set lookup); a value with spaces
+        must appear in a part as whole words, runs of whitespace counting as one, and
+        not in the unclean sentences of the same read.
         """
-        norm = normalize(value).strip()
+        return self.contains_normalized(normalize(value).strip(), level)
+
+    def contains_normalized(self, norm: str, level: Source) -> bool:
+        """:meth:`contains` for a value already normalised and stripped."""
         if not norm or norm in self.index[level]:
             return True
         if not _SPACE.search(norm):
             return False
+        phrase = _SPACE.sub(" ", norm)
         joined = self._joined[level]
         if joined is None:
-            joined = "\x00".join(r.compact for r in self.reads if r.level >= level)
+            joined = "\x00".join(p.text for r in self.reads for p in r if p.level >= level)
             self._joined[level] = joined
-        return _has_words(joined, _SPACE.sub(" ", norm))
+        if not has_words(joined, phrase):
+            return False  # the common refusal: one scan of the joined text
+        return any(
+            has_words(p.text, phrase) and not has_words(p.against, phrase)
+            for r in self.reads
+            for p in r
+            if p.level >= level
+        )
 
 
-def _has_words(text: str, phrase: str) -> bool:
+def has_words(text: str, phrase: str) -> bool:
     """``phrase`` occurs in ``text`` not glued to a letter or digit on either side."""
-    start = text.find(phrase)
+    return next(_word_hits(text, phrase), -1) >= 0
+
+
+def _word_hits(text: str, phrase: str) -> Iterator[int]:
+    start = text.find(phrase) if phrase else -1
     while start >= 0:
         end = start + len(phrase)
         before = text[start - 1] if start else " "
         after = text[end] if end < len(text) else " "
         if not before.isalnum() and not after.isalnum():
-            return True
-        start = text.find(phrase, start + 1)
-    return False
+            yield start
+            start = text.find(phrase, end)
+        else:
+            start = text.find(phrase, start + 1)
 
 
 def value_strings(value: object) -> list[str]:
@@ -226,7 +288,14 @@ class FlowTracker:
             return None
         return reads
 
-    def record(self, agent: str, trace: str | None, text: str, level: Source) -> None:
+    def record(
+        self,
+        agent: str,
+        trace: str | None,
+        text: str,
+        level: Source,
+        demotions: Demotions | None = None,
+    ) -> None:
         now = self.clock()
         key = (agent, trace or "")
         reads = self.get(agent, trace)
@@ -235,7 +304,7 @@ class FlowTracker:
             self._expire(now)
         self._traces.move_to_end(key)
         reads.touched = now
-        reads.add(text, level)
+        reads.add(text, level, demotions)
 
     def _expire(self, now: float) -> None:
         while len(self._traces) > self.max_traces:

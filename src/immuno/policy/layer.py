@@ -5,8 +5,9 @@ manifest configured it refuses every tool call (default deny) and leaves other
 signals alone, so text scanning works without one.
 
 As an observer it files every delivered read (message, tool result, memory read)
-under its trace for the data-flow rules, and turns a held call into a stored
-approval request once the verdict really is ``hold``.
+under its trace for the data-flow rules, remembers values a delivered write carried
+that only untrusted content supported (``written.py``), and turns a held call into a
+stored approval request once the verdict really is ``hold``.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
+from typing import Any
 
 import msgspec
 
@@ -25,8 +27,9 @@ from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.core.verdict import Verdict
 from immuno.policy.approvals import Approvals
 from immuno.policy.engine import LAYER, Policy, RateBook, block
-from immuno.policy.flow import FlowTracker, carries_instructions
+from immuno.policy.flow import Demotions, FlowTracker, value_strings
 from immuno.policy.spec import Source
+from immuno.policy.written import WrittenValues, items_written, scope_of
 
 log = logging.getLogger("immuno.policy")
 
@@ -46,11 +49,13 @@ class PolicyLayer:
         *,
         flow: FlowTracker,
         approvals: Callable[[], Approvals],
+        written: Callable[[], WrittenValues],
     ) -> None:
         self.policy = policy
         self.flow = flow
         self.rates = RateBook()
         self._open_approvals = approvals
+        self._open_written = written
         self._pending: dict[str, tuple[str, str]] = {}  # signal id -> (request id, reason)
         # Traces and rate windows are shared by every thread calling Immune.check.
         self._lock = threading.Lock()
@@ -59,6 +64,11 @@ class PolicyLayer:
     def approvals(self) -> Approvals:
         """The approval book (opens the store on first use)."""
         return self._open_approvals()
+
+    @cached_property
+    def written(self) -> WrittenValues:
+        """The book of values written back from untrusted content (opens the store)."""
+        return self._open_written()
 
     # -- Layer ----------------------------------------------------------------------
 
@@ -115,8 +125,15 @@ class PolicyLayer:
             self._after_call(signal, verdict)
         elif signal.kind in _READS and signal.content and self._delivered(verdict):
             level = self._level(signal, verdict)
+            # The user's own words are theirs; what a tool or memory returns may hold
+            # values an agent wrote there from untrusted content.
+            demotions: Demotions | None = None
+            if level is Source.TRUSTED and signal.kind != SignalKind.MESSAGE:
+                demotions = self.written.scoped(scope_of(signal.tool, write=False))
             with self._lock:
-                self.flow.record(signal.agent, signal.trace, signal.content, level)
+                self.flow.record(signal.agent, signal.trace, signal.content, level, demotions)
+        elif signal.kind == SignalKind.MEMORY_WRITE and self._delivered(verdict):
+            self._remember(signal, lambda: [signal.content])
 
     def _delivered(self, verdict: Verdict) -> bool:
         return self.policy is not None and not verdict.action.stops
@@ -134,9 +151,24 @@ class PolicyLayer:
         if self.policy is None or verdict.action.stops:
             return
         tool = self.policy.tools.get(signal.tool or "")
+        approved = any(f.code == "policy.approved" for f in verdict.findings)
+        if tool is not None and tool.spec.sink is not None and not approved:
+            # An operator's approval vouches for the values of the call it let through.
+            self._remember(signal, lambda: _written_strings(signal.args))
         if tool is not None and tool.spec.rate is not None:
             with self._lock:
                 self.rates.record(signal.agent, signal.tool or "", tool.spec.rate, signal.at)
+
+    def _remember(self, signal: Signal, values: Callable[[], list[str]]) -> None:
+        with self._lock:
+            reads = self.flow.get(signal.agent, signal.trace)
+            if reads is None or not reads.tainted:
+                return  # only trusted content read: nothing to launder
+            items = items_written(values(), reads.contains_normalized)
+        if items:
+            scope = scope_of(signal.tool, write=True)
+            tool = signal.tool or signal.kind
+            self.written.remember(items, scope, signal.agent, tool, signal.trace)
 
     def _level(self, signal: Signal, verdict: Verdict) -> Source:
         assert self.policy is not None
@@ -144,6 +176,20 @@ class PolicyLayer:
             signal.kind == SignalKind.TOOL_RESULT and signal.tool in self.policy.trusted_outputs
         ):
             return Source.TRUSTED
-        if verdict.action is not Action.ALLOW or carries_instructions(signal.content):
-            return Source.ANY  # read, but flagged or instructive: vouches for nothing
-        return Source.CLEAN
+        if verdict.action is not Action.ALLOW:
+            return Source.ANY  # read, but flagged: vouches for nothing
+        return Source.CLEAN  # at most: flow judges it sentence by sentence
+
+
+def _written_strings(args: Mapping[str, Any]) -> list[str]:
+    """The strings of a call's arguments that could carry a value worth remembering:
+    strings (nested too) and integers long enough to be an account number."""
+    found: list[str] = []
+    for value in args.values():
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, list | tuple | dict):
+            found.extend(value_strings(value))
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**7:
+            found.append(str(value))
+    return found

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 class Source(enum.IntEnum):
     """How trustworthy the content a value came from must be (``from:`` on an argument).
 
-    ``trusted``: the user's request, the operator, or a tool the manifest trusts.
-    ``clean``: trusted content, or untrusted content no layer flagged and that gives
-    no instructions. ``any``: no data-flow requirement.
+    ``trusted``: the user's request, the operator, or a tool the manifest trusts (a
+    value an agent wrote there from untrusted content keeps its own level).
+    ``clean``: trusted content, or a sentence of untrusted content no layer flagged
+    that neither gives instructions nor announces a change (see ``cues.py``).
+    ``any``: no data-flow requirement.
     """
 
     ANY = 0

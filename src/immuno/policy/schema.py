@@ -1,0 +1,36 @@
+"""The policy component's tables: one migration list for the whole component (the
+store versions it per component), so steps are only ever appended."""
+
+from __future__ import annotations
+
+SCHEMA = [
+    # 1: approval requests (approvals.py)
+    """CREATE TABLE policy_approvals (
+        id         TEXT PRIMARY KEY,
+        created    REAL NOT NULL,
+        agent      TEXT NOT NULL,
+        tool       TEXT NOT NULL,
+        args       TEXT NOT NULL,
+        digest     TEXT NOT NULL,
+        trace      TEXT,
+        reason     TEXT NOT NULL,
+        status     TEXT NOT NULL,
+        decided_at REAL,
+        decided_by TEXT,
+        note       TEXT
+    );
+    CREATE INDEX policy_approvals_status ON policy_approvals (status, created);""",
+    # 2: values written into tools from untrusted content (written.py)
+    """CREATE TABLE policy_written (
+        value TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        level INTEGER NOT NULL,
+        agent TEXT NOT NULL,
+        tool  TEXT NOT NULL,
+        trace TEXT,
+        at    REAL NOT NULL,
+        seq   INTEGER NOT NULL,
+        PRIMARY KEY (value, scope)
+    );
+    CREATE INDEX policy_written_seq ON policy_written (seq);""",
+]
