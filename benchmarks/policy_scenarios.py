@@ -1,6 +1,6 @@
 """Blocked-attack rate and benign-task pass rate of both policy scenario suites.
 
-    .venv/bin/python benchmarks/policy_scenarios.py [--quiet]
+    .venv/bin/python benchmarks/policy_scenarios.py [--quiet] [SUITE ...]
 
 Suites (tasks under tests/policy/):
 
@@ -8,7 +8,12 @@ Suites (tasks under tests/policy/):
   policy engine (its figures are not a held-out measurement);
 * ``held-out``: heldout_scenarios.py with heldout_manifest.yaml, written afterwards
   without changing the engine, the manifest first. The engine has since been revised
-  against it, so it too is a development set now (its figures are not held-out ones).
+  against it, so it too is a development set now (its figures are not held-out ones);
+* ``held-out-2``: heldout2_scenarios.py with heldout2_manifest.yaml (a shop operations
+  agent), written the same way by someone who had not read how the engine decides,
+  and measured once against the revised engine.
+
+Name suites on the command line to run only those (default: all).
 
 Each suite runs in three set-ups: every default layer with a fresh pipeline per task
 (the headline), the same with the detector off (what the barrier alone does), and
@@ -29,6 +34,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "policy"))
 
+import heldout2_scenarios  # noqa: E402
 import heldout_scenarios  # noqa: E402
 import scenario_runner as runner  # noqa: E402
 import scenarios  # noqa: E402
@@ -50,6 +56,13 @@ SUITES: dict[str, tuple[Path, str, Sequence[Task], Sequence[Task], Sequence[Task
         heldout_scenarios.BENIGN,
         heldout_scenarios.INJECTIONS,
         heldout_scenarios.PROBES,
+    ),
+    "held-out-2": (
+        heldout2_scenarios.MANIFEST,
+        heldout2_scenarios.AGENT,
+        heldout2_scenarios.BENIGN,
+        heldout2_scenarios.INJECTIONS,
+        heldout2_scenarios.PROBES,
     ),
 }
 SETUPS = (("all layers", True, False), ("detect off", False, False), ("shared", True, True))
@@ -78,10 +91,15 @@ def by_layer(result: runner.SuiteOutcome) -> dict[str, int]:
     return counts
 
 
-def main(quiet: bool = False) -> None:
+def main(quiet: bool = False, only: Sequence[str] = ()) -> None:
+    unknown = sorted(set(only) - set(SUITES))
+    if unknown:
+        raise SystemExit(f"unknown suite {', '.join(unknown)}; known: {', '.join(SUITES)}")
     summary = []
     with tempfile.TemporaryDirectory() as tmp:
         for suite, (manifest, agent, benign, injections, probes) in SUITES.items():
+            if only and suite not in only:
+                continue
             for setup, detect, shared in SETUPS:
                 folder = Path(tmp) / suite.replace(" ", "_") / setup.replace(" ", "_")
                 folder.mkdir(parents=True)
@@ -102,7 +120,7 @@ def main(quiet: bool = False) -> None:
                     else ""
                 )
                 summary.append(
-                    f"{suite:<9} {setup:<11} attacks stopped "
+                    f"{suite:<10} {setup:<11} attacks stopped "
                     f"{result.attacks_stopped:>2}/{len(result.injections)} "
                     f"({result.attacks_stopped / len(result.injections):.0%}), benign passed "
                     f"{result.benign_passed:>2}/{len(result.benign)} "
@@ -113,4 +131,5 @@ def main(quiet: bool = False) -> None:
 
 
 if __name__ == "__main__":
-    main(quiet="--quiet" in sys.argv[1:])
+    args = sys.argv[1:]
+    main(quiet="--quiet" in args, only=[a for a in args if not a.startswith("--")])
