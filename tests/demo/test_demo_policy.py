@@ -28,6 +28,10 @@ def test_the_table_shows_both_layers(rows) -> None:  # type: ignore[no-untyped-d
     assert rows["tool-output injection"].stopped_by.startswith("detect (")
     assert rows["evasive payment injection"].stopped_by == "policy (policy.flow.untrusted_value)"
     assert not rows["evasive payment injection"].protected.compromised
+    # Detection scored the evasive invoice below its blocking threshold; the plain one above.
+    block = Config().thresholds.block
+    assert rows["evasive payment injection"].detect_score < block
+    assert rows["tool-output injection"].detect_score >= block
     assert len(rows) == len(ATTACKS)
     assert all(row.unprotected.compromised for row in rows.values())
 

@@ -43,6 +43,9 @@ def register(app: typer.Typer) -> None:
         table.add_column("unprotected")
         table.add_column("protected by immuno")
         table.add_column("stopped by")
+        table.add_column(
+            f"detect score\n(blocks at {settings.thresholds.block:.2f})", justify="right"
+        )
         table.add_column("checks", justify="right")
         table.add_column("µs per check\n(median)", justify="right")
         for row in rows:
@@ -53,6 +56,7 @@ def register(app: typer.Typer) -> None:
                 f"[yellow]{row.stopped_by}[/]"
                 if row.stopped_by == NOT_DEFENDED
                 else row.stopped_by,
+                f"{row.detect_score:.2f}",
                 str(row.checks),
                 f"{row.median_us:.0f}",
             )

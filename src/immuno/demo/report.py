@@ -21,6 +21,7 @@ class Row:
     unprotected: Outcome
     protected: Outcome
     stopped_by: str
+    detect_score: float  # the highest score detection gave anything in the attack
     checks: int
     median_us: float
 
@@ -44,6 +45,13 @@ def _stopped_by(net: Network, outcome: Outcome) -> str:
     return ", ".join(layers) if layers else "-"
 
 
+def _detect_score(net: Network) -> float:
+    """What detection alone made of the attack: its highest score on any signal, so the
+    table shows an attack that slipped past detection and was stopped by another layer."""
+    scores = [f.score for v in net.verdicts for f in v.findings if f.layer == "detect"]
+    return max(scores, default=0.0)
+
+
 def run_attack(attack: Attack, immune_factory: Callable[[], Immune]) -> Row:
     unprotected = attack.run(Network())
     immune = immune_factory()
@@ -55,6 +63,7 @@ def run_attack(attack: Attack, immune_factory: Callable[[], Immune]) -> Row:
         unprotected=unprotected,
         protected=protected,
         stopped_by=_stopped_by(net, protected),
+        detect_score=_detect_score(net),
         checks=len(latencies),
         median_us=statistics.median(latencies) if latencies else 0.0,
     )

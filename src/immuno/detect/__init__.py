@@ -3,6 +3,7 @@ statistics, vaccines and content quarantine for what agents read."""
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from immuno.core.registry import register_component
@@ -10,7 +11,7 @@ from immuno.detect.classifier import Classifier
 from immuno.detect.layer import DetectLayer
 from immuno.detect.normalize import Normalized, normalize
 from immuno.detect.quarantine import Held, Quarantine
-from immuno.detect.signatures import Pack, Signature, SignatureSet, load_pack
+from immuno.detect.signatures import BUILTIN_PACKS, Pack, Signature, SignatureSet, load_pack
 from immuno.detect.vaccines import VaccineBank
 
 if TYPE_CHECKING:
@@ -31,6 +32,18 @@ __all__ = [
 ]
 
 
+# Built-in detectors are immutable once built: every pipeline in a process shares one
+# copy, so a second ``Immune`` costs no parsing or decompression and meets warm memory.
+_builtin_classifier = functools.cache(Classifier.builtin)
+_cached_signatures = functools.cache(SignatureSet.from_sources)
+
+
+def _signatures(sources: list[str]) -> SignatureSet:
+    if all(source == "builtin" or source in BUILTIN_PACKS for source in sources):
+        return _cached_signatures(tuple(sources))
+    return SignatureSet.from_sources(sources)  # files on disk may change: read afresh
+
+
 def _build(immune: Immune) -> DetectLayer | None:
     config = immune.config.detect
     if not config.enabled:
@@ -38,9 +51,9 @@ def _build(immune: Immune) -> DetectLayer | None:
     classifier = None
     if config.classifier:
         builtin = config.model == "builtin"
-        classifier = Classifier.builtin() if builtin else Classifier.from_file(config.model)
+        classifier = _builtin_classifier() if builtin else Classifier.from_file(config.model)
     return DetectLayer(
-        SignatureSet.from_sources(config.packs),
+        _signatures(config.packs),
         classifier=classifier,
         store=lambda: immune.store,
         clock=immune.clock,
