@@ -108,6 +108,15 @@ def injection_only(scenario: Task) -> list[bool]:
     ]
 
 
+def calls_alone(scenario: Task) -> Task:
+    """The task's calls with no read at all, after a user message holding every argument
+    value: data-flow aside, what the manifest's plain rules (tools, arguments, patterns,
+    ranges, rates) say about them."""
+    calls = [s for s in scenario.steps if s.kind == "call"]
+    said = Step("user", text=" ".join(str(v) for c in calls for v in c.args.values()))
+    return Task(scenario.name, (said, *calls))
+
+
 def _decisive(verdict: Verdict) -> str:
     ranked = [f for f in verdict.findings if f.action is not None or f.score > 0]
     if not ranked:

@@ -93,9 +93,7 @@ def test_benign_calls_respect_the_manifest_constraints(tmp_path: Path) -> None:
     for i, scenario in enumerate(H.BENIGN):
         immune = make(i)
         try:
-            calls = [s for s in scenario.steps if s.kind == "call"]
-            user = R.Step("user", text=" ".join(str(v) for c in calls for v in c.args.values()))
-            outcome = R.play(immune, H.AGENT, R.Task(scenario.name, (user, *calls)), f"c{i}")
+            outcome = R.play(immune, H.AGENT, R.calls_alone(scenario), f"c{i}")
         finally:
             immune.close()
         assert not outcome.stopped, (scenario.name, [(s.step.tool, s.by) for s in outcome.stopped])
