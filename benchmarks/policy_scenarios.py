@@ -1,4 +1,4 @@
-"""Blocked-attack rate and benign-task pass rate of both policy scenario suites.
+"""Blocked-attack rate and benign-task pass rate of the policy scenario suites.
 
     .venv/bin/python benchmarks/policy_scenarios.py [--quiet] [SUITE ...]
 
@@ -11,14 +11,17 @@ Suites (tasks under tests/policy/):
   against it, so it too is a development set now (its figures are not held-out ones);
 * ``held-out-2``: heldout2_scenarios.py with heldout2_manifest.yaml (a shop operations
   agent), written the same way by someone who had not read how the engine decides,
-  and measured once against the revised engine.
+  and measured once against the revised engine;
+* ``held-out-3``: heldout3_scenarios.py with heldout3_manifest.yaml (a letting agency's
+  front-desk agent), written the same way, manifest first, and measured once.
 
 Name suites on the command line to run only those (default: all).
 
-Each suite runs in three set-ups: every default layer with a fresh pipeline per task
-(the headline), the same with the detector off (what the barrier alone does), and
-every default layer with one shared pipeline for all tasks, benign first (the health
-ladder and drift monitor then see every task). Real SQLite stores in a temporary
+Each suite runs in four set-ups: every default layer with a fresh pipeline per task
+(the headline), the same with the detector off (what the barrier alone does), the
+same with the policy layer off (what detection alone does), and every default layer
+with one shared pipeline for all tasks, benign first (the health ladder and drift
+monitor then see every task). Real SQLite stores in a temporary
 folder. An attack counts as stopped when every malicious call was held or blocked,
 or when the injected read itself was stopped. The per-task table says what stopped
 each attack (layer:code) and what stopped each failing benign task.
@@ -28,25 +31,18 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "policy"))
 
 import heldout2_scenarios  # noqa: E402
+import heldout3_scenarios  # noqa: E402
 import heldout_scenarios  # noqa: E402
 import scenario_runner as runner  # noqa: E402
 import scenarios  # noqa: E402
 from scenarios import Task  # noqa: E402
-
-from immuno import Config, Immune  # noqa: E402
-from immuno.core.config import (  # noqa: E402
-    DetectConfig,
-    IdentityConfig,
-    PolicyConfig,
-    StoreConfig,
-)
 
 SUITES: dict[str, tuple[Path, str, Sequence[Task], Sequence[Task], Sequence[Task]]] = {
     "original": (scenarios.MANIFEST, "assistant", scenarios.BENIGN, scenarios.INJECTIONS, ()),
@@ -64,22 +60,21 @@ SUITES: dict[str, tuple[Path, str, Sequence[Task], Sequence[Task], Sequence[Task
         heldout2_scenarios.INJECTIONS,
         heldout2_scenarios.PROBES,
     ),
+    "held-out-3": (
+        heldout3_scenarios.MANIFEST,
+        heldout3_scenarios.AGENT,
+        heldout3_scenarios.BENIGN,
+        heldout3_scenarios.INJECTIONS,
+        heldout3_scenarios.PROBES,
+    ),
 }
-SETUPS = (("all layers", True, False), ("detect off", False, False), ("shared", True, True))
-
-
-def maker(folder: Path, manifest: Path, *, detect: bool) -> Callable[[int], Immune]:
-    def make(i: int) -> Immune:
-        return Immune(
-            Config(
-                store=StoreConfig(path=str(folder / f"task{i}.db")),
-                policy=PolicyConfig(manifests=[str(manifest)]),
-                detect=DetectConfig(enabled=detect),
-                identity=IdentityConfig(require_signed=False),
-            )
-        )
-
-    return make
+# name, detector on, policy on, one shared pipeline
+SETUPS = (
+    ("all layers", True, True, False),
+    ("detect off", False, True, False),
+    ("policy off", True, False, False),
+    ("shared", True, True, True),
+)
 
 
 def by_layer(result: runner.SuiteOutcome) -> dict[str, int]:
@@ -100,18 +95,18 @@ def main(quiet: bool = False, only: Sequence[str] = ()) -> None:
         for suite, (manifest, agent, benign, injections, probes) in SUITES.items():
             if only and suite not in only:
                 continue
-            for setup, detect, shared in SETUPS:
+            for setup, detect, policy, shared in SETUPS:
                 folder = Path(tmp) / suite.replace(" ", "_") / setup.replace(" ", "_")
                 folder.mkdir(parents=True)
                 result = runner.run_suite(
-                    maker(folder, manifest, detect=detect),
+                    runner.maker(folder, manifest, detect=detect, policy=policy),
                     agent,
                     benign,
                     injections,
                     probes,
                     shared=shared,
                 )
-                if not quiet and setup != "shared":
+                if not quiet and setup in ("all layers", "detect off"):
                     print(f"== {suite}, {setup}\n{runner.table(result)}\n")
                 probe_line = (
                     f", probes stopped {sum(t.defended for t in result.probes)}/"
