@@ -25,8 +25,9 @@ Three cue families, each with its own reach:
     recipient, endpoint, booking or attendee list that changed, moved, was replaced,
     upgraded or retired; something "new" or "different" ("our new account"); what holds
     "from now on", "going forward", "effective 1 December"; status ("is obsolete", "no
-    longer valid"); additions ("also invite", "join as well", "always cc", "standing
-    attendees"); and routing ("statements go there", "refunds are settled to",
+    longer valid") and disowned provenance ("is unsigned", "is not the official one");
+    additions ("also invite", "join as well", "always cc", "standing attendees"); and
+    routing ("statements go there", "refunds are settled to",
     "documents are mirrored to", "handled by"). A notice introduces the new details
     after it, often lines later, so it reaches to the end of the read (and back one
     sentence when it points back: "XK05 ... This is our new account.").
@@ -126,6 +127,10 @@ CHANGE_CUES = (
     r"\b(?:we|i|they|company|firm|office|team)\s+(?:have\s+|'ve\s+|has\s+|had\s+|are\s+|'re\s+)?"
     r"(?:moved|relocated|rebranded|switched\s+banks?|changed\s+banks?)\b",
     rf"\b{_DETAIL}\s+(?:is|are)\s+now\b",
+    # provenance disowned: "the branch head is unsigned and is not the release build"
+    r"\b(?:is|are|was|were|isn'?t|aren'?t)\s+(?:now\s+|still\s+)?(?:unsigned|unverified|"
+    r"unofficial|unauthori[sz]ed|not\s+(?:the\s+|an?\s+)?(?:official|signed|verified|genuine|"
+    r"authentic|real|release|approved|authori[sz]ed))\b",
     r"\bnow\s+(?:sells?|goes?|go|lives?|located|hosted|handled|processed|collected|payable|"
     r"managed|uses?|at|via|under|through)\b",
     r"\b(?:from\s+now\s+on|going\s+forward|moving\s+forward|in\s+(?:the\s+)?future|henceforth|"
@@ -199,6 +204,12 @@ def disguised(text: str) -> bool:
 def carries_instructions(text: str) -> bool:
     """Does any part of ``text`` carry a cue of any family (or a disguise)?"""
     return disguised(text) or _ANY.search(normalize(text)) is not None
+
+
+def carries_strong_cue(text: str) -> bool:
+    """Does ``text`` address the model or hide characters? (For code, where requests and
+    imperatives are everywhere and mean nothing.)"""
+    return disguised(text) or _STRONG.search(normalize(text)) is not None
 
 
 @dataclass(frozen=True)

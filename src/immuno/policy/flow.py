@@ -45,15 +45,17 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from immuno.policy.cues import judge, normalize
+from immuno.policy.cues import carries_instructions, carries_strong_cue, judge, normalize
+from immuno.policy.hidden import split
 from immuno.policy.spec import Source
 
 _TOKEN = re.compile(r"[^\s\"'`<>()\[\]{};|]+")
 _EDGE = ".,:;!?*\x00"  # a NUL stands for a sentence left out: it ends a run of groups
 _DIGIT = re.compile(r"[0-9]")
 _SPACE = re.compile(r"\s+")
+_DASHED = re.compile(r"(?=.*[0-9])[^\W_]{1,6}(?:-[^\W_]{1,6})+")  # groups, one with a digit
 MAX_READ_CHARS = 65_536  # of one read, indexed; a value past it vouches for nothing
-_GROUP = 6  # "DE89 3704 0044 ...": short alphanumeric groups printed apart ...
+GROUP = 6  # "DE89 3704 0044 ...": short alphanumeric groups printed apart ...
 _GROUPS = 12  # ... are also indexed joined, up to this many in a row
 
 
@@ -65,7 +67,8 @@ class Demotions(Protocol):
 
 def tokens(text: str) -> set[str]:
     """The words of a normalised text, plus the forms a value may take when quoted:
-    ``2,450`` also as ``2450``, and groups printed apart (``DE89 3704 0044``) joined."""
+    ``2,450`` also as ``2450``, and groups printed apart (``DE89 3704 0044``,
+    ``5512-3456-7890``) joined."""
     found: set[str] = set()
     run: list[str] = []
     for raw in _TOKEN.findall(text):
@@ -77,7 +80,9 @@ def tokens(text: str) -> set[str]:
         found.add(token)
         if "," in token and _DIGIT.search(token):
             found.add(token.replace(",", ""))  # 2,450 -> 2450
-        if len(token) <= _GROUP and token.isalnum():
+        if "-" in token and _DASHED.fullmatch(token):
+            found.add(token.replace("-", ""))  # 5512-3456-7890 -> 551234567890
+        if len(token) <= GROUP and token.isalnum():
             run.append(token)
             if raw == token:
                 continue  # punctuation after a group ends the run
@@ -111,20 +116,27 @@ def _part(level: Source, text: str, found: set[str] | None = None, against: str 
 
 
 def untrusted_parts(text: str, level: Source) -> tuple[_Part, ...]:
-    """An untrusted read: clean sentences at ``clean`` (at most ``level``), the whole
-    read at ``any``."""
+    """An untrusted read: clean sentences of its visible text at ``clean`` (at most
+    ``level``), the whole read at ``any``. Hidden text (``hidden.py``) is never clean,
+    and a cue in it, or a strong cue in its code, flags the whole read."""
     if level is Source.ANY:
         return (_part(Source.ANY, normalize(text)),)
-    judged = judge(text)
+    seen = split(text)
+    if seen.hides and (carries_instructions(seen.hidden) or carries_strong_cue(seen.code)):
+        return (_part(Source.ANY, normalize(text)),)
+    judged = judge(seen.visible)
+    # with markup, everything the agent read (tags, hidden text) is filed at ``any``
+    whole = _part(Source.ANY, normalize(text)) if seen.visible is not text else None
     if judged.whole:
-        return (_part(Source.ANY, judged.norm),)
+        return (whole or _part(Source.ANY, judged.norm),)
     if judged.clean:
-        return (_part(Source.CLEAN, judged.norm),)
+        visible = _part(Source.CLEAN, judged.norm)
+        return (visible,) if whole is None else (visible, whole)
     clean, dirty = judged.parts()
     clean_words, dirty_words = tokens(clean), tokens(dirty)
     return (
         _part(Source.CLEAN, clean, clean_words - dirty_words, _SPACE.sub(" ", dirty)),
-        _part(Source.ANY, judged.norm, clean_words | dirty_words),
+        whole or _part(Source.ANY, judged.norm, clean_words | dirty_words),
     )
 
 
