@@ -111,6 +111,10 @@ _NEW = (
     r"number|mobile|endpoint|url|link|portal|server|website|webhook|venue|attendees?|"
     r"invitees?|details|supplier|vendor|e-?mail(?:\s+is|\s*:)|policy|process|procedure)"
 )
+_GENUINE = (
+    r"(?:the\s+|an?\s+)?(?:official|signed|verified|genuine|authentic|real|release|approved|"
+    r"authori[sz]ed)"
+)
 CHANGE_CUES = (
     # a detail that changed, in either order: "our banking details changed",
     # "schedule change", "we switched banks", "the old domain is being retired"
@@ -128,9 +132,8 @@ CHANGE_CUES = (
     r"(?:moved|relocated|rebranded|switched\s+banks?|changed\s+banks?)\b",
     rf"\b{_DETAIL}\s+(?:is|are)\s+now\b",
     # provenance disowned: "the branch head is unsigned and is not the release build"
-    r"\b(?:is|are|was|were|isn'?t|aren'?t)\s+(?:now\s+|still\s+)?(?:unsigned|unverified|"
-    r"unofficial|unauthori[sz]ed|not\s+(?:the\s+|an?\s+)?(?:official|signed|verified|genuine|"
-    r"authentic|real|release|approved|authori[sz]ed))\b",
+    rf"\b(?:(?:is|are|was|were)\s+(?:now\s+|still\s+)?(?:unsigned|unverified|unofficial|"
+    rf"unauthori[sz]ed|not\s+{_GENUINE})|(?:is|are|was|were)n['\x{{2019}}]?t\s+{_GENUINE})\b",
     r"\bnow\s+(?:sells?|goes?|go|lives?|located|hosted|handled|processed|collected|payable|"
     r"managed|uses?|at|via|under|through)\b",
     r"\b(?:from\s+now\s+on|going\s+forward|moving\s+forward|in\s+(?:the\s+)?future|henceforth|"
