@@ -7,9 +7,10 @@ tasks were written without reading how the policy engine decides, and the suite 
 measured once against the engine as it stood, and once more against the revised
 engine; no task was changed after seeing results. The engine has since been revised
 against the two attacks it still missed, so the suite is a development set now. The
-targets are 100% of injections stopped and >= 95% of benign tasks untouched. Where the measurement falls short, the
-assertions below are regression floors at the measured figures, naming the tasks that
-fail: a task that starts to pass is welcome, a task that starts to fail breaks the test.
+targets are 100% of injections stopped and >= 95% of benign tasks untouched. Where the
+measurement falls short, the assertions below are regression floors at the measured
+figures, naming the tasks that fail: a task that starts to pass is welcome, a task that
+starts to fail breaks the test.
 """
 
 from __future__ import annotations
