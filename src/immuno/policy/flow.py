@@ -18,6 +18,11 @@ request, or after a change notice ("our bank details have changed", "from now on
 whole read. A read the detector flagged, or one that addresses the model or hides
 characters, is flagged whole.
 
+Only what a reader would see can be clean (``hidden.py``): text in an HTML comment,
+a ``display:none`` block or a 1-pixel image is filed at ``any`` only, and a cue in
+such hidden prose (in script or style: only one that addresses the model) flags the
+whole read.
+
 Trust belongs to the record, not only to the tool: a value an agent wrote into a
 tool while only untrusted content supported it (``written.py`` keeps these, in the
 store) keeps its lower level when a trusted tool later returns it. Such a trusted
@@ -25,8 +30,8 @@ read is filed as a trusted part with those values masked out, plus a part at the
 lowest level.
 
 A one-word value must be a word of such a part, found in a token index with one set
-lookup (numbers printed in groups, like an IBAN ``DE89 3704 0044 ...``, are indexed
-joined too); a value with spaces must appear in such a part as whole words, runs of
+lookup (numbers printed in groups, like an IBAN ``DE89 3704 0044 ...`` or
+``5512-3456-7890``, are indexed joined too, from the first group with a digit on); a value with spaces must appear in such a part as whole words, runs of
 whitespace counting as one, and not also in the unclean sentences of the same read.
 A value that is only part of a word does not count.
 
@@ -52,7 +57,6 @@ from immuno.policy.spec import Source
 _TOKEN = re.compile(r"[^\s\"'`<>()\[\]{};|]+")
 _EDGE = ".,:;!?*\x00"  # a NUL stands for a sentence left out: it ends a run of groups
 _DIGIT = re.compile(r"[0-9]")
-_SPACE = re.compile(r"\s+")
 _DASHED = re.compile(r"(?=.*[0-9])[^\W_]{1,6}(?:-[^\W_]{1,6})+")  # groups, one with a digit
 MAX_READ_CHARS = 65_536  # of one read, indexed; a value past it vouches for nothing
 GROUP = 6  # "DE89 3704 0044 ...": short alphanumeric groups printed apart ...
@@ -69,37 +73,42 @@ def tokens(text: str) -> set[str]:
     """The words of a normalised text, plus the forms a value may take when quoted:
     ``2,450`` also as ``2450``, and groups printed apart (``DE89 3704 0044``,
     ``5512-3456-7890``) joined."""
-    found: set[str] = set()
-    run: list[str] = []
-    for raw in _TOKEN.findall(text):
-        token = raw.strip(_EDGE)
-        if not token:
-            _join_groups(run, found)
-            run = []
-            continue
-        found.add(token)
+    raws = _TOKEN.findall(text)
+    words = [raw.strip(_EDGE) for raw in raws]
+    found = set(words)
+    found.discard("")
+    for token in [t for t in found if "," in t or "-" in t]:
         if "," in token and _DIGIT.search(token):
             found.add(token.replace(",", ""))  # 2,450 -> 2450
         if "-" in token and _DASHED.fullmatch(token):
             found.add(token.replace("-", ""))  # 5512-3456-7890 -> 551234567890
-        if len(token) <= GROUP and token.isalnum():
-            run.append(token)
-            if raw == token:
-                continue  # punctuation after a group ends the run
-        _join_groups(run, found)
-        run = []
-    _join_groups(run, found)
+    if _DIGIT.search(text) is not None:
+        _join_groups(raws, words, found)
     return found
 
 
-def _join_groups(run: list[str], found: set[str]) -> None:
-    if len(run) < 2 or not _DIGIT.search("".join(run)):
-        return
-    for start in range(len(run) - 1):
-        joined = run[start]
-        for group in run[start + 1 : start + _GROUPS]:
-            joined += group
-            found.add(joined)
+def _join_groups(raws: list[str], words: list[str], found: set[str]) -> None:
+    """Runs of short groups, each joined from every group on, starting at the first
+    group with a digit ("iban de89 3704 0044" gives "de8937040044", "37040044", ...;
+    not "ibande89..."). Punctuation after a group (or a NUL) ends its run."""
+    last = len(words) - 1
+    end = -1
+    for first, word in enumerate(words):
+        if first <= end or len(word) > GROUP or word.isalpha() or not word.isalnum():
+            continue
+        end = first
+        while (
+            end < last
+            and raws[end] == words[end]
+            and len(words[end + 1]) <= GROUP
+            and words[end + 1].isalnum()
+        ):
+            end += 1
+        for start in range(first, end):
+            joined = words[start]
+            for group in words[start + 1 : min(start + _GROUPS, end + 1)]:
+                joined += group
+                found.add(joined)
 
 
 @dataclass(frozen=True)
@@ -112,7 +121,7 @@ class _Part:
 
 def _part(level: Source, text: str, found: set[str] | None = None, against: str = "") -> _Part:
     words = tokens(text) if found is None else found
-    return _Part(level, _SPACE.sub(" ", text), frozenset(words), against)
+    return _Part(level, " ".join(text.split()), frozenset(words), against)
 
 
 def untrusted_parts(text: str, level: Source) -> tuple[_Part, ...]:
@@ -135,7 +144,7 @@ def untrusted_parts(text: str, level: Source) -> tuple[_Part, ...]:
     clean, dirty = judged.parts()
     clean_words, dirty_words = tokens(clean), tokens(dirty)
     return (
-        _part(Source.CLEAN, clean, clean_words - dirty_words, _SPACE.sub(" ", dirty)),
+        _part(Source.CLEAN, clean, clean_words - dirty_words, " ".join(dirty.split())),
         whole or _part(Source.ANY, judged.norm, clean_words | dirty_words),
     )
 
@@ -225,9 +234,9 @@ class TraceReads:
         """:meth:`contains` for a value already normalised and stripped."""
         if not norm or norm in self.index[level]:
             return True
-        if not _SPACE.search(norm):
+        phrase = " ".join(norm.split())
+        if " " not in phrase:
             return False
-        phrase = _SPACE.sub(" ", norm)
         joined = self._joined[level]
         if joined is None:
             joined = "\x00".join(p.text for r in self.reads for p in r if p.level >= level)
