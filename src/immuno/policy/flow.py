@@ -31,8 +31,9 @@ lowest level.
 
 A one-word value must be a word of such a part, found in a token index with one set
 lookup (numbers printed in groups, like an IBAN ``DE89 3704 0044 ...`` or
-``5512-3456-7890``, are indexed joined too, from the first group with a digit on); a value with spaces must appear in such a part as whole words, runs of
-whitespace counting as one, and not also in the unclean sentences of the same read.
+``5512-3456-7890``, are indexed joined too, from the first group with a digit on); a
+value with spaces must appear in such a part as whole words, runs of whitespace
+counting as one, and not also in the unclean sentences of the same read.
 A value that is only part of a word does not count.
 
 Memory is bounded: at most ``items`` reads per trace (oldest forgotten first), at
