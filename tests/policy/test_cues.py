@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
-from immuno.policy.cues import carries_instructions, judge
+from immuno.policy.cues import carries_instructions, judge, sentence_spans
 
 IBAN = "XK051212012345678906"
 
@@ -246,3 +249,13 @@ def test_an_ordinary_newsletter() -> None:
         "Unsubscribe any time."
     )
     assert is_clean(text, "https://logweekly.example/2026/47/ports")
+
+
+def test_sentence_spans_match_the_plain_definition() -> None:
+    # the definition, as one regular expression; sentence_spans finds the stops once
+    definition = re.compile(r"\S.*?(?:[.!?]+[\"')\]]*(?=\s|$)|$)")
+    rng = random.Random(7)
+    pieces = ["a", "b", " ", ".", "!", "?", '"', ")", "'", "]", "\t", "..", " . ", ".)"]
+    for _ in range(20_000):
+        line = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        assert sentence_spans(line) == [m.span() for m in definition.finditer(line)], line

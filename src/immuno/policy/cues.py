@@ -45,7 +45,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import re2
 
@@ -179,7 +179,9 @@ _INFO, _VERB = _REQUEST.groupindex["info"], _REQUEST.groupindex["verb"]
 # A request that points back at the sentence before it, or forward past the next one.
 _BACK = _compile((r"\b(?:it|this|these|those|them|there|same|the\s+above)\b",))
 _FORWARD = _compile((r"\b(?:below|following|as\s+follows|hereunder)\b",))
-_SENTENCE = re.compile(r"\S.*?(?:[.!?]+[\"')\]]*(?=\s|$)|$)")
+# a sentence ends at a full stop, "!" or "?" (and closing quotes) before a space
+_STOP = re.compile(r"[.!?]+[\"')\]]*(?=\s|$)")
+_WORD = re.compile(r"\S")
 _TERMINAL = re.compile(r"[.!?][\"')\]]*$")
 _OPEN_END = re.compile(
     r"(?:[,;:&+-]|\b(?:to|the|a|an|of|for|and|or|at|in|on|with|from|by|is|are|was|your|our|"
@@ -195,6 +197,8 @@ _MIXED_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[\u0370-\u03ff\u0400-\u04ff])\
 
 
 def normalize(text: str) -> str:
+    if text.isascii():
+        return text.lower()  # NFKC leaves ASCII alone; casefold is lower there
     return unicodedata.normalize("NFKC", text).casefold()
 
 
@@ -215,8 +219,7 @@ def carries_strong_cue(text: str) -> bool:
     return disguised(text) or _STRONG.search(normalize(text)) is not None
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):  # a tuple: a read has dozens, made quickly
     start: int
     end: int
     line: int
@@ -264,7 +267,7 @@ def segments(text: str) -> tuple[Segment, ...]:
         below = lines[number + 1].lstrip()
         after[number] = below if below else after[number + 1]
     for number, line in enumerate(lines):
-        spans = [m.span() for m in _SENTENCE.finditer(line)]
+        spans = sentence_spans(line)
         following = after[number]
         for i, (start, end) in enumerate(spans):
             last = i == len(spans) - 1
@@ -272,6 +275,26 @@ def segments(text: str) -> tuple[Segment, ...]:
             found.append(Segment(offset + start, offset + end, number, runs_on))
         offset += len(line) + 1
     return tuple(found)
+
+
+def sentence_spans(line: str) -> list[tuple[int, int]]:
+    """The sentences of one line, as ``(start, end)``: each from a non-space character
+    to the end of the first stop after that character (or to the end of the line).
+    The stops are found in one scan, not per sentence."""
+    spans: list[tuple[int, int]] = []
+    size = len(line)
+    stops = _STOP.finditer(line)
+    word = _WORD.search(line)
+    while word is not None:
+        start, end = word.start(), size
+        for stop in stops:
+            # a stop right at the start counts only from the sentence's second character
+            if stop.start() > start or line[start + 1 : start + 2] in {".", "!", "?"}:
+                end = stop.end()
+                break
+        spans.append((start, end))
+        word = _WORD.search(line, end)
+    return spans
 
 
 def _runs_on(sentence: str, line: str, following: str) -> bool:

@@ -55,7 +55,8 @@ from immuno.policy.cues import carries_instructions, carries_strong_cue, judge, 
 from immuno.policy.hidden import split
 from immuno.policy.spec import Source
 
-_TOKEN = re.compile(r"[^\s\"'`<>()\[\]{};|]+")
+# a word ends at whitespace and at these (quotes, brackets ...): they become spaces
+_SEPARATORS = str.maketrans(dict.fromkeys("\"'`<>()[]{};|", " "))
 _EDGE = ".,:;!?*\x00"  # a NUL stands for a sentence left out: it ends a run of groups
 _DIGIT = re.compile(r"[0-9]")
 _DASHED = re.compile(r"(?=.*[0-9])[^\W_]{1,6}(?:-[^\W_]{1,6})+")  # groups, one with a digit
@@ -74,7 +75,7 @@ def tokens(text: str) -> set[str]:
     """The words of a normalised text, plus the forms a value may take when quoted:
     ``2,450`` also as ``2450``, and groups printed apart (``DE89 3704 0044``,
     ``5512-3456-7890``) joined."""
-    raws = _TOKEN.findall(text)
+    raws = text.translate(_SEPARATORS).split()
     words = [raw.strip(_EDGE) for raw in raws]
     found = set(words)
     found.discard("")
@@ -94,8 +95,9 @@ def _join_groups(raws: list[str], words: list[str], found: set[str]) -> None:
     not "ibande89..."). Punctuation after a group (or a NUL) ends its run."""
     last = len(words) - 1
     end = -1
-    for first, word in enumerate(words):
-        if first <= end or len(word) > GROUP or word.isalpha() or not word.isalnum():
+    starts = [i for i, w in enumerate(words) if not w.isalpha() and len(w) <= GROUP and w.isalnum()]
+    for first in starts:
+        if first <= end:
             continue
         end = first
         while (
