@@ -212,13 +212,15 @@ class TraceReads:
         for part in parts:
             for level in Source:
                 if part.level >= level:
-                    counter = self.index[level]
-                    counter.update(dict.fromkeys(part.tokens, delta))
-                    if delta < 0:
-                        for token in part.tokens:
-                            if counter[token] <= 0:
-                                del counter[token]
                     self._joined[level] = None
+                    counter = self.index[level]
+                    if delta > 0:
+                        counter.update(part.tokens)  # an iterable: counted in C, one each
+                        continue
+                    counter.subtract(part.tokens)
+                    for token in part.tokens:
+                        if counter[token] <= 0:
+                            del counter[token]
 
     def has(self, value: str, level: Source) -> bool:
         """Does ``value`` appear in reads at ``level`` or above? (``any``: no requirement.)"""
