@@ -148,9 +148,11 @@ def split(text: str) -> Split:
 
 
 def _hides(tag: str, attrs: dict[str, str]) -> bool:
-    if tag in _HIDING or "hidden" in attrs:
+    if tag in _HIDING:
         return True
-    if attrs.get("aria-hidden", "").strip().lower() == "true":
+    if not attrs:
+        return False
+    if "hidden" in attrs or attrs.get("aria-hidden", "").strip().lower() == "true":
         return True
     if tag == "input" and attrs.get("type", "").strip().lower() == "hidden":
         return True
@@ -161,7 +163,11 @@ def _hides(tag: str, attrs: dict[str, str]) -> bool:
     if classes and not _HIDING_CLASSES.isdisjoint(classes.lower().split()):
         return True
     # a tracking pixel: an image (or frame) 0 or 1 pixels wide or high
-    return any(_TINY.fullmatch(attrs.get(side, "x").strip()) for side in ("width", "height"))
+    for side in ("width", "height"):
+        size = attrs.get(side)
+        if size is not None and _TINY.fullmatch(size.strip()):
+            return True
+    return False
 
 
 class _Splitter(HTMLParser):
