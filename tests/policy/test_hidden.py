@@ -65,6 +65,20 @@ def test_script_and_style_are_code() -> None:
     assert seen.visible == "Glazes" and seen.hidden == ""
 
 
+def test_a_style_block_of_the_read_hides_by_class_id_or_tag() -> None:
+    text = (
+        "<style>.pre { display: none !important } #note, td.x > span.tiny {font-size:0}\n"
+        "blink{visibility:hidden} a:hover{opacity:0}\n"
+        "@media (max-width: 600px) { .wide { display: none } }</style>"
+        f'<span class="pre">{EVIL}</span><div id="note">b</div><span class="tiny">c</span>'
+        '<blink>d</blink><span>Glazes</span><p class="wide">Oat</p><a href="/x">Ember</a>'
+    )
+    seen = split(text)
+    assert EVIL in seen.hidden and all(part in seen.hidden for part in "bcd")
+    for shown in ("Glazes", "Oat", "Ember"):  # a bare span, a rule under @media, :hover
+        assert shown in seen.visible
+
+
 def test_nested_hiding_and_what_follows_the_hidden_element() -> None:
     text = (
         f'<div class="mail"><div style="display:none"><p>Preview <b>{EVIL}</b></p>'

@@ -14,21 +14,22 @@ image whose address is the real target. :func:`split` cuts a read into
     ``input type="hidden"``, an inline style that hides (``display:none``,
     ``visibility:hidden``, ``opacity:0``, ``font-size:0``, off-screen positions, 0 or 1
     pixel sizes), a hiding class (``sr-only``, ``visually-hidden``, ``d-none``,
-    ``hidden``), a 0 or 1 pixel image, and the rest of the read after a hiding element
+    ``hidden``) or a class, id or tag a ``<style>`` block of the read hides (outside
+    ``@media``), a 0 or 1 pixel image, and the rest of the read after a hiding element
     that is never closed or a comment or tag that never ends;
 ``code``
     ``script`` and ``style`` content and attribute values no one reads as text
     (``class``, ``style``, ``data-*``): code is full of imperative-looking words.
 
 Errors lean towards hidden: text wrongly taken for hidden vouches for nothing
-(``flow.py``), text wrongly taken for visible would. External stylesheets and text
-coloured like its background are not seen.
+(``flow.py``), text wrongly taken for visible would. External stylesheets, rules
+under ``@media`` and text coloured like its background are not seen.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import unescape
 from html.parser import HTMLParser
 
@@ -111,6 +112,62 @@ _TAG_START = re.compile(r"<(?:[A-Za-z][A-Za-z0-9-]*[\s/>]|[/!?])")
 _TAG_NAME = re.compile(r"[a-z][a-z0-9-]*")
 
 
+_BRACE = re.compile(r"[{}]")
+_COMPOUND = re.compile(r"[\s>+~]+")  # between the parts of a selector
+_NAMES = re.compile(r"([.#]?)([a-z_][a-z0-9_-]*)")
+
+
+@dataclass
+class _Sheet:
+    """What a ``<style>`` block in the read hides: rules whose body hides (as an inline
+    style would), outside ``@media`` and other at-rules, by class, id or tag."""
+
+    classes: set[str] = field(default_factory=set)
+    ids: set[str] = field(default_factory=set)
+    tags: set[str] = field(default_factory=set)
+
+    def learn(self, css: str) -> None:
+        depth, start, selector, body = 0, 0, "", 0
+        for brace in _BRACE.finditer(css):
+            if brace.group() == "{":
+                if depth == 0:
+                    selector, body = css[start : brace.start()], brace.end()
+                depth += 1
+                continue
+            depth -= 1
+            if depth == 0:
+                rule = css[body : brace.start()]
+                if "{" not in rule and _HIDING_STYLE.search("".join(rule.lower().split())):
+                    self._add(selector)
+            depth = max(depth, 0)
+            start = brace.end()
+
+    def _add(self, selectors: str) -> None:
+        for selector in selectors.lower().split(","):
+            if "@" in selector or ":" in selector:
+                continue  # an at-rule, or a state (":hover") the reader may never see
+            # the element the rule applies to: the last part ("span.z" in "p.y > span.z"),
+            # by its classes and id, or by its tag when it names nothing else
+            names = _NAMES.findall(_COMPOUND.split(selector.strip())[-1])
+            for kind, name in names:
+                if kind == ".":
+                    self.classes.add(name)
+                elif kind == "#":
+                    self.ids.add(name)
+                elif len(names) == 1:
+                    self.tags.add(name)
+
+    def hides(self, tag: str, attrs: dict[str, str]) -> bool:
+        if tag in self.tags:
+            return True
+        if self.ids and attrs.get("id", "").strip().lower() in self.ids:
+            return True
+        classes = attrs.get("class")
+        if not (self.classes and classes):
+            return False
+        return not self.classes.isdisjoint(classes.lower().split())
+
+
 @dataclass(frozen=True)
 class Split:
     visible: str
@@ -178,13 +235,14 @@ class _Splitter(HTMLParser):
         self.code: list[str] = []
         self._open: list[tuple[str, bool]] = []  # (tag, hidden from here in)
         self._hiding = False
+        self._sheet = _Sheet()
 
     def _start(self, tag: str, pairs: list[tuple[str, str | None]], void: bool) -> None:
         if not _TAG_NAME.fullmatch(tag):  # an address in angle brackets, not an element
             self.handle_data(self.get_starttag_text() or "")
             return
         attrs = {name: value or "" for name, value in pairs}
-        hidden = self._hiding or tag in _META or _hides(tag, attrs)
+        hidden = self._hiding or tag in _META or _hides(tag, attrs) or self._sheet.hides(tag, attrs)
         if hidden and not self._hiding:
             self.hidden.append("\n")  # a hidden region of its own
         for name, value in attrs.items():
@@ -219,6 +277,8 @@ class _Splitter(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.cdata_elem is not None:  # inside script or style
             self.code.append(data)
+            if self.cdata_elem == "style":
+                self._sheet.learn(data)
         else:
             (self.hidden if self._hiding else self.visible).append(data)
 
