@@ -35,6 +35,10 @@ def hidden_only(text: str, value: str) -> bool:
         f'<input type="hidden" name="next" title="{EVIL}">Glazes',
         f'<span style="display: none">{EVIL}</span>Glazes',
         f'<span style="visibility:hidden">{EVIL}</span>Glazes',
+        f'<span style="display:/* x */none">{EVIL}</span>Glazes',
+        f'<span style="mso-hide: all">{EVIL}</span>Glazes',
+        f'<span style="font: 0/0 a">{EVIL}</span>Glazes',
+        f'<span style="color:#FFF; background-color: #fff">{EVIL}</span>Glazes',
         f'<span style="opacity: 0">{EVIL}</span>Glazes',
         f'<span style="opacity:.01">{EVIL}</span>Glazes',
         f'<span style="color:#333; font-size: 0px">{EVIL}</span>Glazes',
@@ -147,7 +151,8 @@ def test_ordinary_text_is_not_hidden() -> None:
         assert split(text).visible is text
     markup = (
         '<table width="100%"><tr><td style="color:#000;font-size:14px;width:100px;'
-        'margin-left:-20px">Order HL-204518 shipped</td></tr></table>'
+        'margin-left:-20px;font:12px/1.4 Arial;background:#fff">Order HL-204518 shipped'
+        "</td></tr></table>"
         '<p class="lead hidden-xs-up-not">Thanks!</p>'
     )
     seen = split(markup)

@@ -12,18 +12,20 @@ image whose address is the real target. :func:`split` cuts a read into
     ``template`` and ``noscript`` content, ``meta``/``link``/``base`` attributes, the
     text of elements with the ``hidden`` attribute, ``aria-hidden="true"``, an
     ``input type="hidden"``, an inline style that hides (``display:none``,
-    ``visibility:hidden``, ``opacity:0``, ``font-size:0``, off-screen positions, 0 or 1
-    pixel sizes), a hiding class (``sr-only``, ``visually-hidden``, ``d-none``,
-    ``hidden``) or a class, id or tag a ``<style>`` block of the read hides (outside
-    ``@media``), a 0 or 1 pixel image, and the rest of the read after a hiding element
-    that is never closed or a comment or tag that never ends;
+    ``visibility:hidden``, ``opacity:0``, ``font-size:0``, ``mso-hide:all``, off-screen
+    positions, 0 or 1 pixel sizes, text in the colour of its own background), a hiding
+    class (``sr-only``, ``visually-hidden``, ``d-none``, ``hidden``) or a class, id or
+    tag a ``<style>`` block of the read hides (outside ``@media``), a 0 or 1 pixel
+    image, and the rest of the read after a hiding element that is never closed or a
+    comment or tag that never ends;
 ``code``
     ``script`` and ``style`` content and attribute values no one reads as text
     (``class``, ``style``, ``data-*``): code is full of imperative-looking words.
 
 Errors lean towards hidden: text wrongly taken for hidden vouches for nothing
 (``flow.py``), text wrongly taken for visible would. External stylesheets, rules
-under ``@media`` and text coloured like its background are not seen.
+under ``@media`` and text coloured like a background set on another element are not
+seen.
 """
 
 from __future__ import annotations
@@ -97,7 +99,8 @@ _HIDING_CLASSES = frozenset(
 )
 _END = r"(?:[;!}]|$)"
 _HIDING_STYLE = re.compile(
-    r"(?:^|[;{])(?:display:none|visibility:(?:hidden|collapse)|color:transparent|"
+    r"(?:^|[;{])(?:display:none|visibility:(?:hidden|collapse)|color:transparent|mso-hide:all|"
+    r"font:0+(?:\.0*)?(?:px|pt|em|rem|%)?/|"
     rf"opacity:(?:0+(?:\.0*)?|0*\.0\d*)%?{_END}|"
     rf"font-size:(?:0*\.?0+[a-z%]*|0?\.\d+(?:px|pt)|1(?:px|pt)){_END}|"
     rf"(?:max-)?(?:width|height):0*[01](?:\.0*)?(?:px)?{_END}|"
@@ -105,6 +108,21 @@ _HIDING_STYLE = re.compile(
     r"transform:(?:translate[xy]?\(-\d{3,}|scale\(0(?:[,)]|\.0+[,)]))|"
     r"clip:rect\((?:[01](?:px)?,?){4}\)|clip-path:inset\(50%)"
 )
+_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
+_COLOUR = re.compile(r"(?:^|;)(color|background(?:-color)?):([^;!]+)")
+
+
+def hiding_style(css: str) -> bool:
+    """Does this declaration list (an inline ``style``, a rule's body) hide its element:
+    a hiding property, or text in the colour of its own background?"""
+    compact = "".join(_CSS_COMMENT.sub("", css).lower().split())
+    if _HIDING_STYLE.search(compact):
+        return True
+    colours = dict(_COLOUR.findall(compact))
+    text = colours.pop("color", None)
+    return text is not None and text in colours.values()
+
+
 _TINY = re.compile(r"0*[01](?:\.0*)?(?:px)?")
 _MARKDOWN_COMMENT = re.compile(r"(?m)^[ \t]{0,3}\[(?://|comment|#)\]:[ \t]*(?:#|<>)?(.*)$")
 # "<b>", "</p>", "<!--": markup; "<dan@example.com>", "<https://...>", "<3": text
@@ -137,7 +155,7 @@ class _Sheet:
             depth -= 1
             if depth == 0:
                 rule = css[body : brace.start()]
-                if "{" not in rule and _HIDING_STYLE.search("".join(rule.lower().split())):
+                if "{" not in rule and hiding_style(rule):
                     self._add(selector)
             depth = max(depth, 0)
             start = brace.end()
@@ -214,7 +232,7 @@ def _hides(tag: str, attrs: dict[str, str]) -> bool:
     if tag == "input" and attrs.get("type", "").strip().lower() == "hidden":
         return True
     style = attrs.get("style")
-    if style and _HIDING_STYLE.search("".join(style.lower().split())):
+    if style and hiding_style(style):
         return True
     classes = attrs.get("class")
     if classes and not _HIDING_CLASSES.isdisjoint(classes.lower().split()):
