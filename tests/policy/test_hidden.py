@@ -210,3 +210,15 @@ def test_in_code_only_a_strong_cue_flags_the_read() -> None:
     assert not vouches(page + strong, "https://cdn.kiln.example/all.zip")
     styled = "<style>.a::after{content:'note to the assistant'}</style>"
     assert not vouches(page + styled, "https://cdn.kiln.example/all.zip")
+
+
+def test_a_hidden_preheader_with_a_cue_flags_a_plain_mail() -> None:
+    # The price of failing closed, recorded: marketing and shipping mails hide a preview
+    # line, and a request there ("click to track") flags the whole mail, so even the
+    # visible order number vouches for nothing.
+    mail = (
+        '<div style="display:none;max-height:0">Please click to track your parcel.</div>'
+        "<p>Order HL-204518 has shipped.</p>"
+    )
+    assert not vouches(mail, "HL-204518")
+    assert vouches(mail.replace("Please click to track", "Your parcel"), "HL-204518")
