@@ -160,6 +160,19 @@ def test_ordinary_text_is_not_hidden() -> None:
     assert seen.hidden == ""
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"<x_note hidden>{EVIL}</x_note>Glazes",  # any element name the parser takes
+        f"<o:p hidden>{EVIL}</o:p>Glazes",
+        f"<a@b.example hidden>{EVIL}</a@b.example>Glazes",  # an address with attributes
+    ],
+)
+def test_odd_element_names_hide_too(text: str) -> None:
+    assert has_markup(text)
+    assert hidden_only(text, EVIL)
+
+
 def test_entities_are_decoded() -> None:
     seen = split("<p>Pay &#88;K05 &amp; co</p><!-- &#105;gnore -->")
     assert "Pay XK05 & co" in seen.visible

@@ -125,9 +125,11 @@ def hiding_style(css: str) -> bool:
 
 _TINY = re.compile(r"0*[01](?:\.0*)?(?:px)?")
 _MARKDOWN_COMMENT = re.compile(r"(?m)^[ \t]{0,3}\[(?://|comment|#)\]:[ \t]*(?:#|<>)?(.*)$")
-# "<b>", "</p>", "<!--": markup; "<dan@example.com>", "<https://...>", "<3": text
-_TAG_START = re.compile(r"<(?:[A-Za-z][A-Za-z0-9-]*[\s/>]|[/!?])")
-_TAG_NAME = re.compile(r"[a-z][a-z0-9-]*")
+# where the HTML parser sees markup: "<b>", "<x_y hidden>", "</p>", "<!--" (not "<3")
+_TAG_START = re.compile(r"<(?:[A-Za-z][^\t\n\r\f />\x00]*(?:[\s/>]|$)|[/!?])")
+# ... except a bare address in angle brackets, which a mail shows as text:
+# "<dan@example.com>", "<https://example.com/a>" (one with attributes is an element)
+_ADDRESS = re.compile(r"<(?:[^\s<>\"'@]+@[^\s<>\"'@]+|[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"']*)>")
 
 
 _BRACE = re.compile(r"[{}]")
@@ -199,9 +201,11 @@ class Split:
 
 def has_markup(text: str) -> bool:
     """Could ``text`` hide anything (HTML or a Markdown comment)? A cheap test first."""
-    return ("<" in text and _TAG_START.search(text) is not None) or (
-        "]:" in text and _MARKDOWN_COMMENT.search(text) is not None
-    )
+    if "<" in text:
+        for tag in _TAG_START.finditer(text):
+            if _ADDRESS.match(text, tag.start()) is None:
+                return True
+    return "]:" in text and _MARKDOWN_COMMENT.search(text) is not None
 
 
 def split(text: str) -> Split:
@@ -256,8 +260,9 @@ class _Splitter(HTMLParser):
         self._sheet = _Sheet()
 
     def _start(self, tag: str, pairs: list[tuple[str, str | None]], void: bool) -> None:
-        if not _TAG_NAME.fullmatch(tag):  # an address in angle brackets, not an element
-            self.handle_data(self.get_starttag_text() or "")
+        raw = self.get_starttag_text() or ""
+        if _ADDRESS.fullmatch(raw):  # an address in angle brackets, not an element
+            self.handle_data(raw)
             return
         attrs = {name: value or "" for name, value in pairs}
         hidden = self._hiding or tag in _META or _hides(tag, attrs) or self._sheet.hides(tag, attrs)
