@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from html import unescape
 from html.parser import HTMLParser
 
-_CODE = frozenset({"script", "style"})
 _HIDING = frozenset({"template", "noscript"})
 _META = frozenset({"meta", "link", "base"})
 _VOID = frozenset(
@@ -56,6 +55,7 @@ _VOID = frozenset(
         "wbr",
     }
 )
+# elements that start a line of their own, so sentences do not run across them
 _BLOCK = frozenset(
     {
         "address",
