@@ -152,6 +152,16 @@ def untrusted_parts(text: str, level: Source) -> tuple[_Part, ...]:
     )
 
 
+def read_parts(text: str, level: Source, demotions: Demotions | None = None) -> tuple[_Part, ...]:
+    """A read cut into parts at ``level`` at most: trusted reads keep written-back
+    values at their own level, untrusted ones are judged sentence by sentence (the
+    slow part: callers may do it outside their lock)."""
+    text = text[:MAX_READ_CHARS]
+    if level is Source.TRUSTED:
+        return trusted_parts(text, demotions)
+    return untrusted_parts(text, level)
+
+
 def trusted_parts(text: str, demotions: Demotions | None) -> tuple[_Part, ...]:
     """A trusted read; values written from untrusted content keep their level."""
     norm = normalize(text)
@@ -193,14 +203,11 @@ class TraceReads:
     tainted: bool = False  # it has read untrusted content (for the rest of the trace)
 
     def add(self, text: str, level: Source, demotions: Demotions | None = None) -> None:
-        """File a read at ``level`` at most: trusted reads keep written-back values at
-        their own level, untrusted ones are judged sentence by sentence."""
-        text = text[:MAX_READ_CHARS]
-        parts = (
-            trusted_parts(text, demotions)
-            if level is Source.TRUSTED
-            else untrusted_parts(text, level)
-        )
+        """File a read at ``level`` at most (see :func:`read_parts`)."""
+        self.file(read_parts(text, level, demotions))
+
+    def file(self, parts: tuple[_Part, ...]) -> None:
+        """File a read already cut into parts."""
         self.reads.append(parts)
         self._file(parts, +1)
         if any(part.level is not Source.TRUSTED for part in parts):
@@ -322,6 +329,10 @@ class FlowTracker:
         level: Source,
         demotions: Demotions | None = None,
     ) -> None:
+        self.record_parts(agent, trace, read_parts(text, level, demotions))
+
+    def record_parts(self, agent: str, trace: str | None, parts: tuple[_Part, ...]) -> None:
+        """File a read already cut into parts (:func:`read_parts`)."""
         now = self.clock()
         key = (agent, trace or "")
         reads = self.get(agent, trace)
@@ -330,7 +341,7 @@ class FlowTracker:
             self._expire(now)
         self._traces.move_to_end(key)
         reads.touched = now
-        reads.add(text, level, demotions)
+        reads.file(parts)
 
     def _expire(self, now: float) -> None:
         while len(self._traces) > self.max_traces:
