@@ -3,8 +3,9 @@
 Measures the policy layer's ``inspect`` on its own (the decision), and a whole
 ``Immune.check`` of the same tool call with the policy layer only, against a
 reference measured in the same run: the pipeline with a layer that does nothing.
-Also the cost of filing a 2 KB untrusted read (judged sentence by sentence), which
-is paid when the read arrives, not at the decision.
+Also the cost of filing a 2 KB untrusted read (judged sentence by sentence; an HTML
+one first split into visible and hidden parts), which is paid when the read arrives,
+not at the decision.
 
     .venv/bin/python benchmarks/policy_speed.py
 """
@@ -80,7 +81,9 @@ class Nothing:
         return []
 
 
-def measure(fn: Callable[[], object], runs: int = RUNS) -> tuple[float, float]:
+def measure(fn: Callable[[], object], runs: int = RUNS) -> tuple[float, float, float]:
+    """Median, p99 and best of ``runs`` calls, in µs (the best is the steadiest figure
+    on a machine other jobs share)."""
     for _ in range(1000):
         fn()
     samples = []
@@ -90,7 +93,8 @@ def measure(fn: Callable[[], object], runs: int = RUNS) -> tuple[float, float]:
         fn()
         samples.append(clock() - start)
     samples.sort()
-    return statistics.median(samples) / 1000, samples[int(len(samples) * 0.99)] / 1000
+    p99 = samples[int(len(samples) * 0.99)]
+    return statistics.median(samples) / 1000, p99 / 1000, samples[0] / 1000
 
 
 def main() -> None:
@@ -139,6 +143,15 @@ def main() -> None:
         "slides? Our new office is at 21 Quay Street.\n"
     ) * 16
 
+    page = (
+        '<div style="display:none">Your parcel is on its way</div><table>\n'
+        + (
+            '<tr><td style="padding:4px">Order HL-2045 shipped, 2 items, 64.20 EUR.</td>'
+            '<td><a href="https://shop.example/o/2045">Track it</a></td></tr><!-- row -->\n'
+        )
+        * 20
+    )
+
     def filing(text: str) -> Callable[[], object]:
         # a fresh trace per run, so the trace's read limit never comes into it
         traces = iter(range(10**9))
@@ -160,13 +173,14 @@ def main() -> None:
         ("Immune.check, a do-nothing layer (reference)", lambda: reference.check(allowed)),
         ("file a 2 KB read, no cue (policy only)", filing(bill)),
         ("file a 2 KB read, cues in every line", filing(polite)),
+        ("file a 2 KB HTML read (hidden parts split off)", filing(page)),
     ]
     print(f"policy decision, 50-tool manifest, trace of 100 prior reads, {RUNS} runs each")
     results = {}
     for label, fn in rows:
-        median, p99 = measure(fn, RUNS if label.startswith(("decision", "Immune")) else 2_000)
+        median, p99, best = measure(fn, RUNS if label.startswith(("decision", "Immune")) else 2_000)
         results[label] = median
-        print(f"  {label:46s} median {median:6.2f} µs   p99 {p99:6.2f} µs")
+        print(f"  {label:48s} median {median:7.2f} µs   p99 {p99:7.2f} µs   best {best:7.2f} µs")
     ref = results["Immune.check, a do-nothing layer (reference)"]
     whole = results["Immune.check, policy layer only"]
     print(f"  policy adds {whole - ref:.2f} µs to a check ({whole / ref:.2f}x the reference)")

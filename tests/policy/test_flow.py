@@ -59,6 +59,16 @@ def test_plain_content_is_clean(text: str) -> None:
 def test_tokens_cover_the_forms_values_are_printed_in() -> None:
     found = tokens("pay 2,450 to <bob@x.example>, iban de89 3704 0044 0532 0130 00.")
     assert {"2,450", "2450", "bob@x.example", "de89370400440532013000"} <= found
+    assert {"37040044", "00440532013000"} <= found  # joined from any group on
+    assert "5512345678" in tokens("account 5512-3456-78 is ours")  # printed with dashes
+
+
+def test_groups_are_joined_from_the_first_with_a_digit_to_the_end_of_the_run() -> None:
+    found = tokens("new iban de89 3704 0044. ref ab 12 cd")
+    assert "de89" in found and "de8937040044" in found
+    assert not {"ibande89", "newibande89", "de8937040044ref"} & found  # words before, a stop
+    assert {"12cd"} <= found and "ab12" not in found
+    assert "ab12cd" not in tokens("ab 12 \x00 cd")  # a sentence left out ends a run
 
 
 def test_values_must_be_whole_words_or_phrases() -> None:

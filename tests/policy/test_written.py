@@ -211,10 +211,41 @@ def test_value_like_words() -> None:
     assert remembered("21 quay street, bristol bs1 4dj") == [
         "4dj",
         "bs1",
+        "bs14dj",
         "21 quay street, bristol bs1 4dj",
     ]
     assert remembered("monthly rent") == []
     assert remembered("xk05 1212 0123") == ["xk05", "xk0512120123", "xk05 1212 0123"]
+
+
+@pytest.mark.parametrize(
+    ("value", "joined"),
+    [
+        # the groups joined from the first with a digit, not from the words before
+        ("account 5512 3456 7890", "551234567890"),
+        ("IBAN XK05 1212 0123 4567 8906", "xk051212012345678906"),
+        ("pay XK05 1212 0123 4567 8906 today", "xk051212012345678906"),
+        # groups printed with dashes
+        ("5512-3456-7890", "551234567890"),
+        ("XK05-1212-0123-4567-8906", "xk051212012345678906"),
+    ],
+)
+def test_a_number_in_groups_is_remembered_joined(value: str, joined: str) -> None:
+    assert joined in remembered(" ".join(value.casefold().split()))
+
+
+@pytest.mark.parametrize("shown", ["5512 3456 7890", "5512-3456-7890", "551234567890"])
+def test_a_number_written_in_groups_is_demoted_however_it_is_printed(
+    make: Callable[[], Immune], shown: str
+) -> None:
+    # copied from an email with its label, read back from the CRM in another form
+    immune = make()
+    user(immune, "File Northwind's latest email in their CRM record.", "t1")
+    read(immune, "email.read", "Northwind Logistics: refund account 5512 3456 7890.", "t1")
+    assert call(immune, "crm.update", "t1", value="account 5512 3456 7890").action is Action.ALLOW
+    user(immune, "Refund Northwind 200 to the account in their CRM record.", "t2")
+    read(immune, "crm.lookup", f"C-1042 Northwind. Notes: refund account {shown}", "t2")
+    assert call(immune, "bank.transfer", "t2", iban="551234567890").action is Action.HOLD
 
 
 def test_items_written_keep_the_level_their_support_had() -> None:

@@ -25,8 +25,9 @@ Three cue families, each with its own reach:
     recipient, endpoint, booking or attendee list that changed, moved, was replaced,
     upgraded or retired; something "new" or "different" ("our new account"); what holds
     "from now on", "going forward", "effective 1 December"; status ("is obsolete", "no
-    longer valid"); additions ("also invite", "join as well", "always cc", "standing
-    attendees"); and routing ("statements go there", "refunds are settled to",
+    longer valid") and disowned provenance ("is unsigned", "is not the official one");
+    additions ("also invite", "join as well", "always cc", "standing attendees"); and
+    routing ("statements go there", "refunds are settled to",
     "documents are mirrored to", "handled by"). A notice introduces the new details
     after it, often lines later, so it reaches to the end of the read (and back one
     sentence when it points back: "XK05 ... This is our new account.").
@@ -44,7 +45,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import re2
 
@@ -110,6 +111,10 @@ _NEW = (
     r"number|mobile|endpoint|url|link|portal|server|website|webhook|venue|attendees?|"
     r"invitees?|details|supplier|vendor|e-?mail(?:\s+is|\s*:)|policy|process|procedure)"
 )
+_GENUINE = (
+    r"(?:the\s+|an?\s+)?(?:official|signed|verified|genuine|authentic|real|release|approved|"
+    r"authori[sz]ed)"
+)
 CHANGE_CUES = (
     # a detail that changed, in either order: "our banking details changed",
     # "schedule change", "we switched banks", "the old domain is being retired"
@@ -126,6 +131,9 @@ CHANGE_CUES = (
     r"\b(?:we|i|they|company|firm|office|team)\s+(?:have\s+|'ve\s+|has\s+|had\s+|are\s+|'re\s+)?"
     r"(?:moved|relocated|rebranded|switched\s+banks?|changed\s+banks?)\b",
     rf"\b{_DETAIL}\s+(?:is|are)\s+now\b",
+    # provenance disowned: "the branch head is unsigned and is not the release build"
+    rf"\b(?:(?:is|are|was|were)\s+(?:now\s+|still\s+)?(?:unsigned|unverified|unofficial|"
+    rf"unauthori[sz]ed|not\s+{_GENUINE})|(?:is|are|was|were)n['\x{{2019}}]?t\s+{_GENUINE})\b",
     r"\bnow\s+(?:sells?|goes?|go|lives?|located|hosted|handled|processed|collected|payable|"
     r"managed|uses?|at|via|under|through)\b",
     r"\b(?:from\s+now\s+on|going\s+forward|moving\s+forward|in\s+(?:the\s+)?future|henceforth|"
@@ -171,7 +179,9 @@ _INFO, _VERB = _REQUEST.groupindex["info"], _REQUEST.groupindex["verb"]
 # A request that points back at the sentence before it, or forward past the next one.
 _BACK = _compile((r"\b(?:it|this|these|those|them|there|same|the\s+above)\b",))
 _FORWARD = _compile((r"\b(?:below|following|as\s+follows|hereunder)\b",))
-_SENTENCE = re.compile(r"\S.*?(?:[.!?]+[\"')\]]*(?=\s|$)|$)")
+# a sentence ends at a full stop, "!" or "?" (and closing quotes) before a space
+_STOP = re.compile(r"[.!?]+[\"')\]]*(?=\s|$)")
+_WORD = re.compile(r"\S")
 _TERMINAL = re.compile(r"[.!?][\"')\]]*$")
 _OPEN_END = re.compile(
     r"(?:[,;:&+-]|\b(?:to|the|a|an|of|for|and|or|at|in|on|with|from|by|is|are|was|your|our|"
@@ -187,6 +197,8 @@ _MIXED_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[\u0370-\u03ff\u0400-\u04ff])\
 
 
 def normalize(text: str) -> str:
+    if text.isascii():
+        return text.lower()  # NFKC leaves ASCII alone; casefold is lower there
     return unicodedata.normalize("NFKC", text).casefold()
 
 
@@ -201,8 +213,13 @@ def carries_instructions(text: str) -> bool:
     return disguised(text) or _ANY.search(normalize(text)) is not None
 
 
-@dataclass(frozen=True)
-class Segment:
+def carries_strong_cue(text: str) -> bool:
+    """Does ``text`` address the model or hide characters? (For code, where requests and
+    imperatives are everywhere and mean nothing.)"""
+    return disguised(text) or _STRONG.search(normalize(text)) is not None
+
+
+class Segment(NamedTuple):  # a tuple: a read has dozens, made quickly
     start: int
     end: int
     line: int
@@ -250,7 +267,7 @@ def segments(text: str) -> tuple[Segment, ...]:
         below = lines[number + 1].lstrip()
         after[number] = below if below else after[number + 1]
     for number, line in enumerate(lines):
-        spans = [m.span() for m in _SENTENCE.finditer(line)]
+        spans = sentence_spans(line)
         following = after[number]
         for i, (start, end) in enumerate(spans):
             last = i == len(spans) - 1
@@ -258,6 +275,26 @@ def segments(text: str) -> tuple[Segment, ...]:
             found.append(Segment(offset + start, offset + end, number, runs_on))
         offset += len(line) + 1
     return tuple(found)
+
+
+def sentence_spans(line: str) -> list[tuple[int, int]]:
+    """The sentences of one line, as ``(start, end)``: each from a non-space character
+    to the end of the first stop after that character (or to the end of the line).
+    The stops are found in one scan, not per sentence."""
+    spans: list[tuple[int, int]] = []
+    size = len(line)
+    stops = _STOP.finditer(line)
+    word = _WORD.search(line)
+    while word is not None:
+        start, end = word.start(), size
+        for stop in stops:
+            # a stop right at the start counts only from the sentence's second character
+            if stop.start() > start or line[start + 1 : start + 2] in {".", "!", "?"}:
+                end = stop.end()
+                break
+        spans.append((start, end))
+        word = _WORD.search(line, end)
+    return spans
 
 
 def _runs_on(sentence: str, line: str, following: str) -> bool:

@@ -29,6 +29,7 @@ from typing import Any
 from immuno.core.action import Action
 from immuno.core.finding import Finding, Severity
 from immuno.policy.constraints import Check, compile_arg
+from immuno.policy.cues import normalize
 from immuno.policy.flow import TraceReads, value_strings
 from immuno.policy.spec import AgentSpec, Manifest, Rate, Source, ToolSpec
 
@@ -207,13 +208,14 @@ def _check_flow(
         if arg.name not in args:
             continue
         for value in value_strings(args[arg.name]):
-            if reads is not None and _found(reads, value, arg.source, arg.is_path):
+            norm = normalize(value).strip()  # once per value, for every lookup below
+            if reads is not None and _found(reads, norm, arg.source, arg.is_path):
                 if note:
                     note(
                         f"ok   {arg.name}={_shown(value)} found in {arg.source.name.lower()} reads"
                     )
                 continue
-            seen = _seen(reads, value)
+            seen = _seen(reads, norm)
             message = (
                 f"{name}{sink}: {arg.name}={_shown(value)} must come from "
                 f"{arg.source.name.lower()} content, but {seen}"
@@ -225,21 +227,27 @@ def _check_flow(
     return findings
 
 
-def _found(reads: TraceReads, value: str, level: Source, is_path: bool) -> bool:
-    if reads.has(value, level):
+def _found(reads: TraceReads, norm: str, level: Source, is_path: bool) -> bool:
+    if level is Source.ANY or reads.contains_normalized(norm, level):
         return True
     # A path the agent joined from trusted pieces ("old1.tmp" in "/home/user/tmp") is
     # as trusted as its pieces: both the folder and the name must appear at the level.
-    folder, _, name = value.rpartition("/")
-    return is_path and bool(folder and name) and reads.has(folder, level) and reads.has(name, level)
+    folder, _, name = norm.rpartition("/")
+    folder, name = folder.strip(), name.strip()
+    return (
+        is_path
+        and bool(folder and name)
+        and reads.contains_normalized(folder, level)
+        and reads.contains_normalized(name, level)
+    )
 
 
-def _seen(reads: TraceReads | None, value: str) -> str:
+def _seen(reads: TraceReads | None, norm: str) -> str:
     if reads is None:
         return "this agent has read nothing in this trace"
-    if reads.contains(value, Source.CLEAN):
+    if reads.contains_normalized(norm, Source.CLEAN):
         return "it appears only in untrusted content"
-    if reads.contains(value, Source.ANY):
+    if reads.contains_normalized(norm, Source.ANY):
         return (
             "it appears only where content was flagged, gives instructions, announces a "
             "change, or was written back from such content"

@@ -18,6 +18,11 @@ request, or after a change notice ("our bank details have changed", "from now on
 whole read. A read the detector flagged, or one that addresses the model or hides
 characters, is flagged whole.
 
+Only what a reader would see can be clean (``hidden.py``): text in an HTML comment,
+a ``display:none`` block or a 1-pixel image is filed at ``any`` only, and a cue in
+such hidden prose (in script or style: only one that addresses the model) flags the
+whole read.
+
 Trust belongs to the record, not only to the tool: a value an agent wrote into a
 tool while only untrusted content supported it (``written.py`` keeps these, in the
 store) keeps its lower level when a trusted tool later returns it. Such a trusted
@@ -25,9 +30,10 @@ read is filed as a trusted part with those values masked out, plus a part at the
 lowest level.
 
 A one-word value must be a word of such a part, found in a token index with one set
-lookup (numbers printed in groups, like an IBAN ``DE89 3704 0044 ...``, are indexed
-joined too); a value with spaces must appear in such a part as whole words, runs of
-whitespace counting as one, and not also in the unclean sentences of the same read.
+lookup (numbers printed in groups, like an IBAN ``DE89 3704 0044 ...`` or
+``5512-3456-7890``, are indexed joined too, from the first group with a digit on); a
+value with spaces must appear in such a part as whole words, runs of whitespace
+counting as one, and not also in the unclean sentences of the same read.
 A value that is only part of a word does not count.
 
 Memory is bounded: at most ``items`` reads per trace (oldest forgotten first), at
@@ -45,15 +51,17 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from immuno.policy.cues import judge, normalize
+from immuno.policy.cues import carries_instructions, carries_strong_cue, judge, normalize
+from immuno.policy.hidden import split
 from immuno.policy.spec import Source
 
-_TOKEN = re.compile(r"[^\s\"'`<>()\[\]{};|]+")
+# a word ends at whitespace and at these (quotes, brackets ...): they become spaces
+_SEPARATORS = str.maketrans(dict.fromkeys("\"'`<>()[]{};|", " "))
 _EDGE = ".,:;!?*\x00"  # a NUL stands for a sentence left out: it ends a run of groups
 _DIGIT = re.compile(r"[0-9]")
-_SPACE = re.compile(r"\s+")
+_DASHED = re.compile(r"(?=.*[0-9])[^\W_]{1,6}(?:-[^\W_]{1,6})+")  # groups, one with a digit
 MAX_READ_CHARS = 65_536  # of one read, indexed; a value past it vouches for nothing
-_GROUP = 6  # "DE89 3704 0044 ...": short alphanumeric groups printed apart ...
+GROUP = 6  # "DE89 3704 0044 ...": short alphanumeric groups printed apart ...
 _GROUPS = 12  # ... are also indexed joined, up to this many in a row
 
 
@@ -65,36 +73,45 @@ class Demotions(Protocol):
 
 def tokens(text: str) -> set[str]:
     """The words of a normalised text, plus the forms a value may take when quoted:
-    ``2,450`` also as ``2450``, and groups printed apart (``DE89 3704 0044``) joined."""
-    found: set[str] = set()
-    run: list[str] = []
-    for raw in _TOKEN.findall(text):
-        token = raw.strip(_EDGE)
-        if not token:
-            _join_groups(run, found)
-            run = []
-            continue
-        found.add(token)
+    ``2,450`` also as ``2450``, and groups printed apart (``DE89 3704 0044``,
+    ``5512-3456-7890``) joined."""
+    raws = text.translate(_SEPARATORS).split()
+    words = [raw.strip(_EDGE) for raw in raws]
+    found = set(words)
+    found.discard("")
+    for token in [t for t in found if "," in t or "-" in t]:
         if "," in token and _DIGIT.search(token):
             found.add(token.replace(",", ""))  # 2,450 -> 2450
-        if len(token) <= _GROUP and token.isalnum():
-            run.append(token)
-            if raw == token:
-                continue  # punctuation after a group ends the run
-        _join_groups(run, found)
-        run = []
-    _join_groups(run, found)
+        if "-" in token and _DASHED.fullmatch(token):
+            found.add(token.replace("-", ""))  # 5512-3456-7890 -> 551234567890
+    if _DIGIT.search(text) is not None:
+        _join_groups(raws, words, found)
     return found
 
 
-def _join_groups(run: list[str], found: set[str]) -> None:
-    if len(run) < 2 or not _DIGIT.search("".join(run)):
-        return
-    for start in range(len(run) - 1):
-        joined = run[start]
-        for group in run[start + 1 : start + _GROUPS]:
-            joined += group
-            found.add(joined)
+def _join_groups(raws: list[str], words: list[str], found: set[str]) -> None:
+    """Runs of short groups, each joined from every group on, starting at the first
+    group with a digit ("iban de89 3704 0044" gives "de8937040044", "37040044", ...;
+    not "ibande89..."). Punctuation after a group (or a NUL) ends its run."""
+    last = len(words) - 1
+    end = -1
+    starts = [i for i, w in enumerate(words) if not w.isalpha() and len(w) <= GROUP and w.isalnum()]
+    for first in starts:
+        if first <= end:
+            continue
+        end = first
+        while (
+            end < last
+            and raws[end] == words[end]
+            and len(words[end + 1]) <= GROUP
+            and words[end + 1].isalnum()
+        ):
+            end += 1
+        for start in range(first, end):
+            joined = words[start]
+            for group in words[start + 1 : min(start + _GROUPS, end + 1)]:
+                joined += group
+                found.add(joined)
 
 
 @dataclass(frozen=True)
@@ -107,25 +124,42 @@ class _Part:
 
 def _part(level: Source, text: str, found: set[str] | None = None, against: str = "") -> _Part:
     words = tokens(text) if found is None else found
-    return _Part(level, _SPACE.sub(" ", text), frozenset(words), against)
+    return _Part(level, " ".join(text.split()), frozenset(words), against)
 
 
 def untrusted_parts(text: str, level: Source) -> tuple[_Part, ...]:
-    """An untrusted read: clean sentences at ``clean`` (at most ``level``), the whole
-    read at ``any``."""
+    """An untrusted read: clean sentences of its visible text at ``clean`` (at most
+    ``level``), the whole read at ``any``. Hidden text (``hidden.py``) is never clean,
+    and a cue in it, or a strong cue in its code, flags the whole read."""
     if level is Source.ANY:
         return (_part(Source.ANY, normalize(text)),)
-    judged = judge(text)
+    seen = split(text)
+    if seen.hides and (carries_instructions(seen.hidden) or carries_strong_cue(seen.code)):
+        return (_part(Source.ANY, normalize(text)),)
+    judged = judge(seen.visible)
+    # with markup, everything the agent read (tags, hidden text) is filed at ``any``
+    whole = _part(Source.ANY, normalize(text)) if seen.visible is not text else None
     if judged.whole:
-        return (_part(Source.ANY, judged.norm),)
+        return (whole or _part(Source.ANY, judged.norm),)
     if judged.clean:
-        return (_part(Source.CLEAN, judged.norm),)
+        visible = _part(Source.CLEAN, judged.norm)
+        return (visible,) if whole is None else (visible, whole)
     clean, dirty = judged.parts()
     clean_words, dirty_words = tokens(clean), tokens(dirty)
     return (
-        _part(Source.CLEAN, clean, clean_words - dirty_words, _SPACE.sub(" ", dirty)),
-        _part(Source.ANY, judged.norm, clean_words | dirty_words),
+        _part(Source.CLEAN, clean, clean_words - dirty_words, " ".join(dirty.split())),
+        whole or _part(Source.ANY, judged.norm, clean_words | dirty_words),
     )
+
+
+def read_parts(text: str, level: Source, demotions: Demotions | None = None) -> tuple[_Part, ...]:
+    """A read cut into parts at ``level`` at most: trusted reads keep written-back
+    values at their own level, untrusted ones are judged sentence by sentence (the
+    slow part: callers may do it outside their lock)."""
+    text = text[:MAX_READ_CHARS]
+    if level is Source.TRUSTED:
+        return trusted_parts(text, demotions)
+    return untrusted_parts(text, level)
 
 
 def trusted_parts(text: str, demotions: Demotions | None) -> tuple[_Part, ...]:
@@ -169,14 +203,11 @@ class TraceReads:
     tainted: bool = False  # it has read untrusted content (for the rest of the trace)
 
     def add(self, text: str, level: Source, demotions: Demotions | None = None) -> None:
-        """File a read at ``level`` at most: trusted reads keep written-back values at
-        their own level, untrusted ones are judged sentence by sentence."""
-        text = text[:MAX_READ_CHARS]
-        parts = (
-            trusted_parts(text, demotions)
-            if level is Source.TRUSTED
-            else untrusted_parts(text, level)
-        )
+        """File a read at ``level`` at most (see :func:`read_parts`)."""
+        self.file(read_parts(text, level, demotions))
+
+    def file(self, parts: tuple[_Part, ...]) -> None:
+        """File a read already cut into parts."""
         self.reads.append(parts)
         self._file(parts, +1)
         if any(part.level is not Source.TRUSTED for part in parts):
@@ -188,13 +219,15 @@ class TraceReads:
         for part in parts:
             for level in Source:
                 if part.level >= level:
-                    counter = self.index[level]
-                    counter.update(dict.fromkeys(part.tokens, delta))
-                    if delta < 0:
-                        for token in part.tokens:
-                            if counter[token] <= 0:
-                                del counter[token]
                     self._joined[level] = None
+                    counter = self.index[level]
+                    if delta > 0:
+                        counter.update(part.tokens)  # an iterable: counted in C, one each
+                        continue
+                    counter.subtract(part.tokens)
+                    for token in part.tokens:
+                        if counter[token] <= 0:
+                            del counter[token]
 
     def has(self, value: str, level: Source) -> bool:
         """Does ``value`` appear in reads at ``level`` or above? (``any``: no requirement.)"""
@@ -213,9 +246,9 @@ class TraceReads:
         """:meth:`contains` for a value already normalised and stripped."""
         if not norm or norm in self.index[level]:
             return True
-        if not _SPACE.search(norm):
+        phrase = " ".join(norm.split())
+        if " " not in phrase:
             return False
-        phrase = _SPACE.sub(" ", norm)
         joined = self._joined[level]
         if joined is None:
             joined = "\x00".join(p.text for r in self.reads for p in r if p.level >= level)
@@ -296,6 +329,10 @@ class FlowTracker:
         level: Source,
         demotions: Demotions | None = None,
     ) -> None:
+        self.record_parts(agent, trace, read_parts(text, level, demotions))
+
+    def record_parts(self, agent: str, trace: str | None, parts: tuple[_Part, ...]) -> None:
+        """File a read already cut into parts (:func:`read_parts`)."""
         now = self.clock()
         key = (agent, trace or "")
         reads = self.get(agent, trace)
@@ -304,7 +341,7 @@ class FlowTracker:
             self._expire(now)
         self._traces.move_to_end(key)
         reads.touched = now
-        reads.add(text, level, demotions)
+        reads.file(parts)
 
     def _expire(self, now: float) -> None:
         while len(self._traces) > self.max_traces:

@@ -27,7 +27,7 @@ from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.core.verdict import Verdict
 from immuno.policy.approvals import Approvals
 from immuno.policy.engine import LAYER, Policy, RateBook, block
-from immuno.policy.flow import Demotions, FlowTracker, value_strings
+from immuno.policy.flow import FlowTracker, read_parts, value_strings
 from immuno.policy.spec import Source
 from immuno.policy.written import WrittenValues, items_written, scope_of
 
@@ -127,11 +127,15 @@ class PolicyLayer:
             level = self._level(signal, verdict)
             # The user's own words are theirs; what a tool or memory returns may hold
             # values an agent wrote there from untrusted content.
-            demotions: Demotions | None = None
             if level is Source.TRUSTED and signal.kind != SignalKind.MESSAGE:
                 demotions = self.written.scoped(scope_of(signal.tool, write=False))
+                with self._lock:
+                    self.flow.record(signal.agent, signal.trace, signal.content, level, demotions)
+                return
+            # judging a read (and parsing its markup) is the slow part: not under the lock
+            parts = read_parts(signal.content, level)
             with self._lock:
-                self.flow.record(signal.agent, signal.trace, signal.content, level, demotions)
+                self.flow.record_parts(signal.agent, signal.trace, parts)
         elif signal.kind == SignalKind.MEMORY_WRITE and self._delivered(verdict):
             self._remember(signal, lambda: [signal.content])
 

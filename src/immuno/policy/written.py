@@ -37,7 +37,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from immuno.policy.cues import normalize
-from immuno.policy.flow import has_words, tokens
+from immuno.policy.flow import GROUP, has_words, tokens
 from immuno.policy.schema import SCHEMA
 from immuno.policy.spec import Source
 from immuno.store.base import Store
@@ -47,6 +47,7 @@ MEMORY = "memory"  # the scope of memory writes and reads
 MAX_PHRASE = 200  # characters of a whole value with spaces worth remembering
 MAX_ITEMS = 64  # remembered per write (a long body is not a value)
 _HINT = re.compile(r"[0-9@/]")
+_DIGIT = re.compile(r"[0-9]")
 _AMOUNT = re.compile(r"[+-]?[0-9]{1,7}(?:[.,][0-9]{1,3})*")  # 1200, 45.5, 2,450.00
 
 
@@ -73,13 +74,29 @@ def value_like(token: str) -> bool:
 
 def remembered(norm: str) -> list[str]:
     """The items of one normalised written value worth remembering (see module doc)."""
-    # Words as written, and the value's own groups joined ("XK05 1212 ..."), not every
-    # run of short words the token index joins.
-    plain = {word.strip(".,:;!?*") for word in norm.split()} | {norm.replace(" ", "")}
+    # Words as written, and the value's own groups joined ("XK05 1212 ...",
+    # "5512-3456-7890"), not every run of short words the token index joins.
+    split = [word.strip(".,:;!?*") for word in norm.split()]
+    plain = {*split, norm.replace(" ", ""), *_digit_groups(split)}
+    plain.update(word.replace("-", "") for word in split if "-" in word)
     words = sorted(t for t in tokens(norm) if t in plain and value_like(t))
     if words and " " in norm and len(norm) <= MAX_PHRASE:
         words.append(norm)
     return words[:MAX_ITEMS]
+
+
+def _digit_groups(words: list[str]) -> Iterable[str]:
+    """Each run of short groups joined from its first group with a digit to its last
+    ("account 5512 3456 7890" -> "551234567890"): the words around are no part of it."""
+    run: list[str] = []
+    for word in [*words, ""]:
+        if word and len(word) <= GROUP and word.isalnum():
+            run.append(word)
+            continue
+        digits = [i for i, group in enumerate(run) if _DIGIT.search(group)]
+        if len(digits) >= 2:
+            yield "".join(run[digits[0] : digits[-1] + 1])
+        run = []
 
 
 def items_written(

@@ -1,0 +1,328 @@
+"""Which parts of a read a person looking at it would not see.
+
+A web page or an HTML mail can carry text that a browser never shows but an agent
+reading the raw markup does: an HTML comment, a ``display:none`` block, a 1-pixel
+image whose address is the real target. :func:`split` cuts a read into
+
+``visible``
+    the rendered text, plus the ``href``, ``src``, ``alt`` and ``title`` of visible
+    elements (a person sees a link's address on hover and an image where it loads);
+``hidden``
+    prose nobody sees: HTML comments and Markdown comments (``[//]: # (...)``),
+    ``template`` and ``noscript`` content, ``meta``/``link``/``base`` attributes, the
+    text of elements with the ``hidden`` attribute, ``aria-hidden="true"``, an
+    ``input type="hidden"``, an inline style that hides (``display:none``,
+    ``visibility:hidden``, ``opacity:0``, ``font-size:0``, ``mso-hide:all``, off-screen
+    positions, 0 or 1 pixel sizes, text in the colour of its own background), a hiding
+    class (``sr-only``, ``visually-hidden``, ``d-none``, ``hidden``) or a class, id or
+    tag a ``<style>`` block of the read hides (outside ``@media``), a 0 or 1 pixel
+    image, and the rest of the read after a hiding element that is never closed or a
+    comment or tag that never ends;
+``code``
+    ``script`` and ``style`` content and attribute values no one reads as text
+    (``class``, ``style``, ``data-*``): code is full of imperative-looking words.
+
+Errors lean towards hidden: text wrongly taken for hidden vouches for nothing
+(``flow.py``), text wrongly taken for visible would. External stylesheets, rules
+under ``@media`` and text coloured like a background set on another element are not
+seen.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html import unescape
+from html.parser import HTMLParser
+
+_HIDING = frozenset({"template", "noscript"})
+_META = frozenset({"meta", "link", "base"})
+_VOID = frozenset(
+    {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    }
+)
+# elements that start a line of their own, so sentences do not run across them
+_BLOCK = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "td",
+        "th",
+        "title",
+        "tr",
+        "ul",
+    }
+)
+_SHOWN_ATTRS = frozenset({"href", "src", "alt", "title"})
+_HIDING_CLASSES = frozenset(
+    {"sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text", "d-none", "hidden"}
+)
+_END = r"(?:[;!}]|$)"
+_HIDING_STYLE = re.compile(
+    r"(?:^|[;{])(?:display:none|visibility:(?:hidden|collapse)|color:transparent|mso-hide:all|"
+    r"font:0+(?:\.0*)?(?:px|pt|em|rem|%)?/|"
+    rf"opacity:(?:0+(?:\.0*)?|0*\.0\d*)%?{_END}|"
+    rf"font-size:(?:0*\.?0+[a-z%]*|0?\.\d+(?:px|pt)|1(?:px|pt)){_END}|"
+    rf"(?:max-)?(?:width|height):0*[01](?:\.0*)?(?:px)?{_END}|"
+    r"(?:left|top|right|bottom|text-indent):-\d{3,}|margin(?:-left|-top)?:-\d{4,}|"
+    r"transform:(?:translate[xy]?\(-\d{3,}|scale\(0(?:[,)]|\.0+[,)]))|"
+    r"clip:rect\((?:[01](?:px)?,?){4}\)|clip-path:inset\(50%)"
+)
+_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
+_COLOUR = re.compile(r"(?:^|;)(color|background(?:-color)?):([^;!]+)")
+
+
+def hiding_style(css: str) -> bool:
+    """Does this declaration list (an inline ``style``, a rule's body) hide its element:
+    a hiding property, or text in the colour of its own background?"""
+    compact = "".join(_CSS_COMMENT.sub("", css).lower().split())
+    if _HIDING_STYLE.search(compact):
+        return True
+    colours = dict(_COLOUR.findall(compact))
+    text = colours.pop("color", None)
+    return text is not None and text in colours.values()
+
+
+_TINY = re.compile(r"0*[01](?:\.0*)?(?:px)?")
+_MARKDOWN_COMMENT = re.compile(r"(?m)^[ \t]{0,3}\[(?://|comment|#)\]:[ \t]*(?:#|<>)?(.*)$")
+# where the HTML parser sees markup: "<b>", "<x_y hidden>", "</p>", "<!--" (not "<3")
+_TAG_START = re.compile(r"<(?:[A-Za-z][^\t\n\r\f />\x00]*(?:[\s/>]|$)|[/!?])")
+# ... except a bare address in angle brackets, which a mail shows as text:
+# "<dan@example.com>", "<https://example.com/a>" (one with attributes is an element)
+_ADDRESS = re.compile(r"<(?:[^\s<>\"'@]+@[^\s<>\"'@]+|[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"']*)>")
+
+
+_BRACE = re.compile(r"[{}]")
+_COMPOUND = re.compile(r"[\s>+~]+")  # between the parts of a selector
+_NAMES = re.compile(r"([.#]?)([a-z_][a-z0-9_-]*)")
+
+
+@dataclass
+class _Sheet:
+    """What a ``<style>`` block in the read hides: rules whose body hides (as an inline
+    style would), outside ``@media`` and other at-rules, by class, id or tag."""
+
+    classes: set[str] = field(default_factory=set)
+    ids: set[str] = field(default_factory=set)
+    tags: set[str] = field(default_factory=set)
+
+    def learn(self, css: str) -> None:
+        depth, start, selector, body = 0, 0, "", 0
+        for brace in _BRACE.finditer(css):
+            if brace.group() == "{":
+                if depth == 0:
+                    selector, body = css[start : brace.start()], brace.end()
+                depth += 1
+                continue
+            depth -= 1
+            if depth == 0:
+                rule = css[body : brace.start()]
+                if "{" not in rule and hiding_style(rule):
+                    self._add(selector)
+            depth = max(depth, 0)
+            start = brace.end()
+
+    def _add(self, selectors: str) -> None:
+        for selector in selectors.lower().split(","):
+            if "@" in selector or ":" in selector:
+                continue  # an at-rule, or a state (":hover") the reader may never see
+            # the element the rule applies to: the last part ("span.z" in "p.y > span.z"),
+            # by its classes and id, or by its tag when it names nothing else
+            names = _NAMES.findall(_COMPOUND.split(selector.strip())[-1])
+            for kind, name in names:
+                if kind == ".":
+                    self.classes.add(name)
+                elif kind == "#":
+                    self.ids.add(name)
+                elif len(names) == 1:
+                    self.tags.add(name)
+
+    def hides(self, tag: str, attrs: dict[str, str]) -> bool:
+        if tag in self.tags:
+            return True
+        if self.ids and attrs.get("id", "").strip().lower() in self.ids:
+            return True
+        classes = attrs.get("class")
+        if not (self.classes and classes):
+            return False
+        return not self.classes.isdisjoint(classes.lower().split())
+
+
+@dataclass(frozen=True)
+class Split:
+    visible: str
+    hidden: str = ""  # prose a reader does not see
+    code: str = ""  # script, style and markup attributes
+
+    @property
+    def hides(self) -> bool:
+        return bool(self.hidden.strip() or self.code.strip())
+
+
+def has_markup(text: str) -> bool:
+    """Could ``text`` hide anything (HTML or a Markdown comment)? A cheap test first."""
+    if "<" in text:
+        for tag in _TAG_START.finditer(text):
+            if _ADDRESS.match(text, tag.start()) is None:
+                return True
+    return "]:" in text and _MARKDOWN_COMMENT.search(text) is not None
+
+
+def split(text: str) -> Split:
+    """Cut ``text`` into what a reader sees, hidden prose and code (see module doc)."""
+    if not has_markup(text):
+        return Split(text)
+    comments: list[str] = []
+    if "]:" in text:
+        comments = _MARKDOWN_COMMENT.findall(text)
+        text = _MARKDOWN_COMMENT.sub("", text)
+    parser = _Splitter()
+    parser.feed(text)
+    parser.finish()
+    return Split(
+        "".join(parser.visible),
+        "\n".join(comments) + "".join(parser.hidden),
+        "\n".join(parser.code),
+    )
+
+
+def _hides(tag: str, attrs: dict[str, str]) -> bool:
+    if tag in _HIDING:
+        return True
+    if not attrs:
+        return False
+    if "hidden" in attrs or attrs.get("aria-hidden", "").strip().lower() == "true":
+        return True
+    if tag == "input" and attrs.get("type", "").strip().lower() == "hidden":
+        return True
+    style = attrs.get("style")
+    if style and hiding_style(style):
+        return True
+    classes = attrs.get("class")
+    if classes and not _HIDING_CLASSES.isdisjoint(classes.lower().split()):
+        return True
+    # a tracking pixel: an image (or frame) 0 or 1 pixels wide or high
+    for side in ("width", "height"):
+        size = attrs.get(side)
+        if size is not None and _TINY.fullmatch(size.strip()):
+            return True
+    return False
+
+
+class _Splitter(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.visible: list[str] = []
+        self.hidden: list[str] = []
+        self.code: list[str] = []
+        self._open: list[tuple[str, bool]] = []  # (tag, hidden from here in)
+        self._hiding = False
+        self._sheet = _Sheet()
+
+    def _start(self, tag: str, pairs: list[tuple[str, str | None]], void: bool) -> None:
+        raw = self.get_starttag_text() or ""
+        if _ADDRESS.fullmatch(raw):  # an address in angle brackets, not an element
+            self.handle_data(raw)
+            return
+        attrs = {name: value or "" for name, value in pairs}
+        hidden = self._hiding or tag in _META or _hides(tag, attrs) or self._sheet.hides(tag, attrs)
+        if hidden and not self._hiding:
+            self.hidden.append("\n")  # a hidden region of its own
+        for name, value in attrs.items():
+            if not value.strip():
+                continue
+            if name in _SHOWN_ATTRS or (tag in _META and name == "content"):
+                (self.hidden if hidden else self.visible).append(f" {value} ")
+            else:
+                self.code.append(value)
+        if tag in _BLOCK:
+            (self.hidden if hidden else self.visible).append("\n")
+        if not void and tag not in _VOID:
+            self._open.append((tag, hidden))
+            self._hiding = hidden
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._start(tag, attrs, void=False)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._start(tag, attrs, void=True)
+
+    def handle_endtag(self, tag: str) -> None:
+        # close up to the matching opener; a stray closer closes nothing
+        if tag in _BLOCK:
+            (self.hidden if self._hiding else self.visible).append("\n")
+        for depth in range(len(self._open) - 1, -1, -1):
+            if self._open[depth][0] == tag:
+                del self._open[depth:]
+                self._hiding = self._open[-1][1] if self._open else False
+                break
+
+    def handle_data(self, data: str) -> None:
+        if self.cdata_elem is not None:  # inside script or style
+            self.code.append(data)
+            if self.cdata_elem == "style":
+                self._sheet.learn(data)
+        else:
+            (self.hidden if self._hiding else self.visible).append(data)
+
+    def handle_comment(self, data: str) -> None:
+        self.hidden.append(f"\n{data}\n")
+
+    def unknown_decl(self, data: str) -> None:
+        self.hidden.append(f"\n{data}\n")  # <![CDATA[ ... ]]>
+
+    def handle_pi(self, data: str) -> None:
+        self.hidden.append(f"\n{data}\n")
+
+    def finish(self) -> None:
+        """What the parser still holds at the end: an unclosed script or style is
+        code, an unterminated comment or tag is hidden, the rest is ordinary text."""
+        tail, self.rawdata = self.rawdata, ""
+        if not tail:
+            return
+        if self.cdata_elem is not None:
+            self.code.append(tail)
+        elif _TAG_START.match(tail):
+            self.hidden.append(unescape(tail))
+        else:
+            self.handle_data(unescape(tail))
