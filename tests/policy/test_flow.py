@@ -71,6 +71,16 @@ def test_groups_are_joined_from_the_first_with_a_digit_to_the_end_of_the_run() -
     assert "ab12cd" not in tokens("ab 12 \x00 cd")  # a sentence left out ends a run
 
 
+def test_a_value_ending_an_unclean_sentence_is_still_a_word_of_the_read() -> None:
+    # Sentences left out of the clean part are joined by NULs: one must not glue the
+    # last word of a sentence to the first of the next ("+4477...\x00thanks").
+    assert {"+447700900938", "thanks"} <= tokens("my number is +447700900938.\x00thanks")
+    reads = TraceReads(limit=10)
+    reads.add("Hi, my new number is +447700900938. Thanks, Gareth", Source.CLEAN)
+    assert reads.contains("+447700900938", Source.ANY)
+    assert not reads.has("+447700900938", Source.CLEAN)  # a change notice vouches for nothing
+
+
 def test_values_must_be_whole_words_or_phrases() -> None:
     reads = TraceReads(limit=10)
     reads.add("Send it to alice@company.example at Blue Note Hall", Source.TRUSTED)

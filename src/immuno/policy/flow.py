@@ -55,8 +55,9 @@ from immuno.policy.cues import carries_instructions, carries_strong_cue, judge, 
 from immuno.policy.hidden import split
 from immuno.policy.spec import Source
 
-# a word ends at whitespace and at these (quotes, brackets ...): they become spaces
-_SEPARATORS = str.maketrans(dict.fromkeys("\"'`<>()[]{};|", " "))
+# a word ends at whitespace and at these (quotes, brackets ...): they become spaces;
+# a NUL (a sentence left out) stands apart as a word of its own that ends a run of groups
+_SEPARATORS = str.maketrans({**dict.fromkeys("\"'`<>()[]{};|", " "), "\x00": " \x00 "})
 _EDGE = ".,:;!?*\x00"  # a NUL stands for a sentence left out: it ends a run of groups
 _DIGIT = re.compile(r"[0-9]")
 _DASHED = re.compile(r"(?=.*[0-9])[^\W_]{1,6}(?:-[^\W_]{1,6})+")  # groups, one with a digit
