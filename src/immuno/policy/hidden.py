@@ -226,10 +226,14 @@ def split(text: str) -> Split:
     )
 
 
+# the only attributes ``_hides`` looks at: a tag with none of them is not hidden by them
+_HIDING_ATTRS = frozenset({"hidden", "aria-hidden", "type", "style", "class", "width", "height"})
+
+
 def _hides(tag: str, attrs: dict[str, str]) -> bool:
     if tag in _HIDING:
         return True
-    if not attrs:
+    if not attrs or _HIDING_ATTRS.isdisjoint(attrs):
         return False
     if "hidden" in attrs or attrs.get("aria-hidden", "").strip().lower() == "true":
         return True
@@ -259,24 +263,35 @@ class _Splitter(HTMLParser):
         self._hiding = False
         self._sheet = _Sheet()
 
+    def updatepos(self, i: int, j: int) -> int:
+        # the parser counts lines and columns for getpos(), which nothing here asks for
+        return j
+
     def _start(self, tag: str, pairs: list[tuple[str, str | None]], void: bool) -> None:
         raw = self.get_starttag_text() or ""
-        if _ADDRESS.fullmatch(raw):  # an address in angle brackets, not an element
+        # an address in angle brackets is text, not an element (it holds "@" or ":")
+        if ("@" in raw or ":" in raw) and _ADDRESS.fullmatch(raw):
             self.handle_data(raw)
             return
-        attrs = {name: value or "" for name, value in pairs}
-        hidden = self._hiding or tag in _META or _hides(tag, attrs) or self._sheet.hides(tag, attrs)
+        meta = tag in _META
+        if pairs:
+            attrs = {name: value or "" for name, value in pairs}
+            hidden = self._hiding or meta or _hides(tag, attrs) or self._sheet.hides(tag, attrs)
+        else:  # what _hides and _Sheet.hides make of a tag with no attributes
+            attrs = {}
+            hidden = self._hiding or meta or tag in _HIDING or tag in self._sheet.tags
+        out = self.hidden if hidden else self.visible
         if hidden and not self._hiding:
-            self.hidden.append("\n")  # a hidden region of its own
+            out.append("\n")  # a hidden region of its own
         for name, value in attrs.items():
-            if not value.strip():
+            if not value or value.isspace():
                 continue
-            if name in _SHOWN_ATTRS or (tag in _META and name == "content"):
-                (self.hidden if hidden else self.visible).append(f" {value} ")
+            if name in _SHOWN_ATTRS or (meta and name == "content"):
+                out.append(f" {value} ")
             else:
                 self.code.append(value)
         if tag in _BLOCK:
-            (self.hidden if hidden else self.visible).append("\n")
+            out.append("\n")
         if not void and tag not in _VOID:
             self._open.append((tag, hidden))
             self._hiding = hidden
@@ -291,10 +306,15 @@ class _Splitter(HTMLParser):
         # close up to the matching opener; a stray closer closes nothing
         if tag in _BLOCK:
             (self.hidden if self._hiding else self.visible).append("\n")
-        for depth in range(len(self._open) - 1, -1, -1):
-            if self._open[depth][0] == tag:
-                del self._open[depth:]
-                self._hiding = self._open[-1][1] if self._open else False
+        opened = self._open
+        if opened and opened[-1][0] == tag:  # the usual case: the innermost one
+            opened.pop()
+            self._hiding = opened[-1][1] if opened else False
+            return
+        for depth in range(len(opened) - 2, -1, -1):
+            if opened[depth][0] == tag:
+                del opened[depth:]
+                self._hiding = opened[-1][1] if opened else False
                 break
 
     def handle_data(self, data: str) -> None:
