@@ -33,7 +33,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from html import unescape
-from html.parser import HTMLParser
+
+from immuno.policy.markup import QuickParser
 
 _HIDING = frozenset({"template", "noscript"})
 _META = frozenset({"meta", "link", "base"})
@@ -226,14 +227,10 @@ def split(text: str) -> Split:
     )
 
 
-# the only attributes ``_hides`` looks at: a tag with none of them is not hidden by them
-_HIDING_ATTRS = frozenset({"hidden", "aria-hidden", "type", "style", "class", "width", "height"})
-
-
 def _hides(tag: str, attrs: dict[str, str]) -> bool:
     if tag in _HIDING:
         return True
-    if not attrs or _HIDING_ATTRS.isdisjoint(attrs):
+    if not attrs:
         return False
     if "hidden" in attrs or attrs.get("aria-hidden", "").strip().lower() == "true":
         return True
@@ -253,7 +250,11 @@ def _hides(tag: str, attrs: dict[str, str]) -> bool:
     return False
 
 
-class _Splitter(HTMLParser):
+# (hides by itself, attribute values a reader sees, attribute values that are code)
+_Look = tuple[bool, tuple[str, ...], tuple[str, ...]]
+
+
+class _Splitter(QuickParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.visible: list[str] = []
@@ -262,10 +263,7 @@ class _Splitter(HTMLParser):
         self._open: list[tuple[str, bool]] = []  # (tag, hidden from here in)
         self._hiding = False
         self._sheet = _Sheet()
-
-    def updatepos(self, i: int, j: int) -> int:
-        # the parser counts lines and columns for getpos(), which nothing here asks for
-        return j
+        self._seen: dict[tuple[str, tuple[tuple[str, str | None], ...]], _Look] = {}
 
     def _start(self, tag: str, pairs: list[tuple[str, str | None]], void: bool) -> None:
         raw = self.get_starttag_text() or ""
@@ -273,28 +271,40 @@ class _Splitter(HTMLParser):
         if ("@" in raw or ":" in raw) and _ADDRESS.fullmatch(raw):
             self.handle_data(raw)
             return
-        meta = tag in _META
-        if pairs:
-            attrs = {name: value or "" for name, value in pairs}
-            hidden = self._hiding or meta or _hides(tag, attrs) or self._sheet.hides(tag, attrs)
-        else:  # what _hides and _Sheet.hides make of a tag with no attributes
-            attrs = {}
-            hidden = self._hiding or meta or tag in _HIDING or tag in self._sheet.tags
+        # pages repeat the same tags ("<td class=x>"): judge each kind once per sheet
+        key = (tag, tuple(pairs))
+        seen = self._seen.get(key)
+        if seen is None:
+            seen = self._seen[key] = self._look(tag, pairs)
+        hides, shown, code = seen
+        hidden = self._hiding or hides
         out = self.hidden if hidden else self.visible
         if hidden and not self._hiding:
             out.append("\n")  # a hidden region of its own
-        for name, value in attrs.items():
-            if not value or value.isspace():
-                continue
-            if name in _SHOWN_ATTRS or (meta and name == "content"):
-                out.append(f" {value} ")
-            else:
-                self.code.append(value)
+        out.extend(shown)
+        self.code.extend(code)
         if tag in _BLOCK:
             out.append("\n")
         if not void and tag not in _VOID:
             self._open.append((tag, hidden))
             self._hiding = hidden
+
+    def _look(self, tag: str, pairs: list[tuple[str, str | None]]) -> _Look:
+        """Does the tag hide its content by itself, and which of its attribute values
+        are text a reader sees (if the element is shown) and which are code."""
+        meta = tag in _META
+        attrs = {name: value or "" for name, value in pairs}
+        hides = meta or _hides(tag, attrs) or self._sheet.hides(tag, attrs)
+        shown: list[str] = []
+        code: list[str] = []
+        for name, value in attrs.items():
+            if not value.strip():
+                continue
+            if name in _SHOWN_ATTRS or (meta and name == "content"):
+                shown.append(f" {value} ")
+            else:
+                code.append(value)
+        return hides, tuple(shown), tuple(code)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._start(tag, attrs, void=False)
@@ -306,15 +316,10 @@ class _Splitter(HTMLParser):
         # close up to the matching opener; a stray closer closes nothing
         if tag in _BLOCK:
             (self.hidden if self._hiding else self.visible).append("\n")
-        opened = self._open
-        if opened and opened[-1][0] == tag:  # the usual case: the innermost one
-            opened.pop()
-            self._hiding = opened[-1][1] if opened else False
-            return
-        for depth in range(len(opened) - 2, -1, -1):
-            if opened[depth][0] == tag:
-                del opened[depth:]
-                self._hiding = opened[-1][1] if opened else False
+        for depth in range(len(self._open) - 1, -1, -1):
+            if self._open[depth][0] == tag:
+                del self._open[depth:]
+                self._hiding = self._open[-1][1] if self._open else False
                 break
 
     def handle_data(self, data: str) -> None:
@@ -322,6 +327,7 @@ class _Splitter(HTMLParser):
             self.code.append(data)
             if self.cdata_elem == "style":
                 self._sheet.learn(data)
+                self._seen.clear()  # the sheet may hide tags judged before
         else:
             (self.hidden if self._hiding else self.visible).append(data)
 
