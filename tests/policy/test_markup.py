@@ -126,7 +126,7 @@ def test_random_tags_are_read_alike() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        '<td class="x" colspan=2 data-a=\'b c\' hidden>Order</td>',
+        "<td class=\"x\" colspan=2 data-a='b c' hidden>Order</td>",
         "<a href=/p/1/>x</a><br/><br /><img src=a.png alt=''/>",
         '<p title="a &amp; b" data-x="&#88;">&euro;5</p>',
         "<script>if (a<b) { x = '<p>' }</script><p>after</p>",
