@@ -235,3 +235,34 @@ def test_a_hidden_preheader_with_a_cue_flags_a_plain_mail() -> None:
     )
     assert not vouches(mail, "HL-204518")
     assert vouches(mail.replace("Please click to track", "Your parcel"), "HL-204518")
+
+
+# -- each kind of tag is judged once per page (hidden.py keeps what it decided) ---------
+
+
+def test_a_tag_seen_again_inside_a_hidden_element_is_hidden_there_only() -> None:
+    text = (
+        '<b class="k" title="one">Oat</b><div hidden><b class="k" title="one">'
+        f'{EVIL}</b></div><b class="k" title="one">Ember</b>'
+    )
+    seen = split(text)
+    assert EVIL in seen.hidden and EVIL not in seen.visible
+    assert "Oat" in seen.visible and "Ember" in seen.visible
+    assert seen.visible.count(" one ") == 2 and seen.hidden.count(" one ") == 1
+
+
+def test_a_later_style_block_hides_a_tag_already_seen_shown() -> None:
+    text = (
+        '<span class="x">Oat</span><style>.x { display: none }</style>'
+        f'<span class="x">{EVIL}</span><p class="y">Ember</p>'
+    )
+    seen = split(text)
+    assert "Oat" in seen.visible and "Ember" in seen.visible
+    assert hidden_only(text, EVIL)
+
+
+def test_an_address_is_text_whatever_the_parser_takes_for_its_name() -> None:
+    # the parser names this tag "a" (it stops at "/"), yet it is a bare address
+    seen = split("Write to <a/b@partner.example> today, or <a/b@x.example hidden>x")
+    assert "<a/b@partner.example>" in seen.visible
+    assert "x" in seen.hidden
