@@ -30,7 +30,18 @@ _START = re.compile(
 _END = re.compile(r"</([a-zA-Z][a-zA-Z0-9]*+)>")
 # elements whose content some version of the parser reads as raw text, not markup
 _RAW_TEXT = frozenset(
-    {"script", "style", "xmp", "iframe", "noembed", "noframes", "plaintext", "textarea", "title"}
+    {
+        "script",
+        "style",
+        "xmp",
+        "iframe",
+        "noembed",
+        "noframes",
+        "noscript",
+        "plaintext",
+        "textarea",
+        "title",
+    }
 )
 
 
