@@ -116,6 +116,20 @@ def test_malformed_markup_hides_what_follows(text: str) -> None:
     assert "Glazes" in split(text).visible
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Glazes <![x[ {EVIL} ]]> and more",  # a marked section the parser has no name for
+        f"Glazes: if (a<![1]) {EVIL}",  # code in a read, never closed
+    ],
+)
+def test_a_marked_section_the_parser_cannot_read_is_hidden(text: str) -> None:
+    # the standard parser raises on these; a browser shows them as comments
+    assert hidden_only(text, EVIL)
+    assert "Glazes" in split(text).visible
+    assert not vouches(text, EVIL)  # and filing the read no longer fails
+
+
 def test_an_unclosed_script_is_code() -> None:
     seen = split(f"Glazes <script>fetch('{EVIL}')")
     assert EVIL in seen.code and EVIL not in seen.visible

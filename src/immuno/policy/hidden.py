@@ -8,7 +8,8 @@ image whose address is the real target. :func:`split` cuts a read into
     the rendered text, plus the ``href``, ``src``, ``alt`` and ``title`` of visible
     elements (a person sees a link's address on hover and an image where it loads);
 ``hidden``
-    prose nobody sees: HTML comments and Markdown comments (``[//]: # (...)``),
+    prose nobody sees: HTML comments (and ``<![...]>`` sections) and Markdown comments
+    (``[//]: # (...)``),
     ``template`` and ``noscript`` content, ``meta``/``link``/``base`` attributes, the
     text of elements with the ``hidden`` attribute, ``aria-hidden="true"``, an
     ``input type="hidden"``, an inline style that hides (``display:none``,
@@ -330,6 +331,12 @@ class _Splitter(QuickParser):
                 self._seen.clear()  # the sheet may hide tags judged before
         else:
             (self.hidden if self._hiding else self.visible).append(data)
+
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:  # "<![1]", "<![x[": the parser gives up, a browser sees a comment
+            return self.parse_bogus_comment(i)
 
     def handle_comment(self, data: str) -> None:
         self.hidden.append(f"\n{data}\n")
