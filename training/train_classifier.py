@@ -14,6 +14,18 @@ feature hashing the runtime uses.
 - ``tool``: fitted on every row, with clause windows (see ``features.py``) of benign
   tool output as extra negatives, the attack strings found inside poisoned documents
   as extra positives, and template twins (``template_twins``) against a shortcut.
+
+Features are scaled NBSVM-style (Wang & Manning 2012) before the regression: each
+column by its log-count ratio ``r`` (``log_count_ratio``), so a feature seen mostly
+in one class starts out weighted towards it. ``r`` is folded into the weights that
+are written (``w * r``), so scoring stays one sparse dot product.
+
+The threshold sits ``THRESHOLD_GAP`` above the highest benign dev logit it lets
+through (``place_threshold``): the detect layer rounds scores to 4 decimals.
+
+The whole run is deterministic (liblinear with a fixed seed, no threads, hashing
+without salt): ``--check`` rebuilds the model and exits non-zero unless it matches
+the shipped file.
 """
 
 from __future__ import annotations
@@ -32,7 +44,13 @@ import numpy.typing as npt
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
-from immuno.detect.classifier import BUILTIN_MODEL, CHANNELS, Classifier, encode_model
+from immuno.detect.classifier import (
+    BUILTIN_MODEL,
+    CHANNELS,
+    Classifier,
+    encode_model,
+    place_threshold,
+)
 from immuno.detect.features import DIM, bias_index, extract
 from immuno.detect.normalize import normalize
 
@@ -44,7 +62,9 @@ DEFAULT_DATA = next(
 )
 DEFAULT_OUT = REPO / "src" / "immuno" / "detect" / BUILTIN_MODEL
 # Regularisation strengths tried per channel (liblinear's C); dev picks one.
-C_VALUES = {"user": (16.0, 64.0, 256.0), "tool": (4.0, 16.0, 64.0)}
+C_VALUES = {"user": (64.0, 256.0, 1024.0), "tool": (4.0, 16.0, 64.0)}
+# Additive smoothing of the feature counts behind the log-count ratios.
+ALPHA = 1.0
 # Dev false-positive budgets, tighter than the targets (overall <= 1%, tool outputs
 # <= 0.5%) to leave room for test noise and for the signatures' own false positives.
 # The user channel gets the larger share: tool outputs have the tighter target.
@@ -200,9 +220,8 @@ def operating_point(
     logits: npt.NDArray[np.float64], y: npt.NDArray[np.int8], budget: float
 ) -> tuple[float, float, float]:
     """Lowest threshold whose benign false-positive rate stays within ``budget``."""
-    benign = np.sort(logits[y == 0])[::-1]
-    allowed = math.floor(budget * len(benign))
-    threshold = float(benign[allowed]) + 1e-6 if allowed < len(benign) else float(benign[-1])
+    benign = logits[y == 0]
+    threshold = place_threshold(benign, budget)
     tpr = float((logits[y == 1] >= threshold).mean()) if (y == 1).any() else 0.0
     fpr = float((benign >= threshold).mean())
     return threshold, tpr, fpr
@@ -214,10 +233,20 @@ def platt_slope(logits: npt.NDArray[np.float64], y: npt.NDArray[np.int8]) -> flo
     return max(float(model.coef_[0, 0]), 0.1)
 
 
-def _shipped(model: LogisticRegression, channel: str) -> Classifier:
-    """One channel exactly as it will ship (float16 weights), without calibration."""
-    weights = model.coef_[0].astype(np.float16)
-    point = {"intercept": float(model.intercept_[0]), "threshold": 0.0, "slope": 1.0}
+def log_count_ratio(x: sparse.csr_matrix, y: npt.NDArray[np.int8]) -> npt.NDArray[np.float64]:
+    """Per feature, log((p / |p|1) / (q / |q|1)), where p and q count the attack and
+    the benign vectors holding it, each plus ``ALPHA`` (NBSVM's ratio)."""
+    present = x.copy()
+    present.data = np.ones_like(present.data)
+    p = np.asarray(present[y == 1].sum(axis=0)).ravel() + ALPHA
+    q = np.asarray(present[y == 0].sum(axis=0)).ravel() + ALPHA
+    ratio: npt.NDArray[np.float64] = np.log((p / p.sum()) / (q / q.sum()))
+    return ratio
+
+
+def _shipped(weights: npt.NDArray[np.float16], intercept: float) -> Classifier:
+    """Both channels exactly as they will ship (float16 weights), without calibration."""
+    point = {"intercept": intercept, "threshold": 0.0, "slope": 1.0}
     return Classifier(
         encode_model(
             {name: weights for name in CHANNELS}, {"channels": dict.fromkeys(CHANNELS, point)}
@@ -257,39 +286,45 @@ def sentence_negatives(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def fit_channel(
     channel: str, train_rows: list[dict[str, Any]], dev_rows: list[dict[str, Any]]
-) -> tuple[npt.NDArray[np.float16], float, dict[str, float], dict[str, Any]]:
-    """The best of ``C_VALUES`` on dev for one channel: weights, intercept, operating point."""
+) -> tuple[npt.NDArray[np.float16], dict[str, float], dict[str, Any]]:
+    """The best of ``C_VALUES`` on dev for one channel: folded weights, operating point."""
     x_train, y_train = matrix(training_rows(train_rows, channel), windows=True)
+    ratio = log_count_ratio(x_train, y_train)
+    x_train = (x_train @ sparse.diags(ratio)).tocsr()
     print(f"{channel}: {x_train.shape[0]:,} training vectors", flush=True)
     dev = [row for row in dev_rows if row["channel"] == channel]
     y_dev = labels(dev)
     dev_text = [normalize(row["text"]).text for row in dev]
     budget = FP_BUDGET[channel]
-    best: tuple[float, LogisticRegression, npt.NDArray[np.float64]] | None = None
+    best: tuple[float, float, float, npt.NDArray[np.float16], npt.NDArray[np.float64]] | None
+    best = None
     report: dict[str, Any] = {"candidates": []}
     for c in C_VALUES[channel]:
         model = LogisticRegression(C=c, solver="liblinear", max_iter=200, random_state=0)
         model.fit(x_train, y_train)
-        probe = _shipped(model, channel)
+        # The ratio folded in: w . (x * r) == (w * r) . x, one dot product at run time.
+        weights = (model.coef_[0] * ratio).astype(np.float16)
+        intercept = float(model.intercept_[0])
+        probe = _shipped(weights, intercept)
         logits = np.array([probe.logit(text, channel) for text in dev_text])
         tpr = operating_point(logits, y_dev, budget)[1]
         report["candidates"].append({"C": c, "dev_tpr": tpr})
         print(f"{channel} C={c:g}: dev TPR {tpr:.4f}", flush=True)
         if best is None or tpr > best[0]:
-            best = (tpr, model, logits)
+            best = (tpr, c, intercept, weights, logits)
     assert best is not None
-    _, model, logits = best
+    _, c, intercept, weights, logits = best
     threshold, tpr, fpr = operating_point(logits, y_dev, budget)
     slope = platt_slope(logits - threshold, y_dev)
     point = {
-        "intercept": round(float(model.intercept_[0]), 6),
+        "intercept": round(intercept, 6),
         "threshold": round(threshold, 6),
         "slope": round(slope, 6),
-        "C": float(model.C),
+        "C": c,
     }
     report.update(tpr=tpr, fpr=fpr, threshold=threshold)
     print(f"dev {channel}: threshold {threshold:.4f} TPR {tpr:.4f} FPR {fpr:.4f}", flush=True)
-    return model.coef_[0].astype(np.float16), float(model.intercept_[0]), point, report
+    return weights, point, report
 
 
 def train(data: Path) -> tuple[bytes, dict[str, Any]]:
@@ -298,7 +333,7 @@ def train(data: Path) -> tuple[bytes, dict[str, Any]]:
     channels: dict[str, dict[str, float]] = {}
     report: dict[str, Any] = {}
     for channel in CHANNELS:
-        weights[channel], _, channels[channel], report[channel] = fit_channel(
+        weights[channel], channels[channel], report[channel] = fit_channel(
             channel, train_rows, dev_rows
         )
     header = {

@@ -6,11 +6,20 @@ import numpy as np
 import pytest
 
 from immuno import ConfigError
-from immuno.detect import Classifier
-from immuno.detect.classifier import ANCHOR_SCORE, MAGIC, encode_model
+from immuno.core.config import DEFAULT_BLOCK_THRESHOLD
+from immuno.core.signal import Signal, SignalKind
+from immuno.detect import Classifier, DetectLayer, SignatureSet
+from immuno.detect.classifier import (
+    ANCHOR_SCORE,
+    MAGIC,
+    THRESHOLD_GAP,
+    encode_model,
+    place_threshold,
+)
 from immuno.detect.features import CLAUSE, DIM, WINDOW, bias_index, extract, feature_indices
 
 CLASSIFIER = Classifier.builtin()
+SIGNATURES = SignatureSet.from_sources(["builtin"])
 
 
 def test_features_are_stable_across_processes() -> None:
@@ -92,11 +101,46 @@ def test_calibration_is_anchored_at_the_operating_threshold() -> None:
         assert CLASSIFIER.calibrate(params["threshold"], channel) == pytest.approx(ANCHOR_SCORE)
 
 
+def test_threshold_keeps_the_budget_and_a_gap_above_admitted_benign_logits() -> None:
+    rng = np.random.default_rng(7)
+    # Near-ties at the cut: the gap must hold against every admitted logit.
+    benign = np.concatenate([rng.normal(-4.0, 2.0, 1000), [3.0, 3.004, 3.008, 5.0]])
+    for budget in (0.0, 0.001, 0.003, 0.007, 0.05):
+        threshold = place_threshold(benign, budget)
+        assert (benign >= threshold).mean() <= budget
+        admitted = benign[benign < threshold]
+        assert threshold - admitted.max() == pytest.approx(THRESHOLD_GAP)
+    with pytest.raises(ValueError, match="budget"):
+        place_threshold(benign, 1.0)
+
+
+def _constant_model(logit: float, threshold: float, slope: float) -> Classifier:
+    """Zero weights: every text's logit is the intercept."""
+    point = {"intercept": logit, "threshold": threshold, "slope": slope}
+    weights = dict.fromkeys(("tool", "user"), np.zeros(DIM, dtype=np.float16))
+    return Classifier(encode_model(weights, {"channels": dict.fromkeys(("tool", "user"), point)}))
+
+
+@pytest.mark.parametrize("slope", [0.1, 1.0, 8.0])
+def test_the_highest_admitted_benign_logit_does_not_round_up_to_a_block(slope: float) -> None:
+    # The layer rounds scores to 4 decimals: a threshold a hair above a benign logit
+    # would report that text at exactly the block threshold.
+    logit = -1.2345
+    assert round(_constant_model(logit, logit + 1e-6, slope).score("x", "tool"), 4) == 0.8
+    threshold = place_threshold(np.array([logit, logit - 3.0]), 0.0)
+    layer = DetectLayer(SIGNATURES, classifier=_constant_model(logit, threshold, slope))
+    for kind in (SignalKind.TOOL_RESULT, SignalKind.MESSAGE):
+        signal = Signal(kind=kind, agent="a", content="The meeting moved to 3 pm.")
+        scores = [f.score for f in layer.inspect(signal, ()) if f.code == "classifier.injection"]
+        assert scores and max(scores) < DEFAULT_BLOCK_THRESHOLD
+
+
 def test_model_is_small() -> None:
+    # A few MB at most: the package ships it and every process loads it.
     from importlib import resources
 
     size = len(resources.files("immuno.detect").joinpath("model/classifier.bin").read_bytes())
-    assert size < 3 * 1024 * 1024
+    assert size <= 4 * 1024 * 1024
 
 
 def test_broken_model_files_are_config_errors() -> None:

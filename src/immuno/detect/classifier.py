@@ -8,8 +8,9 @@ The model file (``model/classifier.bin``) is written by
 
 The header holds the feature-space size and, per channel (in the order of the weight
 rows), the intercept, the operating threshold chosen on the development split and
-the Platt slope that turns a logit into a probability around it. Scoring needs numpy
-only.
+the Platt slope that turns a logit into a probability around it. The weights already
+hold the per-feature scaling used in training (NBSVM log-count ratios, folded in), so
+scoring is one sparse dot product per text and window, and needs numpy only.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ BUILTIN_MODEL = "model/classifier.bin"
 # default block threshold, so "the classifier alone blocks" means what dev chose.
 ANCHOR_SCORE = 0.8
 CHANNELS = ("tool", "user")
+# The detect layer reports scores rounded to 4 decimals, so a logit a hair below the
+# threshold would round up to ANCHOR_SCORE and block. Thresholds therefore sit this
+# far (in logit units) above the highest benign development logit they let through.
+THRESHOLD_GAP = 0.01
 
 
 def encode_model(weights: dict[str, npt.NDArray[np.float16]], header: dict[str, Any]) -> bytes:
@@ -47,6 +52,20 @@ def encode_model(weights: dict[str, npt.NDArray[np.float16]], header: dict[str, 
     head = json.dumps({**header, "dim_bits": DIM_BITS, "order": order}, sort_keys=True).encode()
     body = zlib.compress(b"".join(weights[c].astype("<f2").tobytes() for c in order), 9)
     return MAGIC + struct.pack("<I", len(head)) + head + body
+
+
+def place_threshold(benign_logits: npt.NDArray[np.float64], budget: float) -> float:
+    """The lowest threshold that blocks at most ``budget`` of ``benign_logits`` and sits
+    at least ``THRESHOLD_GAP`` above every benign logit it lets through."""
+    if not 0.0 <= budget < 1.0 or len(benign_logits) == 0:
+        raise ValueError(f"need benign logits and a budget in [0, 1), got {budget}")
+    ranked = np.sort(np.asarray(benign_logits, dtype=np.float64))[::-1]
+    k = math.floor(budget * len(ranked))
+    # A blocked logit within the gap above the cut is let through too (one fewer
+    # false positive), and the cut moves up to it.
+    while k > 0 and ranked[k - 1] < ranked[k] + THRESHOLD_GAP:
+        k -= 1
+    return float(ranked[k]) + THRESHOLD_GAP
 
 
 class Classifier:

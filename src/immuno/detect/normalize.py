@@ -11,7 +11,10 @@ Steps, in order, each only where it applies:
    text is read like the rest) and remembered as hidden;
 4. bounded decoding of base64, hex, URL-encoding, HTML entities and rot13
    (``decode.py``);
-5. leetspeak folded inside words that mix letters with digits or ``@$``.
+5. leetspeak folded inside words that mix letters with digits or ``@$``; in densely
+   leet text also capitalised words ("I7", "S74735") and short numbers standing as
+   words ("70", "15,"), but never a run that touches a number (dates, versions,
+   amounts, IBANs).
 
 ASCII text with nothing that looks encoded, hidden or leet skips every step. Positions
 in the normalised text map back to the original through the chain of stages.
@@ -64,7 +67,15 @@ _LEET = str.maketrans("013456789@$!|", "oieasgtbgasil")
 _LEET_WORD = re2.compile(r"[\w@$!|]*(?:[A-Za-z][\w@$!|]*[0-9@$]|[0-9@$][\w@$!|]*[A-Za-z])[\w@$!|]*")
 _LINE = re2.compile(r"[^\n]{16,}")
 _EMAIL_LIKE = re.compile(r"[\w.+-]+@[\w-]+\.\w")
-_DIGITS = re.compile(r"(?<![\w.,])\d{1,3}(?![\w.,])")
+# A short number standing as a word ("70" for "to", "15," for "is,"): not inside a
+# date, time, amount, version or fraction, nor one group of a spaced number (IBAN).
+_DIGITS = re.compile(r"(?<![\w.,:/-])(?<!\d{4} )\d{1,3}(?![\w:/-]|[.,]\d| \d{4})")
+# A token glued to a number by ".,:/-" ("v1.2.3", "x86-64", "Q3/2024") is a number.
+_NUMBER_AFTER = re.compile(r"[.,:/-]\d")
+_NUMBER_BEFORE = re.compile(r"\d[.,:/-]$")
+# An all-capitals token with a digit between two letters ("IMP0R74N7", "SKU4X") or
+# one capital before digits only ("I7" for "It", "S74735"), but not "DE89" or "ABC1".
+_CAPITAL_LEET = re.compile(r"[A-Z]\d+|.*[A-Z][\d@$]+[A-Z].*")
 # An ASCII text needs the slow path only if one of these occurs in it (RE2: one
 # linear pass). Leetspeak shows as a digit or $ between two letters.
 _ASCII_TRIGGER = re2.compile(
@@ -184,26 +195,33 @@ class Normalized:
     def _leetspeak(self) -> None:
         if _LEET_HINT.search(self.text) is None:
             return
-        tokens = [
-            m
-            for m in _LEET_WORD.finditer(self.text)
-            if m.group().translate(_LEET).replace("_", "").isalpha() and not m.group().isupper()
-        ]
+        text = self.text
+        tokens: list[tuple[int, int, str]] = []
+        for m in _LEET_WORD.finditer(text):
+            word = m.group().rstrip("!")  # "!" closing a word is punctuation, not an "i"
+            end = m.start() + len(word)
+            if (
+                word.translate(_LEET).replace("_", "").isalpha()
+                and _NUMBER_AFTER.match(text, end) is None
+                and _NUMBER_BEFORE.search(text, max(0, m.start() - 2), m.start()) is None
+            ):
+                tokens.append((m.start(), end, word))
+        # All-capital tokens ("Q3", "A4", "MP3") are codes unless the text is heavily leet.
         out = [
-            (m.start(), m.end(), m.group().translate(_LEET))
-            for m in tokens
-            if not _EMAIL_LIKE.match(self.text, m.start())
+            (start, end, word.translate(_LEET))
+            for start, end, word in tokens
+            if not word.isupper() and not _EMAIL_LIKE.match(text, start)
         ]
-        words = len(self.text.split())
+        words = len(text.split())
         if len(out) >= 3 and len(out) * 5 >= words:
-            # Heavy leetspeak: e-mail addresses and short numbers ("70" for "to") too.
+            # Heavy leetspeak: e-mail addresses, capitalised words and short numbers too.
             out = [
-                (m.start(), m.end(), _fold_leet(m.group(), self.text.startswith(".", m.end())))
-                for m in tokens
+                (start, end, _fold_leet(word, text.startswith(".", end)))
+                for start, end, word in tokens
+                if not word.isupper() or _CAPITAL_LEET.fullmatch(word)
             ]
             out += [
-                (m.start(), m.end(), m.group().translate(_LEET))
-                for m in _DIGITS.finditer(self.text)
+                (m.start(), m.end(), m.group().translate(_LEET)) for m in _DIGITS.finditer(text)
             ]
             out.sort()
             out = [edit for i, edit in enumerate(out) if i == 0 or edit[0] >= out[i - 1][1]]
