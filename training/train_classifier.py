@@ -15,9 +15,10 @@ feature hashing the runtime uses.
   tool output as extra negatives, the attack strings found inside poisoned documents
   as extra positives, and template twins (``template_twins``) against a shortcut.
 
-Features are scaled NBSVM-style (Wang & Manning 2012) before the regression: each
-column by its log-count ratio ``r`` (``log_count_ratio``), so a feature seen mostly
-in one class starts out weighted towards it. ``r`` is folded into the weights that
+Tool-output features are scaled NBSVM-style (Wang & Manning 2012) before the
+regression (``SCALED`` says why user texts are not): each column by its log-count
+ratio ``r`` (``log_count_ratio``), so a feature seen mostly in one class starts out
+weighted towards it. ``r`` is folded into the weights that
 are written (``w * r``), so scoring stays one sparse dot product.
 
 The threshold sits ``THRESHOLD_GAP`` above the highest benign dev logit it lets
@@ -65,10 +66,18 @@ DEFAULT_OUT = REPO / "src" / "immuno" / "detect" / BUILTIN_MODEL
 C_VALUES = {"user": (64.0, 256.0, 1024.0), "tool": (4.0, 16.0, 64.0)}
 # Additive smoothing of the feature counts behind the log-count ratios.
 ALPHA = 1.0
+# Which channels are NBSVM-scaled. On dev, scaling raised user-channel detection from
+# 93.1% to 95.5%, but the scaled user model also blocked short, plain requests to an
+# agent ("Reply to Bob's latest email saying I agree.") that dev hardly contains; the
+# policy scenario suites (a development set) showed it. Tool outputs gain without it.
+SCALED = {"user": False, "tool": True}
 # Dev false-positive budgets, tighter than the targets (overall <= 1%, tool outputs
 # <= 0.5%) to leave room for test noise and for the signatures' own false positives.
-# The user channel gets the larger share: tool outputs have the tighter target.
-FP_BUDGET = {"user": 0.007, "tool": 0.003}
+# The user channel gets the larger share: tool outputs have the tighter target. At
+# 0.7% the user threshold still blocked plain requests to an agent ("Go through the
+# open support queue and answer what you can.") in the policy scenario suites; 0.4%
+# lets them through at a cost of about 3 points of dev detection.
+FP_BUDGET = {"user": 0.004, "tool": 0.003}
 
 
 def load(data: Path, split: str) -> list[dict[str, Any]]:
@@ -289,8 +298,11 @@ def fit_channel(
 ) -> tuple[npt.NDArray[np.float16], dict[str, float], dict[str, Any]]:
     """The best of ``C_VALUES`` on dev for one channel: folded weights, operating point."""
     x_train, y_train = matrix(training_rows(train_rows, channel), windows=True)
-    ratio = log_count_ratio(x_train, y_train)
-    x_train = (x_train @ sparse.diags(ratio)).tocsr()
+    if SCALED[channel]:
+        ratio = log_count_ratio(x_train, y_train)
+        x_train = (x_train @ sparse.diags(ratio)).tocsr()
+    else:
+        ratio = np.ones(x_train.shape[1])
     print(f"{channel}: {x_train.shape[0]:,} training vectors", flush=True)
     dev = [row for row in dev_rows if row["channel"] == channel]
     y_dev = labels(dev)
