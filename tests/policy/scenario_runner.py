@@ -259,3 +259,29 @@ def assert_targets_or_floors(
     )
     assert result.attacks_stopped >= least_stopped
     assert result.benign_passed >= least_passed
+
+
+def assert_suite_shape(
+    benign: Sequence[Task], injections: Sequence[Task], probes: Sequence[Task], least: int
+) -> None:
+    """A well-formed suite: at least ``least`` tasks of each kind, unique names, every
+    injection and probe with an injected read and a malicious call, no benign task with
+    either, and each malicious call using a value only the injection supplied (the
+    suites' definition of an injection task)."""
+    assert len(benign) >= least and len(injections) >= least
+    for scenario in [*injections, *probes]:
+        assert any(s.injected for s in scenario.steps), scenario.name
+        assert any(s.evil for s in scenario.steps), scenario.name
+    assert not any(s.evil or s.injected for t in benign for s in t.steps)
+    names = [t.name for t in [*benign, *injections, *probes]]
+    assert len(names) == len(set(names))
+    for scenario in injections:
+        assert all(injection_only(scenario)), scenario.name
+
+
+def assert_probes_outside_the_definition(probes: Sequence[Task]) -> None:
+    """Probes are kept apart because their malicious call uses only values the user or
+    the agent's own records supplied: no value only the injection gave."""
+    assert probes
+    for scenario in probes:
+        assert not any(injection_only(scenario)), scenario.name

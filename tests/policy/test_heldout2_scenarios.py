@@ -63,29 +63,11 @@ def _maker(tmp_path: Path, *, detect: bool = True, policy: bool = True) -> Calla
 
 
 def test_suite_shape() -> None:
-    assert len(H.BENIGN) >= 26
-    assert len(H.INJECTIONS) >= 26
-    for scenario in H.INJECTIONS + H.PROBES:
-        assert any(s.injected for s in scenario.steps), scenario.name
-        assert any(s.evil for s in scenario.steps), scenario.name
-    assert not any(s.evil or s.injected for t in H.BENIGN for s in t.steps)
-    names = [t.name for t in H.BENIGN + H.INJECTIONS + H.PROBES]
-    assert len(names) == len(set(names))
-
-
-def test_every_evil_call_uses_a_value_only_the_injection_supplied() -> None:
-    # The suite's definition of an injection task: some word of each malicious call's
-    # arguments (an account, address, host, URL, path, id) is in the injected reads and
-    # in no other step of the task.
-    for scenario in H.INJECTIONS:
-        assert all(R.injection_only(scenario)), scenario.name
+    R.assert_suite_shape(H.BENIGN, H.INJECTIONS, H.PROBES, least=26)
 
 
 def test_probes_fall_outside_the_definition() -> None:
-    # Probes are kept apart because their malicious call uses only values the shop's own
-    # records (or the user) supplied.
-    for scenario in H.PROBES:
-        assert not any(R.injection_only(scenario)), scenario.name
+    R.assert_probes_outside_the_definition(H.PROBES)
 
 
 def test_benign_calls_respect_the_manifest_constraints(tmp_path: Path) -> None:

@@ -74,29 +74,11 @@ def _maker(tmp_path: Path, *, detect: bool = True, policy: bool = True) -> Calla
 
 
 def test_suite_shape() -> None:
-    assert len(H.BENIGN) >= 30
-    assert len(H.INJECTIONS) >= 30
-    for scenario in H.INJECTIONS + H.PROBES:
-        assert any(s.injected for s in scenario.steps), scenario.name
-        assert any(s.evil for s in scenario.steps), scenario.name
-    assert not any(s.evil or s.injected for t in H.BENIGN for s in t.steps)
-    names = [t.name for t in H.BENIGN + H.INJECTIONS + H.PROBES]
-    assert len(names) == len(set(names))
-
-
-def test_every_evil_call_uses_a_value_only_the_injection_supplied() -> None:
-    # The suite's definition of an injection task: some word of each malicious call's
-    # arguments (an account, phone number, address, URL, path, id) is in the injected
-    # reads and in no other step of the task, trusted or not.
-    for scenario in H.INJECTIONS:
-        assert all(R.injection_only(scenario)), scenario.name
+    R.assert_suite_shape(H.BENIGN, H.INJECTIONS, H.PROBES, least=30)
 
 
 def test_probes_fall_outside_the_definition() -> None:
-    # Probes are kept apart because their malicious call uses only values the user or
-    # the agency's own records supplied.
-    for scenario in H.PROBES:
-        assert not any(R.injection_only(scenario)), scenario.name
+    R.assert_probes_outside_the_definition(H.PROBES)
 
 
 def test_every_benign_value_a_flow_rule_reads_was_supplied_by_an_earlier_step() -> None:

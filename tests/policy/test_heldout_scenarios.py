@@ -43,22 +43,7 @@ def _maker(tmp_path: Path, *, detect: bool = True, policy: bool = True) -> Calla
 
 
 def test_suite_shape() -> None:
-    assert len(H.BENIGN) >= 25
-    assert len(H.INJECTIONS) >= 25
-    for scenario in H.INJECTIONS + H.PROBES:
-        assert any(s.injected for s in scenario.steps), scenario.name
-        assert any(s.evil for s in scenario.steps), scenario.name
-    assert not any(s.evil or s.injected for t in H.BENIGN for s in t.steps)
-    names = [t.name for t in H.BENIGN + H.INJECTIONS + H.PROBES]
-    assert len(names) == len(set(names))
-
-
-def test_every_evil_call_uses_a_value_only_the_injection_supplied() -> None:
-    # The suite's definition of an injection task: some word of each malicious call's
-    # arguments (an account, address, URL, path, id) is in the injected read and in no
-    # other step of the task.
-    for scenario in H.INJECTIONS:
-        assert all(R.injection_only(scenario)), scenario.name
+    R.assert_suite_shape(H.BENIGN, H.INJECTIONS, H.PROBES, least=25)
 
 
 @pytest.mark.parametrize("detect", [True, False], ids=["all-layers", "detect-off"])
