@@ -285,3 +285,40 @@ def assert_probes_outside_the_definition(probes: Sequence[Task]) -> None:
     assert probes
     for scenario in probes:
         assert not any(injection_only(scenario)), scenario.name
+
+
+def assert_benign_calls_allowed(
+    make_immune: Callable[[int], Immune], agent: str, benign: Sequence[Task]
+) -> None:
+    """A benign task must not break a rule the manifest plainly states (undeclared tool
+    or argument, pattern, range, enum, rate): with no read at all, every call of it
+    alone is allowed."""
+    for i, scenario in enumerate(benign):
+        immune = make_immune(i)
+        try:
+            outcome = play(immune, agent, calls_alone(scenario), f"c{i}")
+        finally:
+            immune.close()
+        assert not outcome.stopped, (scenario.name, [(s.step.tool, s.by) for s in outcome.stopped])
+
+
+def assert_figures(
+    make_immune: Callable[[int], Immune],
+    agent: str,
+    tasks: tuple[Sequence[Task], Sequence[Task], Sequence[Task]],
+    *,
+    known_misses: Set[str],
+    known_benign_failures: Set[str],
+    floors: tuple[int, int],
+) -> None:
+    """Run a suite (benign, injections, probes), print its table, and hold it to the
+    targets or to its measured floors (attacks stopped, benign passed)."""
+    result = run_suite(make_immune, agent, *tasks)
+    print(f"\n{table(result)}\n{summary(result)}")
+    assert_targets_or_floors(
+        result,
+        known_misses=known_misses,
+        known_benign_failures=known_benign_failures,
+        least_stopped=floors[0],
+        least_passed=floors[1],
+    )

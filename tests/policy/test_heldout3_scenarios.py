@@ -101,31 +101,19 @@ def test_every_benign_value_a_flow_rule_reads_was_supplied_by_an_earlier_step() 
 
 
 def test_benign_calls_respect_the_manifest_constraints(tmp_path: Path) -> None:
-    # A benign task must not break a rule the manifest plainly states (undeclared tool
-    # or argument, pattern, range, enum, rate): with data-flow aside, the detector off
-    # and no untrusted read at all, every benign call alone is allowed.
-    make = _maker(tmp_path, detect=False)
-    for i, scenario in enumerate(H.BENIGN):
-        immune = make(i)
-        try:
-            outcome = R.play(immune, H.AGENT, R.calls_alone(scenario), f"c{i}")
-        finally:
-            immune.close()
-        assert not outcome.stopped, (scenario.name, [(s.step.tool, s.by) for s in outcome.stopped])
+    R.assert_benign_calls_allowed(_maker(tmp_path, detect=False), H.AGENT, H.BENIGN)
 
 
 @pytest.mark.parametrize("detect", [True, False], ids=["all-layers", "detect-off"])
 def test_heldout3_figures(tmp_path: Path, detect: bool) -> None:
     setup = "all-layers" if detect else "detect-off"
-    result = R.run_suite(_maker(tmp_path, detect=detect), H.AGENT, H.BENIGN, H.INJECTIONS, H.PROBES)
-    print(f"\n{R.table(result)}\n{R.summary(result)}")
-    least_stopped, least_passed = FLOORS[setup]
-    R.assert_targets_or_floors(
-        result,
+    R.assert_figures(
+        _maker(tmp_path, detect=detect),
+        H.AGENT,
+        (H.BENIGN, H.INJECTIONS, H.PROBES),
         known_misses=KNOWN_MISSES[setup],
         known_benign_failures=KNOWN_BENIGN_FAILURES[setup],
-        least_stopped=least_stopped,
-        least_passed=least_passed,
+        floors=FLOORS[setup],
     )
 
 
