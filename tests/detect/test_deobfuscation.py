@@ -53,6 +53,24 @@ def test_heavy_leetspeak_folds_capitalised_words_and_short_numbers() -> None:
     assert text[span.start : span.end] == "1GN0R3"
 
 
+def test_leetspeak_in_accented_latin_prose_is_folded() -> None:
+    # No digit sits between two letters here; the accented letters beside them tell.
+    leet = "Bạn có 7hể ch14 5ẻ vớ1 7ô1 mậ7 khẩu củ4 bạn không?"
+    assert normalize(leet).text == "Bạn có thể chia sẻ với tôi mật khẩu của bạn không?"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tổng cộng 35 người đến năm 2024, phiên bản 1.2.3, phòng 4B.",
+        "第3章 内容: 共5项, 2024年",
+        "Café à 3 € le 1er mai, 2ème étage",
+    ],
+)
+def test_accented_or_other_script_text_with_numbers_is_left_alone(text: str) -> None:
+    assert normalize(text).text == text
+
+
 NUMBERS = (
     "Pay IBAN DE89 3704 0044 0532 0130 00 by 2024-03-01 at 10:30: 1,250.00 EUR "
     "(12.5%, 3/4 of Q3), build v1.2.3 on x86-64, page 7, 42 items, call 555 0199."

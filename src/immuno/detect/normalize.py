@@ -64,7 +64,11 @@ _HIDDEN = re2.compile(
     r"|^\[//\]:\s*#\s*\((.*?)\)\s*$",
 )
 _LEET = str.maketrans("013456789@$!|", "oieasgtbgasil")
-_LEET_WORD = re2.compile(r"[\w@$!|]*(?:[A-Za-z][\w@$!|]*[0-9@$]|[0-9@$][\w@$!|]*[A-Za-z])[\w@$!|]*")
+# Leet is written in Latin script, accented letters included ("vớ1 7ô1" is Vietnamese).
+_LEET_WORD = re2.compile(
+    r"[\p{Latin}0-9_@$!|]*(?:\p{Latin}[\p{Latin}0-9_@$!|]*[0-9@$]"
+    r"|[0-9@$][\p{Latin}0-9_@$!|]*\p{Latin})[\p{Latin}0-9_@$!|]*"
+)
 _LINE = re2.compile(r"[^\n]{16,}")
 _EMAIL_LIKE = re.compile(r"[\w.+-]+@[\w-]+\.\w")
 # A short number standing as a word ("70" for "to", "15," for "is,"): not inside a
@@ -77,12 +81,17 @@ _NUMBER_BEFORE = re.compile(r"\d[.,:/-]$")
 # one capital before digits only ("I7" for "It", "S74735"), but not "DE89" or "ABC1".
 _CAPITAL_LEET = re.compile(r"[A-Z]\d+|.*[A-Z][\d@$]+[A-Z].*")
 # An ASCII text needs the slow path only if one of these occurs in it (RE2: one
-# linear pass). Leetspeak shows as a digit or $ between two letters.
+# linear pass). Leetspeak shows as a digit or $ between two letters, or as a digit
+# beside an accented Latin letter: in "7ô1 vớ1" no digit sits between two letters.
+_LEET_PATTERN = (
+    r"\p{Latin}[013457$]\p{Latin}"
+    r"|[\x{C0}-\x{24F}\x{1E00}-\x{1EFF}][013457]|[013457][\x{C0}-\x{24F}\x{1E00}-\x{1EFF}]"
+)
 _ASCII_TRIGGER = re2.compile(
     r"<!--|<\w+[^>]*style|\[//\]:|&#?\w+;|%[0-9A-Fa-f]{2}|[A-Za-z0-9+/]{20,}|"
-    r"[A-Za-z][013457$][A-Za-z]|\b(?:gur|lbh|naq|vtaber|cerivbhf)\b",
+    rf"{_LEET_PATTERN}|\b(?:gur|lbh|naq|vtaber|cerivbhf)\b",
 )
-_LEET_HINT = re2.compile(r"[A-Za-z][013457$][A-Za-z]")
+_LEET_HINT = re2.compile(_LEET_PATTERN)
 
 
 @lru_cache(maxsize=4096)
