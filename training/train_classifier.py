@@ -13,7 +13,10 @@ feature hashing the runtime uses.
 - ``user``: fitted on user texts only (prompts and jailbreaks read as a whole).
 - ``tool``: fitted on every row, with clause windows (see ``features.py``) of benign
   tool output as extra negatives, the attack strings found inside poisoned documents
-  as extra positives, and template twins (``template_twins``) against a shortcut.
+  as extra positives, and three kinds of benign twins against shortcuts: the same
+  document with benign words where the attack was (``insertion_twins``), tables with
+  half their rows (``table_variants``), and tool-response templates around a benign
+  sentence (``template_twins``).
 
 Tool-output features are scaled NBSVM-style (Wang & Manning 2012) before the
 regression (``SCALED`` says why user texts are not): each column by its log-count
@@ -42,8 +45,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
-from sklearn.linear_model import LogisticRegression
+from scipy import sparse  # type: ignore[import-untyped]
+from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
 from immuno.detect.classifier import (
     BUILTIN_MODEL,
@@ -98,18 +101,15 @@ def _vectors(text: str, channel: str, windows: bool) -> list[npt.NDArray[np.uint
     return out
 
 
-def inserted_attacks(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The attack strings inside poisoned documents whose clean twin is in the same split.
-
-    A poisoned context is its clean twin with one attack inserted, so the difference
-    is a clean positive example; the window scores at run time need exactly that.
-    """
+def insertions(rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int, int]]:
+    """Poisoned documents whose clean twin is in the same split, with the byte range
+    ``[start, end)`` of the attack inserted into the twin."""
     clean: dict[tuple[str, str], list[str]] = {}
     for row in rows:
         if row["label"] == "benign" and row["channel"] == "tool":
             clean.setdefault((row["source"], row["text"][:40]), []).append(row["text"])
             clean.setdefault((row["source"], row["text"][-40:]), []).append(row["text"])
-    extra = []
+    found = []
     for row in rows:
         source = row["source"]
         if not source.endswith("-poisoned"):
@@ -123,11 +123,69 @@ def inserted_attacks(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             tail = len(_common_prefix(text[::-1], twin[::-1]))
             tail = min(tail, len(twin) - head)
             if head + tail >= len(twin) - 5 and len(text) - tail > head:
-                start, end = head, len(text) - tail
-                # With its surroundings only: many inserted attacks ("What is the
-                # capital of Brazil?") are harmless on their own, outside a document.
-                extra.append({**row, "text": text[max(0, start - 150) : end + 150]})
+                found.append((row, head, len(text) - tail))
                 break
+    return found
+
+
+def inserted_attacks(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The attack strings inside poisoned documents, as extra positives.
+
+    A poisoned context is its clean twin with one attack inserted, so the difference
+    is a clean positive example; the window scores at run time need exactly that.
+    With its surroundings only: many inserted attacks ("What is the capital of
+    Brazil?") are harmless on their own, outside a document.
+    """
+    return [
+        {**row, "text": row["text"][max(0, start - 150) : end + 150]}
+        for row, start, end in insertions(rows)
+    ]
+
+
+# Characters at the seams of an insertion: line breaks, punctuation, fences, bullets.
+_SEAM = " \n\t.?!:;,`'\"|()[]{}<>*#-"
+
+
+def insertion_twins(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For every inserted attack, the same document with benign words in its place.
+
+    The words are a sentence of benign tool output; the characters that open and close
+    the attack (line breaks, "?", a code fence) are kept. Without these twins the seams
+    of an insertion stand for "attack": a table row ending in a "?" cell ("? | ") read
+    like a question slipped between two rows.
+    """
+    pool = benign_sentences(rows)
+    extra = []
+    for row, start, end in insertions(rows):
+        text = row["text"]
+        attack = text[start:end]
+        lead = attack[: len(attack) - len(attack.lstrip(_SEAM))]
+        trail = attack[len(attack.rstrip(_SEAM)) :]
+        digest = int(hashlib.sha256(text.encode()).hexdigest(), 16)
+        words = pool[digest % len(pool)].strip(_SEAM)
+        twin = text[:start] + lead + words + trail + text[end:]
+        # The whole document, and the same stretch ``inserted_attacks`` cuts out.
+        fragment = twin[max(0, start - 150) : start + len(lead + words + trail) + 150]
+        extra += [{**row, "label": "benign", "text": t} for t in (twin, fragment)]
+    return extra
+
+
+def table_variants(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Two more benign copies of every benign table, each with half of its rows.
+
+    A quarter of the tool-output attacks hide in a table, but tables are a small share
+    of benign tool output, so table syntax itself (" | ") leaned towards "attack" and
+    long tables of numbers were blocked.
+    """
+    extra = []
+    for row in rows:
+        if row["label"] != "benign" or row["channel"] != "tool":
+            continue
+        lines = row["text"].splitlines()
+        if len(lines) < 5 or not all(line.lstrip().startswith("|") for line in lines[:2]):
+            continue
+        for part in (lines[1::2], lines[2::2]):
+            extra.append({**row, "text": "\n".join([lines[0], *part])})
     return extra
 
 
@@ -172,19 +230,23 @@ def template_twins(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         text = row["text"]
         if row["source"] != TEMPLATED:
             continue
-        for head, tail in templates:
-            if text.startswith(head) and text.endswith(tail) and len(text) > len(head + tail):
+        for prefix, suffix in templates:
+            if (
+                text.startswith(prefix)
+                and text.endswith(suffix)
+                and len(text) > len(prefix + suffix)
+            ):
                 digest = int(hashlib.sha256(text.encode()).hexdigest(), 16)
                 filler = pool[digest % len(pool)]
-                extra.append({**row, "label": "benign", "text": head + filler + tail})
-                extra.append({**row, "text": text[len(head) : len(text) - len(tail)]})
+                extra.append({**row, "label": "benign", "text": prefix + filler + suffix})
+                extra.append({**row, "text": text[len(prefix) : len(text) - len(suffix)]})
                 break
     return extra
 
 
 def benign_sentences(rows: list[dict[str, Any]]) -> list[str]:
     """Sentences of benign tool output (emails, tables, command docs), 25-220 chars."""
-    found = set()
+    found: set[str] = set()
     for row in rows:
         if row["label"] != "benign" or row["channel"] != "tool":
             continue
@@ -267,7 +329,8 @@ def training_rows(rows: list[dict[str, Any]], channel: str) -> list[dict[str, An
     if channel == "user":
         user = [row for row in rows if row["channel"] == "user"]
         return user + sentence_negatives(user)
-    return rows + inserted_attacks(rows) + template_twins(rows)
+    extra = inserted_attacks(rows) + insertion_twins(rows) + table_variants(rows)
+    return rows + extra + template_twins(rows)
 
 
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
