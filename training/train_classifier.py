@@ -329,17 +329,8 @@ def training_rows(rows: list[dict[str, Any]], channel: str) -> list[dict[str, An
     if channel == "user":
         user = [row for row in rows if row["channel"] == "user"]
         return user + sentence_negatives(user)
-    # A long poisoned document is mostly its clean twin: labelled "attack" as a whole it
-    # taught that table syntax is hostile. Its inserted attack, with context, stands in.
-    located = {id(row) for row, _, _ in insertions(rows) if len(row["text"]) > LONG_DOCUMENT}
-    kept = [row for row in rows if id(row) not in located]
     extra = inserted_attacks(rows) + insertion_twins(rows) + table_variants(rows)
-    return kept + extra + template_twins(rows)
-
-
-# Bytes beyond which a poisoned document trains through its windows only (two 512-byte
-# windows: the runtime scores it window by window).
-LONG_DOCUMENT = 1024
+    return rows + extra + template_twins(rows)
 
 
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")

@@ -4,9 +4,8 @@ The same function feeds training (``training/train_classifier.py``) and scoring,
 the model sees at run time exactly what it saw when it was fitted. Three families of
 features are hashed into one space of ``DIM`` buckets:
 
-- byte 3-, 4- and 5-grams of the lower-cased, whitespace-collapsed UTF-8 text, lone
-  ``|`` table borders dropped (these carry spelling, punctuation and non-Latin
-  scripts);
+- byte 3-, 4- and 5-grams of the lower-cased, whitespace-collapsed UTF-8 text (these
+  carry spelling, punctuation and non-Latin scripts);
 - word unigrams and bigrams (a word is a run of ASCII letters, digits, ``_`` or any
   non-ASCII byte);
 - byte 4-grams and word unigrams again, crossed with the channel (``user`` or
@@ -58,11 +57,7 @@ def _mix(values: U32, seed: int) -> U32:
 
 
 def _prepare(text: str) -> npt.NDArray[np.uint8]:
-    # A lone "|" is layout (a table border, a shell pipe) and says nothing about intent;
-    # kept, it let the model learn that tables, where many training attacks hide, are
-    # hostile.
-    words = [word for word in text.lower().split() if word != "|"]
-    data = " ".join(words).encode("utf-8", "replace")
+    data = " ".join(text.lower().split()).encode("utf-8", "replace")
     if len(data) > MAX_BYTES:
         half = MAX_BYTES // 2
         data = data[:half] + b" " + data[-half:]
