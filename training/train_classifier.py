@@ -102,8 +102,8 @@ def _vectors(text: str, channel: str, windows: bool) -> list[npt.NDArray[np.uint
 
 
 def insertions(rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int, int]]:
-    """Poisoned documents whose clean twin is in the same split, with the byte range
-    ``[start, end)`` of the attack inserted into the twin."""
+    """Poisoned documents whose clean twin is in the same split, each with the range
+    ``[start, end)`` of its text that was inserted into the twin: the attack."""
     clean: dict[tuple[str, str], list[str]] = {}
     for row in rows:
         if row["label"] == "benign" and row["channel"] == "tool":
@@ -173,7 +173,7 @@ def insertion_twins(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def table_variants(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Two more benign copies of every benign table, each with half of its rows.
 
-    A quarter of the tool-output attacks hide in a table, but tables are a small share
+    About a fifth of the tool-output attacks hide in a table, but tables are a small share
     of benign tool output, so table syntax itself (" | ") leaned towards "attack" and
     long tables of numbers were blocked.
     """
