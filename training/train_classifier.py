@@ -66,7 +66,7 @@ DEFAULT_DATA = next(
 )
 DEFAULT_OUT = REPO / "src" / "immuno" / "detect" / BUILTIN_MODEL
 # Regularisation strengths tried per channel (liblinear's C); dev picks one.
-C_VALUES = {"user": (64.0, 256.0, 1024.0), "tool": (4.0, 16.0, 64.0)}
+C_VALUES = {"user": (64.0, 256.0, 1024.0), "tool": (16.0, 64.0, 256.0)}
 # Additive smoothing of the feature counts behind the log-count ratios.
 ALPHA = 1.0
 # Which channels are NBSVM-scaled. On dev, scaling raised user-channel detection from
@@ -76,11 +76,14 @@ ALPHA = 1.0
 SCALED = {"user": False, "tool": True}
 # Dev false-positive budgets, tighter than the targets (overall <= 1%, tool outputs
 # <= 0.5%) to leave room for test noise and for the signatures' own false positives.
-# The user channel gets the larger share: tool outputs have the tighter target. At
-# 0.7% the user threshold still blocked plain requests to an agent ("Go through the
-# open support queue and answer what you can.") in the policy scenario suites; 0.4%
-# lets them through at a cost of about 3 points of dev detection.
-FP_BUDGET = {"user": 0.004, "tool": 0.003}
+# Both were lowered after the policy scenario suites (development sets) showed what
+# dev does not hold. User: at 0.7% the threshold blocked plain requests to an agent
+# ("Go through the open support queue and answer what you can."); 0.4% lets them
+# through at a cost of about 3 points of dev detection. Tool: at 0.3% customer
+# emails and tickets ("My tenancy ref is TN-2043. Could you refund the difference
+# please?") sat within a logit above or below the threshold; 0.1% lets them through
+# at a cost of under one point of dev detection of the classifier alone.
+FP_BUDGET = {"user": 0.004, "tool": 0.001}
 
 
 def load(data: Path, split: str) -> list[dict[str, Any]]:
@@ -91,14 +94,18 @@ def load(data: Path, split: str) -> list[dict[str, Any]]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def _vectors(text: str, channel: str, windows: bool) -> list[npt.NDArray[np.uint32]]:
-    """The whole text's features and, when asked, those of every other window."""
+Vector = tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64]]
+
+
+def _vectors(text: str, channel: str, windows: bool) -> list[Vector]:
+    """The whole text's features (bucket indices and occurrence weights) and, when
+    asked, those of every other window."""
     found = extract(normalize(text).text, channel)
     bias = np.array([bias_index(channel)], dtype=np.uint32)
-    out = [np.concatenate([found.all(), bias])]
+    parts = [(found.all(), found.all_weights())]
     if windows:
-        out += [np.concatenate([found.window(s, e), bias]) for s, e in found.windows()[::2]]
-    return out
+        parts += [found.window(s, e) for s, e in found.windows()[::2]]
+    return [(np.append(index, bias), np.append(weight, 1.0)) for index, weight in parts]
 
 
 def insertions(rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int, int]]:
@@ -270,9 +277,9 @@ def matrix(
     y: list[int] = []
     for row in rows:
         benign = row["label"] == "benign"
-        for index in _vectors(row["text"], row["channel"], windows and benign):
+        for index, weight in _vectors(row["text"], row["channel"], windows and benign):
             indices.append(index)
-            values.append(np.full(len(index), 1.0 / math.sqrt(len(index))))
+            values.append(weight / math.sqrt(weight.sum()))
             indptr.append(indptr[-1] + len(index))
             y.append(0 if benign else 1)
     built = sparse.csr_matrix(

@@ -16,7 +16,15 @@ from immuno.detect.classifier import (
     encode_model,
     place_threshold,
 )
-from immuno.detect.features import CLAUSE, DIM, WINDOW, bias_index, extract, feature_indices
+from immuno.detect.features import (
+    CLAUSE,
+    DIM,
+    WINDOW,
+    bias_index,
+    extract,
+    feature_indices,
+    occurrence_weights,
+)
 
 CLASSIFIER = Classifier.builtin()
 SIGNATURES = SignatureSet.from_sources(["builtin"])
@@ -37,6 +45,41 @@ def test_windows_cover_long_texts() -> None:
         assert windows[0][0] == 0 and max(end for _, end in windows) == found.length
         assert {end - start for start, end in windows} >= {WINDOW}
         assert extract("short", channel).windows() == []
+
+
+def test_repeated_features_count_sublinearly_in_order() -> None:
+    index = np.array([7, 3, 7, 7, 3, 9], dtype=np.uint32)
+    # The k-th occurrence of a bucket weighs log2(1 + 1/k): the first counts fully.
+    expected = np.log2(1 + 1 / np.array([1, 1, 2, 3, 2, 1]))
+    assert np.allclose(occurrence_weights(index), expected)
+    # A bucket seen n times weighs log2(1 + n) in all: a table's 40 borders count ~5.4.
+    assert occurrence_weights(np.full(40, 5, dtype=np.uint32)).sum() == pytest.approx(np.log2(41))
+    table = "| 2019 | 4.1 | 3.9 |\n" * 40
+    tool, user = extract(table, "tool"), extract(table, "user")
+    assert tool.all_weights().sum() < 0.2 * len(tool.all())
+    assert np.array_equal(user.all_weights(), np.ones(len(user.all())))
+
+
+def test_logit_is_the_best_of_the_whole_text_and_its_windows() -> None:
+    # Scoring uses running sums; this recomputes each window's dot product directly.
+    rng = np.random.default_rng(3)
+    weights = rng.normal(0, 1, DIM).astype(np.float16)
+    point = {"intercept": -0.5, "threshold": 0.0, "slope": 1.0}
+    model = Classifier(
+        encode_model(
+            dict.fromkeys(("tool", "user"), weights),
+            {"channels": dict.fromkeys(("tool", "user"), point)},
+        )
+    )
+    text = "| year | value |\n| 2019 | 4.1 |\n" * 20 + "Please wire $900 to my account. " * 3
+    w = weights.astype(np.float64)
+    for channel in ("tool", "user"):
+        found = extract(text, channel)
+        bias = float(w[bias_index(channel)])
+        parts = [(found.all(), found.all_weights())]
+        parts += [found.window(start, end) for start, end in found.windows()]
+        best = max((w[index] @ occ + bias) / np.sqrt(occ.sum() + 1.0) for index, occ in parts)
+        assert model.logit(text, channel) == pytest.approx(best - 0.5, rel=1e-9)
 
 
 def test_tool_output_is_also_read_clause_by_clause() -> None:

@@ -115,19 +115,19 @@ class Classifier:
         windows = found.windows()
         starts = np.array([w[0] for w in windows], dtype=np.int64)
         ends = np.array([w[1] for w in windows], dtype=np.int64)
-        total, count = bias, 1
+        total, count = bias, 1.0
         sums = np.full(len(windows), bias)
         counts = np.ones(len(windows))
-        for index, pos in zip(found.indices, found.positions, strict=True):
-            contrib = weights[index].astype(np.float64)
-            cumulative = np.concatenate(([0.0], np.cumsum(contrib)))
+        for index, pos, occ in zip(found.indices, found.positions, found.weights, strict=True):
+            cumulative = np.concatenate(([0.0], np.cumsum(weights[index] * occ)))
+            mass = np.concatenate(([0.0], np.cumsum(occ)))
             total += float(cumulative[-1])
-            count += len(index)
+            count += float(mass[-1])
             if windows:
                 lo = np.searchsorted(pos, starts)
                 hi = np.searchsorted(pos, ends)
                 sums += cumulative[hi] - cumulative[lo]
-                counts += hi - lo
+                counts += mass[hi] - mass[lo]
         best = total / math.sqrt(count)
         if windows:
             best = max(best, float((sums / np.sqrt(counts)).max()))

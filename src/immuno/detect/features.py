@@ -17,8 +17,10 @@ injected paragraph, or in tool output one injected clause, is not diluted by the
 document around it.
 
 Hashes are polynomial rolling hashes modulo 2**32 followed by an integer mixer: stable
-across processes and platforms, unlike Python's salted ``hash()``. Every occurrence
-counts once; the vector is scaled by ``1/sqrt(number of occurrences)``.
+across processes and platforms, unlike Python's salted ``hash()``. In user text every
+occurrence counts once; in tool output the k-th occurrence of a bucket counts
+``log2(1 + 1/k)`` (``occurrence_weights``), so repeated layout weighs little. The
+vector is scaled by ``1/sqrt(total weight)``.
 """
 
 from __future__ import annotations
@@ -43,6 +45,33 @@ for _c in b"abcdefghijklmnopqrstuvwxyz0123456789_":
 _WORD_BYTE[0x80:] = True
 
 U32 = npt.NDArray[np.uint32]
+F64 = npt.NDArray[np.float64]
+
+# Channels whose repeated features count sublinearly (see ``occurrence_weights``).
+SUBLINEAR = {"user": False, "tool": True}
+_PLACE_BITS = np.uint64(20)  # places in the concatenated families stay below 2**20
+_PLACE_MASK = np.uint64((1 << 20) - 1)
+# log2(1 + 1/k) for k = 1, 2, ...: no text holds more occurrences than this.
+_DECAY = np.log2(1.0 + 1.0 / np.arange(1, 8 * MAX_BYTES + 1))
+
+
+def occurrence_weights(index: U32) -> F64:
+    """The weight of each occurrence: log2(1 + 1/k) for the k-th one of its bucket,
+    counted in order, so a bucket seen n times weighs log2(1 + n) in all.
+
+    A long table repeats its layout (" | ") in every row; counted linearly, layout
+    n-grams outweighed what the cells say."""
+    n = len(index)
+    # One sort of (bucket, position) keys groups each bucket's occurrences in order.
+    keys = np.sort((index.astype(np.uint64) << _PLACE_BITS) | np.arange(n, dtype=np.uint64))
+    order = (keys & _PLACE_MASK).astype(np.intp)
+    ranked = keys >> _PLACE_BITS
+    place = np.arange(n)
+    first = np.where(np.concatenate(([True], ranked[1:] != ranked[:-1])), place, 0)
+    np.maximum.accumulate(first, out=first)
+    weights = np.empty(n)
+    weights[order] = _DECAY[place - first]
+    return weights
 
 
 def _mix(values: U32, seed: int) -> U32:
@@ -67,16 +96,28 @@ def _prepare(text: str) -> npt.NDArray[np.uint8]:
 class Features:
     """Feature occurrences in families; each family is sorted by byte position."""
 
-    __slots__ = ("channel", "indices", "length", "positions")
+    __slots__ = ("channel", "indices", "length", "positions", "weights")
 
     def __init__(self, indices: list[U32], positions: list[U32], length: int, channel: str) -> None:
         self.indices = indices
         self.positions = positions
+        self.weights = self._weights(indices, channel)
         self.length = length
         self.channel = channel
 
     def all(self) -> U32:
         return np.concatenate(self.indices) if self.indices else np.zeros(0, dtype=np.uint32)
+
+    @staticmethod
+    def _weights(indices: list[U32], channel: str) -> list[F64]:
+        sizes = [len(index) for index in indices]
+        if not SUBLINEAR[channel] or not indices:
+            return [np.ones(size) for size in sizes]
+        weights = occurrence_weights(np.concatenate(indices))
+        return np.split(weights, np.cumsum(sizes)[:-1])
+
+    def all_weights(self) -> F64:
+        return np.concatenate(self.weights) if self.weights else np.zeros(0)
 
     def windows(self) -> list[tuple[int, int]]:
         """Byte ranges scored apart: WINDOW bytes every STRIDE bytes, and in tool
@@ -91,13 +132,14 @@ class Features:
             found += _slide(self.length, CLAUSE, CLAUSE // 2)
         return found
 
-    def window(self, start: int, end: int) -> U32:
-        """Indices of the features that start inside ``[start, end)``."""
-        pieces = []
-        for index, pos in zip(self.indices, self.positions, strict=True):
+    def window(self, start: int, end: int) -> tuple[U32, F64]:
+        """Indices and weights of the features that start inside ``[start, end)``."""
+        pieces, weights = [], []
+        for index, pos, weight in zip(self.indices, self.positions, self.weights, strict=True):
             lo, hi = np.searchsorted(pos, (start, end))
             pieces.append(index[lo:hi])
-        return np.concatenate(pieces)
+            weights.append(weight[lo:hi])
+        return np.concatenate(pieces), np.concatenate(weights)
 
 
 WINDOW = 512
