@@ -62,15 +62,22 @@ def occurrence_weights(index: U32) -> F64:
     A long table repeats its layout (" | ") in every row; counted linearly, layout
     n-grams outweighed what the cells say."""
     n = len(index)
-    # One sort of (bucket, position) keys groups each bucket's occurrences in order.
-    keys = np.sort((index.astype(np.uint64) << _PLACE_BITS) | np.arange(n, dtype=np.uint64))
-    order = (keys & _PLACE_MASK).astype(np.intp)
-    ranked = keys >> _PLACE_BITS
+    if n == 0:
+        return np.zeros(0)
+    # One sort of (bucket, place) keys groups each bucket's occurrences in order.
+    keys = index.astype(np.uint64)
+    keys <<= _PLACE_BITS
+    keys |= np.arange(n, dtype=np.uint64)
+    keys.sort()
     place = np.arange(n)
-    first = np.where(np.concatenate(([True], ranked[1:] != ranked[:-1])), place, 0)
+    # Place of the first occurrence of each key's bucket, carried forward.
+    first = np.empty(n, dtype=np.intp)
+    first[0] = 0
+    buckets = keys >> _PLACE_BITS
+    np.multiply(place[1:], buckets[1:] != buckets[:-1], out=first[1:])
     np.maximum.accumulate(first, out=first)
     weights = np.empty(n)
-    weights[order] = _DECAY[place - first]
+    weights[(keys & _PLACE_MASK).astype(np.intp)] = _DECAY[place - first]
     return weights
 
 
@@ -114,7 +121,8 @@ class Features:
         if not SUBLINEAR[channel] or not indices:
             return [np.ones(size) for size in sizes]
         weights = occurrence_weights(np.concatenate(indices))
-        return np.split(weights, np.cumsum(sizes)[:-1])
+        ends = np.cumsum(sizes).tolist()
+        return [weights[end - size : end] for size, end in zip(sizes, ends, strict=True)]
 
     def all_weights(self) -> F64:
         return np.concatenate(self.weights) if self.weights else np.zeros(0)
