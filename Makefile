@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench check-model clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	@for b in benchmarks/*_speed.py; do echo "== $$b"; $(BIN)/python $$b; done
+
+# Rebuilds the shipped classifier from ../shared/data and compares it (about 10 min).
+check-model: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[train]'
+	cd training && ../$(BIN)/python train_classifier.py --check
 
 clean:
 	rm -rf $(VENV) .immuno .pytest_cache .mypy_cache .ruff_cache

@@ -1,19 +1,22 @@
 """Detection and false-positive rates of the detect layer, per source and channel.
 
-    python benchmarks/detect_quality.py                 # ../shared/data/test.jsonl
+    python benchmarks/detect_quality.py                 # ../shared/data/test_v2.jsonl.gz
     python benchmarks/detect_quality.py --split dev     # while developing
 
 A text counts as detected when the layer's score reaches the default block threshold
 (0.8): it would be stopped. "flagged" is the share at or above the flag threshold
 (0.5). Signatures and the shipped classifier run; vaccines and anomaly baselines
-(which need an operator's history) do not. Then every attack is obfuscated six ways
-and scored again. The test split is only ever read here, never for training.
+(which need an operator's history) do not. Figures per source, per source family
+(the upstream repository; a planted attack counts for the attack's family) and per
+channel; then every attack is obfuscated six ways and scored again. The test split
+is only ever read here, once per model, never for training or choosing.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import gzip
 import json
 import sys
 from collections import defaultdict
@@ -51,6 +54,13 @@ OBFUSCATIONS: dict[str, Callable[[str], str]] = {
 }
 
 
+def family_of(row: dict[str, str]) -> str:
+    """The upstream repository of a row; a planted attack is the attack's family."""
+    if row["source"].startswith("derived:asb-planted"):
+        return "agiresearch/ASB"
+    return row["source"].split(":", 1)[0]
+
+
 def score(layer: DetectLayer, text: str, channel: str) -> float:
     kind = SignalKind.TOOL_RESULT if channel == "tool" else SignalKind.MESSAGE
     signal = Signal(kind=kind, agent="bench", content=text)
@@ -62,15 +72,23 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--split", default="test", choices=["dev", "test"])
     parser.add_argument("--no-classifier", action="store_true")
+    parser.add_argument("--model", type=Path, help="a classifier file (default: the shipped one)")
     args = parser.parse_args()
-    path = args.data / f"{args.split}.jsonl"
+    path = args.data / f"{args.split}_v2.jsonl.gz"
     if not path.exists():
-        sys.exit(f"error: {path} not found; pass --data DIR (the folder with {args.split}.jsonl)")
-    rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+        sys.exit(
+            f"error: {path} not found. The public corpora live in ../shared/data beside the "
+            f"repository; pass --data DIR (the folder with {path.name})."
+        )
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
     classifier = None if args.no_classifier else Classifier.builtin()
+    if args.model and not args.no_classifier:
+        classifier = Classifier.from_file(args.model)
     layer = DetectLayer(SignatureSet.from_sources(["builtin"]), classifier=classifier)
 
     table: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    families: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     caught: list[tuple[str, str, bool]] = []
     for row in rows:
@@ -79,6 +97,8 @@ def main() -> None:
         for key in ((row["channel"], row["label"]), ("all", row["label"])):
             cell = totals[key]
             cell[0], cell[1], cell[2] = cell[0] + 1, cell[1] + stopped, cell[2] + flagged
+        fam = families[(family_of(row), row["label"])]
+        fam[0], fam[1] = fam[0] + 1, fam[1] + stopped
         cell = table[(row["channel"], row["source"], row["label"])]
         cell[0], cell[1], cell[2] = cell[0] + 1, cell[1] + stopped, cell[2] + flagged
         if row["label"] == "attack":
@@ -89,6 +109,12 @@ def main() -> None:
     print("|---|---|---|---:|---:|---:|")
     for (channel, source, label), (n, stop, flag) in sorted(table.items()):
         print(f"| {channel} | {source} | {label} | {n} | {stop / n:.2%} | {flag / n:.2%} |")
+    print("\n| source family | label | n | stopped |")
+    print("|---|---|---:|---:|")
+    for (name, label), (n, stop) in sorted(families.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        print(f"| {name} | {label} | {n} | {stop / n:.2%} ({stop}) |")
+    worst = max((s / n, name) for (name, label), (n, s) in families.items() if label == "benign")
+    print(f"\nworst benign family: {worst[1]} at {worst[0]:.2%}")
     print("\n| scope | detection (attacks stopped) | false positives (benign stopped) |")
     print("|---|---:|---:|")
     for scope in ("user", "tool", "all"):

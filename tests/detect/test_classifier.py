@@ -157,6 +157,22 @@ def test_threshold_keeps_the_budget_and_a_gap_above_admitted_benign_logits() -> 
         place_threshold(benign, 1.0)
 
 
+def test_no_family_loses_more_than_its_cap() -> None:
+    # A family of 300 benign texts may lose one at a 0.5% cap; a family of 100, none.
+    rng = np.random.default_rng(7)
+    big, small = rng.normal(0.0, 1.0, 300), rng.normal(2.0, 1.0, 100)
+    benign = np.concatenate([big, small])
+    names = ["big"] * 300 + ["small"] * 100
+    threshold = place_threshold(benign, 0.01, names, 0.005)
+    assert (big >= threshold).sum() <= 1
+    assert (small >= threshold).sum() == 0
+    assert (benign >= threshold).mean() <= 0.01
+    # Without families the overall budget alone lets some of the small family through.
+    assert (small >= place_threshold(benign, 0.01)).sum() > 0
+    admitted = benign[benign < threshold]
+    assert threshold - admitted.max() >= THRESHOLD_GAP
+
+
 def _constant_model(logit: float, threshold: float, slope: float) -> Classifier:
     """Zero weights: every text's logit is the intercept."""
     point = {"intercept": logit, "threshold": threshold, "slope": slope}

@@ -6,7 +6,8 @@ The model file (``model/classifier.bin``) is written by
 
     b"IMMUNOC2" | uint32 header length | JSON header | zlib(float16 weights[channels, DIM])
 
-The header holds the feature-space size and, per channel (in the order of the weight
+The header holds the feature-space size and version, the training record (library
+versions, data hashes, every choice made on dev) and, per channel (in the order of the weight
 rows), the intercept, the operating threshold chosen on the development split and
 the Platt slope that turns a logit into a probability around it. The weights already
 hold the per-feature scaling used in training (NBSVM log-count ratios, folded in), so
@@ -20,6 +21,7 @@ import math
 import struct
 import zlib
 from importlib import resources
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from immuno.core.errors import ConfigError
-from immuno.detect.features import DIM, DIM_BITS, bias_index, extract
+from immuno.detect.features import DIM, DIM_BITS, FEATURE_VERSION, bias_index, extract
 
 MAGIC = b"IMMUNOC2"
 BUILTIN_MODEL = "model/classifier.bin"
@@ -49,23 +51,43 @@ def encode_model(weights: dict[str, npt.NDArray[np.float16]], header: dict[str, 
             shape = f"{row.dtype}{row.shape}"
             raise ValueError(f"{channel} weights must be float16[{DIM}], got {shape}")
     order = sorted(weights)
-    head = json.dumps({**header, "dim_bits": DIM_BITS, "order": order}, sort_keys=True).encode()
+    fixed = {"dim_bits": DIM_BITS, "feature_version": FEATURE_VERSION, "order": order}
+    head = json.dumps({**header, **fixed}, sort_keys=True).encode()
     body = zlib.compress(b"".join(weights[c].astype("<f2").tobytes() for c in order), 9)
     return MAGIC + struct.pack("<I", len(head)) + head + body
 
 
-def place_threshold(benign_logits: npt.NDArray[np.float64], budget: float) -> float:
-    """The lowest threshold that blocks at most ``budget`` of ``benign_logits`` and sits
-    at least ``THRESHOLD_GAP`` above every benign logit it lets through."""
-    if not 0.0 <= budget < 1.0 or len(benign_logits) == 0:
+def place_threshold(
+    benign_logits: npt.NDArray[np.float64],
+    budget: float,
+    families: Sequence[str] | None = None,
+    family_cap: float = 1.0,
+) -> float:
+    """The dev rule for an operating threshold: the lowest one that blocks at most
+    ``budget`` of ``benign_logits`` and at most ``family_cap`` of any one family's
+    (rounded down, so a family of fewer than 1 / cap texts may lose none), sitting at
+    least ``THRESHOLD_GAP`` above every benign logit it lets through."""
+    if not 0.0 <= budget < 1.0 or not 0.0 <= family_cap or len(benign_logits) == 0:
         raise ValueError(f"need benign logits and a budget in [0, 1), got {budget}")
-    ranked = np.sort(np.asarray(benign_logits, dtype=np.float64))[::-1]
-    k = math.floor(budget * len(ranked))
-    # A blocked logit within the gap above the cut is let through too (one fewer
-    # false positive), and the cut moves up to it.
-    while k > 0 and ranked[k - 1] < ranked[k] + THRESHOLD_GAP:
-        k -= 1
-    return float(ranked[k]) + THRESHOLD_GAP
+    benign = np.asarray(benign_logits, dtype=np.float64)
+    ranked = np.sort(benign)[::-1]
+    cut = float(ranked[math.floor(budget * len(ranked))])
+    if families is not None:
+        grouped: dict[str, list[float]] = {}
+        for logit, name in zip(benign.tolist(), families, strict=True):
+            grouped.setdefault(name, []).append(logit)
+        for values in grouped.values():
+            allowed = math.floor(family_cap * len(values))
+            if allowed < len(values):
+                cut = max(cut, sorted(values, reverse=True)[allowed])
+    threshold = cut + THRESHOLD_GAP
+    # A benign logit just under the threshold would round up to the block score, so
+    # the threshold moves up until none lies within the gap below it.
+    while True:
+        near = benign[(benign < threshold) & (benign > threshold - THRESHOLD_GAP)]
+        if not len(near):
+            return threshold
+        threshold = float(near.max()) + THRESHOLD_GAP + 1e-9
 
 
 class Classifier:
@@ -88,6 +110,11 @@ class Classifier:
             raise ConfigError(where, f"classifier must have one model per channel {CHANNELS}")
         if header.get("dim_bits") != DIM_BITS or len(raw) != DIM * 2 * len(order):
             raise ConfigError(where, f"classifier was built for another feature space ({DIM})")
+        if header.get("feature_version") != FEATURE_VERSION:
+            found = header.get("feature_version")
+            raise ConfigError(
+                where, f"classifier was fitted on features v{found}, this is v{FEATURE_VERSION}"
+            )
         self.header: dict[str, Any] = header
         rows = np.frombuffer(raw, dtype="<f2").astype(np.float32).reshape(len(order), DIM)
         self.weights = dict(zip(order, rows, strict=True))
@@ -112,24 +139,20 @@ class Classifier:
         weights = self.weights[channel]
         found = extract(text, channel)
         bias = float(weights[bias_index(channel)])
+        contribution = weights[found.index] * found.weight
+        best = (bias + float(contribution.sum())) / math.sqrt(1.0 + float(found.weight.sum()))
         windows = found.windows()
-        starts = np.array([w[0] for w in windows], dtype=np.int64)
-        ends = np.array([w[1] for w in windows], dtype=np.int64)
-        total, count = bias, 1.0
-        sums = np.full(len(windows), bias)
-        counts = np.ones(len(windows))
-        for index, pos, occ in zip(found.indices, found.positions, found.weights, strict=True):
-            cumulative = np.concatenate(([0.0], np.cumsum(weights[index] * occ)))
-            mass = np.concatenate(([0.0], np.cumsum(occ)))
-            total += float(cumulative[-1])
-            count += float(mass[-1])
-            if windows:
-                lo = np.searchsorted(pos, starts)
-                hi = np.searchsorted(pos, ends)
-                sums += cumulative[hi] - cumulative[lo]
-                counts += mass[hi] - mass[lo]
-        best = total / math.sqrt(count)
         if windows:
+            # Per-byte sums of what starts there, then prefix sums: every window's
+            # score is two look-ups, however many windows overlap.
+            size = found.length + 1
+            summed = np.zeros(size + 1)
+            mass = np.zeros(size + 1)
+            summed[1:] = np.cumsum(np.bincount(found.position, contribution, minlength=size))
+            mass[1:] = np.cumsum(np.bincount(found.position, found.weight, minlength=size))
+            bounds = np.array(windows, dtype=np.intp)
+            sums = bias + summed[bounds[:, 1]] - summed[bounds[:, 0]]
+            counts = 1.0 + mass[bounds[:, 1]] - mass[bounds[:, 0]]
             best = max(best, float((sums / np.sqrt(counts)).max()))
         return best + self.intercepts[channel]
 

@@ -4,13 +4,13 @@ The same function feeds training (``training/train_classifier.py``) and scoring,
 the model sees at run time exactly what it saw when it was fitted. Three families of
 features are hashed into one space of ``DIM`` buckets:
 
-- byte 3-, 4- and 5-grams of the lower-cased, whitespace-collapsed UTF-8 text (these
-  carry spelling, punctuation and non-Latin scripts);
+- byte n-grams (``NGRAM_SIZES``) of the lower-cased, whitespace-collapsed UTF-8 text
+  (these carry spelling, punctuation and non-Latin scripts);
 - word unigrams and bigrams (a word is a run of ASCII letters, digits, ``_`` or any
   non-ASCII byte);
-- byte 4-grams and word unigrams again, crossed with the channel (``user`` or
-  ``tool``), plus one bias bucket per channel, so one model can weigh the same phrase
-  differently in a user message and in a web page.
+- one bias bucket per channel.
+
+Each channel has its own model, so features are not crossed with the channel.
 
 Besides the whole text, windows are scored apart (``Features.windows``), so that one
 injected paragraph, or in tool output one injected clause, is not diluted by the
@@ -35,6 +35,11 @@ MAX_BYTES = 32_768  # longer texts are scored on their head and tail (16 KiB eac
 _P = np.uint32(0x01000193)  # FNV prime: odd, so invertible modulo 2**32
 _P_INV = np.uint32(pow(0x01000193, -1, 1 << 32))
 _SEED_NGRAM = {3: 0x9E3779B1, 4: 0x85EBCA77, 5: 0xC2B2AE3D}
+# Byte n-gram sizes hashed; 5-grams cost a third more features for what 4-grams and
+# word bigrams already carry (``training/README.md`` has the dev comparison).
+NGRAM_SIZES: tuple[int, ...] = (3, 4)
+# Written into the model header: a model fitted on other features is refused.
+FEATURE_VERSION = 3
 _SEED_WORD = 0x27D4EB2F
 _SEED_BIGRAM = 0x165667B1
 _SEED_CHANNEL = {"user": 0x61C88647, "tool": 0x7FEB352D}
@@ -101,31 +106,24 @@ def _prepare(text: str) -> npt.NDArray[np.uint8]:
 
 
 class Features:
-    """Feature occurrences in families; each family is sorted by byte position."""
+    """Every feature occurrence of a text: bucket index, byte position where it starts
+    and occurrence weight, all families side by side."""
 
-    __slots__ = ("channel", "indices", "length", "positions", "weights")
+    __slots__ = ("channel", "index", "length", "position", "weight")
 
     def __init__(self, indices: list[U32], positions: list[U32], length: int, channel: str) -> None:
-        self.indices = indices
-        self.positions = positions
-        self.weights = self._weights(indices, channel)
+        self.index = np.concatenate(indices) if indices else np.zeros(0, dtype=np.uint32)
+        self.position = np.concatenate(positions) if positions else np.zeros(0, dtype=np.uint32)
+        sublinear = SUBLINEAR[channel] and len(self.index)
+        self.weight = occurrence_weights(self.index) if sublinear else np.ones(len(self.index))
         self.length = length
         self.channel = channel
 
     def all(self) -> U32:
-        return np.concatenate(self.indices) if self.indices else np.zeros(0, dtype=np.uint32)
-
-    @staticmethod
-    def _weights(indices: list[U32], channel: str) -> list[F64]:
-        sizes = [len(index) for index in indices]
-        if not SUBLINEAR[channel] or not indices:
-            return [np.ones(size) for size in sizes]
-        weights = occurrence_weights(np.concatenate(indices))
-        ends = np.cumsum(sizes).tolist()
-        return [weights[end - size : end] for size, end in zip(sizes, ends, strict=True)]
+        return self.index
 
     def all_weights(self) -> F64:
-        return np.concatenate(self.weights) if self.weights else np.zeros(0)
+        return self.weight
 
     def windows(self) -> list[tuple[int, int]]:
         """Byte ranges scored apart: WINDOW bytes every STRIDE bytes, and in tool
@@ -142,12 +140,8 @@ class Features:
 
     def window(self, start: int, end: int) -> tuple[U32, F64]:
         """Indices and weights of the features that start inside ``[start, end)``."""
-        pieces, weights = [], []
-        for index, pos, weight in zip(self.indices, self.positions, self.weights, strict=True):
-            lo, hi = np.searchsorted(pos, (start, end))
-            pieces.append(index[lo:hi])
-            weights.append(weight[lo:hi])
-        return np.concatenate(pieces), np.concatenate(weights)
+        inside = (self.position >= start) & (self.position < end)
+        return self.index[inside], self.weight[inside]
 
 
 WINDOW = 512
@@ -167,12 +161,13 @@ def _ngrams(raw: U32) -> list[U32]:
     if len(raw) < 3:
         return out
     h = (raw[:-2] * _P + raw[1:-1]) * _P + raw[2:]
-    out.append(_mix(h, _SEED_NGRAM[3]))
-    for n in (4, 5):
-        if len(h) < 2:
-            break
-        h = h[:-1] * _P + raw[n - 1 :]
-        out.append(_mix(h, _SEED_NGRAM[n]))
+    for n in range(3, max(NGRAM_SIZES) + 1):
+        if n > 3:
+            if len(h) < 2:
+                break
+            h = h[:-1] * _P + raw[n - 1 :]
+        if n in NGRAM_SIZES:
+            out.append(_mix(h, _SEED_NGRAM[n]))
     return out
 
 
@@ -206,17 +201,12 @@ def extract(text: str, channel: str) -> Features:
     """Every feature occurrence in ``text`` read on ``channel``, with its position."""
     data = _prepare(text)
     raw = data.astype(np.uint32)
-    seed = _SEED_CHANNEL[channel]
-    grams = _ngrams(raw)
-    indices = [h & _MASK for h in grams]
-    # 4-grams once more, crossed with the channel: the same phrase can be ordinary
-    # in a user's question and an injection inside a web page.
-    indices += [_mix(h, seed) & _MASK for h in grams[1:2]]
+    indices = [h & _MASK for h in _ngrams(raw)]
     positions = [np.arange(len(h), dtype=np.uint32) for h in indices]
     words, starts = _words(data, raw)
     if len(words):
-        indices += [_mix(words, _SEED_WORD) & _MASK, _mix(words, seed) & _MASK]
-        positions += [starts, starts]
+        indices.append(_mix(words, _SEED_WORD) & _MASK)
+        positions.append(starts)
         if len(words) > 1:
             pairs = _mix(words[:-1] * _P + _mix(words[1:], _SEED_BIGRAM), _SEED_BIGRAM)
             indices.append(pairs & _MASK)

@@ -1,0 +1,235 @@
+"""Extra training rows that stop the model learning shortcuts instead of attacks.
+
+Poisoned documents are their clean twin with one attack inserted, tool-response
+templates repeat around an instruction, and tables repeat their layout; without
+these rows a table border, a template's JSON or the seam of an insertion would read
+as "attack". Every extra row is derived from the rows passed in, so leaving a
+family out of those rows leaves it out of the extras too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+
+def insertions(rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int, int]]:
+    """Poisoned documents whose clean twin is in the same split, each with the range
+    ``[start, end)`` of its text that was inserted into the twin: the attack."""
+    clean: dict[tuple[str, str], list[str]] = {}
+    for row in rows:
+        if row["label"] == "benign" and row["channel"] == "tool":
+            clean.setdefault((row["source"], row["text"][:40]), []).append(row["text"])
+            clean.setdefault((row["source"], row["text"][-40:]), []).append(row["text"])
+    found = []
+    for row in rows:
+        twin_source = _twin_source(row)
+        if twin_source is None:
+            continue
+        text = row["text"]
+        candidates = clean.get((twin_source, text[:40]), []) + clean.get(
+            (twin_source, text[-40:]), []
+        )
+        for twin in candidates:
+            head = len(_common_prefix(text, twin))
+            tail = len(_common_prefix(text[::-1], twin[::-1]))
+            tail = min(tail, len(twin) - head)
+            if head + tail >= len(twin) - 5 and len(text) - tail > head:
+                found.append((row, head, len(text) - tail))
+                break
+    return found
+
+
+_HOST = re.compile(r"host source (\S+)")
+
+
+def _twin_source(row: dict[str, Any]) -> str | None:
+    """The source of a poisoned document's clean twin: BIPIA's ``X-poisoned`` comes
+    from ``X``; a planted attack names its host in ``license``."""
+    if row["label"] != "attack" or row["channel"] != "tool":
+        return None
+    if row["source"].endswith("-poisoned"):
+        return str(row["source"]).removesuffix("-poisoned")
+    host = _HOST.search(row.get("license", "")) if row["source"].startswith("derived:") else None
+    return host.group(1) if host else None
+
+
+def inserted_attacks(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The attack strings inside poisoned documents, as extra positives.
+
+    A poisoned context is its clean twin with one attack inserted, so the difference
+    is a clean positive example; the window scores at run time need exactly that.
+    With its surroundings only: many inserted attacks ("What is the capital of
+    Brazil?") are harmless on their own, outside a document.
+    """
+    return [
+        {**row, "text": row["text"][max(0, start - 150) : end + 150]}
+        for row, start, end in insertions(rows)
+    ]
+
+
+# Characters at the seams of an insertion: line breaks, punctuation, fences, bullets.
+_SEAM = " \n\t.?!:;,`'\"|()[]{}<>*#-"
+
+
+def insertion_twins(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For every inserted attack, the same document with benign words in its place.
+
+    The words are a sentence of benign tool output; the characters that open and close
+    the attack (line breaks, "?", a code fence) are kept. Without these twins the seams
+    of an insertion stand for "attack": a table row ending in a "?" cell ("? | ") read
+    like a question slipped between two rows.
+    """
+    pool = benign_sentences(rows)
+    extra = []
+    for row, start, end in insertions(rows):
+        text = row["text"]
+        attack = text[start:end]
+        lead = attack[: len(attack) - len(attack.lstrip(_SEAM))]
+        trail = attack[len(attack.rstrip(_SEAM)) :]
+        digest = int(hashlib.sha256(text.encode()).hexdigest(), 16)
+        words = pool[digest % len(pool)].strip(_SEAM)
+        twin = text[:start] + lead + words + trail + text[end:]
+        # The whole document, and the same stretch ``inserted_attacks`` cuts out.
+        fragment = twin[max(0, start - 150) : start + len(lead + words + trail) + 150]
+        extra += [{**row, "label": "benign", "text": t} for t in (twin, fragment)]
+    return extra
+
+
+def table_variants(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Two more benign copies of every benign table, each with half of its rows.
+
+    About a fifth of the tool-output attacks hide in a table, but tables are a small share
+    of benign tool output, so table syntax itself (" | ") leaned towards "attack" and
+    long tables of numbers were blocked.
+    """
+    extra = []
+    for row in rows:
+        if row["label"] != "benign" or row["channel"] != "tool":
+            continue
+        lines = row["text"].splitlines()
+        if len(lines) < 5 or not all(line.lstrip().startswith("|") for line in lines[:2]):
+            continue
+        for part in (lines[1::2], lines[2::2]):
+            extra.append({**row, "text": "\n".join([lines[0], *part])})
+    return extra
+
+
+def _common_prefix(a: str, b: str) -> str:
+    size = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        size += 1
+    return a[:size]
+
+
+TEMPLATED = "uiuc-kang-lab/InjecAgent"
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def template_twins(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows that stop a model learning a tool-response template instead of the
+    instruction inside it.
+
+    InjecAgent's poisoned responses are a few templates (a repository listing, a
+    product review, ...) with an instruction in one field; in train each template
+    holds about ten attacks for every benign filling, so its JSON alone predicts
+    "attack". Each attack gets a benign twin, the same template around a sentence
+    from benign tool output, and its instruction is added alone as a positive. A
+    template's fixed text is what all its benign fillings share.
+    """
+    fillings: dict[str, list[str]] = {}
+    for row in rows:
+        if row["source"] == f"{TEMPLATED}:benign-filled":
+            fillings.setdefault(row["text"][:30], []).append(row["text"])
+    templates = []
+    for texts in fillings.values():
+        if len(texts) >= 3:
+            head = len(_common_prefix(min(texts), max(texts)))
+            reversed_texts = [t[::-1] for t in texts]
+            tail = len(_common_prefix(min(reversed_texts), max(reversed_texts)))
+            templates.append((texts[0][:head], texts[0][len(texts[0]) - tail :]))
+    pool = benign_sentences(rows)
+    extra = []
+    for row in rows:
+        text = row["text"]
+        if row["source"] != TEMPLATED:
+            continue
+        for prefix, suffix in templates:
+            if (
+                text.startswith(prefix)
+                and text.endswith(suffix)
+                and len(text) > len(prefix + suffix)
+            ):
+                digest = int(hashlib.sha256(text.encode()).hexdigest(), 16)
+                filler = pool[digest % len(pool)]
+                extra.append({**row, "label": "benign", "text": prefix + filler + suffix})
+                extra.append({**row, "text": text[len(prefix) : len(text) - len(suffix)]})
+                break
+    return extra
+
+
+# Benign tool output whose sentences fill the twins: emails, tables, text messages.
+_PROSE = (
+    "microsoft/BIPIA:email",
+    "microsoft/BIPIA:table",
+    "microsoft/llmail-inject-challenge:emails",
+    "uci/sms-spam-collection:ham",
+)
+
+
+def benign_sentences(rows: list[dict[str, Any]]) -> list[str]:
+    """Sentences of benign tool output (emails, tables, texts, command docs), 25-220
+    chars."""
+    found: set[str] = set()
+    for row in rows:
+        if row["label"] != "benign" or row["channel"] != "tool":
+            continue
+        if row["source"].startswith(_PROSE):
+            pieces = [" ".join(s.split()) for s in _SENTENCE.split(row["text"])]
+        elif row["source"] == "tldr-pages/tldr":
+            lines = row["text"].splitlines()
+            pieces = [line[2:].rstrip(":") for line in lines if line.startswith(("> ", "- "))]
+        else:
+            continue
+        found.update(p for p in pieces if 25 <= len(p) <= 220)
+    return sorted(found)
+
+
+
+
+_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
+SENTENCES_PER_TEXT = 8
+
+
+def sentence_negatives(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sentences of benign user texts, as extra negatives.
+
+    Benign prompts in train are long (an instruction with its input), so without these
+    the model reads any short request as suspicious: "Tell Owen I will be late." once
+    scored like a jailbreak. Up to ``SENTENCES_PER_TEXT`` sentences (12+ chars) of each
+    benign text that has more than one.
+    """
+    extra = []
+    for row in rows:
+        if row["label"] != "benign":
+            continue
+        parts = [part.strip() for part in _SPLIT.split(row["text"])]
+        parts = [part for part in parts if len(part) >= 12]
+        if len(parts) > 1:
+            extra += [{**row, "text": part} for part in parts[:SENTENCES_PER_TEXT]]
+    return extra
+
+
+
+
+def training_rows(rows: list[dict[str, Any]], channel: str) -> list[dict[str, Any]]:
+    """What one channel's model is fitted on: user texts for ``user``; every row
+    (attacks typed by users also arrive inside tool output) for ``tool``."""
+    if channel == "user":
+        user = [row for row in rows if row["channel"] == "user"]
+        return user + sentence_negatives(user)
+    extra = inserted_attacks(rows) + insertion_twins(rows) + table_variants(rows)
+    return rows + extra + template_twins(rows)

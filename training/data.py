@@ -1,0 +1,88 @@
+"""The public corpora in ``../shared/data`` (version 2), and their source families.
+
+Rows are ``{"id", "text", "label", "channel", "source", "license"}``. A *family* is
+where a row's text comes from: the upstream repository (the part of ``source`` before
+``:``). Rows that plant an attack into another family's document belong to two: the
+attack's family (``ATTACK_FAMILY_OF_PLANTED``) and the host's, named in ``license``.
+Leaving a family out removes every row that belongs to it, so no fold sees its text
+or its attacks.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+Row = dict[str, Any]
+
+REPO = Path(__file__).resolve().parent.parent
+# ``../shared/data`` beside the repository (or beside a folder holding it).
+DEFAULT_DATA = next(
+    (p / "shared" / "data" for p in REPO.parents if (p / "shared" / "data").is_dir()),
+    REPO.parent / "shared" / "data",
+)
+VERSION = "v2"
+PLANTED = "derived:asb-planted-in-v2-tool-text"
+# The planted attacks are Agent Security Bench instructions.
+ATTACK_FAMILY_OF_PLANTED = "agiresearch/ASB"
+_HOST = re.compile(r"host source (\S+)")
+
+
+def path_of(data: Path, split: str) -> Path:
+    return data / f"{split}_{VERSION}.jsonl.gz"
+
+
+def load(data: Path, split: str) -> list[Row]:
+    """One split; exits with a plain message when the corpora are missing."""
+    path = path_of(data, split)
+    if not path.exists():
+        sys.exit(
+            f"error: {path} not found. The public corpora live in ../shared/data beside "
+            f"the repository; pass --data DIR (the folder with {path.name})."
+        )
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def sha256_of(data: Path, split: str) -> str:
+    return hashlib.sha256(path_of(data, split).read_bytes()).hexdigest()
+
+
+def family(source: str) -> str:
+    """The upstream repository of a source name."""
+    return source.split(":", 1)[0]
+
+
+def families_of(row: Row) -> tuple[str, ...]:
+    """Every family a row's text belongs to (two for a planted attack)."""
+    if row["source"] != PLANTED:
+        return (family(row["source"]),)
+    host = _HOST.search(row.get("license", ""))
+    hosts = (family(host.group(1)),) if host else ()
+    return (ATTACK_FAMILY_OF_PLANTED, *hosts)
+
+
+def without(rows: list[Row], left_out: str) -> list[Row]:
+    return [row for row in rows if left_out not in families_of(row)]
+
+
+def of_family(rows: list[Row], name: str, label: str) -> list[Row]:
+    """Rows of ``name`` with ``label``; a planted attack counts for its attack family
+    only (its host family's benign text is measured on the host's benign rows)."""
+    found = []
+    for row in rows:
+        if row["label"] != label:
+            continue
+        own = families_of(row)[0]
+        if own == name:
+            found.append(row)
+    return found
+
+
+def families(rows: list[Row], label: str) -> list[str]:
+    return sorted({families_of(row)[0] for row in rows if row["label"] == label})

@@ -1,0 +1,140 @@
+"""Leave-one-source-family-out: how the shipped design does on text it never saw.
+
+    python training/leave_one_out.py                 # every family, ../shared/data
+    python training/leave_one_out.py --family tldr-pages/tldr --jobs 2
+
+For each source family (``data.families_of``), the model of each channel the family
+appears on is fitted again on ``train_v2`` without any row of that family (its
+planted attacks and the extra rows derived from it go too), with the setting the
+shipped model chose, and its threshold is placed on ``dev_v2`` without the family
+by the same rule (``train_classifier.FP_BUDGET``, ``FAMILY_CAP``). Then the whole
+detect layer (signatures and that classifier) reads the family's train and dev rows:
+false positives for a benign family, detection for an attack family. ``test_v2`` is
+never read. Results go to stdout as a table and to ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from immuno.core.config import DEFAULT_BLOCK_THRESHOLD
+from immuno.core.signal import Signal, SignalKind
+from immuno.detect import Classifier, DetectLayer, SignatureSet
+from immuno.detect.classifier import CHANNELS, encode_model
+from immuno.detect.normalize import normalize
+
+import augment
+import data
+import fit
+import train_classifier
+
+TARGET = {"benign": 0.02, "attack": 0.85}  # issue targets: FP at most, detection at least
+
+
+def fold_classifier(
+    channel: str,
+    setting: fit.Setting,
+    train_rows: list[data.Row],
+    dev_rows: list[data.Row],
+    cache: fit.VectorCache,
+) -> Classifier:
+    """One channel fitted and placed without the left-out family (both channel rows
+    carry it; only ``channel`` is read)."""
+    x, y = fit.matrix(augment.training_rows(train_rows, channel), channel, cache)
+    fitted = fit.fit(x, y, [setting])[setting]
+    dev = [row for row in dev_rows if row["channel"] == channel]
+    logits = fit.logits_of(fitted, [normalize(r["text"]).text for r in dev], channel)
+    budget = train_classifier.FP_BUDGET[channel]
+    point = fit.operating_point(logits, dev, budget, train_classifier.FAMILY_CAP)
+    labels = np.array([row["label"] == "attack" for row in dev])
+    params = {
+        "intercept": fitted.intercept,
+        "threshold": point.threshold,
+        "slope": fit.platt_slope(logits - point.threshold, labels),
+    }
+    blob = encode_model(
+        dict.fromkeys(CHANNELS, fitted.weights), {"channels": dict.fromkeys(CHANNELS, params)}
+    )
+    return Classifier(blob)
+
+
+def stopped(layer: DetectLayer, text: str, channel: str) -> bool:
+    kind = SignalKind.TOOL_RESULT if channel == "tool" else SignalKind.MESSAGE
+    signal = Signal(kind=kind, agent="loo", content=text)
+    score = max((f.score for f in layer.inspect(signal, ())), default=0.0)
+    return score >= DEFAULT_BLOCK_THRESHOLD
+
+
+def run_family(name: str, data_dir: Path, settings: dict[str, fit.Setting]) -> list[dict[str, Any]]:
+    train_rows, dev_rows = data.load(data_dir, "train"), data.load(data_dir, "dev")
+    seen = train_rows + dev_rows
+    signatures = SignatureSet.from_sources(["builtin"])
+    cache = fit.VectorCache()
+    results, layers = [], {}
+    for label in ("benign", "attack"):
+        own = data.of_family(seen, name, label)
+        for channel in CHANNELS:
+            texts = [row["text"] for row in own if row["channel"] == channel]
+            if not texts:
+                continue
+            if channel not in layers:
+                model = fold_classifier(
+                    channel,
+                    settings[channel],
+                    data.without(train_rows, name),
+                    data.without(dev_rows, name),
+                    cache,
+                )
+                layers[channel] = DetectLayer(signatures, classifier=model)
+            layer = layers[channel]
+            hits = sum(stopped(layer, text, channel) for text in texts)
+            rate = hits / len(texts)
+            met = rate <= TARGET[label] if label == "benign" else rate >= TARGET[label]
+            result = {"family": name, "label": label, "channel": channel}
+            results.append({**result, "n": len(texts), "stopped": hits, "rate": rate, "met": met})
+            print(json.dumps(results[-1]), flush=True)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=data.DEFAULT_DATA)
+    parser.add_argument("--model", type=Path, default=train_classifier.DEFAULT_OUT)
+    parser.add_argument("--family", action="append", help="only these families")
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--json", type=Path, default=Path("leave_one_out.json"))
+    args = parser.parse_args()
+    shipped = Classifier.from_file(args.model)
+    settings = {
+        c: fit.Setting(float(shipped.channels[c]["C"]), bool(shipped.channels[c]["scaled"]))
+        for c in CHANNELS
+    }
+    seen = data.load(args.data, "train") + data.load(args.data, "dev")
+    names = args.family or sorted(
+        set(data.families(seen, "benign")) | set(data.families(seen, "attack"))
+    )
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        futures = [pool.submit(run_family, n, args.data, settings) for n in names]
+        results = [r for f in futures for r in f.result()]
+    args.json.write_text(json.dumps(results, indent=1) + "\n")
+    print("\n| family | label | channel | rows (train+dev) | stopped | target |")
+    print("|---|---|---|---:|---:|---|")
+    for r in sorted(results, key=lambda r: (r["label"], r["family"], r["channel"])):
+        goal = f"<= {TARGET['benign']:.0%}" if r["label"] == "benign" else f">= {TARGET['attack']:.0%}"
+        mark = "met" if r["met"] else "**missed**"
+        print(
+            f"| {r['family']} | {r['label']} | {r['channel']} | {r['n']} "
+            f"| {r['rate']:.2%} ({r['stopped']}) | {goal}: {mark} |"
+        )
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
