@@ -12,7 +12,7 @@ import msgspec
 from immuno.core import sdk
 from immuno.core.action import Action
 from immuno.core.authority import DEFAULT_AUTHORITY_FILE, Authority
-from immuno.core.config import Config
+from immuno.core.config import Config, Thresholds
 from immuno.core.errors import ConfigError
 from immuno.core.finding import Finding, Severity
 from immuno.core.layer import Layer, Observer, Sealer
@@ -22,6 +22,16 @@ from immuno.core.verdict import Verdict
 from immuno.store import Store, open_store
 
 Clock = Callable[[], float]
+
+
+def own_action(finding: Finding, thresholds: Thresholds) -> Action:
+    """What one finding alone would make of its signal: its named action, else its
+    score against the thresholds."""
+    if finding.action is not None:
+        return finding.action
+    if finding.score >= thresholds.block:
+        return Action.BLOCK
+    return Action.FLAG if finding.score >= thresholds.flag else Action.ALLOW
 
 
 def failure_finding(layer: str, exc: BaseException, code: str = "layer.error") -> Finding:
@@ -188,21 +198,16 @@ class Immune:
         return sdk.tool(self, agent=agent, name=name, provenance=provenance, trace=trace)
 
     def fold(self, signal_id: str, findings: Sequence[Finding]) -> Verdict:
-        """Findings -> verdict: the highest score against the thresholds, then the
-        strictest action any layer demanded outright."""
+        """Findings -> verdict: the strictest action any finding demands. A finding
+        that names its action (a policy deny, a graded quarantine) is decided by it;
+        the others by their score against the thresholds."""
         score = max((f.score for f in findings), default=0.0)
-        thresholds = self.config.thresholds
         action = Action.ALLOW
-        if score >= thresholds.block:
-            action = Action.BLOCK
-        elif score >= thresholds.flag:
-            action = Action.FLAG
         approval_id = None
         for finding in findings:
-            if finding.action is not None:
-                action = action | finding.action
-                if finding.action is Action.HOLD and approval_id is None:
-                    approval_id = finding.ref
+            action = action | own_action(finding, self.config.thresholds)
+            if finding.action is Action.HOLD and approval_id is None:
+                approval_id = finding.ref
         return Verdict(
             signal_id=signal_id,
             action=action,
