@@ -16,6 +16,7 @@ from immuno.core.config import Config, Thresholds
 from immuno.core.errors import ConfigError
 from immuno.core.finding import Finding, Severity
 from immuno.core.layer import Layer, Observer, Sealer
+from immuno.core.outcome import LayerRate, Outcome, outcome_record
 from immuno.core.registry import registered
 from immuno.core.signal import Provenance, Signal, parse_signal, signal_for_source
 from immuno.core.verdict import Verdict
@@ -119,6 +120,46 @@ class Immune:
             if callable(vaccinate):
                 return str(vaccinate(text))
         raise ConfigError("layers", "no configured component keeps vaccines (is detect enabled?)")
+
+    # -- operator outcomes and the autoimmunity rate ------------------------------
+
+    def false_positive(
+        self,
+        subject: str,
+        *,
+        signal_id: str | None = None,
+        approval_id: str | None = None,
+        by: str = "operator",
+    ) -> Outcome:
+        """Check that ``subject`` (a quarantine or approval id) names a signal some layer
+        stopped or held, and return the outcome "it was benign"; nothing is written
+        until :meth:`record_outcome`, so the operator's action can run in between."""
+        outcome = self._ledger().false_positive(
+            subject, signal_id=signal_id, approval_id=approval_id, by=by
+        )
+        if not isinstance(outcome, Outcome):
+            raise ConfigError("layers", "the outcome ledger returned no outcome")
+        return outcome
+
+    def record_outcome(self, outcome: Outcome) -> Outcome:
+        """Seal an operator outcome into the audit log, then keep it for the rate."""
+        if self.sealer is not None:
+            signal, verdict = outcome_record(outcome)
+            outcome = msgspec.structs.replace(outcome, seq=self.sealer.seal(signal, verdict))
+        self._ledger().record(outcome)
+        return outcome
+
+    def autoimmunity(self) -> dict[str, LayerRate]:
+        """Per layer: signals it stopped or held, the false positives operators confirmed
+        among them, and their ratio (``LayerRate.rate``), the live autoimmunity rate."""
+        rates = self._ledger().autoimmunity()
+        return {str(layer): rate for layer, rate in rates.items() if isinstance(rate, LayerRate)}
+
+    def _ledger(self) -> Any:
+        try:
+            return self.layer("outcomes")
+        except KeyError:
+            raise ConfigError("layers", "no outcome ledger is configured") from None
 
     # -- the one decision function --------------------------------------------------
 
