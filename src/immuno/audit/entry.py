@@ -40,7 +40,7 @@ class SignalRecord(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Fals
     args: dict[str, Any] | None = None
 
 
-class FindingRecord(msgspec.Struct, frozen=True, kw_only=True):
+class _FindingFields(msgspec.Struct, frozen=True, kw_only=True):
     layer: str
     code: str
     severity: str
@@ -53,11 +53,27 @@ class FindingRecord(msgspec.Struct, frozen=True, kw_only=True):
     evidence: str | None = None
 
 
+class FindingRecord(_FindingFields, frozen=True, kw_only=True):
+    """A sealed finding. ``part`` names where in the signal it is (``args.body``);
+    the key is written only when set, so findings without one keep their old form."""
+
+    part: str | None = None
+
+
 class VerdictRecord(msgspec.Struct, frozen=True, kw_only=True):
     action: str
     score: float
     approval_id: str | None
     findings: tuple[FindingRecord, ...]
+
+
+class _SealedVerdict(msgspec.Struct, frozen=True, kw_only=True):
+    """What is encoded: a VerdictRecord whose findings may lack ``part``."""
+
+    action: str
+    score: float
+    approval_id: str | None
+    findings: tuple[_FindingFields, ...]
 
 
 class Entry(msgspec.Struct, frozen=True, kw_only=True):
@@ -77,9 +93,9 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _finding(finding: Any, clear: bool) -> FindingRecord:
+def _finding(finding: Any, clear: bool) -> _FindingFields:
     evidence = finding.evidence
-    return FindingRecord(
+    fields = _FindingFields(
         layer=finding.layer,
         code=finding.code,
         severity=finding.severity,
@@ -91,6 +107,9 @@ def _finding(finding: Any, clear: bool) -> FindingRecord:
         evidence_sha256=_sha(evidence) if evidence is not None else None,
         evidence=evidence if clear else None,
     )
+    if finding.part is None:
+        return fields
+    return FindingRecord(**msgspec.structs.asdict(fields), part=finding.part)
 
 
 def encode_body(signal: Signal, verdict: Verdict, *, store_content: bool = False) -> bytes:
@@ -112,7 +131,7 @@ def encode_body(signal: Signal, verdict: Verdict, *, store_content: bool = False
         content=signal.content if store_content else None,
         args=args if store_content and args else None,
     )
-    decided = VerdictRecord(
+    decided = _SealedVerdict(
         action=verdict.action,
         score=verdict.score,
         approval_id=verdict.approval_id,

@@ -12,6 +12,9 @@ from rich.table import Table
 
 from immuno.cli.options import ConfigOption
 from immuno.core.config import load_config
+from immuno.core.errors import InputError
+from immuno.core.outcome import Outcome
+from immuno.core.pipeline import Immune
 from immuno.policy.approvals import Approval, Approvals
 from immuno.store import open_store
 
@@ -56,8 +59,29 @@ def register(app: typer.Typer) -> None:
         note: Annotated[str | None, typer.Option(help="Why.")] = None,
         config: ConfigOption = None,
     ) -> None:
-        """Approve a held call: it may then run once, with exactly these arguments."""
-        typer.echo(_show(_book(config).approve(request, by, note)))
+        """Approve a held call: it may then run once, with exactly these arguments.
+
+        An approval is an operator outcome: the hold was a false positive of the layers
+        that held the call, counted in their autoimmunity rate (``immuno status``)."""
+        immune = Immune(load_config(config))
+        try:
+            book = Approvals(immune.store, immune.clock)
+            current = book.get(request)
+            if current is None:
+                raise InputError("approval", f"no approval request {request!r}")
+            if current.status != "pending":
+                raise InputError("approval", f"{request} is already {current.status}")
+            try:
+                outcome: Outcome | None = immune.false_positive(request, approval_id=request, by=by)
+            except InputError as exc:  # held before outcomes were kept: approve anyway
+                outcome = None
+                typer.echo(f"note: {exc.problem}; not counted as an outcome", err=True)
+            approved = book.approve(request, by, note)
+            if outcome is not None:
+                immune.record_outcome(outcome)
+            typer.echo(_show(approved))
+        finally:
+            immune.close()
 
     @approvals.command("deny")
     def deny(

@@ -14,6 +14,7 @@ from rich.table import Table
 from immuno.cli.options import ConfigOption
 from immuno.core.config import load_config
 from immuno.core.errors import InputError
+from immuno.core.pipeline import Immune
 from immuno.detect.quarantine import Quarantine
 from immuno.store import open_store
 
@@ -66,10 +67,37 @@ def register(app: typer.Typer) -> None:
 
     @group.command()
     def release(
-        ident: Annotated[str, typer.Argument(help="Quarantine id.")], config: ConfigOption = None
+        ident: Annotated[str, typer.Argument(help="Quarantine id.")],
+        false_positive: Annotated[
+            bool,
+            typer.Option(
+                "--false-positive",
+                help="The content was benign: count it against the layers that held it.",
+            ),
+        ] = False,
+        by: Annotated[str, typer.Option("--by", help="Who releases (for the record).")] = (
+            "operator"
+        ),
+        config: ConfigOption = None,
     ) -> None:
         """Release an item (an operator's decision) and print its content for delivery."""
-        typer.echo(_open(config).release(ident).content)
+        if not false_positive:
+            typer.echo(_open(config).release(ident).content)
+            return
+        immune = Immune(load_config(config))
+        try:
+            quarantine = Quarantine(immune.store)
+            held = quarantine.get(ident)
+            if held.status == "flagged":
+                raise InputError(
+                    "--false-positive", f"{ident} was delivered with a flag, never held"
+                )
+            outcome = immune.false_positive(ident, signal_id=held.signal_id, by=by)
+            released = quarantine.release(ident)
+            immune.record_outcome(outcome)
+            typer.echo(released.content)
+        finally:
+            immune.close()
 
     @group.command()
     def purge(

@@ -41,6 +41,26 @@ def _when(at: float) -> str:
     return dt.datetime.fromtimestamp(at, dt.UTC).strftime("%Y-%m-%d %H:%M:%S") if at else "-"
 
 
+def autoimmunity_table(immune: Immune) -> Table | str:
+    """Per layer: signals stopped or held, and how many operators found benign."""
+    rates = immune.autoimmunity()
+    if not rates:
+        return "autoimmunity: no layer has stopped or held a signal yet"
+    table = Table(title="autoimmunity (false positives confirmed by operators)")
+    table.add_column("layer")
+    for column in ("stopped or held", "false positives", "rate"):
+        table.add_column(column, justify="right")
+    for rate in rates.values():
+        style = "bold red" if rate.false_positives else "green"
+        table.add_row(
+            rate.layer,
+            str(rate.stopped),
+            str(rate.false_positives),
+            f"[{style}]{rate.rate:.1%}[/]",
+        )
+    return table
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def status(
@@ -66,6 +86,7 @@ def register(app: typer.Typer) -> None:
                 state.reason or "-",
             )
         console.print(table if engine.states else "no agent has a health record yet")
+        console.print(autoimmunity_table(immune))
         rows = engine.threats.incidents_rows(incidents)
         if rows:
             found = Table(title="recent incidents")

@@ -14,6 +14,7 @@ from immuno.core.errors import (
 )
 from immuno.core.finding import Finding, Severity, Span
 from immuno.core.layer import Layer, Observer, Sealer
+from immuno.core.outcome import LayerRate, Outcome
 from immuno.core.pipeline import Immune, failure_finding
 from immuno.core.registry import register_component
 from immuno.core.signal import Channel, Provenance, Signal, SignalKind, parse_signal
@@ -32,7 +33,9 @@ __all__ = [
     "InputError",
     "Layer",
     "LayerError",
+    "LayerRate",
     "Observer",
+    "Outcome",
     "Provenance",
     "Refused",
     "Sealer",

@@ -24,7 +24,8 @@ class Severity(enum.StrEnum):
 
 
 class Span(msgspec.Struct, frozen=True):
-    """Half-open character range ``[start, end)`` in the signal's original text."""
+    """Half-open character range ``[start, end)`` in the original text of the finding's
+    part (the content, or one argument), never in a concatenation of parts."""
 
     start: int
     end: int
@@ -35,7 +36,10 @@ class Finding(msgspec.Struct, frozen=True, kw_only=True):
 
     ``score`` in [0, 1] is how sure the layer is that the signal is hostile; the
     pipeline compares the highest score with its thresholds. ``action`` is set only by
-    layers that decide outright (a policy deny is a block whatever the score).
+    layers that decide outright (a policy deny is a block whatever the score); a
+    finding that names its action is decided by it, not by its score. ``part`` names
+    the part of the signal the evidence is in (``content``, ``args.body``,
+    ``args.to[1]``; see ``Signal.parts``), or is None when it is about the whole signal.
     """
 
     layer: str
@@ -47,6 +51,7 @@ class Finding(msgspec.Struct, frozen=True, kw_only=True):
     evidence: str | None = None
     action: Action | None = None
     ref: str | None = None  # an id the finding points at: approval, incident, vaccine
+    part: str | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.score <= 1.0:

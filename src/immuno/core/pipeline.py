@@ -12,16 +12,27 @@ import msgspec
 from immuno.core import sdk
 from immuno.core.action import Action
 from immuno.core.authority import DEFAULT_AUTHORITY_FILE, Authority
-from immuno.core.config import Config
+from immuno.core.config import Config, Thresholds
 from immuno.core.errors import ConfigError
 from immuno.core.finding import Finding, Severity
 from immuno.core.layer import Layer, Observer, Sealer
+from immuno.core.outcome import LayerRate, Outcome, outcome_record
 from immuno.core.registry import registered
 from immuno.core.signal import Provenance, Signal, parse_signal, signal_for_source
 from immuno.core.verdict import Verdict
 from immuno.store import Store, open_store
 
 Clock = Callable[[], float]
+
+
+def own_action(finding: Finding, thresholds: Thresholds) -> Action:
+    """What one finding alone would make of its signal: its named action, else its
+    score against the thresholds."""
+    if finding.action is not None:
+        return finding.action
+    if finding.score >= thresholds.block:
+        return Action.BLOCK
+    return Action.FLAG if finding.score >= thresholds.flag else Action.ALLOW
 
 
 def failure_finding(layer: str, exc: BaseException, code: str = "layer.error") -> Finding:
@@ -110,6 +121,46 @@ class Immune:
                 return str(vaccinate(text))
         raise ConfigError("layers", "no configured component keeps vaccines (is detect enabled?)")
 
+    # -- operator outcomes and the autoimmunity rate ------------------------------
+
+    def false_positive(
+        self,
+        subject: str,
+        *,
+        signal_id: str | None = None,
+        approval_id: str | None = None,
+        by: str = "operator",
+    ) -> Outcome:
+        """Check that ``subject`` (a quarantine or approval id) names a signal some layer
+        stopped or held, and return the outcome "it was benign"; nothing is written
+        until :meth:`record_outcome`, so the operator's action can run in between."""
+        outcome = self._ledger().false_positive(
+            subject, signal_id=signal_id, approval_id=approval_id, by=by
+        )
+        if not isinstance(outcome, Outcome):
+            raise ConfigError("layers", "the outcome ledger returned no outcome")
+        return outcome
+
+    def record_outcome(self, outcome: Outcome) -> Outcome:
+        """Seal an operator outcome into the audit log, then keep it for the rate."""
+        if self.sealer is not None:
+            signal, verdict = outcome_record(outcome)
+            outcome = msgspec.structs.replace(outcome, seq=self.sealer.seal(signal, verdict))
+        self._ledger().record(outcome)
+        return outcome
+
+    def autoimmunity(self) -> dict[str, LayerRate]:
+        """Per layer: signals it stopped or held, the false positives operators confirmed
+        among them, and their ratio (``LayerRate.rate``), the live autoimmunity rate."""
+        rates = self._ledger().autoimmunity()
+        return {str(layer): rate for layer, rate in rates.items() if isinstance(rate, LayerRate)}
+
+    def _ledger(self) -> Any:
+        try:
+            return self.layer("outcomes")
+        except KeyError:
+            raise ConfigError("layers", "no outcome ledger is configured") from None
+
     # -- the one decision function --------------------------------------------------
 
     def check(self, signal: Signal | Mapping[str, Any]) -> Verdict:
@@ -188,21 +239,16 @@ class Immune:
         return sdk.tool(self, agent=agent, name=name, provenance=provenance, trace=trace)
 
     def fold(self, signal_id: str, findings: Sequence[Finding]) -> Verdict:
-        """Findings -> verdict: the highest score against the thresholds, then the
-        strictest action any layer demanded outright."""
+        """Findings -> verdict: the strictest action any finding demands. A finding
+        that names its action (a policy deny, a graded quarantine) is decided by it;
+        the others by their score against the thresholds."""
         score = max((f.score for f in findings), default=0.0)
-        thresholds = self.config.thresholds
         action = Action.ALLOW
-        if score >= thresholds.block:
-            action = Action.BLOCK
-        elif score >= thresholds.flag:
-            action = Action.FLAG
         approval_id = None
         for finding in findings:
-            if finding.action is not None:
-                action = action | finding.action
-                if finding.action is Action.HOLD and approval_id is None:
-                    approval_id = finding.ref
+            action = action | own_action(finding, self.config.thresholds)
+            if finding.action is Action.HOLD and approval_id is None:
+                approval_id = finding.ref
         return Verdict(
             signal_id=signal_id,
             action=action,

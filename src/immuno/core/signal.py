@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from immuno.core.errors import InputError
+from immuno.core.parts import Parts, signal_parts
 
 
 class SignalKind(enum.StrEnum):
@@ -87,10 +88,21 @@ class Signal(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
         return Channel.TOOL if self.kind in _TOOL_KINDS else Channel.USER
 
     def text(self) -> str:
-        """The text a detector should read: the content, or the arguments of a call."""
-        if self.content or not self.args:
+        """The whole signal as one text: the content, then the call's arguments as JSON.
+
+        For what looks at a signal as a whole (baselines, fingerprints, the quarantine
+        record). Detectors read :meth:`parts` one by one instead.
+        """
+        if not self.args:
             return self.content
-        return msgspec.json.encode(self.args).decode()
+        # An object no encoder knows is shown by repr: the readers of the whole text
+        # must not crash on it (detection refuses such arguments, see parts()).
+        encoded = msgspec.json.encode(self.args, enc_hook=repr).decode()
+        return f"{self.content}\n{encoded}" if self.content else encoded
+
+    def parts(self) -> Parts:
+        """The content and every string leaf of the arguments, each named (``args.body``)."""
+        return signal_parts(self.content, self.args)
 
 
 _SOURCES: dict[str, tuple[SignalKind, Provenance]] = {

@@ -30,8 +30,14 @@ class Verdict(msgspec.Struct, frozen=True, kw_only=True):
         if not self.findings:
             return f"{self.action.value}: no findings"
         top = sorted(self.findings, key=lambda f: (f.action.rank if f.action else -1, f.score))
-        reasons = "; ".join(f"{f.layer}/{f.code}: {f.message}" for f in reversed(top[-3:]))
+        reasons = "; ".join(_reason(f) for f in reversed(top[-3:]))
         return f"{self.action.value} (score {self.score:.2f}): {reasons}"
 
     def to_dict(self) -> dict[str, object]:
         return msgspec.to_builtins(self)  # type: ignore[no-any-return]
+
+
+def _reason(finding: Finding) -> str:
+    # The content is where evidence usually is; any other part is named.
+    where = f" [{finding.part}]" if finding.part not in (None, "content") else ""
+    return f"{finding.layer}/{finding.code}{where}: {finding.message}"

@@ -60,6 +60,8 @@ def _build(immune: Immune) -> DetectLayer | None:
         vaccine_threshold=config.vaccine_threshold,
         anomaly_warmup=config.anomaly_warmup if config.anomaly else None,
         quarantine=config.quarantine,
+        flag_threshold=immune.config.thresholds.flag,
+        block_threshold=immune.config.thresholds.block,
     )
 
 

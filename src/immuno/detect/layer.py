@@ -1,6 +1,19 @@
 """The detect layer: normalise, then weigh signatures, the classifier, vaccines,
 anomalies and obfuscation into one score (``scoring.py``).
 
+Every part of a signal is read: the content and each string leaf of the call's
+arguments (``Signal.parts``), each scored on its own, each finding naming its part
+(``content``, ``args.body``, ``args.to[1]``) with spans inside that part's text. An
+injection in one argument cannot hide behind a benign content or benign siblings.
+Arguments too large or too deep to read within the budget are blocked, not skipped.
+The anomaly baselines read the signal as a whole.
+
+Verdicts are graded on tool output (``grading.py``): when the classifier alone stands
+against a part of a tool result or memory read, a calibrated score below the block
+threshold flags, one between it and ``CLASSIFIER_BLOCK`` (0.95) quarantines the
+content for an operator, and only one above blocks. Any other evidence keeps the
+plain thresholds.
+
 It is also an observer: after the verdict it teaches the anomaly baselines (allowed
 signals only) and keeps flagged or stopped content in quarantine. ``vaccinate`` adds
 an attack to immune memory.
@@ -14,12 +27,14 @@ from functools import cached_property
 import msgspec
 
 from immuno.core.action import Action
+from immuno.core.config import DEFAULT_BLOCK_THRESHOLD, DEFAULT_FLAG_THRESHOLD
 from immuno.core.errors import ConfigError
 from immuno.core.finding import Finding, Severity
-from immuno.core.signal import Signal
+from immuno.core.signal import Channel, Signal
 from immuno.core.verdict import Verdict
 from immuno.detect.anomaly import AnomalyModel
 from immuno.detect.classifier import Classifier
+from immuno.detect.grading import CLASSIFIER_CODE, LAYERED_CODE, grade
 from immuno.detect.normalize import normalize
 from immuno.detect.quarantine import Quarantine, should_hold
 from immuno.detect.scoring import OBFUSCATION_SCORE, anomaly_score, combine, vaccine_score
@@ -30,6 +45,19 @@ from immuno.store.base import Store
 _EVIDENCE_CHARS = 120
 _TAG_SMUGGLING_MIN = 8  # a flag emoji uses up to 6 tag characters
 CLASSIFIER_REPORT = 0.5  # below the flag threshold the classifier adds no evidence
+
+
+def _unread(problem: str) -> Finding:
+    """Arguments that could not be read whole are refused, never passed unread."""
+    return Finding(
+        layer="detect",
+        code="args.unread",
+        severity=Severity.HIGH,
+        score=1.0,
+        message=f"{problem}; blocked unread to fail closed",
+        action=Action.BLOCK,
+        part="args",
+    )
 
 
 def severity_of(score: float) -> Severity:
@@ -53,6 +81,8 @@ class DetectLayer:
         vaccine_threshold: float = 0.6,
         anomaly_warmup: int | None = 20,
         quarantine: bool = True,
+        flag_threshold: float = DEFAULT_FLAG_THRESHOLD,
+        block_threshold: float = DEFAULT_BLOCK_THRESHOLD,
     ) -> None:
         self.signatures = signatures
         self.classifier = classifier
@@ -61,6 +91,9 @@ class DetectLayer:
         self.vaccine_threshold = vaccine_threshold
         self.anomaly_warmup = anomaly_warmup
         self.quarantine_on = quarantine and store is not None
+        # The pipeline's thresholds, so graded verdicts start where blocking would.
+        self.flag_threshold = flag_threshold
+        self.block_threshold = block_threshold
 
     # -- state in the store, opened on first use -------------------------------------
 
@@ -83,11 +116,36 @@ class DetectLayer:
     # -- the layer -------------------------------------------------------------------
 
     def inspect(self, signal: Signal, earlier: Sequence[Finding]) -> list[Finding]:
-        text = signal.text()
-        if not text:
-            return []
-        norm = normalize(text)
+        parts = signal.parts()
+        findings: list[Finding] = []
+        if parts.problem is not None:
+            findings.append(_unread(parts.problem))
+        if not parts.items:
+            return findings
         channel = signal.channel
+        hint: list[Finding] = []
+        if self.anomaly is not None:
+            at = signal.at or (self._clock() if self._clock else 0.0)
+            text = signal.text()
+            deviation, feature = self.anomaly.score(signal.agent, channel.value, text, at)
+            if score := anomaly_score(deviation):
+                message = f"{feature} is {deviation:.0f} robust deviations from this agent's norm"
+                hint.append(self._finding(f"anomaly.{feature}", score, message))
+        findings.extend(hint)
+        for name, text in parts.items:
+            found = self._scan(name, text, channel)
+            if not found:
+                continue
+            # An unusual signal makes each part's evidence weigh more, part by part.
+            found.extend(self._layered(name, [*found, *hint]))
+            findings.extend(
+                grade(found, channel, flag=self.flag_threshold, block=self.block_threshold)
+            )
+        return findings
+
+    def _scan(self, part: str, text: str, channel: Channel) -> list[Finding]:
+        """The evidence in one part's text, every finding attributed to ``part``."""
+        norm = normalize(text)
         findings: list[Finding] = []
         for index in self.signatures.match(norm.text, channel):
             sig = self.signatures.signatures[index]
@@ -101,6 +159,7 @@ class DetectLayer:
                     message=sig.description,
                     span=span,
                     evidence=text[span.start : span.end][:_EVIDENCE_CHARS],
+                    part=part,
                 )
             )
         for technique, count in norm.techniques.items():
@@ -108,34 +167,42 @@ class DetectLayer:
             if technique == "tag_characters" and count < _TAG_SMUGGLING_MIN:
                 score = 0.0
             if score > 0.0:
-                findings.append(self._finding(f"obfuscation.{technique}", score, _HINTS[technique]))
+                code = f"obfuscation.{technique}"
+                findings.append(self._finding(code, score, _HINTS[technique], part=part))
         if self.classifier is not None:
             score = self.classifier.score(norm.text, channel.value)
             if score >= CLASSIFIER_REPORT:
                 message = f"the classifier reads this {channel.value} text as an injection"
-                findings.append(self._finding("classifier.injection", score, message))
+                findings.append(self._finding(CLASSIFIER_CODE, score, message, part=part))
         if self.vaccines is not None and self.vaccines.ids:
             best = self.vaccines.match(norm.text)
             if best is not None and (score := vaccine_score(best[1], self.vaccine_threshold)):
                 message = f"a near-variant of vaccinated attack {best[0]} ({best[1]:.0%} shared)"
-                findings.append(self._finding("vaccine.match", score, message, ref=best[0]))
-        if self.anomaly is not None:
-            at = signal.at or (self._clock() if self._clock else 0.0)
-            deviation, feature = self.anomaly.score(signal.agent, channel.value, text, at)
-            if score := anomaly_score(deviation):
-                message = f"{feature} is {deviation:.0f} robust deviations from this agent's norm"
-                findings.append(self._finding(f"anomaly.{feature}", score, message))
-        if len(findings) >= 2:
-            total = combine(f.score for f in findings)
-            if total > max(f.score for f in findings) + 0.005:
-                codes = ", ".join(f.code for f in findings)
-                layered = self._finding("layered", total, f"combined evidence: {codes}")
-                # Combining raises the score, never the severity other layers weigh.
-                worst = max((f.severity for f in findings), key=lambda level: level.rank)
-                findings.append(msgspec.structs.replace(layered, severity=worst))
+                findings.append(
+                    self._finding("vaccine.match", score, message, ref=best[0], part=part)
+                )
         return findings
 
-    def _finding(self, code: str, score: float, message: str, ref: str | None = None) -> Finding:
+    def _layered(self, part: str, findings: list[Finding]) -> list[Finding]:
+        if len(findings) < 2:
+            return []
+        total = combine(f.score for f in findings)
+        if total <= max(f.score for f in findings) + 0.005:
+            return []
+        codes = ", ".join(f.code for f in findings)
+        layered = self._finding(LAYERED_CODE, total, f"combined evidence: {codes}", part=part)
+        # Combining raises the score, never the severity other layers weigh.
+        worst = max((f.severity for f in findings), key=lambda level: level.rank)
+        return [msgspec.structs.replace(layered, severity=worst)]
+
+    def _finding(
+        self,
+        code: str,
+        score: float,
+        message: str,
+        ref: str | None = None,
+        part: str | None = None,
+    ) -> Finding:
         return Finding(
             layer=self.name,
             code=code,
@@ -143,6 +210,7 @@ class DetectLayer:
             score=round(min(score, 1.0), 4),
             message=message,
             ref=ref,
+            part=part,
         )
 
     # -- the observer ------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Immune memory and response: threat store, correlation, health ladder, circuit
-breaker, snapshots. One component, ``response`` (order 900): a Layer and an Observer."""
+breaker, snapshots. Component ``response`` (order 900): a Layer and an Observer; and
+``outcomes`` (950): the ledger of stopped signals and operator outcomes behind the
+autoimmunity rate."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from immuno.response.correlate import Correlator, Incident
 from immuno.response.engine import ResponseEngine
 from immuno.response.fingerprint import content_hash, fingerprint
 from immuno.response.ladder import AgentState, Health, Ladder, Transition
+from immuno.response.outcomes import OutcomeLedger
 from immuno.response.snapshots import Snapshot, restore, snapshot
 
 if TYPE_CHECKING:
@@ -21,6 +24,7 @@ __all__ = [
     "Health",
     "Incident",
     "Ladder",
+    "OutcomeLedger",
     "ResponseEngine",
     "Snapshot",
     "Transition",
@@ -39,3 +43,11 @@ def _build(immune: Immune) -> ResponseEngine | None:
 
 
 register_component("response", 900, _build)
+
+
+def _ledger(immune: Immune) -> OutcomeLedger:
+    # Always on: the autoimmunity rate is measured beside the detection rate, always.
+    return OutcomeLedger(lambda: immune.store, immune.config.thresholds, immune.clock)
+
+
+register_component("outcomes", 950, _ledger)

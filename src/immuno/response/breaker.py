@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from immuno.core.config import ResponseConfig
 from immuno.core.errors import InputError
-from immuno.response.fingerprint import fingerprint
+from immuno.response.fingerprint import fingerprint, part_fingerprints
 from immuno.response.ladder import AgentState, Health, Ladder, Transition
 from immuno.response.threats import RESTORED, ThreatStore
 
@@ -44,9 +44,9 @@ class Breaker:
         for signal in state.recent:
             text = signal.text()
             if text:
-                fp = fingerprint(text)
-                self.suspects[fp] = state.agent
-                threats.suspects[fp] = (state.agent, now)
+                for fp in (fingerprint(text), *part_fingerprints(signal)):
+                    self.suspects[fp] = state.agent
+                    threats.suspects[fp] = (state.agent, now)
         exposed: list[str] = []
         frontier = [state.agent]
         seen = {state.agent}

@@ -30,7 +30,7 @@ from immuno.response import findings as F
 from immuno.response.attribution import actor_of, sensitive_matcher, source_of
 from immuno.response.breaker import Breaker
 from immuno.response.correlate import MAX_INCIDENTS, RANK, Correlator, Incident, Sighting
-from immuno.response.fingerprint import fingerprint
+from immuno.response.fingerprint import fingerprint, part_fingerprints
 from immuno.response.ladder import AgentState, Health, Ladder, Transition
 from immuno.response.threats import ThreatStore, load_incidents
 from immuno.store.base import Store
@@ -129,6 +129,10 @@ class ResponseEngine(Breaker):
             if evidence or self.suspects:
                 fp = fingerprint(signal.text())
             origin = self.suspects.get(fp) if fp else None
+            if origin is None and self.suspects and signal.args:
+                origin = next(
+                    (o for p in part_fingerprints(signal) if (o := self.suspects.get(p))), None
+                )
             if origin is not None and origin != actor:
                 out.append(F.known_payload(origin))
                 evidence.append(out[-1])

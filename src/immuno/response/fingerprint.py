@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from immuno.core.signal import Signal
 
 _WHITESPACE = b" \t\n\r\x0b\x0c"
 # Zero-width and bidi controls: invisible to a reader, so invisible to the fingerprint.
 _INVISIBLE = dict.fromkeys([0x00AD, 0x2060, 0xFEFF, *range(0x200B, 0x2010), *range(0x202A, 0x202F)])
 FINGERPRINT_HEX = 32  # 128 bits: collisions are not a practical concern
+# A short argument ("Paris", an id) is no payload: honest calls repeat it all the time.
+MIN_PART_CHARS = 40
 
 
 def content_hash(text: str) -> str:
@@ -27,3 +33,12 @@ def fingerprint(text: str) -> str:
         text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE))
     folded = text.casefold().encode().translate(None, _WHITESPACE)
     return hashlib.sha256(folded).hexdigest()[:FINGERPRINT_HEX]
+
+
+def part_fingerprints(signal: Signal) -> list[str]:
+    """Fingerprints of each argument of a call, so a payload relayed inside one
+    argument is recognised too (the whole signal has its own, ``fingerprint``)."""
+    if not signal.args:
+        return []
+    parts = signal.parts().items
+    return [fingerprint(t) for name, t in parts if name != "content" and len(t) >= MIN_PART_CHARS]
