@@ -198,8 +198,6 @@ def benign_sentences(rows: list[dict[str, Any]]) -> list[str]:
     return sorted(found)
 
 
-
-
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 SENTENCES_PER_TEXT = 8
 
@@ -223,13 +221,19 @@ def sentence_negatives(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return extra
 
 
-
-
-def training_rows(rows: list[dict[str, Any]], channel: str) -> list[dict[str, Any]]:
-    """What one channel's model is fitted on: user texts for ``user``; every row
-    (attacks typed by users also arrive inside tool output) for ``tool``."""
+def training_rows(
+    rows: list[dict[str, Any]], channel: str, user_benign: bool = True
+) -> list[dict[str, Any]]:
+    """What one channel's model is fitted on: user texts for ``user``; for ``tool``,
+    every tool row and every attack (attacks typed by users also arrive inside tool
+    output), and benign user requests only when ``user_benign``: a request addressed
+    to the agent is ordinary from the user and the very shape of an injection inside
+    a tool's output."""
     if channel == "user":
         user = [row for row in rows if row["channel"] == "user"]
         return user + sentence_negatives(user)
     extra = inserted_attacks(rows) + insertion_twins(rows) + table_variants(rows)
-    return rows + extra + template_twins(rows)
+    found = rows + extra + template_twins(rows)
+    if user_benign:
+        return found
+    return [row for row in found if row["channel"] == "tool" or row["label"] == "attack"]

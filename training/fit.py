@@ -39,6 +39,8 @@ class Setting:
 
     c: float
     scaled: bool
+    # Tool channel only: benign user requests are among the negatives.
+    user_benign: bool = True
 
 
 @dataclass
@@ -123,13 +125,16 @@ class Fitted:
 def fit(
     x: sparse.csr_matrix, y: npt.NDArray[np.int8], settings: list[Setting]
 ) -> dict[Setting, Fitted]:
-    """One deterministic liblinear fit per setting; the NBSVM ratio is folded into the
+    """One deterministic liblinear fit per setting (the dual problem: far faster with
+    many more features than vectors); the NBSVM ratio is folded into the
     weights (``w . (x * r) == (w * r) . x``), so scoring stays one dot product."""
     fitted = {}
     ratio = log_count_ratio(x, y)
     scaled = (x @ sparse.diags(ratio)).tocsr()
     for setting in settings:
-        model = LogisticRegression(C=setting.c, solver="liblinear", max_iter=300, random_state=0)
+        model = LogisticRegression(
+            C=setting.c, solver="liblinear", dual=True, tol=1e-3, max_iter=1000, random_state=0
+        )
         model.fit(scaled if setting.scaled else x, y)
         coef = model.coef_[0] * ratio if setting.scaled else model.coef_[0]
         fitted[setting] = Fitted(coef.astype(np.float16), float(model.intercept_[0]))

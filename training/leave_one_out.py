@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -36,6 +37,9 @@ import fit
 import train_classifier
 
 TARGET = {"benign": 0.02, "attack": 0.85}  # issue targets: FP at most, detection at least
+# Filled once before the folds fork, so each fold reuses the vectors of every row it
+# shares with the full training set instead of extracting them again.
+CACHE = fit.VectorCache()
 
 
 def fold_classifier(
@@ -47,7 +51,8 @@ def fold_classifier(
 ) -> Classifier:
     """One channel fitted and placed without the left-out family (both channel rows
     carry it; only ``channel`` is read)."""
-    x, y = fit.matrix(augment.training_rows(train_rows, channel), channel, cache)
+    rows = augment.training_rows(train_rows, channel, setting.user_benign)
+    x, y = fit.matrix(rows, channel, cache)
     fitted = fit.fit(x, y, [setting])[setting]
     dev = [row for row in dev_rows if row["channel"] == channel]
     logits = fit.logits_of(fitted, [normalize(r["text"]).text for r in dev], channel)
@@ -76,7 +81,7 @@ def run_family(name: str, data_dir: Path, settings: dict[str, fit.Setting]) -> l
     train_rows, dev_rows = data.load(data_dir, "train"), data.load(data_dir, "dev")
     seen = train_rows + dev_rows
     signatures = SignatureSet.from_sources(["builtin"])
-    cache = fit.VectorCache()
+    cache = CACHE
     results, layers = [], {}
     for label in ("benign", "attack"):
         own = data.of_family(seen, name, label)
@@ -113,21 +118,33 @@ def main() -> None:
     args = parser.parse_args()
     shipped = Classifier.from_file(args.model)
     settings = {
-        c: fit.Setting(float(shipped.channels[c]["C"]), bool(shipped.channels[c]["scaled"]))
+        c: fit.Setting(
+            float(shipped.channels[c]["C"]),
+            bool(shipped.channels[c]["scaled"]),
+            bool(shipped.channels[c].get("user_benign", True)),
+        )
         for c in CHANNELS
     }
     seen = data.load(args.data, "train") + data.load(args.data, "dev")
     names = args.family or sorted(
         set(data.families(seen, "benign")) | set(data.families(seen, "attack"))
     )
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+    for channel in CHANNELS:
+        rows = augment.training_rows(
+            data.load(args.data, "train"), channel, settings[channel].user_benign
+        )
+        fit.matrix(rows, channel, CACHE)
+    fork = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=fork) as pool:
         futures = [pool.submit(run_family, n, args.data, settings) for n in names]
         results = [r for f in futures for r in f.result()]
     args.json.write_text(json.dumps(results, indent=1) + "\n")
     print("\n| family | label | channel | rows (train+dev) | stopped | target |")
     print("|---|---|---|---:|---:|---|")
     for r in sorted(results, key=lambda r: (r["label"], r["family"], r["channel"])):
-        goal = f"<= {TARGET['benign']:.0%}" if r["label"] == "benign" else f">= {TARGET['attack']:.0%}"
+        goal = (
+            f"<= {TARGET['benign']:.0%}" if r["label"] == "benign" else f">= {TARGET['attack']:.0%}"
+        )
         mark = "met" if r["met"] else "**missed**"
         print(
             f"| {r['family']} | {r['label']} | {r['channel']} | {r['n']} "

@@ -41,8 +41,8 @@ import fit
 DEFAULT_OUT = data.REPO / "src" / "immuno" / "detect" / BUILTIN_MODEL
 # Candidate settings per channel, in order of preference on a tie.
 CANDIDATES = {
-    "user": [fit.Setting(c, scaled) for scaled in (True, False) for c in (64.0, 256.0)],
-    "tool": [fit.Setting(c, True) for c in (16.0, 64.0)],
+    "user": [fit.Setting(c, True) for c in (64.0, 256.0)],
+    "tool": [fit.Setting(16.0, True, user_benign) for user_benign in (True, False)],
 }
 # Dev false-positive budget per channel and the cap for any one source family: a
 # false alarm is as costly as a miss, and a family the model rarely saw is where
@@ -66,16 +66,21 @@ def choose(
     candidates: list[fit.Setting],
 ) -> tuple[fit.Setting, fit.Fitted, fit.Operating, list[dict[str, Any]]]:
     """Fit every candidate on train; the dev rule picks one."""
-    x, y = fit.matrix(augment.training_rows(train_rows, channel), channel, cache)
-    print(f"{channel}: {x.shape[0]:,} training vectors, {x.nnz:,} entries", flush=True)
     dev = [row for row in dev_rows if row["channel"] == channel]
     texts = [normalize(row["text"]).text for row in dev]
     report, best = [], None
-    for setting, fitted in fit.fit(x, y, candidates).items():
+    results: dict[fit.Setting, fit.Fitted] = {}
+    for user_benign in dict.fromkeys(s.user_benign for s in candidates):
+        rows = augment.training_rows(train_rows, channel, user_benign)
+        x, y = fit.matrix(rows, channel, cache)
+        print(f"{channel}: {x.shape[0]:,} training vectors, {x.nnz:,} entries", flush=True)
+        results |= fit.fit(x, y, [s for s in candidates if s.user_benign == user_benign])
+    for setting in candidates:
+        fitted = results[setting]
         point = fit.operating_point(
             fit.logits_of(fitted, texts, channel), dev, FP_BUDGET[channel], FAMILY_CAP
         )
-        report.append({"C": setting.c, "scaled": setting.scaled, **fit.describe(point)})
+        report.append({**vars(setting), **fit.describe(point)})
         print(f"  {channel} {setting}: dev TPR {point.tpr:.4f} FPR {point.fpr:.4f}", flush=True)
         if best is None or point.tpr > best[2].tpr:
             best = (setting, fitted, point)
@@ -101,6 +106,7 @@ def train(data_dir: Path) -> tuple[bytes, dict[str, Any]]:
             "slope": round(fit.platt_slope(logits - point.threshold, y), 6),
             "C": setting.c,
             "scaled": setting.scaled,
+            "user_benign": setting.user_benign,
         }
         report[channel] = {"chosen": fit.describe(point), "candidates": tried}
     header = {
@@ -134,7 +140,7 @@ def compare(shipped: Classifier, rebuilt: Classifier) -> list[str]:
         diff = float(np.abs(shipped.weights[channel] - rebuilt.weights[channel]).max())
         if diff > tolerance:
             problems.append(f"{channel} weights differ by up to {diff:.3g}")
-        for key in ("intercept", "threshold", "slope", "C", "scaled"):
+        for key in ("intercept", "threshold", "slope", "C", "scaled", "user_benign"):
             a, b = shipped.channels[channel].get(key), rebuilt.channels[channel].get(key)
             close = a == b or (
                 isinstance(a, float) and isinstance(b, float) and abs(a - b) <= tolerance

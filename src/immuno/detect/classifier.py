@@ -20,8 +20,8 @@ import json
 import math
 import struct
 import zlib
-from importlib import resources
 from collections.abc import Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,7 @@ def place_threshold(
     ``budget`` of ``benign_logits`` and at most ``family_cap`` of any one family's
     (rounded down, so a family of fewer than 1 / cap texts may lose none), sitting at
     least ``THRESHOLD_GAP`` above every benign logit it lets through."""
-    if not 0.0 <= budget < 1.0 or not 0.0 <= family_cap or len(benign_logits) == 0:
+    if not 0.0 <= budget < 1.0 or family_cap < 0.0 or len(benign_logits) == 0:
         raise ValueError(f"need benign logits and a budget in [0, 1), got {budget}")
     benign = np.asarray(benign_logits, dtype=np.float64)
     ranked = np.sort(benign)[::-1]
