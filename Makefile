@@ -30,7 +30,7 @@ test: lint typecheck unit
 bench: $(STAMP)
 	@for b in benchmarks/*_speed.py; do echo "== $$b"; $(BIN)/python $$b; done
 
-# Rebuilds the shipped classifier from ../shared/data and compares it (about 10 min).
+# Rebuilds the shipped classifier from ../shared/data and compares it (about 3 min).
 check-model: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[train]'
 	cd training && ../$(BIN)/python train_classifier.py --check
