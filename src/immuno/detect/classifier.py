@@ -141,16 +141,15 @@ class Classifier:
         bias = float(weights[bias_index(channel)])
         contribution = weights[found.index] * found.weight
         best = (bias + float(contribution.sum())) / math.sqrt(1.0 + float(found.weight.sum()))
-        windows = found.windows()
-        if windows:
+        bounds = found.bounds()
+        if len(bounds):
             # Per-byte sums of what starts there, then prefix sums: every window's
             # score is two look-ups, however many windows overlap.
             size = found.length + 1
             summed = np.zeros(size + 1)
             mass = np.zeros(size + 1)
-            summed[1:] = np.cumsum(np.bincount(found.position, contribution, minlength=size))
-            mass[1:] = np.cumsum(np.bincount(found.position, found.weight, minlength=size))
-            bounds = np.array(windows, dtype=np.intp)
+            np.cumsum(np.bincount(found.position, contribution, minlength=size), out=summed[1:])
+            np.cumsum(np.bincount(found.position, found.weight, minlength=size), out=mass[1:])
             sums = bias + summed[bounds[:, 1]] - summed[bounds[:, 0]]
             counts = 1.0 + mass[bounds[:, 1]] - mass[bounds[:, 0]]
             best = max(best, float((sums / np.sqrt(counts)).max()))
