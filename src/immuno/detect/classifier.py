@@ -29,7 +29,15 @@ import numpy as np
 import numpy.typing as npt
 
 from immuno.core.errors import ConfigError
-from immuno.detect.features import DIM, DIM_BITS, FEATURE_VERSION, bias_index, extract
+from immuno.detect.features import (
+    CLAUSE,
+    DIM,
+    DIM_BITS,
+    FEATURE_VERSION,
+    WINDOW,
+    bias_index,
+    extract,
+)
 
 MAGIC = b"IMMUNOC2"
 BUILTIN_MODEL = "model/classifier.bin"
@@ -141,18 +149,18 @@ class Classifier:
         bias = float(weights[bias_index(channel)])
         contribution = weights[found.index] * found.weight
         best = (bias + float(contribution.sum())) / math.sqrt(1.0 + float(found.weight.sum()))
-        bounds = found.bounds()
-        if len(bounds):
+        if found.length > WINDOW or (channel == "tool" and found.length > CLAUSE):
             # Per-byte sums of what starts there, then prefix sums: every window's
             # score is two look-ups, however many windows overlap.
             size = found.length + 1
             summed = np.zeros(size + 1)
             mass = np.zeros(size + 1)
-            np.cumsum(np.bincount(found.position, contribution, minlength=size), out=summed[1:])
-            np.cumsum(np.bincount(found.position, found.weight, minlength=size), out=mass[1:])
-            sums = bias + summed[bounds[:, 1]] - summed[bounds[:, 0]]
-            counts = 1.0 + mass[bounds[:, 1]] - mass[bounds[:, 0]]
-            best = max(best, float((sums / np.sqrt(counts)).max()))
+            np.cumsum(found.by_position(contribution), out=summed[1:])
+            np.cumsum(found.by_position(found.weight), out=mass[1:])
+            for start, stop in found.window_slices():
+                sums = bias + summed[stop] - summed[start]
+                counts = 1.0 + mass[stop] - mass[start]
+                best = max(best, float((sums / np.sqrt(counts)).max()))
         return best + self.intercepts[channel]
 
     def calibrate(self, logit: float, channel: str) -> float:

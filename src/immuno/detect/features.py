@@ -56,6 +56,7 @@ F64 = npt.NDArray[np.float64]
 SUBLINEAR = {"user": False, "tool": True}
 # log2(1 + 1/k) for k = 1, 2, ...: no text holds more occurrences than this.
 _DECAY = np.log2(1.0 + 1.0 / np.arange(1, 8 * MAX_BYTES + 1))
+_RANKS = np.arange(len(_DECAY))
 
 
 def occurrence_weights(index: U32) -> F64:
@@ -69,8 +70,9 @@ def occurrence_weights(index: U32) -> F64:
         return np.zeros(0)
     # Occurrences grouped by bucket, each bucket's in order: a stable sort, done as two
     # radix passes over 16-bit halves (several times faster than sorting 64-bit keys).
-    low = np.argsort((index & np.uint32(0xFFFF)).astype(np.uint16), kind="stable")
-    order = low[np.argsort((index >> np.uint32(16)).astype(np.uint16)[low], kind="stable")]
+    low = np.argsort(index.astype(np.uint16), kind="stable")
+    high = (index >> np.uint32(16)).astype(np.uint16)
+    order = low[np.argsort(high[low], kind="stable")]
     buckets = index[order]
     # Where each bucket's run starts in ``order``; an occurrence's rank is its distance
     # from the start of its run.
@@ -78,7 +80,10 @@ def occurrence_weights(index: U32) -> F64:
     new[0] = True
     np.not_equal(buckets[1:], buckets[:-1], out=new[1:])
     starts = np.flatnonzero(new)
-    rank = np.arange(n) - np.repeat(starts, np.diff(starts, append=n))
+    runs = np.empty_like(starts)
+    np.subtract(starts[1:], starts[:-1], out=runs[:-1])
+    runs[-1] = n - starts[-1]
+    rank = _RANKS[:n] - np.repeat(starts, runs)
     weights = np.empty(n)
     weights[order] = _DECAY[rank]
     return weights
@@ -107,11 +112,25 @@ class Features:
     """Every feature occurrence of a text: bucket index, byte position where it starts
     and occurrence weight, all families side by side."""
 
-    __slots__ = ("channel", "index", "length", "position", "weight")
+    __slots__ = ("channel", "dense", "index", "length", "parts", "position", "weight")
 
-    def __init__(self, indices: list[U32], positions: list[U32], length: int, channel: str) -> None:
-        self.index = np.concatenate(indices) if indices else np.zeros(0, dtype=np.uint32)
+    def __init__(
+        self,
+        indices: list[U32],
+        positions: list[U32],
+        length: int,
+        channel: str,
+        dense: int = 0,
+    ) -> None:
+        """``positions`` holds one array per family, each with at most one feature per
+        byte; the first ``dense`` of them start at every byte (0, 1, 2 ...)."""
+        if len(indices) == 1:
+            self.index = indices[0]
+        else:
+            self.index = np.concatenate(indices) if indices else np.zeros(0, dtype=np.uint32)
         self.position = np.concatenate(positions) if positions else np.zeros(0, dtype=np.uint32)
+        self.parts = [len(family) for family in positions]
+        self.dense = dense
         sublinear = SUBLINEAR[channel] and len(self.index)
         self.weight = occurrence_weights(self.index) if sublinear else np.ones(len(self.index))
         self.length = length
@@ -139,6 +158,32 @@ class Features:
         if self.channel == "tool":
             found.append(_slide(self.length, CLAUSE, CLAUSE // 2))
         return np.concatenate(found) if len(found) > 1 else found[0]
+
+    def by_position(self, values: F64) -> F64:
+        """Per byte, the sum of ``values`` (one per feature) of the features starting
+        there: ``np.bincount(position, values, minlength=length + 1)``, summed in the
+        same order (family by family) but a family at a time, without a scatter."""
+        out = np.zeros(self.length + 1)
+        start = 0
+        for family, size in enumerate(self.parts):
+            piece = values[start : start + size]
+            if family < self.dense:
+                out[:size] += piece
+            else:  # no family has two features at one byte, so no position repeats
+                out[self.position[start : start + size]] += piece
+            start += size
+        return out
+
+    def window_slices(self) -> list[tuple[slice, slice]]:
+        """``windows()`` grouped by kind, each group as a slice of starts and a slice
+        of ends over per-byte arrays of ``length + 1`` (no index arrays to build)."""
+        found = []
+        for size, stride in ((WINDOW, STRIDE), (CLAUSE, CLAUSE // 2)):
+            if self.length > size and (size == WINDOW or self.channel == "tool"):
+                last = self.length - size
+                found.append((slice(0, last, stride), slice(size, last + size, stride)))
+                found.append((slice(last, last + 1), slice(self.length, self.length + 1)))
+        return found
 
     def window(self, start: int, end: int) -> tuple[U32, F64]:
         """Indices and weights of the features that start inside ``[start, end)``."""
@@ -188,11 +233,11 @@ def _words(data: npt.NDArray[np.uint8], raw: U32) -> tuple[U32, U32]:
     if not is_word.any():
         return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint32)
     n = len(raw)
-    padded = np.zeros(n + 2, dtype=np.int8)
+    padded = np.zeros(n + 2, dtype=bool)
     padded[1:-1] = is_word
-    edges = np.diff(padded)
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
+    # Word edges alternate: a start, then its end, then the next start ...
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    starts, ends = edges[0::2], edges[1::2]
     prefix = np.zeros(n + 1, dtype=np.uint32)
     np.cumsum(raw * _POWERS[:n], dtype=np.uint32, out=prefix[1:])
     hashes = (prefix[ends] - prefix[starts]) * _INVERSE[starts]
@@ -225,6 +270,7 @@ def extract(text: str, channel: str) -> Features:
     for hashes, seed in _ngrams(raw):
         seeded.append(hashes ^ np.uint32(seed))
         positions.append(_PLACES[: len(hashes)])
+    dense = len(positions)  # n-grams start at every byte
     words, starts = _words(data, raw)
     pairs = len(words) > 1
     if len(words):
@@ -242,7 +288,7 @@ def extract(text: str, channel: str) -> Features:
         )
         positions.append(starts[:-1])
     mixed &= _MASK
-    return Features([mixed], positions, len(data), channel)
+    return Features([mixed], positions, len(data), channel, dense)
 
 
 _BIAS = {
