@@ -29,15 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from immuno.core.errors import ConfigError
-from immuno.detect.features import (
-    CLAUSE,
-    DIM,
-    DIM_BITS,
-    FEATURE_VERSION,
-    WINDOW,
-    bias_index,
-    extract,
-)
+from immuno.detect.features import DIM, DIM_BITS, FEATURE_VERSION, bias_index, extract
 
 MAGIC = b"IMMUNOC2"
 BUILTIN_MODEL = "model/classifier.bin"
@@ -149,18 +141,23 @@ class Classifier:
         bias = float(weights[bias_index(channel)])
         contribution = weights[found.index] * found.weight
         best = (bias + float(contribution.sum())) / math.sqrt(1.0 + float(found.weight.sum()))
-        if found.length > WINDOW or (channel == "tool" and found.length > CLAUSE):
+        kinds = found.window_kinds()
+        if kinds:
             # Per-byte sums of what starts there, then prefix sums: every window's
-            # score is two look-ups, however many windows overlap.
-            size = found.length + 1
-            summed = np.zeros(size + 1)
-            mass = np.zeros(size + 1)
+            # score is two look-ups, however many windows overlap. A kind's windows
+            # start every ``stride`` bytes, and its last one ends with the text.
+            summed = np.zeros(found.length + 2)
+            mass = np.zeros(found.length + 2)
             np.cumsum(found.by_position(contribution), out=summed[1:])
             np.cumsum(found.by_position(found.weight), out=mass[1:])
-            for start, stop in found.window_slices():
-                sums = bias + summed[stop] - summed[start]
-                counts = 1.0 + mass[stop] - mass[start]
+            end = found.length
+            for size, stride in kinds:
+                last = end - size
+                sums = bias + summed[size : last + size : stride] - summed[:last:stride]
+                counts = 1.0 + mass[size : last + size : stride] - mass[:last:stride]
                 best = max(best, float((sums / np.sqrt(counts)).max()))
+                tail = bias + float(summed[end]) - float(summed[last])
+                best = max(best, tail / math.sqrt(1.0 + float(mass[end]) - float(mass[last])))
         return best + self.intercepts[channel]
 
     def calibrate(self, logit: float, channel: str) -> float:

@@ -150,14 +150,20 @@ class Features:
         the model has never seen ("Please unlock my front door." as a repository's
         description); a clause-sized window lets it stand on its own. User text is a
         message as a whole, so it gets no clause windows."""
-        return [(int(start), int(end)) for start, end in self.bounds()]
+        return [
+            (start, start + size)
+            for size, stride in self.window_kinds()
+            for start in [*range(0, self.length - size, stride), self.length - size]
+        ]
 
-    def bounds(self) -> npt.NDArray[np.intp]:
-        """``windows()`` as an array of shape (windows, 2), in the same order."""
-        found = [_slide(self.length, WINDOW, STRIDE)]
-        if self.channel == "tool":
-            found.append(_slide(self.length, CLAUSE, CLAUSE // 2))
-        return np.concatenate(found) if len(found) > 1 else found[0]
+    def window_kinds(self) -> list[tuple[int, int]]:
+        """(size, stride) of each kind of window this text has (see ``windows``)."""
+        kinds = (
+            [(WINDOW, STRIDE), (CLAUSE, CLAUSE // 2)]
+            if self.channel == "tool"
+            else [(WINDOW, STRIDE)]
+        )
+        return [(size, stride) for size, stride in kinds if self.length > size]
 
     def by_position(self, values: F64) -> F64:
         """Per byte, the sum of ``values`` (one per feature) of the features starting
@@ -174,17 +180,6 @@ class Features:
             start += size
         return out
 
-    def window_slices(self) -> list[tuple[slice, slice]]:
-        """``windows()`` grouped by kind, each group as a slice of starts and a slice
-        of ends over per-byte arrays of ``length + 1`` (no index arrays to build)."""
-        found = []
-        for size, stride in ((WINDOW, STRIDE), (CLAUSE, CLAUSE // 2)):
-            if self.length > size and (size == WINDOW or self.channel == "tool"):
-                last = self.length - size
-                found.append((slice(0, last, stride), slice(size, last + size, stride)))
-                found.append((slice(last, last + 1), slice(self.length, self.length + 1)))
-        return found
-
     def window(self, start: int, end: int) -> tuple[U32, F64]:
         """Indices and weights of the features that start inside ``[start, end)``."""
         inside = (self.position >= start) & (self.position < end)
@@ -194,15 +189,6 @@ class Features:
 WINDOW = 512
 STRIDE = 256
 CLAUSE = 80
-
-
-def _slide(length: int, size: int, stride: int) -> npt.NDArray[np.intp]:
-    """``[start, start + size)`` every ``stride`` bytes, the last one ending at ``length``."""
-    if length <= size:
-        return np.zeros((0, 2), dtype=np.intp)
-    last = length - size
-    starts = np.append(np.arange(0, last, stride, dtype=np.intp), last)
-    return np.stack((starts, starts + size), axis=1)
 
 
 def _ngrams(raw: U32) -> list[tuple[U32, int]]:
