@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 import re2
 
-from immuno.detect.spans import spans
+from immuno.detect.spans import Encoded
 
 MAX_ROUNDS = 3
 MAX_DECODED = 65_536
@@ -146,13 +146,14 @@ class Budget:
 def decode_runs(text: str, budget: Budget) -> tuple[list[tuple[int, int, str]], list[str]]:
     """Replacements for every encoded run in ``text`` (one round) and the kinds found."""
     found: list[tuple[int, int, str, str]] = []
+    encoded = Encoded(text)
     for kind, pattern, decoder in (
         ("base64", _BASE64, _base64),
         ("hex", _HEX, _hex),
         ("url", _URL, lambda run: unquote(run) if _printable(unquote(run)) else None),
         ("entities", _ENTITY, lambda run: html.unescape(run)),
     ):
-        for tried, (start, end) in enumerate(spans(pattern, text)):
+        for tried, (start, end) in enumerate(encoded.spans(pattern)):
             if kind in ("base64", "hex") and not _bounded(text, start, end):
                 continue
             if tried >= MAX_CANDIDATES:

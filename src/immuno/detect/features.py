@@ -211,6 +211,8 @@ def _ngrams(raw: U32) -> list[tuple[U32, int]]:
 _POWERS = np.cumprod(np.append(np.uint32(1), np.full(MAX_BYTES + 1, _P)), dtype=np.uint32)
 _INVERSE = np.cumprod(np.append(np.uint32(1), np.full(MAX_BYTES + 1, _P_INV)), dtype=np.uint32)
 _PLACES = np.arange(MAX_BYTES + 1, dtype=np.uint32)
+for _table in (_DECAY, _RANKS, _POWERS, _INVERSE, _PLACES):
+    _table.setflags(write=False)  # shared by every thread: read only
 
 
 def _words(data: npt.NDArray[np.uint8], raw: U32) -> tuple[U32, U32]:
