@@ -1,83 +1,98 @@
-"""Speed of the detect layer on benign tool output of 256 B, 2 KB and 16 KB.
+"""Speed of the detect layer on realistic tool output of 2 KB and 16 KB (issue 15).
 
-    python benchmarks/detect_speed.py
+    taskset -c 0 .venv/bin/python benchmarks/detect_speed.py [SECONDS]
 
-Rows, all measured in this run on the same texts:
-- bare re2 Set: the signature patterns' RE2 set scanning the raw text (the floor);
-- normalise + signatures: what the layer does before the classifier;
-- classifier: hashing features and scoring (whole text, 512-byte and 80-byte clause windows);
-- layer, no classifier / layer with classifier: ``DetectLayer.inspect`` end to end
-  (signatures, obfuscation, scoring; no store, so no vaccines or anomalies).
-Median and p99 in µs per text, and the ratio of the medians to the bare RE2 scan.
-Pin to one core for stable figures: ``taskset -c 0 python benchmarks/detect_speed.py``.
+What is timed: ``DetectLayer.inspect`` on a ``Signal(kind=TOOL_RESULT)`` with the
+builtin signatures and the shipped classifier (no store: no vaccines, anomalies or
+quarantine), over JSON records, e-mail threads and markdown documents
+(``_tooloutput.py``), several of each, the texts taken in turn so noise is shared.
+Rows per kind and for all texts pooled, with the parts that make it up (normalise,
+signature set, classifier) measured on the same texts. Targets, on the pooled rows:
+median <= 1 ms at 2 KB, p99 <= 5 ms at 16 KB. One core: pin with ``taskset``.
 """
 
 from __future__ import annotations
 
 import statistics
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+from _tooloutput import KINDS
 from immuno.core.signal import Channel, Signal, SignalKind
 from immuno.detect import Classifier, DetectLayer, SignatureSet, normalize
 
-PARAGRAPH = (
-    "The quarterly report shows revenue of 4.2 million, up 7% on last year. Shipping "
-    "times improved after the new warehouse opened in March, and customer satisfaction "
-    "rose to 92 percent. See https://docs.example.com/reports/q3 for the full tables. "
-    "Open questions: staffing for the holiday season, the price of packaging, and "
-    "whether to renew the contract with the current courier before it expires. "
-)
-SIZES = {"256 B": 256, "2 KB": 2048, "16 KB": 16384, "2 KB, slow path": 2048}
-# Leetspeak-like tokens and an HTML comment send ASCII text down the full
-# normalisation path (decoders, hidden text, leetspeak) instead of the fast path.
-SLOW = "Build v2b4 of the <!-- internal --> q1q2 pipeline; see IDs a1b2 and c3d4. "
+SIZES = {"2 KB": 2048, "16 KB": 16384}
+PER_KIND = 4  # texts of each kind and size
+# (size, statistic, limit in µs) of the issue 15 targets
+TARGETS = [("2 KB", "median", 1000.0), ("16 KB", "p99", 5000.0)]
 
 
-def text_of(size: int, slow: bool = False) -> str:
-    body = (SLOW + PARAGRAPH) if slow else PARAGRAPH
-    return (body * (size // len(body) + 1))[:size]
-
-
-def measure(fn: Callable[[], object], seconds: float = 1.5) -> tuple[float, float]:
-    for _ in range(20):
-        fn()
+def measure(calls: Sequence[Callable[[], object]], seconds: float) -> list[float]:
+    """Samples in µs, calling each of ``calls`` in turn until ``seconds`` have passed."""
+    for fn in calls:
+        for _ in range(5):
+            fn()
     samples: list[float] = []
+    clock = time.perf_counter_ns
     deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline or len(samples) < 50:
-        start = time.perf_counter_ns()
-        fn()
-        samples.append((time.perf_counter_ns() - start) / 1000.0)
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.99) - 1]
+    while time.perf_counter() < deadline or len(samples) < 200:
+        for fn in calls:
+            start = clock()
+            fn()
+            samples.append((clock() - start) / 1000.0)
+    return samples
+
+
+def stats(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
 def main() -> None:
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
     signatures = SignatureSet.from_sources(["builtin"])
     classifier = Classifier.builtin()
-    plain = DetectLayer(signatures)
-    full = DetectLayer(signatures, classifier=classifier)
-    engine, _ = signatures._sets[Channel.TOOL]
-    print(f"{len(signatures.signatures)} signatures; µs per text (median / p99)\n")
-    print("| size | step | median µs | p99 µs | x bare re2 |")
-    print("|---|---|---:|---:|---:|")
+    layer = DetectLayer(signatures, classifier=classifier)
+    print(f"{len(signatures.signatures)} signatures, shipped classifier; µs per text\n")
+    print("| size | texts | step | median µs | p99 µs | samples |")
+    print("|---|---|---|---:|---:|---:|")
+    pooled: dict[tuple[str, str], float] = {}
     for label, size in SIZES.items():
-        text = text_of(size, slow="slow" in label)
-        signal = Signal(kind=SignalKind.TOOL_RESULT, agent="bench", content=text)
-        rows: dict[str, Callable[[], object]] = {
-            "bare re2 Set": lambda t=text: engine.Match(t),
-            "normalise + signatures": lambda t=text: signatures.match(
-                normalize(t).text, Channel.TOOL
-            ),
-            "classifier": lambda t=text: classifier.score(t, "tool"),
-            "layer, no classifier": lambda s=signal: plain.inspect(s, ()),
-            "layer with classifier": lambda s=signal: full.inspect(s, ()),
+        texts = {
+            kind: [make(size, seed) for seed in range(1, PER_KIND + 1)]
+            for kind, make in KINDS.items()
         }
-        reference = 0.0
-        for name, fn in rows.items():
-            median, p99 = measure(fn)
-            reference = reference or median
-            print(f"| {label} | {name} | {median:.1f} | {p99:.1f} | {median / reference:.1f} |")
+        every = [t for group in texts.values() for t in group]
+        signals = [Signal(kind=SignalKind.TOOL_RESULT, agent="bench", content=t) for t in every]
+        flagged = sum(bool(layer.inspect(s, ())) for s in signals)
+        for kind, group in texts.items():
+            start = every.index(group[0])
+            calls = [lambda s=s: layer.inspect(s, ()) for s in signals[start : start + len(group)]]
+            median, p99 = stats(found := measure(calls, seconds / 2))
+            print(f"| {label} | {kind} | layer.inspect | {median:.1f} | {p99:.1f} | {len(found)} |")
+        steps: dict[str, list[Callable[[], object]]] = {
+            "normalize": [lambda t=t: normalize(t) for t in every],
+            "signature set": [lambda t=t: signatures.match(t, Channel.TOOL) for t in every],
+            "classifier": [lambda t=t: classifier.score(t, "tool") for t in every],
+            "layer.inspect": [lambda s=s: layer.inspect(s, ()) for s in signals],
+        }
+        for step, calls in steps.items():
+            found = measure(calls, seconds if step == "layer.inspect" else seconds / 2)
+            median, p99 = stats(found)
+            if step == "layer.inspect":
+                pooled[(label, "median")], pooled[(label, "p99")] = median, p99
+            print(
+                f"| {label} | all {len(every)} | {step} | {median:.1f} | {p99:.1f} | {len(found)} |"
+            )
+        print(f"| {label} | all {len(every)} | texts with any finding: {flagged} | | | |")
+    print()
+    for label, statistic, limit in TARGETS:
+        value = pooled[(label, statistic)]
+        verdict = "met" if value <= limit else "MISSED"
+        print(f"target {label} {statistic} <= {limit:.0f} µs: {value:.1f} µs, {verdict}")
 
 
 if __name__ == "__main__":

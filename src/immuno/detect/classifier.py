@@ -141,19 +141,23 @@ class Classifier:
         bias = float(weights[bias_index(channel)])
         contribution = weights[found.index] * found.weight
         best = (bias + float(contribution.sum())) / math.sqrt(1.0 + float(found.weight.sum()))
-        windows = found.windows()
-        if windows:
+        kinds = found.window_kinds()
+        if kinds:
             # Per-byte sums of what starts there, then prefix sums: every window's
-            # score is two look-ups, however many windows overlap.
-            size = found.length + 1
-            summed = np.zeros(size + 1)
-            mass = np.zeros(size + 1)
-            summed[1:] = np.cumsum(np.bincount(found.position, contribution, minlength=size))
-            mass[1:] = np.cumsum(np.bincount(found.position, found.weight, minlength=size))
-            bounds = np.array(windows, dtype=np.intp)
-            sums = bias + summed[bounds[:, 1]] - summed[bounds[:, 0]]
-            counts = 1.0 + mass[bounds[:, 1]] - mass[bounds[:, 0]]
-            best = max(best, float((sums / np.sqrt(counts)).max()))
+            # score is two look-ups, however many windows overlap. A kind's windows
+            # start every ``stride`` bytes, and its last one ends with the text.
+            summed = np.zeros(found.length + 2)
+            mass = np.zeros(found.length + 2)
+            np.cumsum(found.by_position(contribution), out=summed[1:])
+            np.cumsum(found.by_position(found.weight), out=mass[1:])
+            end = found.length
+            for size, stride in kinds:
+                last = end - size
+                sums = bias + summed[size : last + size : stride] - summed[:last:stride]
+                counts = 1.0 + mass[size : last + size : stride] - mass[:last:stride]
+                best = max(best, float((sums / np.sqrt(counts)).max()))
+                tail = bias + float(summed[end]) - float(summed[last])
+                best = max(best, tail / math.sqrt(1.0 + float(mass[end]) - float(mass[last])))
         return best + self.intercepts[channel]
 
     def calibrate(self, logit: float, channel: str) -> float:

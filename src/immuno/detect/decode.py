@@ -18,6 +18,8 @@ from urllib.parse import unquote
 
 import re2
 
+from immuno.detect.spans import Encoded
+
 MAX_ROUNDS = 3
 MAX_DECODED = 65_536
 MAX_CANDIDATES = 64
@@ -97,9 +99,16 @@ def _hex(run: str) -> str | None:
         return None
 
 
+def rot13_hinted(text: str) -> bool:
+    """Whether ``text`` holds a word rot13 turns into a common English one. Every piece
+    of a text ``rot13_if_hidden`` decodes holds one, so without any the pieces are
+    not worth visiting."""
+    return _ROT13_HINT.search(text.lower()) is not None
+
+
 def rot13_if_hidden(text: str) -> str | None:
     """The rot13 reading of ``text`` when it reads far more like English than the text."""
-    if _ROT13_HINT.search(text.lower()) is None:
+    if not rot13_hinted(text):
         return None
     words = [w.lower() for w in _WORD.findall(text)]
     if len(words) < 4:
@@ -137,22 +146,24 @@ class Budget:
 def decode_runs(text: str, budget: Budget) -> tuple[list[tuple[int, int, str]], list[str]]:
     """Replacements for every encoded run in ``text`` (one round) and the kinds found."""
     found: list[tuple[int, int, str, str]] = []
+    encoded = Encoded(text)
     for kind, pattern, decoder in (
         ("base64", _BASE64, _base64),
         ("hex", _HEX, _hex),
         ("url", _URL, lambda run: unquote(run) if _printable(unquote(run)) else None),
         ("entities", _ENTITY, lambda run: html.unescape(run)),
     ):
-        for tried, match in enumerate(pattern.finditer(text)):
-            if kind in ("base64", "hex") and not _bounded(text, match.start(), match.end()):
+        for tried, (start, end) in enumerate(encoded.spans(pattern)):
+            if kind in ("base64", "hex") and not _bounded(text, start, end):
                 continue
             if tried >= MAX_CANDIDATES:
                 budget.exhausted = True
                 break
-            decoded = decoder(match.group())
-            if decoded is None or decoded == match.group() or not budget.take(len(decoded)):
+            run = text[start:end]
+            decoded = decoder(run)
+            if decoded is None or decoded == run or not budget.take(len(decoded)):
                 continue
-            found.append((match.start(), match.end(), decoded, kind))
+            found.append((start, end, decoded, kind))
     found.sort()
     kept: list[tuple[int, int, str]] = []
     kinds: list[str] = []

@@ -54,10 +54,9 @@ F64 = npt.NDArray[np.float64]
 
 # Channels whose repeated features count sublinearly (see ``occurrence_weights``).
 SUBLINEAR = {"user": False, "tool": True}
-_PLACE_BITS = np.uint64(20)  # places in the concatenated families stay below 2**20
-_PLACE_MASK = np.uint64((1 << 20) - 1)
 # log2(1 + 1/k) for k = 1, 2, ...: no text holds more occurrences than this.
 _DECAY = np.log2(1.0 + 1.0 / np.arange(1, 8 * MAX_BYTES + 1))
+_RANKS = np.arange(len(_DECAY))
 
 
 def occurrence_weights(index: U32) -> F64:
@@ -69,20 +68,24 @@ def occurrence_weights(index: U32) -> F64:
     n = len(index)
     if n == 0:
         return np.zeros(0)
-    # One sort of (bucket, place) keys groups each bucket's occurrences in order.
-    keys = index.astype(np.uint64)
-    keys <<= _PLACE_BITS
-    keys |= np.arange(n, dtype=np.uint64)
-    keys.sort()
-    place = np.arange(n)
-    # Place of the first occurrence of each key's bucket, carried forward.
-    first = np.empty(n, dtype=np.intp)
-    first[0] = 0
-    buckets = keys >> _PLACE_BITS
-    np.multiply(place[1:], buckets[1:] != buckets[:-1], out=first[1:])
-    np.maximum.accumulate(first, out=first)
+    # Occurrences grouped by bucket, each bucket's in order: a stable sort, done as two
+    # radix passes over 16-bit halves (several times faster than sorting 64-bit keys).
+    low = np.argsort(index.astype(np.uint16), kind="stable")
+    high = (index >> np.uint32(16)).astype(np.uint16)
+    order = low[np.argsort(high[low], kind="stable")]
+    buckets = index[order]
+    # Where each bucket's run starts in ``order``; an occurrence's rank is its distance
+    # from the start of its run.
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(buckets[1:], buckets[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    runs = np.empty_like(starts)
+    np.subtract(starts[1:], starts[:-1], out=runs[:-1])
+    runs[-1] = n - starts[-1]
+    rank = _RANKS[:n] - np.repeat(starts, runs)
     weights = np.empty(n)
-    weights[(keys & _PLACE_MASK).astype(np.intp)] = _DECAY[place - first]
+    weights[order] = _DECAY[rank]
     return weights
 
 
@@ -109,11 +112,25 @@ class Features:
     """Every feature occurrence of a text: bucket index, byte position where it starts
     and occurrence weight, all families side by side."""
 
-    __slots__ = ("channel", "index", "length", "position", "weight")
+    __slots__ = ("channel", "dense", "index", "length", "parts", "position", "weight")
 
-    def __init__(self, indices: list[U32], positions: list[U32], length: int, channel: str) -> None:
-        self.index = np.concatenate(indices) if indices else np.zeros(0, dtype=np.uint32)
+    def __init__(
+        self,
+        indices: list[U32],
+        positions: list[U32],
+        length: int,
+        channel: str,
+        dense: int = 0,
+    ) -> None:
+        """``positions`` holds one array per family, each with at most one feature per
+        byte; the first ``dense`` of them start at every byte (0, 1, 2 ...)."""
+        if len(indices) == 1:
+            self.index = indices[0]
+        else:
+            self.index = np.concatenate(indices) if indices else np.zeros(0, dtype=np.uint32)
         self.position = np.concatenate(positions) if positions else np.zeros(0, dtype=np.uint32)
+        self.parts = [len(family) for family in positions]
+        self.dense = dense
         sublinear = SUBLINEAR[channel] and len(self.index)
         self.weight = occurrence_weights(self.index) if sublinear else np.ones(len(self.index))
         self.length = length
@@ -133,10 +150,35 @@ class Features:
         the model has never seen ("Please unlock my front door." as a repository's
         description); a clause-sized window lets it stand on its own. User text is a
         message as a whole, so it gets no clause windows."""
-        found = _slide(self.length, WINDOW, STRIDE)
-        if self.channel == "tool":
-            found += _slide(self.length, CLAUSE, CLAUSE // 2)
-        return found
+        return [
+            (start, start + size)
+            for size, stride in self.window_kinds()
+            for start in [*range(0, self.length - size, stride), self.length - size]
+        ]
+
+    def window_kinds(self) -> list[tuple[int, int]]:
+        """(size, stride) of each kind of window this text has (see ``windows``)."""
+        kinds = (
+            [(WINDOW, STRIDE), (CLAUSE, CLAUSE // 2)]
+            if self.channel == "tool"
+            else [(WINDOW, STRIDE)]
+        )
+        return [(size, stride) for size, stride in kinds if self.length > size]
+
+    def by_position(self, values: F64) -> F64:
+        """Per byte, the sum of ``values`` (one per feature) of the features starting
+        there: ``np.bincount(position, values, minlength=length + 1)``, summed in the
+        same order (family by family) but a family at a time, without a scatter."""
+        out = np.zeros(self.length + 1)
+        start = 0
+        for family, size in enumerate(self.parts):
+            piece = values[start : start + size]
+            if family < self.dense:
+                out[:size] += piece
+            else:  # no family has two features at one byte, so no position repeats
+                out[self.position[start : start + size]] += piece
+            start += size
+        return out
 
     def window(self, start: int, end: int) -> tuple[U32, F64]:
         """Indices and weights of the features that start inside ``[start, end)``."""
@@ -149,15 +191,9 @@ STRIDE = 256
 CLAUSE = 80
 
 
-def _slide(length: int, size: int, stride: int) -> list[tuple[int, int]]:
-    if length <= size:
-        return []
-    last = length - size
-    return [(start, start + size) for start in [*range(0, last, stride), last]]
-
-
-def _ngrams(raw: U32) -> list[U32]:
-    out: list[U32] = []
+def _ngrams(raw: U32) -> list[tuple[U32, int]]:
+    """Each n-gram size's rolling hashes (not yet mixed) and the seed to mix them with."""
+    out: list[tuple[U32, int]] = []
     if len(raw) < 3:
         return out
     h = (raw[:-2] * _P + raw[1:-1]) * _P + raw[2:]
@@ -167,8 +203,16 @@ def _ngrams(raw: U32) -> list[U32]:
                 break
             h = h[:-1] * _P + raw[n - 1 :]
         if n in NGRAM_SIZES:
-            out.append(_mix(h, _SEED_NGRAM[n]))
+            out.append((h, _SEED_NGRAM[n]))
     return out
+
+
+# P**j and P**-j modulo 2**32 for every byte position a prepared text can have.
+_POWERS = np.cumprod(np.append(np.uint32(1), np.full(MAX_BYTES + 1, _P)), dtype=np.uint32)
+_INVERSE = np.cumprod(np.append(np.uint32(1), np.full(MAX_BYTES + 1, _P_INV)), dtype=np.uint32)
+_PLACES = np.arange(MAX_BYTES + 1, dtype=np.uint32)
+for _table in (_DECAY, _RANKS, _POWERS, _INVERSE, _PLACES):
+    _table.setflags(write=False)  # shared by every thread: read only
 
 
 def _words(data: npt.NDArray[np.uint8], raw: U32) -> tuple[U32, U32]:
@@ -176,47 +220,74 @@ def _words(data: npt.NDArray[np.uint8], raw: U32) -> tuple[U32, U32]:
     is_word = _WORD_BYTE[data]
     if not is_word.any():
         return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint32)
-    edges = np.diff(np.concatenate(([False], is_word, [False])).astype(np.int8))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
     n = len(raw)
-    powers = np.empty(n + 1, dtype=np.uint32)
-    powers[0] = 1
-    powers[1:] = _P
-    powers = np.cumprod(powers, dtype=np.uint32)
-    inverse = np.empty(n + 1, dtype=np.uint32)
-    inverse[0] = 1
-    inverse[1:] = _P_INV
-    inverse = np.cumprod(inverse, dtype=np.uint32)
+    padded = np.zeros(n + 2, dtype=bool)
+    padded[1:-1] = is_word
+    # Word edges alternate: a start, then its end, then the next start ...
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    starts, ends = edges[0::2], edges[1::2]
     prefix = np.zeros(n + 1, dtype=np.uint32)
-    prefix[1:] = np.cumsum(raw * powers[:n], dtype=np.uint32)
-    hashes = (prefix[ends] - prefix[starts]) * inverse[starts]
+    np.cumsum(raw * _POWERS[:n], dtype=np.uint32, out=prefix[1:])
+    hashes = (prefix[ends] - prefix[starts]) * _INVERSE[starts]
     return hashes, starts.astype(np.uint32)
 
 
 _MASK = np.uint32(DIM - 1)
 
 
+def _mixed(values: U32) -> U32:
+    """``_mix`` in place, on values already XORed with their seeds."""
+    values ^= values >> np.uint32(16)
+    values *= np.uint32(0x85EBCA6B)
+    values ^= values >> np.uint32(13)
+    values *= np.uint32(0xC2B2AE35)
+    values ^= values >> np.uint32(16)
+    return values
+
+
 def extract(text: str, channel: str) -> Features:
-    """Every feature occurrence in ``text`` read on ``channel``, with its position."""
+    """Every feature occurrence in ``text`` read on ``channel``, with its position.
+
+    Families in order: byte n-grams by size, words, word bigrams. Hashes of every
+    family are mixed together in one pass (each XORed with its own seed first), then
+    the bigrams, which need their second word mixed."""
     data = _prepare(text)
     raw = data.astype(np.uint32)
-    indices = [h & _MASK for h in _ngrams(raw)]
-    positions = [np.arange(len(h), dtype=np.uint32) for h in indices]
+    seeded: list[U32] = []
+    positions: list[U32] = []
+    for hashes, seed in _ngrams(raw):
+        seeded.append(hashes ^ np.uint32(seed))
+        positions.append(_PLACES[: len(hashes)])
+    dense = len(positions)  # n-grams start at every byte
     words, starts = _words(data, raw)
+    pairs = len(words) > 1
     if len(words):
-        indices.append(_mix(words, _SEED_WORD) & _MASK)
+        seeded.append(words ^ np.uint32(_SEED_WORD))
         positions.append(starts)
-        if len(words) > 1:
-            pairs = _mix(words[:-1] * _P + _mix(words[1:], _SEED_BIGRAM), _SEED_BIGRAM)
-            indices.append(pairs & _MASK)
-            positions.append(starts[:-1])
-    return Features(indices, positions, len(data), channel)
+    if pairs:
+        seeded.append(words[1:] ^ np.uint32(_SEED_BIGRAM))
+    if not seeded:
+        return Features([], [], len(data), channel)
+    mixed = _mixed(np.concatenate(seeded))
+    if pairs:
+        second = mixed[len(mixed) - len(words) + 1 :]
+        mixed[len(mixed) - len(words) + 1 :] = _mixed(
+            (words[:-1] * _P + second) ^ np.uint32(_SEED_BIGRAM)
+        )
+        positions.append(starts[:-1])
+    mixed &= _MASK
+    return Features([mixed], positions, len(data), channel, dense)
+
+
+_BIAS = {
+    channel: int(_mix(np.zeros(1, dtype=np.uint32), seed)[0] & _MASK)
+    for channel, seed in _SEED_CHANNEL.items()
+}
 
 
 def bias_index(channel: str) -> int:
     """The bucket every text of ``channel`` carries once (a per-channel bias)."""
-    return int(_mix(np.zeros(1, dtype=np.uint32), _SEED_CHANNEL[channel])[0] & _MASK)
+    return _BIAS[channel]
 
 
 def feature_indices(text: str, channel: str) -> U32:

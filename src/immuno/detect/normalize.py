@@ -24,13 +24,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 import re2
 
 from immuno.core.finding import Span
-from immuno.detect.decode import MAX_ROUNDS, Budget, decode_runs, rot13_if_hidden
+from immuno.detect.decode import MAX_ROUNDS, Budget, decode_runs, rot13_hinted, rot13_if_hidden
 from immuno.detect.edits import Stage, apply
+from immuno.detect.spans import spans
 
 _INVISIBLE = [
     *(0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x3164, 0xFEFF, 0xFFA0),
@@ -51,11 +53,17 @@ _CONFUSABLE = str.maketrans(
 )
 _CONFUSABLE_CHARS = "".join(chr(cp) for cp in _CONFUSABLE)
 _MIXED_WORD = re.compile(rf"\w*[{_CONFUSABLE_CHARS}]\w*")
-_ANY_CONFUSABLE = re.compile(rf"[{_CONFUSABLE_CHARS}]")  # a cheap gate before the above
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_FOLDED_AWAY = re.compile(
-    "[" + "".join(re.escape(chr(cp)) for cp in _INVISIBLE) + "\U000e0020-\U000e007e]"
-)
+
+
+def _any_of(codepoints: Iterable[int]) -> re2._Regexp:
+    """An RE2 search for any one of ``codepoints``: a cheap gate (a DFA over the bytes,
+    several times faster than ``re`` with a large character class)."""
+    return re2.compile("[" + "".join(f"\\x{{{cp:X}}}" for cp in sorted(set(codepoints))) + "]")
+
+
+_ANY_CONFUSABLE = _any_of(_CONFUSABLE)  # a gate before _MIXED_WORD
+_FOLDED_AWAY = _any_of([*_INVISIBLE, *range(0xE0020, 0xE007F)])
 
 _HIDDEN = re2.compile(
     r"(?ims)<!--(.*?)(?:-->|$)"
@@ -193,10 +201,12 @@ class Normalized:
                 self.techniques[kind] = self.techniques.get(kind, 0) + 1
             self._push(replacements, "decoded", 0)
         rot: list[tuple[int, int, str]] = []
-        for line in _LINE.finditer(self.text):
-            decoded = rot13_if_hidden(line.group())
-            if decoded is not None:
-                rot.append((line.start(), line.end(), decoded))
+        # A line can hide rot13 only if the text holds one of its hint words.
+        if rot13_hinted(self.text):
+            for start, end in spans(_LINE, self.text):
+                decoded = rot13_if_hidden(self.text[start:end])
+                if decoded is not None:
+                    rot.append((start, end, decoded))
         self._push(rot, "rot13", len(rot))
         if budget.exhausted:
             self.techniques["decode_budget_exhausted"] = 1
@@ -206,15 +216,15 @@ class Normalized:
             return
         text = self.text
         tokens: list[tuple[int, int, str]] = []
-        for m in _LEET_WORD.finditer(text):
-            word = m.group().rstrip("!")  # "!" closing a word is punctuation, not an "i"
-            end = m.start() + len(word)
+        for start, stop in spans(_LEET_WORD, text):
+            word = text[start:stop].rstrip("!")  # "!" closing a word is punctuation, not an "i"
+            end = start + len(word)
             if (
                 word.translate(_LEET).replace("_", "").isalpha()
                 and _NUMBER_AFTER.match(text, end) is None
-                and _NUMBER_BEFORE.search(text, max(0, m.start() - 2), m.start()) is None
+                and _NUMBER_BEFORE.search(text, max(0, start - 2), start) is None
             ):
-                tokens.append((m.start(), end, word))
+                tokens.append((start, end, word))
         # All-capital tokens ("Q3", "A4", "MP3") are codes unless the text is heavily leet.
         out = [
             (start, end, word.translate(_LEET))
