@@ -1,4 +1,4 @@
-"""Speed of the detect layer on realistic tool output of 2 KB and 16 KB (issue 15).
+"""Speed of the detect layer on realistic tool output of 2 KB and 16 KB.
 
     taskset -c 0 .venv/bin/python benchmarks/detect_speed.py [SECONDS]
 
@@ -26,7 +26,7 @@ from immuno.detect import Classifier, DetectLayer, SignatureSet, normalize
 
 SIZES = {"2 KB": 2048, "16 KB": 16384}
 PER_KIND = 4  # texts of each kind and size
-# (size, statistic, limit in µs) of the issue 15 targets
+# (size, statistic, limit in µs): the project's speed targets
 TARGETS = [("2 KB", "median", 1000.0), ("16 KB", "p99", 5000.0)]
 
 

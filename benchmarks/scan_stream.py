@@ -1,4 +1,4 @@
-"""`immuno scan` over a stream of ~2 KB tool outputs, audit log on (issue 15).
+"""`immuno scan` over a stream of ~2 KB tool outputs, audit log on.
 
     .venv/bin/python benchmarks/scan_stream.py [LINES]      (default 20,000)
 

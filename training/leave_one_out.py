@@ -36,7 +36,7 @@ import data
 import fit
 import train_classifier
 
-TARGET = {"benign": 0.02, "attack": 0.85}  # issue targets: FP at most, detection at least
+TARGET = {"benign": 0.02, "attack": 0.85}  # targets: FP at most, detection at least
 # Filled once before the folds fork, so each fold reuses the vectors of every row it
 # shares with the full training set instead of extracting them again.
 CACHE = fit.VectorCache()
