@@ -2,6 +2,7 @@
 
     python training/leave_one_out.py                 # every family, ../shared/data
     python training/leave_one_out.py --family tldr-pages/tldr --jobs 2
+    python training/leave_one_out.py --tool-c 4 --tool-user-benign yes   # another setting
 
 For each source family (``data.families_of``), the model of each channel the family
 appears on is fitted again on ``train_v2`` without any row of that family (its
@@ -114,6 +115,12 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=train_classifier.DEFAULT_OUT)
     parser.add_argument("--family", action="append", help="only these families")
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--tool-c", type=float, help="try another tool C than the shipped one")
+    parser.add_argument(
+        "--tool-user-benign",
+        choices=["yes", "no"],
+        help="try the tool model with or without benign user requests as negatives",
+    )
     parser.add_argument("--json", type=Path, default=Path("leave_one_out.json"))
     args = parser.parse_args()
     shipped = Classifier.from_file(args.model)
@@ -125,6 +132,13 @@ def main() -> None:
         )
         for c in CHANNELS
     }
+    tool = settings["tool"]
+    settings["tool"] = fit.Setting(
+        args.tool_c if args.tool_c is not None else tool.c,
+        tool.scaled,
+        tool.user_benign if args.tool_user_benign is None else args.tool_user_benign == "yes",
+    )
+    print(f"settings: {settings}", flush=True)
     seen = data.load(args.data, "train") + data.load(args.data, "dev")
     names = args.family or sorted(
         set(data.families(seen, "benign")) | set(data.families(seen, "attack"))
