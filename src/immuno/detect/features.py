@@ -91,13 +91,7 @@ def occurrence_weights(index: U32) -> F64:
 
 def _mix(values: U32, seed: int) -> U32:
     """A murmur3-style finaliser: spreads the rolling hash over all bits."""
-    x = values ^ np.uint32(seed)
-    x ^= x >> np.uint32(16)
-    x *= np.uint32(0x85EBCA6B)
-    x ^= x >> np.uint32(13)
-    x *= np.uint32(0xC2B2AE35)
-    x ^= x >> np.uint32(16)
-    return x
+    return _mixed(values ^ np.uint32(seed))
 
 
 def _prepare(text: str) -> npt.NDArray[np.uint8]:
