@@ -155,6 +155,46 @@ def test_observers_see_the_verdict_and_failing_ones_block(config: Config) -> Non
     assert verdict.action is Action.BLOCK
 
 
+class SeqLearner(Learner):
+    """Remembers the audit sequence number of each verdict it observes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seqs: list[int | None] = []
+
+    def observe(self, signal: Signal, verdict: Verdict) -> None:
+        self.seqs.append(verdict.seq)
+
+
+def test_observers_run_after_sealing(config: Config) -> None:
+    learner = SeqLearner()
+    Immune(config, layers=[Fixed("x"), learner, Sealing()]).check(msg())
+    assert learner.seqs == [1]  # the decision was durable before anyone acted on it
+
+
+def test_a_failing_observer_seals_the_correction(config: Config) -> None:
+    sealer = Sealing()
+    verdict = Immune(config, layers=[Fixed("x"), Learner(fail=True), sealer]).check(msg())
+    assert [v.action for v in sealer.sealed] == [Action.ALLOW, Action.BLOCK]
+    assert verdict.action is Action.BLOCK and verdict.seq == 2
+
+
+class Narrow(Fixed):
+    judges = frozenset({SignalKind.MESSAGE})
+
+
+def test_a_kind_no_layer_judges_is_refused(config: Config) -> None:
+    immune = Immune(config, layers=[Narrow("identity-like")])
+    assert immune.check(msg()).action is Action.ALLOW
+    call = Signal(kind=SignalKind.TOOL_CALL, agent="a", tool="shell.run", args={"cmd": "ls"})
+    verdict = immune.check(call)
+    assert verdict.action is Action.BLOCK
+    assert verdict.codes == ["pipeline.unjudged"]
+    assert "no configured layer judges tool_call" in verdict.explain()
+    # a layer that does not name its kinds judges every kind
+    assert Immune(config, layers=[Fixed("x")]).check(call).action is Action.ALLOW
+
+
 def test_clock_stamps_signals_and_async_decides_the_same(config: Config) -> None:
     stamped: list[float] = []
 

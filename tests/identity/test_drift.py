@@ -5,6 +5,7 @@ settings rather than repeat them."""
 from __future__ import annotations
 
 from immuno.core.action import Action
+from immuno.core.finding import Finding
 from immuno.core.pipeline import Immune
 from immuno.core.signal import Signal, SignalKind
 from immuno.identity import (
@@ -42,6 +43,16 @@ def call(agent: str, tool: str, clock: FakeClock) -> Signal:
     return Signal(kind=SignalKind.TOOL_CALL, agent=agent, tool=tool, args={"q": "x"})
 
 
+class GrantsEveryCall:
+    """Stands in for a policy that grants every call, so only drift decides."""
+
+    name = "grant"
+    judges = frozenset({SignalKind.TOOL_CALL})
+
+    def inspect(self, signal: Signal, earlier: object) -> list[Finding]:
+        return []
+
+
 def test_blocked_signals_are_not_learned(store: SQLiteStore, clock: FakeClock) -> None:
     registry = Registry(store, clock)
     layer = IdentityLayer(
@@ -50,7 +61,7 @@ def test_blocked_signals_are_not_learned(store: SQLiteStore, clock: FakeClock) -
         DriftMonitor(DriftSettings(), store, clock),
         clock=clock,
     )
-    immune = Immune(layers=[layer], clock=clock)
+    immune = Immune(layers=[layer, GrantsEveryCall()], clock=clock)
     for i in range(200):
         tool = "web.search" if i % 2 else "web.fetch"
         assert immune.check(call("r", tool, clock)).action is Action.ALLOW

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from policy_fixtures import FakeClock
+from policy_fixtures import BASIC, FakeClock
 
 from immuno import Action, Immune, Signal
 
@@ -116,6 +116,41 @@ def test_rate_cap_uses_the_clock(make_immune: Callable[..., Immune], clock: Fake
     assert call(immune, "bank.transfer", account=GOOD, amount=1).codes == ["policy.rate_limited"]
     clock.now += 61
     assert call(immune, "bank.transfer", account=GOOD, amount=1).action is Action.ALLOW
+
+
+def test_a_caller_cannot_lift_a_rate_cap_by_moving_signal_time(
+    make_immune: Callable[..., Immune],
+) -> None:
+    immune = make_immune()
+    read(immune, f"pay {GOOD}", provenance="trusted", kind="message", tool=None)
+    at = 1_000.0
+    actions = []
+    for _ in range(4):
+        at += 7_200.0  # two hours "later" each time, by the caller's say-so
+        signal = Signal(
+            kind="tool_call",
+            agent="payments",
+            tool="bank.transfer",
+            args={"account": GOOD, "amount": 1},
+            trace="t",
+            at=at,
+        )
+        actions.append(immune.check(signal).action)
+    assert actions == [Action.ALLOW] * 3 + [Action.BLOCK]
+
+
+MEMO_FROM_TRUSTED = BASIC.replace(
+    "memo: {type: string, required: false, max_length: 140}",
+    "memo: {type: string, required: false, max_length: 140, from: trusted}",
+)
+
+
+def test_an_empty_value_never_vouches(make_immune: Callable[..., Immune]) -> None:
+    immune = make_immune(MEMO_FROM_TRUSTED)
+    read(immune, f"pay {GOOD}, memo rent", provenance="trusted", kind="message", tool=None)
+    assert call(immune, "bank.transfer", account=GOOD, amount=1, memo="rent").action is Action.ALLOW
+    empty = call(immune, "bank.transfer", account=GOOD, amount=1, memo="  ")
+    assert empty.codes == ["policy.flow.untrusted_value"]
 
 
 def test_a_policy_error_fails_closed(make_immune: Callable[..., Immune]) -> None:

@@ -17,6 +17,10 @@ class Layer(Protocol):
     ``earlier`` holds the findings of the layers that ran before, so a later layer
     (response, for one) can weigh them. Raising is allowed: the pipeline turns it
     into a ``block`` (fail closed).
+
+    A layer may name the signal kinds it can judge in a ``judges`` attribute (a set
+    of :class:`SignalKind`); one without it is taken to judge every kind. A signal
+    whose kind no configured layer judges is refused.
     """
 
     name: str

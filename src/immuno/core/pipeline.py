@@ -18,7 +18,7 @@ from immuno.core.finding import Finding, Severity
 from immuno.core.layer import Layer, Observer, Sealer
 from immuno.core.outcome import LayerRate, Outcome, outcome_record
 from immuno.core.registry import registered
-from immuno.core.signal import Provenance, Signal, parse_signal, signal_for_source
+from immuno.core.signal import Provenance, Signal, SignalKind, parse_signal, signal_for_source
 from immuno.core.verdict import Verdict
 from immuno.store import Store, open_store
 
@@ -47,6 +47,27 @@ def failure_finding(layer: str, exc: BaseException, code: str = "layer.error") -
     )
 
 
+def judged_kinds(layers: Sequence[Layer]) -> frozenset[SignalKind]:
+    """The signal kinds some layer can judge. A layer names them in ``judges``; one
+    that does not is taken to judge every kind."""
+    kinds: set[SignalKind] = set()
+    for layer in layers:
+        kinds.update(getattr(layer, "judges", SignalKind))
+    return frozenset(kinds)
+
+
+def unjudged_finding(signal: Signal) -> Finding:
+    """A kind no configured layer can judge is refused, never allowed unseen."""
+    return Finding(
+        layer="pipeline",
+        code="pipeline.unjudged",
+        severity=Severity.HIGH,
+        score=1.0,
+        message=f"no configured layer judges {signal.kind.value} signals; refused",
+        action=Action.BLOCK,
+    )
+
+
 class Immune:
     """Runs signals through the configured layers and folds findings into a verdict.
 
@@ -66,9 +87,13 @@ class Immune:
         authority: Authority | None = None,
         sealer: Sealer | None = None,
         clock: Clock = time.time,
+        monotonic: Clock | None = None,
     ) -> None:
         self.config = config if config is not None else Config()
         self.clock = clock
+        # Intervals (rate caps) run on a clock no caller and no wall-clock jump can move;
+        # an injected clock drives them too unless a monotonic one is given.
+        self.monotonic: Clock = monotonic or (time.monotonic if clock is time.time else clock)
         self._store = store
         self._authority: Authority | None = authority
         components = list(layers) if layers is not None else self._build_components()
@@ -82,6 +107,7 @@ class Immune:
         if len(sealers) > 1:
             raise ConfigError("layers", "more than one sealer (audit log) is configured")
         self.sealer: Sealer | None = sealers[0] if sealers else None
+        self.judged = judged_kinds(self.layers)
 
     def _build_components(self) -> list[Any]:
         built = (registration.factory(self) for registration in registered())
@@ -171,27 +197,37 @@ class Immune:
         if signal.at == 0.0:
             signal = msgspec.structs.replace(signal, at=self.clock())
         findings: list[Finding] = []
+        if signal.kind not in self.judged:
+            findings.append(unjudged_finding(signal))
         for layer in self.layers:
             try:
                 findings.extend(layer.inspect(signal, findings))
             except Exception as exc:  # fail closed, never allow on a layer error
                 findings.append(failure_finding(layer.name, exc))
-        verdict = self.fold(signal.id, findings)
+        verdict = self._sealed(signal, self.fold(signal.id, findings))
+        # Observers act on a decision already made durable (they file reads, open
+        # approval requests). One that fails turns the verdict into a block, and that
+        # correction is sealed too, so the log never shows less than what happened.
+        failures = []
         for observer in self.observers:
             try:
                 observer.observe(signal, verdict)
             except Exception as exc:
-                findings.append(failure_finding(observer.name, exc))
-                verdict = self.fold(signal.id, findings)
-        if self.sealer is not None:
-            try:
-                seq = self.sealer.seal(signal, verdict)
-                verdict = msgspec.structs.replace(verdict, seq=seq)
-            except Exception as exc:
-                findings.append(failure_finding("audit", exc, code="audit.seal_failed"))
-                verdict = self.fold(signal.id, findings)
+                failures.append(failure_finding(observer.name, exc))
+        if failures:
+            verdict = self._sealed(signal, self.fold(signal.id, [*findings, *failures]))
         latency = (time.perf_counter_ns() - started) / 1000.0
         return msgspec.structs.replace(verdict, latency_us=latency)
+
+    def _sealed(self, signal: Signal, verdict: Verdict) -> Verdict:
+        """The verdict with its audit sequence number; a seal that fails blocks."""
+        if self.sealer is None:
+            return verdict
+        try:
+            return msgspec.structs.replace(verdict, seq=self.sealer.seal(signal, verdict))
+        except Exception as exc:
+            findings = [*verdict.findings, failure_finding("audit", exc, code="audit.seal_failed")]
+            return self.fold(signal.id, findings)
 
     async def acheck(self, signal: Signal | Mapping[str, Any]) -> Verdict:
         """The async face of :meth:`check`; it decides exactly the same way."""

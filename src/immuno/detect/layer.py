@@ -30,7 +30,7 @@ from immuno.core.action import Action
 from immuno.core.config import DEFAULT_BLOCK_THRESHOLD, DEFAULT_FLAG_THRESHOLD
 from immuno.core.errors import ConfigError
 from immuno.core.finding import Finding, Severity
-from immuno.core.signal import Channel, Signal
+from immuno.core.signal import Channel, Signal, SignalKind
 from immuno.core.verdict import Verdict
 from immuno.detect.anomaly import AnomalyModel
 from immuno.detect.classifier import Classifier
@@ -70,6 +70,7 @@ def severity_of(score: float) -> Severity:
 
 class DetectLayer:
     name = "detect"
+    judges = frozenset(SignalKind)  # any text: content and call arguments
 
     def __init__(
         self,

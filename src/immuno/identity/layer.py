@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 
 from immuno.core.action import Action
 from immuno.core.finding import Finding, Severity
-from immuno.core.signal import Provenance, Signal
+from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.core.verdict import Verdict
 from immuno.identity.drift import DriftMonitor
 from immuno.identity.errors import EnvelopeRejected
@@ -47,6 +47,7 @@ def _block(code: str, message: str) -> Finding:
 
 class IdentityLayer:
     name = "identity"
+    judges = frozenset({SignalKind.MESSAGE})  # who sent it
 
     def __init__(
         self,

@@ -11,6 +11,7 @@ from immuno.core.signal import Signal, SignalKind
 
 class MemoryGate:
     name = "memory"
+    judges = frozenset({SignalKind.MEMORY_WRITE})
 
     def __init__(self, quarantine: Sequence[str]) -> None:
         self.quarantine = frozenset(quarantine)

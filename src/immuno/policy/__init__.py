@@ -51,6 +51,7 @@ def build_layer(immune: Immune) -> PolicyLayer | None:
         flow=flow,
         approvals=lambda: Approvals(immune.store, immune.clock),
         written=lambda: WrittenValues(immune.store, immune.clock),
+        monotonic=immune.monotonic,
     )
 
 

@@ -244,8 +244,11 @@ class TraceReads:
         return self.contains_normalized(normalize(value).strip(), level)
 
     def contains_normalized(self, norm: str, level: Source) -> bool:
-        """:meth:`contains` for a value already normalised and stripped."""
-        if not norm or norm in self.index[level]:
+        """:meth:`contains` for a value already normalised and stripped. An empty
+        value is found nowhere: it never vouches."""
+        if not norm:
+            return False
+        if norm in self.index[level]:
             return True
         phrase = " ".join(norm.split())
         if " " not in phrase:

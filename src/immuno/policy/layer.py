@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
@@ -42,6 +43,8 @@ NO_MANIFEST = (
 
 class PolicyLayer:
     name = LAYER
+    # tool calls by the manifests; reads by what they may vouch for (clean or flagged)
+    judges = frozenset(SignalKind) - {SignalKind.OUTPUT}
 
     def __init__(
         self,
@@ -50,10 +53,13 @@ class PolicyLayer:
         flow: FlowTracker,
         approvals: Callable[[], Approvals],
         written: Callable[[], WrittenValues],
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.policy = policy
         self.flow = flow
         self.rates = RateBook()
+        # Rate caps count on our own clock: ``Signal.at`` is the caller's to set.
+        self.monotonic = monotonic
         self._open_approvals = approvals
         self._open_written = written
         self._pending: dict[str, tuple[str, str]] = {}  # signal id -> (request id, reason)
@@ -84,7 +90,7 @@ class PolicyLayer:
                 signal.args,
                 self.flow.get(signal.agent, signal.trace),
                 self.rates,
-                signal.at,
+                self.monotonic(),
             )
         if any(f.action is Action.HOLD for f in findings):
             return self._settle_holds(signal, findings)
@@ -161,7 +167,7 @@ class PolicyLayer:
             self._remember(signal, lambda: _written_strings(signal.args))
         if tool is not None and tool.spec.rate is not None:
             with self._lock:
-                self.rates.record(signal.agent, signal.tool or "", tool.spec.rate, signal.at)
+                self.rates.record(signal.agent, signal.tool or "", tool.spec.rate, self.monotonic())
 
     def _remember(self, signal: Signal, values: Callable[[], list[str]]) -> None:
         with self._lock:

@@ -63,6 +63,7 @@ class _Stash:
 
 class ResponseEngine(Breaker):
     name = "response"
+    judges: frozenset[SignalKind] = frozenset()  # it weighs what other layers found
 
     def __init__(self, config: ResponseConfig, store: Store | Callable[[], Store], clock: Clock):
         self.config = config
