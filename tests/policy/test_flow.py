@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from policy_fixtures import FakeClock
 
 from immuno.policy.cues import carries_instructions
 from immuno.policy.flow import (
     MAX_READ_CHARS,
-    FlowTracker,
     TraceReads,
     tokens,
     value_strings,
@@ -103,17 +101,6 @@ def test_only_the_first_part_of_a_huge_read_is_indexed() -> None:
     reads = TraceReads(limit=2)
     reads.add("x " * MAX_READ_CHARS + "ZZ99LATEVALUE", Source.TRUSTED)
     assert not reads.has("ZZ99LATEVALUE", Source.TRUSTED)
-
-
-def test_tracker_forgets_least_recently_used_traces() -> None:
-    clock = FakeClock()
-    tracker = FlowTracker(clock, ttl=100, items=5, traces=2)
-    for trace in ("a", "b", "c"):
-        tracker.record("agent", trace, f"value-{trace}", Source.TRUSTED)
-    assert len(tracker) == 2
-    assert tracker.get("agent", "a") is None
-    clock.now += 101
-    assert tracker.get("agent", "c") is None
 
 
 def test_value_strings_flatten_arguments() -> None:

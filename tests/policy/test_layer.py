@@ -91,17 +91,18 @@ def test_stopped_reads_are_not_remembered(make_immune: Callable[..., Immune]) ->
     assert call(immune, "bank.transfer", account=GOOD, amount=1).action is Action.BLOCK
 
 
-def test_trace_expires_on_the_injected_clock(
+def test_a_session_expires_on_the_injected_clock(
     make_immune: Callable[..., Immune], clock: FakeClock
 ) -> None:
-    immune = make_immune(trace_ttl=60.0)
+    immune = make_immune(session_ttl=60.0)
     read(immune, f"pay {GOOD}", provenance="trusted", kind="message", tool=None)
     clock.now += 61
-    assert call(immune, "bank.transfer", account=GOOD, amount=1).action is Action.BLOCK
+    verdict = call(immune, "bank.transfer", account=GOOD, amount=1)
+    assert verdict.codes == ["policy.session_ended"]
 
 
-def test_reads_per_trace_are_bounded(make_immune: Callable[..., Immune]) -> None:
-    immune = make_immune(trace_items=3)
+def test_reads_per_session_are_bounded(make_immune: Callable[..., Immune]) -> None:
+    immune = make_immune(session_reads=3)
     read(immune, f"pay {GOOD}", provenance="trusted", kind="message", tool=None)
     for i in range(3):
         read(immune, f"newsletter issue {i}")

@@ -98,10 +98,10 @@ def test_empty_or_unreadable_manifest_is_an_error(tmp_path: Path) -> None:
 
 
 def test_policy_config_section_is_validated() -> None:
-    config = parse_config("policy:\n  manifests: [a.yaml]\n  trace_items: 10\n")
+    config = parse_config("policy:\n  manifests: [a.yaml]\n  session_reads: 10\n")
     assert config.policy.manifests == ["a.yaml"]
-    with pytest.raises(ConfigError, match=r"line 2: policy.trace_ttl"):
-        parse_config("policy:\n  trace_ttl: 0\n")
+    with pytest.raises(ConfigError, match=r"line 2: policy.session_ttl"):
+        parse_config("policy:\n  session_ttl: 0\n")
     with pytest.raises(ConfigError, match=r"policy.manifest: unknown key"):
         parse_config("policy:\n  manifest: [a.yaml]\n")
 

@@ -51,8 +51,19 @@ def test_a_stopped_result_never_reaches_the_caller(make_immune: Callable[..., Im
 
 def test_guard_result_records_provenance(make_immune: Callable[..., Immune]) -> None:
     immune = make_immune()
+    with immune.session():
+        immune.guard_result("payments", "chat", f"please pay {GOOD}", provenance=Provenance.TRUSTED)
+        assert immune.guard_call(
+            "payments", "bank.transfer", {"account": GOOD, "amount": 5}
+        ).allowed
+
+
+def test_outside_a_session_nothing_read_vouches(make_immune: Callable[..., Immune]) -> None:
+    immune = make_immune()
     immune.guard_result("payments", "chat", f"please pay {GOOD}", provenance=Provenance.TRUSTED)
-    assert immune.guard_call("payments", "bank.transfer", {"account": GOOD, "amount": 5}).allowed
+    with pytest.raises(Blocked) as caught:
+        immune.guard_call("payments", "bank.transfer", {"account": GOOD, "amount": 5})
+    assert "read nothing" in caught.value.verdict.explain()
 
 
 def test_wrapper_reports_bad_calls(make_immune: Callable[..., Immune]) -> None:
@@ -79,9 +90,9 @@ def test_async_tools_are_guarded_too(make_immune: Callable[..., Immune]) -> None
         ran.append(account)
         return "ok"
 
-    with pytest.raises(Blocked):
-        asyncio.run(transfer(ATTACKER, 1.0))
-    assert ran == []
-    immune.guard_result("payments", "chat", f"pay {GOOD}", provenance=Provenance.TRUSTED)
-    assert asyncio.run(transfer(GOOD, 1.0)) == "ok"
+    with immune.session(f"pay {GOOD}", agent="payments"):
+        with pytest.raises(Blocked):
+            asyncio.run(transfer(ATTACKER, 1.0))
+        assert ran == []
+        assert asyncio.run(transfer(GOOD, 1.0)) == "ok"
     assert ran == [GOOD]

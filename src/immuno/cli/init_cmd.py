@@ -44,10 +44,11 @@ policy:
   # rules, approvals. With none listed every tool call is refused (default deny);
   # text scanning works without one. Check a manifest: `immuno policy check FILE`.
   manifests: []
-  # What each agent has read is remembered per trace for the data-flow rules.
-  trace_ttl: 3600    # seconds a quiet trace is kept
-  trace_items: 512   # reads kept per trace
-  traces: 10000      # traces kept at once
+  # What each agent has read is kept per session (one user task) for the
+  # data-flow rules, in the store, so every worker sees it.
+  session_ttl: 3600      # seconds a quiet session lives, then it ends
+  session_reads: 512     # reads kept per agent and session
+  sessions_cached: 10000 # sessions a worker keeps in memory
 
 response:
   # The health ladder: decayed incident points at which an agent moves up.

@@ -17,6 +17,7 @@ from immuno.core.layer import Layer, Observer, Sealer
 from immuno.core.outcome import LayerRate, Outcome
 from immuno.core.pipeline import Immune, failure_finding
 from immuno.core.registry import register_component
+from immuno.core.session import Session, current_session
 from immuno.core.signal import Channel, Provenance, Signal, SignalKind, parse_signal
 from immuno.core.verdict import Verdict
 
@@ -39,12 +40,14 @@ __all__ = [
     "Provenance",
     "Refused",
     "Sealer",
+    "Session",
     "Severity",
     "Signal",
     "SignalKind",
     "Span",
     "StoreError",
     "Verdict",
+    "current_session",
     "failure_finding",
     "load_config",
     "parse_config",

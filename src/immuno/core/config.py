@@ -56,15 +56,15 @@ class PolicyConfig(_Section, frozen=True):
 
     enabled: bool = True
     manifests: list[str] = msgspec.field(default_factory=list)
-    trace_ttl: float = 3600.0  # seconds a quiet trace's reads are remembered
-    trace_items: int = 512  # reads remembered per trace (oldest forgotten first)
-    traces: int = 10_000  # traces remembered at once (least recently used forgotten)
+    session_ttl: float = 3600.0  # seconds a quiet session lives (then it ends)
+    session_reads: int = 512  # reads kept per agent and session (oldest forgotten first)
+    sessions_cached: int = 10_000  # sessions a worker keeps in memory (the store has all)
 
     def __post_init__(self) -> None:
         for key, value in (
-            ("policy.trace_ttl", self.trace_ttl),
-            ("policy.trace_items", self.trace_items),
-            ("policy.traces", self.traces),
+            ("policy.session_ttl", self.session_ttl),
+            ("policy.session_reads", self.session_reads),
+            ("policy.sessions_cached", self.sessions_cached),
         ):
             if value <= 0:
                 raise ConfigError(key, f"must be positive, got {value}")

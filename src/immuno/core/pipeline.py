@@ -13,11 +13,12 @@ from immuno.core import sdk
 from immuno.core.action import Action
 from immuno.core.authority import DEFAULT_AUTHORITY_FILE, Authority
 from immuno.core.config import Config, Thresholds
-from immuno.core.errors import ConfigError
+from immuno.core.errors import ConfigError, InputError
 from immuno.core.finding import Finding, Severity
 from immuno.core.layer import Layer, Observer, Sealer
 from immuno.core.outcome import LayerRate, Outcome, outcome_record
 from immuno.core.registry import registered
+from immuno.core.session import Session, current_session
 from immuno.core.signal import Provenance, Signal, SignalKind, parse_signal, signal_for_source
 from immuno.core.verdict import Verdict
 from immuno.store import Store, open_store
@@ -196,6 +197,8 @@ class Immune:
             signal = parse_signal(signal)
         if signal.at == 0.0:
             signal = msgspec.structs.replace(signal, at=self.clock())
+        if signal.trace is None and (session := current_session()) is not None:
+            signal = msgspec.structs.replace(signal, trace=session)  # inside `with session()`
         findings: list[Finding] = []
         if signal.kind not in self.judged:
             findings.append(unjudged_finding(signal))
@@ -236,6 +239,30 @@ class Immune:
     def scan(self, text: str, source: str = "tool", *, agent: str = "scan") -> Verdict:
         """Check a bare text as if it came from ``source`` (user, tool, agent, memory)."""
         return self.check(signal_for_source(text, source, agent=agent))
+
+    # -- sessions -------------------------------------------------------------------
+
+    def session(
+        self, request: str | None = None, *, agent: str | None = None, id: str | None = None
+    ) -> Session:
+        """A new session (one user task), to use as a context manager. With ``request``
+        (and the ``agent`` it is for), the user's words are filed as trusted content."""
+        session = Session(self, id)
+        if request is not None:
+            if agent is None:
+                raise InputError("agent", "a request is filed for an agent: name it")
+            session.trust(agent, request)
+        return session
+
+    def end_session(self, session: str) -> bool:
+        """End a session everywhere: what was read in it vouches for nothing any more,
+        and its id is refused. False when no component keeps sessions or it had ended."""
+        ended = False
+        for component in (*self.layers, *self.observers):
+            end = getattr(component, "end_session", None)
+            if callable(end):
+                ended = bool(end(session)) or ended
+        return ended
 
     # -- the SDK: guarded tools ---------------------------------------------------
 

@@ -27,6 +27,7 @@ import msgspec
 
 from immuno.core.action import Action
 from immuno.core.errors import Blocked, HeldForApproval, InputError
+from immuno.core.session import current_session
 from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.core.verdict import Verdict
 
@@ -59,13 +60,14 @@ def guard_call(
     trace: str | None = None,
     approval_id: str | None = None,
 ) -> Verdict:
-    """Check a tool call before it runs; raise Blocked / HeldForApproval when refused."""
+    """Check a tool call before it runs; raise Blocked / HeldForApproval when refused.
+    Without ``trace`` the call belongs to the current session (``immune.session()``)."""
     signal = Signal(
         kind=SignalKind.TOOL_CALL,
         agent=agent,
         tool=tool,
         args=dict(args),
-        trace=trace,
+        trace=trace if trace is not None else current_session(),
         approval_id=approval_id,
     )
     return raise_for(immune.check(signal))
@@ -80,14 +82,15 @@ def guard_result(
     provenance: Provenance = Provenance.UNTRUSTED,
     trace: str | None = None,
 ) -> Verdict:
-    """Check a tool's output before the model reads it (and record it in the trace)."""
+    """Check a tool's output before the model reads it (and file it in the session).
+    Without ``trace`` the result belongs to the current session (``immune.session()``)."""
     signal = Signal(
         kind=SignalKind.TOOL_RESULT,
         agent=agent,
         tool=tool,
         content=content,
         provenance=provenance,
-        trace=trace,
+        trace=trace if trace is not None else current_session(),
     )
     return raise_for(immune.check(signal))
 

@@ -55,10 +55,15 @@ def _new_id() -> str:
 
 
 class Signal(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """One thing crossing a boundary: who, what, from where, in which trace.
+    """One thing crossing a boundary: who, what, from where, in which session.
+
+    ``trace`` names the session (one user task, ``immune.session()``) the signal
+    belongs to; inside ``with immune.session()`` the pipeline fills it in. What an
+    agent read vouches for its calls in the same session only; a signal with no
+    session is judged alone.
 
     ``at`` is seconds since the epoch; ``0.0`` means "stamp me" and the pipeline fills
-    it from its clock.
+    it from its clock. It is the caller's claim: rate caps never read it.
     """
 
     kind: SignalKind

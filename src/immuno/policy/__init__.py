@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 from immuno.core.registry import register_component
 from immuno.policy.approvals import Approval, Approvals
 from immuno.policy.engine import Policy
-from immuno.policy.flow import FlowTracker
 from immuno.policy.layer import PolicyLayer
 from immuno.policy.manifest import load_manifest, load_manifests, parse_manifest
+from immuno.policy.sessions import SessionReads
 from immuno.policy.spec import Manifest, Source
 from immuno.policy.written import WrittenValue, WrittenValues
 
@@ -21,10 +21,10 @@ if TYPE_CHECKING:
 __all__ = [
     "Approval",
     "Approvals",
-    "FlowTracker",
     "Manifest",
     "Policy",
     "PolicyLayer",
+    "SessionReads",
     "Source",
     "WrittenValue",
     "WrittenValues",
@@ -43,8 +43,12 @@ def build_layer(immune: Immune) -> PolicyLayer | None:
         log.warning("policy.enabled is false: tool calls are NOT checked against any manifest")
         return None
     policy = Policy(load_manifests(config.manifests)) if config.manifests else None
-    flow = FlowTracker(
-        immune.clock, ttl=config.trace_ttl, items=config.trace_items, traces=config.traces
+    flow = SessionReads(
+        lambda: immune.store,
+        immune.clock,
+        ttl=config.session_ttl,
+        items=config.session_reads,
+        cached=config.sessions_cached,
     )
     return PolicyLayer(
         policy,

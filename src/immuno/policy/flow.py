@@ -1,7 +1,7 @@
-"""Data flow: what each agent has read in a trace, and how much each read is trusted.
+"""Data flow: what each agent has read in a session, and how much each read is trusted.
 
 Every delivered read (a message, a tool result, a memory read) is filed under its
-trace in parts, each at one of three levels:
+session (``sessions.py``) in parts, each at one of three levels:
 
     trusted   the user or the operator wrote it, or a tool the manifest trusts
     clean     untrusted and unflagged, and neither an instruction nor a change
@@ -35,18 +35,13 @@ lookup (numbers printed in groups, like an IBAN ``DE89 3704 0044 ...`` or
 value with spaces must appear in such a part as whole words, runs of whitespace
 counting as one, and not also in the unclean sentences of the same read.
 A value that is only part of a word does not count.
-
-Memory is bounded: at most ``items`` reads per trace (oldest forgotten first), at
-most ``traces`` traces (least recently used forgotten first), and a trace quiet for
-``ttl`` seconds is forgotten. Forgetting fails closed: a value no longer remembered
-no longer vouches for anything.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter, OrderedDict, deque
-from collections.abc import Callable, Iterator, Mapping
+from collections import Counter, deque
+from collections.abc import Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -116,19 +111,19 @@ def _join_groups(raws: list[str], words: list[str], found: set[str]) -> None:
 
 
 @dataclass(frozen=True)
-class _Part:
+class Part:
     level: Source
     text: str  # normalised, whitespace runs as one space
     tokens: frozenset[str]
     against: str = ""  # unclean sentences of the same read: a phrase found here does not count
 
 
-def _part(level: Source, text: str, found: set[str] | None = None, against: str = "") -> _Part:
+def _part(level: Source, text: str, found: set[str] | None = None, against: str = "") -> Part:
     words = tokens(text) if found is None else found
-    return _Part(level, " ".join(text.split()), frozenset(words), against)
+    return Part(level, " ".join(text.split()), frozenset(words), against)
 
 
-def untrusted_parts(text: str, level: Source) -> tuple[_Part, ...]:
+def untrusted_parts(text: str, level: Source) -> tuple[Part, ...]:
     """An untrusted read: clean sentences of its visible text at ``clean`` (at most
     ``level``), the whole read at ``any``. Hidden text (``hidden.py``) is never clean,
     and a cue in it, or a strong cue in its code, flags the whole read."""
@@ -153,7 +148,7 @@ def untrusted_parts(text: str, level: Source) -> tuple[_Part, ...]:
     )
 
 
-def read_parts(text: str, level: Source, demotions: Demotions | None = None) -> tuple[_Part, ...]:
+def read_parts(text: str, level: Source, demotions: Demotions | None = None) -> tuple[Part, ...]:
     """A read cut into parts at ``level`` at most: trusted reads keep written-back
     values at their own level, untrusted ones are judged sentence by sentence (the
     slow part: callers may do it outside their lock)."""
@@ -163,7 +158,7 @@ def read_parts(text: str, level: Source, demotions: Demotions | None = None) -> 
     return untrusted_parts(text, level)
 
 
-def trusted_parts(text: str, demotions: Demotions | None) -> tuple[_Part, ...]:
+def trusted_parts(text: str, demotions: Demotions | None) -> tuple[Part, ...]:
     """A trusted read; values written from untrusted content keep their level."""
     norm = normalize(text)
     whole = _part(Source.TRUSTED, norm)
@@ -176,7 +171,7 @@ def trusted_parts(text: str, demotions: Demotions | None) -> tuple[_Part, ...]:
     lowest = min(found.values())
     return (
         _part(Source.TRUSTED, masked, set(whole.tokens) - found.keys()),
-        _Part(lowest, whole.text, whole.tokens),
+        Part(lowest, whole.text, whole.tokens),
     )
 
 
@@ -191,23 +186,22 @@ def _mask(text: str, value: str) -> str:
 
 @dataclass
 class TraceReads:
-    """The reads of one agent in one trace, each a tuple of parts."""
+    """The reads of one agent in one session, each a tuple of parts."""
 
     limit: int
-    touched: float = 0.0
-    reads: deque[tuple[_Part, ...]] = field(default_factory=deque)
+    reads: deque[tuple[Part, ...]] = field(default_factory=deque)
     # token -> how many remembered parts at or above the level carry it (ANY: all parts)
     index: dict[Source, Counter[str]] = field(
         default_factory=lambda: {level: Counter() for level in Source}
     )
     _joined: dict[Source, str | None] = field(default_factory=lambda: dict.fromkeys(Source))
-    tainted: bool = False  # it has read untrusted content (for the rest of the trace)
+    tainted: bool = False  # it has read untrusted content (for the rest of the session)
 
     def add(self, text: str, level: Source, demotions: Demotions | None = None) -> None:
         """File a read at ``level`` at most (see :func:`read_parts`)."""
         self.file(read_parts(text, level, demotions))
 
-    def file(self, parts: tuple[_Part, ...]) -> None:
+    def file(self, parts: tuple[Part, ...]) -> None:
         """File a read already cut into parts."""
         self.reads.append(parts)
         self._file(parts, +1)
@@ -216,7 +210,7 @@ class TraceReads:
         while len(self.reads) > self.limit:
             self._file(self.reads.popleft(), -1)
 
-    def _file(self, parts: tuple[_Part, ...], delta: int) -> None:
+    def _file(self, parts: tuple[Part, ...], delta: int) -> None:
         for part in parts:
             for level in Source:
                 if part.level >= level:
@@ -300,59 +294,3 @@ def value_strings(value: object) -> list[str]:
     if isinstance(value, dict):
         return [s for item in value.values() for s in value_strings(item)]
     return [str(value)]
-
-
-class FlowTracker:
-    """Reads per (agent, trace), bounded and expiring, on the injected clock."""
-
-    def __init__(self, clock: Callable[[], float], *, ttl: float, items: int, traces: int) -> None:
-        self.clock = clock
-        self.ttl = ttl
-        self.items = items
-        self.max_traces = traces
-        self._traces: OrderedDict[tuple[str, str], TraceReads] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._traces)
-
-    def get(self, agent: str, trace: str | None) -> TraceReads | None:
-        key = (agent, trace or "")
-        reads = self._traces.get(key)
-        if reads is None:
-            return None
-        if self.clock() - reads.touched > self.ttl:
-            del self._traces[key]
-            return None
-        return reads
-
-    def record(
-        self,
-        agent: str,
-        trace: str | None,
-        text: str,
-        level: Source,
-        demotions: Demotions | None = None,
-    ) -> None:
-        self.record_parts(agent, trace, read_parts(text, level, demotions))
-
-    def record_parts(self, agent: str, trace: str | None, parts: tuple[_Part, ...]) -> None:
-        """File a read already cut into parts (:func:`read_parts`)."""
-        now = self.clock()
-        key = (agent, trace or "")
-        reads = self.get(agent, trace)
-        if reads is None:
-            reads = self._traces[key] = TraceReads(limit=self.items, touched=now)
-            self._expire(now)
-        self._traces.move_to_end(key)
-        reads.touched = now
-        reads.file(parts)
-
-    def _expire(self, now: float) -> None:
-        while len(self._traces) > self.max_traces:
-            self._traces.popitem(last=False)
-        # The least recently used trace is first: drop the expired ones from the front.
-        while self._traces:
-            key, oldest = next(iter(self._traces.items()))
-            if now - oldest.touched <= self.ttl:
-                break
-            del self._traces[key]

@@ -5,9 +5,10 @@ manifest configured it refuses every tool call (default deny) and leaves other
 signals alone, so text scanning works without one.
 
 As an observer it files every delivered read (message, tool result, memory read)
-under its trace for the data-flow rules, remembers values a delivered write carried
-that only untrusted content supported (``written.py``), and turns a held call into a
-stored approval request once the verdict really is ``hold``.
+under its session (``sessions.py``) for the data-flow rules, remembers values a
+delivered write carried that only untrusted content supported (``written.py``), and
+turns a held call into a stored approval request once the verdict really is ``hold``.
+A read outside any session (no ``trace``) is judged alone and filed nowhere.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.core.verdict import Verdict
 from immuno.policy.approvals import Approvals
 from immuno.policy.engine import LAYER, Policy, RateBook, block
-from immuno.policy.flow import FlowTracker, read_parts, value_strings
+from immuno.policy.flow import read_parts, value_strings
+from immuno.policy.sessions import SessionReads
 from immuno.policy.spec import Source
 from immuno.policy.written import WrittenValues, items_written, scope_of
 
@@ -50,7 +52,7 @@ class PolicyLayer:
         self,
         policy: Policy | None,
         *,
-        flow: FlowTracker,
+        flow: SessionReads,
         approvals: Callable[[], Approvals],
         written: Callable[[], WrittenValues],
         monotonic: Callable[[], float] = time.monotonic,
@@ -79,16 +81,23 @@ class PolicyLayer:
     # -- Layer ----------------------------------------------------------------------
 
     def inspect(self, signal: Signal, earlier: Sequence[Finding]) -> list[Finding]:
-        if signal.kind != SignalKind.TOOL_CALL:
-            return []
         if self.policy is None:
+            if signal.kind != SignalKind.TOOL_CALL:
+                return []
             return [block("policy.no_manifest", NO_MANIFEST)]
+        if signal.kind != SignalKind.TOOL_CALL:
+            if signal.trace is not None and self.flow.lookup(signal.agent, signal.trace).ended:
+                return [_session_ended(signal.trace)]
+            return []
         with self._lock:
+            found = self.flow.lookup(signal.agent, signal.trace)
+            if found.ended:
+                return [_session_ended(signal.trace)]
             findings = self.policy.decide(
                 signal.agent,
                 signal.tool or "",
                 signal.args,
-                self.flow.get(signal.agent, signal.trace),
+                found.reads,
                 self.rates,
                 self.monotonic(),
             )
@@ -133,17 +142,22 @@ class PolicyLayer:
             level = self._level(signal, verdict)
             # The user's own words are theirs; what a tool or memory returns may hold
             # values an agent wrote there from untrusted content.
+            if signal.trace is None:
+                return  # judged alone: a read outside any session vouches for nothing
+            demotions = None
             if level is Source.TRUSTED and signal.kind != SignalKind.MESSAGE:
                 demotions = self.written.scoped(scope_of(signal.tool, write=False))
-                with self._lock:
-                    self.flow.record(signal.agent, signal.trace, signal.content, level, demotions)
-                return
             # judging a read (and parsing its markup) is the slow part: not under the lock
-            parts = read_parts(signal.content, level)
+            parts = read_parts(signal.content, level, demotions)
             with self._lock:
-                self.flow.record_parts(signal.agent, signal.trace, parts)
+                self.flow.file(signal.agent, signal.trace, parts)
         elif signal.kind == SignalKind.MEMORY_WRITE and self._delivered(verdict):
             self._remember(signal, lambda: [signal.content])
+
+    def end_session(self, session: str) -> bool:
+        """End a session: what was read in it vouches for nothing any more."""
+        with self._lock:
+            return self.flow.end(session)
 
     def _delivered(self, verdict: Verdict) -> bool:
         return self.policy is not None and not verdict.action.stops
@@ -189,6 +203,14 @@ class PolicyLayer:
         if verdict.action is not Action.ALLOW:
             return Source.ANY  # read, but flagged: vouches for nothing
         return Source.CLEAN  # at most: flow judges it sentence by sentence
+
+
+def _session_ended(session: str | None) -> Finding:
+    return block(
+        "policy.session_ended",
+        f"session {session!r} has ended (or expired); open a new session for a new task",
+        Severity.MEDIUM,
+    )
 
 
 def _written_strings(args: Mapping[str, Any]) -> list[str]:

@@ -33,4 +33,23 @@ SCHEMA = [
         PRIMARY KEY (value, scope)
     );
     CREATE INDEX policy_written_seq ON policy_written (seq);""",
+    # 3: sessions and what each agent read in them (sessions.py)
+    """CREATE TABLE policy_sessions (
+        id      TEXT PRIMARY KEY,
+        opened  REAL NOT NULL,
+        touched REAL NOT NULL,
+        ended   REAL
+    );
+    CREATE INDEX policy_sessions_touched ON policy_sessions (touched);
+    CREATE TABLE policy_reads (
+        seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+        session TEXT NOT NULL,
+        agent   TEXT NOT NULL,
+        read    TEXT NOT NULL,
+        level   INTEGER NOT NULL,
+        text    TEXT NOT NULL,
+        tokens  TEXT NOT NULL,
+        against TEXT NOT NULL
+    );
+    CREATE INDEX policy_reads_session ON policy_reads (session, agent, seq);""",
 ]

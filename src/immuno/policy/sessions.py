@@ -1,0 +1,238 @@
+"""Sessions: what each agent read in one user task, kept in the store.
+
+A session is one user task; every signal names its session in ``Signal.trace``.
+What an agent read in a session (its parts, each at a trust level: ``flow.py``) can
+vouch for that agent's tool calls in the same session and nowhere else:
+
+* a signal without a session is judged alone: its reads are not filed, and a call
+  without one finds nothing it read (a ``from:`` argument then never passes);
+* a session ends explicitly (:meth:`SessionReads.end`) or after ``ttl`` seconds with
+  nothing filed; an ended session's reads are deleted, and its id stays refused
+  (``ended``) for another ``ttl`` seconds, so a late or replayed signal cannot
+  reopen it;
+* reads live in the store (tables ``policy_sessions`` and ``policy_reads``), so every
+  worker process on the store sees what any of them filed. In memory each worker
+  keeps a bounded cache of sessions, and before each use picks up the rows filed
+  since its last look (one indexed query).
+
+Memory is bounded: at most ``items`` reads per agent and session (oldest forgotten
+first, in the store too), at most ``cached`` sessions in a worker's memory (least
+recently used dropped from memory only). Forgetting fails closed: a value no longer
+remembered no longer vouches for anything.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from immuno.core.errors import InputError
+from immuno.policy.flow import Part, TraceReads
+from immuno.policy.schema import SCHEMA
+from immuno.policy.spec import Source
+from immuno.store.base import Cursor, Row, Store
+
+MAX_ID = 200  # characters of a session id
+_SWEEP_EVERY = 256  # filings between two sweeps of expired sessions
+
+_SYNC = (
+    "SELECT s.touched, s.ended, r.seq, r.read, r.level, r.text, r.tokens, r.against "
+    "FROM policy_sessions s LEFT JOIN policy_reads r "
+    "ON r.session = s.id AND r.agent = ? AND r.seq > ? WHERE s.id = ? ORDER BY r.seq"
+)
+_PRUNE = (
+    "DELETE FROM policy_reads WHERE session = ? AND agent = ? AND seq < ("
+    " SELECT min(first) FROM (SELECT min(seq) AS first FROM policy_reads"
+    " WHERE session = ? AND agent = ? GROUP BY read ORDER BY first DESC LIMIT ?))"
+)
+
+
+def check_id(session: str) -> str:
+    """A session id as given, or an InputError naming what is wrong with it."""
+    if not isinstance(session, str) or not session.strip():
+        raise InputError("trace", "a session id must be a non-empty string")
+    if len(session) > MAX_ID:
+        raise InputError("trace", f"a session id is at most {MAX_ID} characters")
+    return session
+
+
+@dataclass
+class _Cached:
+    reads: TraceReads
+    seen: int = 0  # the last row of policy_reads picked up
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """One agent's reads in one session, as the store has them now."""
+
+    reads: TraceReads | None  # None: nothing filed (or the session is over)
+    ended: bool = False  # ended explicitly, or expired: its id is refused
+
+
+_NOTHING = Lookup(None)
+_ENDED = Lookup(None, ended=True)
+
+
+class SessionReads:
+    """Reads per (session, agent), in the store, cached per worker."""
+
+    def __init__(
+        self,
+        store: Callable[[], Store],
+        clock: Callable[[], float],
+        *,
+        ttl: float,
+        items: int,
+        cached: int,
+    ) -> None:
+        self._open = store
+        self._store: Store | None = None
+        self.clock = clock
+        self.ttl = ttl
+        self.items = items
+        self.cached = cached
+        self._cache: OrderedDict[tuple[str, str], _Cached] = OrderedDict()
+        self._filings = 0
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            store = self._open()
+            store.migrate("policy", SCHEMA)
+            self._store = store
+        return self._store
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+    # -- reading ----------------------------------------------------------------------
+
+    def lookup(self, agent: str, session: str | None) -> Lookup:
+        """The agent's reads in the session, with whatever other workers filed."""
+        if session is None:
+            return _NOTHING
+        key = (check_id(session), agent)
+        entry = self._cache.get(key)
+        seen = entry.seen if entry is not None else 0
+        rows = self.store.query(_SYNC, (agent, seen, session))
+        if not rows:
+            self._cache.pop(key, None)
+            return _NOTHING
+        touched, ended = rows[0][0], rows[0][1]
+        if ended is not None or self.clock() - touched > self.ttl:
+            self._cache.pop(key, None)
+            return _ENDED
+        if rows[0][2] is None and entry is None:
+            return _NOTHING  # the session exists; this agent filed nothing in it
+        if entry is None:
+            entry = _Cached(TraceReads(limit=self.items))
+            self._cache[key] = entry
+            while len(self._cache) > self.cached:
+                self._cache.popitem(last=False)
+        self._cache.move_to_end(key)
+        for parts, last in _reads(rows):
+            entry.reads.file(parts)
+            entry.seen = last
+        return Lookup(entry.reads)
+
+    def get(self, agent: str, session: str | None) -> TraceReads | None:
+        return self.lookup(agent, session).reads
+
+    # -- filing -----------------------------------------------------------------------
+
+    def file(self, agent: str, session: str | None, parts: tuple[Part, ...]) -> bool:
+        """File one read; False when it was not filed (no session, or one that ended)."""
+        if session is None or not parts:
+            return False
+        check_id(session)
+        now = self.clock()
+        with self.store.transaction() as cur:
+            row = cur.execute(
+                "SELECT touched, ended FROM policy_sessions WHERE id = ?", (session,)
+            ).fetchone()
+            if row is not None and (row[1] is not None or now - row[0] > self.ttl):
+                if row[1] is None:  # expired while quiet: it ends now, and stays refused
+                    _end(cur, session, now)
+                return False
+            cur.execute(
+                "INSERT INTO policy_sessions (id, opened, touched) VALUES (?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET touched = excluded.touched",
+                (session, now, now),
+            )
+            read = uuid.uuid4().hex
+            cur.executemany(
+                "INSERT INTO policy_reads (session, agent, read, level, text, tokens, against)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (session, agent, read, int(p.level), p.text, " ".join(p.tokens), p.against)
+                    for p in parts
+                ],
+            )
+            cur.execute(_PRUNE, (session, agent, session, agent, self.items))
+        self._filings += 1
+        if self._filings % _SWEEP_EVERY == 0:
+            self.sweep()
+        return True
+
+    def end(self, session: str) -> bool:
+        """End a session: its reads are deleted and its id refused from now on.
+        False when it was already over."""
+        check_id(session)
+        now = self.clock()
+        with self.store.transaction() as cur:
+            row = cur.execute(
+                "SELECT ended FROM policy_sessions WHERE id = ?", (session,)
+            ).fetchone()
+            if row is not None and row[0] is not None:
+                return False
+            if row is None:
+                cur.execute(
+                    "INSERT INTO policy_sessions (id, opened, touched) VALUES (?, ?, ?)",
+                    (session, now, now),
+                )
+            _end(cur, session, now)
+        for key in [k for k in self._cache if k[0] == session]:
+            del self._cache[key]
+        return True
+
+    def sweep(self) -> int:
+        """End the sessions quiet for longer than ``ttl``, and forget the ids of
+        those ended more than ``ttl`` ago; returns how many sessions were ended."""
+        now = self.clock()
+        with self.store.transaction() as cur:
+            quiet = [
+                r[0]
+                for r in cur.execute(
+                    "SELECT id FROM policy_sessions WHERE ended IS NULL AND touched < ?",
+                    (now - self.ttl,),
+                ).fetchall()
+            ]
+            for session in quiet:
+                _end(cur, session, now)
+            cur.execute("DELETE FROM policy_sessions WHERE ended < ?", (now - self.ttl,))
+        return len(quiet)
+
+
+def _end(cur: Cursor, session: str, now: float) -> None:
+    cur.execute("DELETE FROM policy_reads WHERE session = ?", (session,))
+    cur.execute("UPDATE policy_sessions SET ended = ? WHERE id = ?", (now, session))
+
+
+def _reads(rows: Iterable[Row]) -> Iterable[tuple[tuple[Part, ...], int]]:
+    """Rows of policy_reads (in order) grouped into reads: (parts, last seq)."""
+    parts: list[Part] = []
+    current = None
+    last = 0
+    for _, _, seq, read, level, text, words, against in rows:
+        if seq is None:
+            continue
+        if read != current and parts:
+            yield tuple(parts), last
+            parts = []
+        current, last = read, seq
+        parts.append(Part(Source(level), text, frozenset(words.split()), against))
+    if parts:
+        yield tuple(parts), last
