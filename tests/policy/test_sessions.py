@@ -229,3 +229,16 @@ def test_guarded_tools_join_the_session(make_immune: Callable[..., Immune]) -> N
         assert transfer(GOOD, 10.0) == "ok"
     with immune.session(), pytest.raises(Blocked):
         transfer(GOOD, 10.0)
+
+
+def test_the_readme_session_example(make_immune: Callable[..., Immune]) -> None:
+    immune = make_immune()
+
+    @immune.tool(agent="payments", name="bank.transfer")
+    def transfer(account: str, amount: float) -> str:
+        return "sent"
+
+    with immune.session("Pay invoice 42 to DE89 3704 0044 0532 0130 00", agent="payments"):
+        assert transfer(account="DE89370400440532013000", amount=120.0) == "sent"
+    with immune.session("Pay invoice 43", agent="payments"), pytest.raises(Blocked):
+        transfer(account="DE89370400440532013000", amount=120.0)
