@@ -146,9 +146,15 @@ def test_check_rejects_bad_signals(tmp_path: Path, payload: bytes) -> None:
 def test_check_prints_a_verdict(tmp_path: Path) -> None:
     signal = {"kind": "tool_result", "agent": "r", "content": ATTACK, "tool": "web.fetch"}
     result = run(["check"], json.dumps(signal).encode(), tmp_path)
-    assert result.returncode == 1  # stopped
+    assert result.returncode == 1  # the original may not go ahead
     verdict = json.loads(result.stdout)
-    assert verdict["action"] == "block"
+    # the injected sentence is cut out of the tool's output; only the rest may be read
+    assert verdict["action"] == "excise"
+    assert "Ignore" not in verdict["sanitized"]
     assert verdict["findings"][0]["severity"] == "high"
+    bare = {"kind": "tool_result", "agent": "r", "content": ATTACK}  # no tool: no excision
+    result = run(["check"], json.dumps(bare).encode(), tmp_path)
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["action"] == "block"
     clean = {"kind": "message", "agent": "r", "content": "hi"}
     assert run(["check"], json.dumps(clean).encode(), tmp_path).returncode == 0

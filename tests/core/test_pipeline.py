@@ -248,7 +248,9 @@ def test_finding_score_must_be_a_probability() -> None:
 def test_action_order() -> None:
     assert Action.ALLOW | Action.FLAG is Action.FLAG
     assert Action.BLOCK | Action.HOLD is Action.BLOCK
-    assert [a.stops for a in Action] == [False, False, True, True, True]
+    assert [a.stops for a in Action] == [False, False, False, True, True, True]
+    assert Action.FLAG | Action.EXCISE is Action.EXCISE
+    assert Action.EXCISE | Action.HOLD is Action.HOLD
 
 
 def test_a_shared_sealer_can_be_passed_in(config: Config) -> None:

@@ -37,6 +37,10 @@ detect:
   vaccine_threshold: 0.6
   # Keep flagged and stopped content in the store (`immuno quarantine list`).
   quarantine: true
+  # Tool outputs (globs of tool names) that, when stopped, are delivered with the
+  # injected sentences cut out and marked, if the rest scans clean (the original
+  # stays in quarantine). [] stops such outputs whole.
+  excise: ["*"]
 
 policy:
   enabled: true

@@ -148,7 +148,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
         config: ConfigOption = None,
     ) -> None:
-        """Check one signal (JSON) and print its verdict (JSON). Exit 1 when it is stopped."""
+        """Check one signal (JSON) and print its verdict (JSON). Exit 1 when it may not
+        go ahead as it is (stopped, or only its ``sanitized`` rest may)."""
         data = sys.stdin.buffer.read() if file is None else _read(file)
         try:
             raw: Any = _decode_any(data)
@@ -157,7 +158,7 @@ def register(app: typer.Typer) -> None:
         signal = parse_signal(raw)
         verdict = Immune(load_config(config)).check(signal)
         sys.stdout.buffer.write(msgspec.json.format(_encode(verdict)) + b"\n")
-        raise typer.Exit(1 if verdict.action.stops else 0)
+        raise typer.Exit(0 if verdict.allowed else 1)
 
 
 def _read(file: Path) -> bytes:

@@ -5,6 +5,7 @@ from immuno.core.config import Config, load_config, parse_config
 from immuno.core.errors import (
     Blocked,
     ConfigError,
+    Excised,
     HeldForApproval,
     ImmunoError,
     InputError,
@@ -27,6 +28,7 @@ __all__ = [
     "Channel",
     "Config",
     "ConfigError",
+    "Excised",
     "Finding",
     "HeldForApproval",
     "Immune",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import enum
 
-_ORDER = ("allow", "flag", "hold", "quarantine", "block")
+_ORDER = ("allow", "flag", "excise", "hold", "quarantine", "block")
 
 
 class Action(enum.StrEnum):
     ALLOW = "allow"  # deliver / execute
     FLAG = "flag"  # deliver, but record and watch
+    EXCISE = "excise"  # deliver the content with the marked spans cut out (Verdict.sanitized)
     HOLD = "hold"  # wait for an approval
     QUARANTINE = "quarantine"  # keep it aside, never deliver silently
     BLOCK = "block"  # refuse

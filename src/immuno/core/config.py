@@ -43,6 +43,9 @@ class DetectConfig(_Section, frozen=True):
     anomaly_warmup: int = 20  # texts per agent and channel before anomalies count
     vaccine_threshold: float = 0.6  # share of a vaccine's shingles that makes a match
     quarantine: bool = True  # keep flagged and stopped content in the store
+    # Tools (globs) whose stopped outputs are delivered with the injected sentences cut
+    # out when the rest scans clean; [] stops them whole. Bare scanned text never is.
+    excise: list[str] = msgspec.field(default_factory=lambda: ["*"])
 
     def __post_init__(self) -> None:
         if not 0.0 < self.vaccine_threshold <= 1.0:

@@ -65,5 +65,15 @@ class Blocked(Refused):
     """The verdict is ``block`` or ``quarantine``: the action must not run."""
 
 
+class Excised(Blocked):
+    """The verdict is ``excise``: the original must not reach the model, but
+    ``sanitized`` (the rest, with the injected sentences cut out and marked) may.
+    Code that treats it as any other block stays safe."""
+
+    @property
+    def sanitized(self) -> str:
+        return self.verdict.sanitized or ""
+
+
 class HeldForApproval(Refused):
     """The verdict is ``hold``: the action waits for an operator's approval."""

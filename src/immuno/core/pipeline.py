@@ -20,7 +20,7 @@ from immuno.core.outcome import LayerRate, Outcome, outcome_record
 from immuno.core.registry import registered
 from immuno.core.session import Session, current_session
 from immuno.core.signal import Provenance, Signal, SignalKind, parse_signal, signal_for_source
-from immuno.core.verdict import Verdict
+from immuno.core.verdict import Verdict, excise
 from immuno.store import Store, open_store
 
 Clock = Callable[[], float]
@@ -207,7 +207,7 @@ class Immune:
                 findings.extend(layer.inspect(signal, findings))
             except Exception as exc:  # fail closed, never allow on a layer error
                 findings.append(failure_finding(layer.name, exc))
-        verdict = self._sealed(signal, self.fold(signal.id, findings))
+        verdict = self._sealed(signal, self.fold(signal.id, findings, signal.content))
         # Observers act on a decision already made durable (they file reads, open
         # approval requests). One that fails turns the verdict into a block, and that
         # correction is sealed too, so the log never shows less than what happened.
@@ -301,10 +301,16 @@ class Immune:
         """Decorator: every call is checked first, every result before the model reads it."""
         return sdk.tool(self, agent=agent, name=name, provenance=provenance, trace=trace)
 
-    def fold(self, signal_id: str, findings: Sequence[Finding]) -> Verdict:
+    def fold(
+        self, signal_id: str, findings: Sequence[Finding], content: str | None = None
+    ) -> Verdict:
         """Findings -> verdict: the strictest action any finding demands. A finding
         that names its action (a policy deny, a graded quarantine) is decided by it;
-        the others by their score against the thresholds."""
+        the others by their score against the thresholds.
+
+        ``excise`` is delivering ``content`` with the spans its findings mark cut out
+        (``Verdict.sanitized``). It needs spans in the content: an excision without
+        one, or without the content at hand, blocks instead (fail closed)."""
         score = max((f.score for f in findings), default=0.0)
         action = Action.ALLOW
         approval_id = None
@@ -312,12 +318,20 @@ class Immune:
             action = action | own_action(finding, self.config.thresholds)
             if finding.action is Action.HOLD and approval_id is None:
                 approval_id = finding.ref
+        sanitized = None
+        if action is Action.EXCISE:
+            cuts = [f for f in findings if f.action is Action.EXCISE]
+            if content is None or any(f.span is None or f.part != "content" for f in cuts):
+                action = Action.BLOCK
+            else:
+                sanitized = excise(content, [f.span for f in cuts if f.span is not None])
         return Verdict(
             signal_id=signal_id,
             action=action,
             score=score,
             findings=tuple(findings),
             approval_id=approval_id if action is Action.HOLD else None,
+            sanitized=sanitized,
         )
 
     def close(self) -> None:

@@ -13,7 +13,10 @@ call is then retried with that id (``_approval_id=`` on a wrapped tool,
 with exactly the arguments that were approved.
 
 A result the pipeline stops raises :class:`Blocked`: the caller must not hand it to
-the model. Only core types are used here; the layers decide.
+the model. A result whose injected sentences could be cut out raises
+:class:`Excised` (a kind of Blocked) from :func:`guard_result`, with the rest in
+``.sanitized``; a wrapped tool returns that text in place of its result.
+Only core types are used here; the layers decide.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 import msgspec
 
 from immuno.core.action import Action
-from immuno.core.errors import Blocked, HeldForApproval, InputError
+from immuno.core.errors import Blocked, Excised, HeldForApproval, InputError
 from immuno.core.session import current_session
 from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.core.verdict import Verdict
@@ -46,6 +49,8 @@ def raise_for(verdict: Verdict) -> Verdict:
     """Return the verdict when it lets the action run; raise when it stops it."""
     if verdict.action is Action.HOLD:
         raise HeldForApproval(verdict)
+    if verdict.action is Action.EXCISE:
+        raise Excised(verdict)
     if verdict.action.stops:
         raise Blocked(verdict)
     return verdict
@@ -134,9 +139,16 @@ def tool(
             )
             return bound, call_trace
 
-        def after(result: object, call_trace: str | None) -> None:
+        def after(result: Any, call_trace: str | None) -> Any:
+            """The result, or the text left once an injection was cut out of it."""
             text = result_text(result)
-            guard_result(immune, agent, tool_name, text, provenance=provenance, trace=call_trace)
+            try:
+                guard_result(
+                    immune, agent, tool_name, text, provenance=provenance, trace=call_trace
+                )
+            except Excised as cut:
+                return cut.sanitized
+            return result
 
         if inspect.iscoroutinefunction(func):
 
@@ -144,8 +156,7 @@ def tool(
             async def guarded_async(*args: Any, **kwargs: Any) -> Any:
                 bound, call_trace = before(args, kwargs)
                 result = await func(*bound.args, **bound.kwargs)
-                after(result, call_trace)
-                return result
+                return after(result, call_trace)
 
             return cast(Callable[P, R], guarded_async)
 
@@ -153,8 +164,7 @@ def tool(
         def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
             bound, call_trace = before(args, kwargs)
             result = func(*bound.args, **bound.kwargs)
-            after(result, call_trace)
-            return result
+            return after(result, call_trace)  # type: ignore[no-any-return]
 
         return guarded
 

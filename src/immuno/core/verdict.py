@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from immuno.core.action import Action
-from immuno.core.finding import Finding
+from immuno.core.finding import Finding, Span
 
 
 class Verdict(msgspec.Struct, frozen=True, kw_only=True):
@@ -16,10 +16,14 @@ class Verdict(msgspec.Struct, frozen=True, kw_only=True):
     latency_us: float = 0.0
     seq: int | None = None  # audit sequence number once the decision is sealed
     approval_id: str | None = None  # set when action is hold
+    # set when action is excise: the content to deliver instead, injected spans cut out
+    sanitized: str | None = None
 
     @property
     def allowed(self) -> bool:
-        return not self.action.stops
+        """The content or call may go ahead as it is (``allow`` or ``flag``). With
+        ``excise`` only :attr:`sanitized` may be delivered, never the original."""
+        return self.action.rank < Action.EXCISE.rank
 
     @property
     def codes(self) -> list[str]:
@@ -35,6 +39,24 @@ class Verdict(msgspec.Struct, frozen=True, kw_only=True):
 
     def to_dict(self) -> dict[str, object]:
         return msgspec.to_builtins(self)  # type: ignore[no-any-return]
+
+
+EXCISED_MARK = "[removed by immuno: suspected injected instruction]"
+
+
+def excise(content: str, spans: list[Span]) -> str:
+    """``content`` with every span replaced by one visible mark (overlaps merged)."""
+    out: list[str] = []
+    at = 0
+    for span in sorted(spans, key=lambda s: s.start):
+        if span.end <= at:
+            continue
+        out.append(content[at : max(at, span.start)])
+        if not out[-1].endswith(EXCISED_MARK):
+            out.append(EXCISED_MARK)
+        at = max(at, span.end)
+    out.append(content[at:])
+    return "".join(out)
 
 
 def _reason(finding: Finding) -> str:

@@ -87,7 +87,7 @@ class Network:
         assert self.immune is not None
         verdict = self.immune.check(signal)
         self.verdicts.append(verdict)
-        if verdict.action.stops:
+        if not verdict.allowed:  # stopped, or delivered with the injection cut out
             self.stopped.append(verdict)
         return verdict
 
@@ -118,10 +118,14 @@ class NaiveAgent:
             provenance=Provenance.UNTRUSTED,
             trace=self.trace,
         )
-        if not self.net.cross(signal):
+        if self.net.immune is None:
+            self.net.tainted.add(self.name)
+            return output
+        verdict = self.net._check(signal)
+        if verdict.action.stops:
             return None
         self.net.tainted.add(self.name)
-        return output
+        return verdict.sanitized if verdict.sanitized is not None else output
 
     def receive(
         self,

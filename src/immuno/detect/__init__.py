@@ -62,6 +62,7 @@ def _build(immune: Immune) -> DetectLayer | None:
         quarantine=config.quarantine,
         flag_threshold=immune.config.thresholds.flag,
         block_threshold=immune.config.thresholds.block,
+        excise=config.excise,
     )
 
 

@@ -21,6 +21,7 @@ an attack to immune memory.
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Callable, Sequence
 from functools import cached_property
 
@@ -34,6 +35,7 @@ from immuno.core.signal import Channel, Signal, SignalKind
 from immuno.core.verdict import Verdict
 from immuno.detect.anomaly import AnomalyModel
 from immuno.detect.classifier import Classifier
+from immuno.detect.excise import injected_spans
 from immuno.detect.grading import CLASSIFIER_CODE, LAYERED_CODE, grade
 from immuno.detect.normalize import normalize
 from immuno.detect.quarantine import Quarantine, should_hold
@@ -68,6 +70,9 @@ def severity_of(score: float) -> Severity:
     return Severity.INFO
 
 
+_EXCISABLE = frozenset({SignalKind.TOOL_RESULT, SignalKind.MEMORY_READ})
+
+
 class DetectLayer:
     name = "detect"
     judges = frozenset(SignalKind)  # any text: content and call arguments
@@ -84,6 +89,7 @@ class DetectLayer:
         quarantine: bool = True,
         flag_threshold: float = DEFAULT_FLAG_THRESHOLD,
         block_threshold: float = DEFAULT_BLOCK_THRESHOLD,
+        excise: Sequence[str] = (),
     ) -> None:
         self.signatures = signatures
         self.classifier = classifier
@@ -95,6 +101,8 @@ class DetectLayer:
         # The pipeline's thresholds, so graded verdicts start where blocking would.
         self.flag_threshold = flag_threshold
         self.block_threshold = block_threshold
+        # tools (globs) whose outputs may be delivered with the injection cut out
+        self.excise = tuple(excise)
 
     # -- state in the store, opened on first use -------------------------------------
 
@@ -139,10 +147,62 @@ class DetectLayer:
                 continue
             # An unusual signal makes each part's evidence weigh more, part by part.
             found.extend(self._layered(name, [*found, *hint]))
-            findings.extend(
-                grade(found, channel, flag=self.flag_threshold, block=self.block_threshold)
-            )
+            graded = grade(found, channel, flag=self.flag_threshold, block=self.block_threshold)
+            if name == "content" and self._may_excise(signal) and any(map(self._stops, graded)):
+                graded = self._excised(text, channel) or graded
+            findings.extend(graded)
         return findings
+
+    # -- excision ------------------------------------------------------------------------
+
+    def _may_excise(self, signal: Signal) -> bool:
+        # only an output of a named tool, on its way to a model, is excised: a bare
+        # scanned text has no reader waiting for the rest of it
+        if signal.kind not in _EXCISABLE or not signal.tool:
+            return False
+        return any(fnmatch.fnmatchcase(signal.tool, pattern) for pattern in self.excise)
+
+    def _stops(self, finding: Finding) -> bool:
+        if finding.action is not None:
+            return finding.action.stops
+        return finding.score >= self.block_threshold
+
+    def _evidence(self, text: str, channel: Channel) -> float:
+        """The strongest score detection finds in ``text`` alone (a finding that names
+        a stopping action counts in full)."""
+        found = self._scan("content", text, channel)
+        return max(
+            (1.0 if f.action is not None and f.action.stops else f.score for f in found),
+            default=0.0,
+        )
+
+    def _codes(self, text: str, channel: Channel) -> str:
+        found = self._scan("content", text, channel)
+        return ", ".join(sorted({f.code for f in found if f.score >= self.flag_threshold}))
+
+    def _excised(self, text: str, channel: Channel) -> list[Finding] | None:
+        """Findings that cut the injected sentences out, or None when the evidence is
+        not in sentences that can be cut (``excise.py``)."""
+        cuts = injected_spans(
+            text, lambda piece: self._evidence(piece, channel), self.flag_threshold
+        )
+        if cuts is None:
+            return None
+        return [
+            Finding(
+                layer=self.name,
+                code="excised",
+                severity=severity_of(score),
+                score=round(min(score, 1.0), 4),
+                message="an injected instruction was cut out, the rest delivered "
+                f"({self._codes(text[span.start : span.end], channel)})",
+                span=span,
+                evidence=text[span.start : span.end][:_EVIDENCE_CHARS],
+                action=Action.EXCISE,
+                part="content",
+            )
+            for span, score in cuts
+        ]
 
     def _scan(self, part: str, text: str, channel: Channel) -> list[Finding]:
         """The evidence in one part's text, every finding attributed to ``part``."""

@@ -18,6 +18,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
@@ -28,8 +29,9 @@ from immuno.core.finding import Finding, Severity
 from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.core.verdict import Verdict
 from immuno.policy.approvals import Approvals
+from immuno.policy.cues import normalize
 from immuno.policy.engine import LAYER, Policy, RateBook, block
-from immuno.policy.flow import read_parts, value_strings
+from immuno.policy.flow import Part, read_parts, tokens, value_strings
 from immuno.policy.sessions import SessionReads
 from immuno.policy.spec import Source
 from immuno.policy.written import WrittenValues, items_written, scope_of
@@ -148,7 +150,10 @@ class PolicyLayer:
             if level is Source.TRUSTED and signal.kind != SignalKind.MESSAGE:
                 demotions = self.written.scoped(scope_of(signal.tool, write=False))
             # judging a read (and parsing its markup) is the slow part: not under the lock
-            parts = read_parts(signal.content, level, demotions)
+            if verdict.action is Action.EXCISE and verdict.sanitized is not None:
+                parts = excised_parts(signal.content, verdict, level)
+            else:
+                parts = read_parts(signal.content, level, demotions)
             with self._lock:
                 self.flow.file(signal.agent, signal.trace, parts)
         elif signal.kind == SignalKind.MEMORY_WRITE and self._delivered(verdict):
@@ -200,9 +205,27 @@ class PolicyLayer:
             signal.kind == SignalKind.TOOL_RESULT and signal.tool in self.policy.trusted_outputs
         ):
             return Source.TRUSTED
+        if verdict.action is Action.EXCISE:
+            return Source.CLEAN  # what is left once the injection is cut: judged as usual
         if verdict.action is not Action.ALLOW:
             return Source.ANY  # read, but flagged: vouches for nothing
         return Source.CLEAN  # at most: flow judges it sentence by sentence
+
+
+def excised_parts(content: str, verdict: Verdict, level: Source) -> tuple[Part, ...]:
+    """The parts of what was delivered (the sanitised text), judged as usual, except
+    that no word of a cut span vouches, even where it also appears in the rest."""
+    assert verdict.sanitized is not None
+    cut = " ".join(
+        content[f.span.start : f.span.end]
+        for f in verdict.findings
+        if f.action is Action.EXCISE and f.span is not None
+    )
+    banned = tokens(normalize(cut))
+    return tuple(
+        part if part.level is Source.ANY else replace(part, tokens=part.tokens - banned)
+        for part in read_parts(verdict.sanitized, level)
+    )
 
 
 def _session_ended(session: str | None) -> Finding:
