@@ -34,7 +34,11 @@ lookup (numbers printed in groups, like an IBAN ``DE89 3704 0044 ...`` or
 ``5512-3456-7890``, are indexed joined too, from the first group with a digit on); a
 value with spaces must appear in such a part as whole words, runs of whitespace
 counting as one, and not also in the unclean sentences of the same read.
-A value that is only part of a word does not count.
+A value that is only part of a word does not count. The index also holds the
+canonical key of every value found in the part (``canonical.py``: ``1,200.50`` as
+``amount:1200.5``, an IBAN in any spacing as one ``account:`` key, a URL without its
+default port or fragment ...), so a value printed in another form is still found; a
+key present only in unclean sentences does not count, like any other word.
 
 Memory is bounded: at most ``items`` reads per trace (oldest forgotten first), at
 most ``traces`` traces (least recently used forgotten first), and a trace quiet for
@@ -51,6 +55,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from immuno.policy.canonical import index_keys
 from immuno.policy.cues import carries_instructions, carries_strong_cue, judge, normalize
 from immuno.policy.hidden import split
 from immuno.policy.spec import Source
@@ -75,7 +80,7 @@ class Demotions(Protocol):
 def tokens(text: str) -> set[str]:
     """The words of a normalised text, plus the forms a value may take when quoted:
     ``2,450`` also as ``2450``, and groups printed apart (``DE89 3704 0044``,
-    ``5512-3456-7890``) joined."""
+    ``5512-3456-7890``) joined; and the canonical keys of the values in it."""
     raws = text.translate(_SEPARATORS).split()
     words = [raw.strip(_EDGE) for raw in raws]
     found = set(words)
@@ -87,6 +92,7 @@ def tokens(text: str) -> set[str]:
             found.add(token.replace("-", ""))  # 5512-3456-7890 -> 551234567890
     if _DIGIT.search(text) is not None:
         _join_groups(raws, words, found)
+    found |= index_keys(text)  # a key holds no space: it is one word, never a phrase
     return found
 
 
