@@ -153,13 +153,20 @@ def find_values(text: str, kinds: Collection[str] = ALL) -> list[Value]:
     return [v for v in found if v.kind in kinds]
 
 
-def index_keys(text: str) -> set[str]:
-    """The keys of every value in ``text``, plus the ones a read also vouches for (an
-    ``http(s)`` URL vouches for its scheme-less form). For the token index."""
-    keys = {hit[3] for hit in _scan(_lower(text))}
-    for key in [k for k in keys if k.startswith(("url:https://", "url:http://"))]:
-        keys.add("url:" + key[key.index("//") :])
+def index_keys(text: str, kinds: Collection[str] = ALL) -> set[str]:
+    """The keys of the values of ``kinds`` in ``text``, plus the ones a read also
+    vouches for (an ``http(s)`` URL vouches for its scheme-less form). For the index."""
+    keys = {hit[3] for hit in _scan(_lower(text)) if kinds is ALL or hit[2] in kinds}
+    keys.update([implied(k) for k in keys if k.startswith("url:http")])
     return keys
+
+
+def implied(key: str) -> str:
+    """The key an ``http(s)`` URL's key also vouches for (its scheme-less form); for
+    any other key, the key itself."""
+    if key.startswith(("url:https://", "url:http://")):
+        return "url:" + key[key.index("//") :]
+    return key
 
 
 def canonical_keys(value: object) -> set[str]:

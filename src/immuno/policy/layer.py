@@ -16,7 +16,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import msgspec
@@ -26,7 +26,7 @@ from immuno.core.finding import Finding, Severity
 from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.core.verdict import Verdict
 from immuno.policy.approvals import Approvals
-from immuno.policy.engine import LAYER, Policy, RateBook, block
+from immuno.policy.engine import LAYER, Policy, RateBook, block, supports
 from immuno.policy.flow import FlowTracker, read_parts, value_strings
 from immuno.policy.spec import Source
 from immuno.policy.written import WrittenValues, items_written, scope_of
@@ -168,7 +168,7 @@ class PolicyLayer:
             reads = self.flow.get(signal.agent, signal.trace)
             if reads is None or not reads.tainted:
                 return  # only trusted content read: nothing to launder
-            items = items_written(values(), reads.contains_normalized)
+            items = items_written(values(), partial(supports, reads))
         if items:
             scope = scope_of(signal.tool, write=True)
             tool = signal.tool or signal.kind
