@@ -4,6 +4,40 @@ Parsing walks the YAML node tree rather than the loaded data, so every error nam
 the file, the line and the field (``payments.yaml, line 12: tools.bank.transfer.args.
 amount.max: must be a number``). Duplicate keys, unknown keys and references to
 undeclared roles or tools are errors: a typo must never widen what an agent may do.
+
+An argument (``tools.NAME.args.ARG``) may declare:
+
+    type          any | string | integer | number | boolean | array | object
+    required      true (the default) | false
+    nullable      true: None is accepted (it carries no value, so it needs no
+                  ``from:``); otherwise None is a type error, or for ``type: any``
+                  under ``from:``, never vouched for
+    enum, pattern, min, max, max_length, max_bytes, path, url
+                  constraints (constraints.py)
+    from          any | clean | trusted: the value must appear in what the agent read
+                  at that level (flow.py), as written or in the same canonical form
+                  (canonical.py: ``1200.5`` is ``1,200.50``, an IBAN in any spacing);
+                  it holds for every field and item inside, which may ask for more
+                  but never for less. Empty text is never vouched for.
+    values        [url, email, phone, account, amount, date], on a string under
+                  ``from:`` (its own or an enclosing argument's): each value of
+                  those kinds found inside the text must meet ``from:``, and the
+                  text as a whole need not (a message body the agent composed)
+    fields        on ``type: object``: an argument spec per field, to any depth; no
+                  other field is accepted
+    items         on ``type: array``: the spec every item meets (no ``required``)
+    on_violation  block | hold: what a data-flow violation here does; by default the
+                  enclosing argument's, else the tool's ``on_violation``
+
+    body: {type: string, from: trusted, values: [url, email, phone, account]}
+    to:
+      type: array
+      items:
+        type: object
+        fields:
+          email: {type: string, from: trusted}
+          name: {type: string, required: false, nullable: true, from: clean,
+                 on_violation: hold}
 """
 
 from __future__ import annotations
