@@ -55,7 +55,7 @@ def test_ambiguous_or_glued_numbers_are_no_amount(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["2024-05-13", "13 May 2024", "May 13, 2024", "May 13th, 2024", "13th of May 2024",
-     "13/05/2024", "13.05.2024", "2024/5/13", "2024-05-13T10:00:00Z"],
+     "13/05/2024", "13.05.2024", "2024/5/13", "2024-05-13T10:00:00Z", "(May 13, 2024)"],
 )  # fmt: skip
 def test_dates_in_any_notation_have_one_key(text: str) -> None:
     assert keys(f"due {text}.", "date") == ["date:2024-05-13"]

@@ -41,6 +41,7 @@ from immuno.policy.spec import AgentSpec, ArgSpec, Manifest, Rate, Source, ToolS
 
 LAYER = "policy"
 _SHOWN = 60  # characters of a value quoted in a message
+MAX_VALUE_CHARS = 2048  # longer text is no single value: it has no canonical key
 
 
 @dataclass(frozen=True)
@@ -283,12 +284,11 @@ class _FlowCheck:
             if not norm:
                 self.refuse(flow, f"{path} is empty, and an empty value is never vouched for")
                 return
-            keys = canonical_keys(norm)
-            if self.reads is not None and _found(self.reads, norm, flow.source, flow.is_path, keys):
+            if self.reads is not None and _found(self.reads, norm, flow.source, flow.is_path):
                 self.ok(f"{path}={_shown(text)}", flow.source)
                 continue
             level = flow.source.name.lower()
-            seen = _seen(self.reads, norm, keys)
+            seen = _seen(self.reads, norm, _keys(norm))
             self.refuse(flow, f"{path}={_shown(text)} must come from {level} content, but {seen}")
             return
 
@@ -334,7 +334,7 @@ def _check_flow(
 def supports(reads: TraceReads, norm: str, level: Source) -> bool:
     """Is the normalised value ``norm`` found in reads at ``level``, as written or in
     its canonical form? (For the book of written-back values.)"""
-    return _supported(reads, norm, level, canonical_keys(norm))
+    return _supported(reads, norm, level, _keys(norm))
 
 
 def _supported(reads: TraceReads | None, norm: str, level: Source, keys: set[str]) -> bool:
@@ -351,9 +351,16 @@ def _present(reads: TraceReads | None, norm: str, level: Source, keys: set[str])
     )
 
 
-def _found(reads: TraceReads, norm: str, level: Source, is_path: bool, keys: set[str]) -> bool:
-    if _supported(reads, norm, level, keys):
-        return True
+def _keys(norm: str) -> set[str]:
+    # a value as a whole: text longer than any single value stands for none
+    return canonical_keys(norm) if len(norm) <= MAX_VALUE_CHARS else set()
+
+
+def _found(reads: TraceReads, norm: str, level: Source, is_path: bool) -> bool:
+    if level is Source.ANY or reads.contains_normalized(norm, level):
+        return True  # as written: the common case, one set lookup
+    if any(reads.contains_normalized(key, level) for key in _keys(norm)):
+        return True  # in another form (canonical.py)
     # A path the agent joined from trusted pieces ("old1.tmp" in "/home/user/tmp") is
     # as trusted as its pieces: both the folder and the name must appear at the level.
     folder, _, name = norm.rpartition("/")
