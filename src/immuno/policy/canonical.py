@@ -240,13 +240,18 @@ def _number_keys(value: int | float) -> set[str]:
 
 
 def _string_keys(value: str) -> set[str]:
+    return set(_whole_value_keys(value))
+
+
+@lru_cache(maxsize=4096)  # an agent often sends the same value again
+def _whole_value_keys(value: str) -> frozenset[str]:
     text = normalize(value).strip()
     keys: set[str] = set()
     for found in find_values(text):
         rest = text[: found.start] + text[found.end :]
         if not rest.strip(" $€£¥"):
             keys.add(found.key)
-    return keys
+    return frozenset(keys)
 
 
 # -- URLs and hosts ------------------------------------------------------------------

@@ -334,7 +334,9 @@ def _check_flow(
 def supports(reads: TraceReads, norm: str, level: Source) -> bool:
     """Is the normalised value ``norm`` found in reads at ``level``, as written or in
     its canonical form? (For the book of written-back values.)"""
-    return _supported(reads, norm, level, _keys(norm))
+    if level is Source.ANY or (norm and reads.contains_normalized(norm, level)):
+        return True
+    return any(reads.contains_normalized(key, level) for key in _keys(norm))
 
 
 def _supported(reads: TraceReads | None, norm: str, level: Source, keys: set[str]) -> bool:

@@ -38,7 +38,8 @@ A value that is only part of a word does not count. The index also holds the
 canonical key of every value found in the part (``canonical.py``: ``1,200.50`` as
 ``amount:1200.5``, an IBAN in any spacing as one ``account:`` key, a URL without its
 default port or fragment ...), so a value printed in another form is still found; a
-key present only in unclean sentences does not count, like any other word.
+key present only in unclean sentences does not count, like any other word. (A part
+filed at ``any`` vouches for nothing, and is not searched for values.)
 
 Memory is bounded: at most ``items`` reads per trace (oldest forgotten first), at
 most ``traces`` traces (least recently used forgotten first), and a trace quiet for
@@ -77,10 +78,10 @@ class Demotions(Protocol):
     def present(self, tokens: AbstractSet[str], text: str) -> Mapping[str, Source]: ...
 
 
-def tokens(text: str) -> set[str]:
+def tokens(text: str, canonical: bool = True) -> set[str]:
     """The words of a normalised text, plus the forms a value may take when quoted:
     ``2,450`` also as ``2450``, and groups printed apart (``DE89 3704 0044``,
-    ``5512-3456-7890``) joined; and the canonical keys of the values in it."""
+    ``5512-3456-7890``) joined; and (``canonical``) the keys of the values in it."""
     raws = text.translate(_SEPARATORS).split()
     words = [raw.strip(_EDGE) for raw in raws]
     found = set(words)
@@ -92,7 +93,8 @@ def tokens(text: str) -> set[str]:
             found.add(token.replace("-", ""))  # 5512-3456-7890 -> 551234567890
     if _DIGIT.search(text) is not None:
         _join_groups(raws, words, found)
-    found |= index_keys(text)  # a key holds no space: it is one word, never a phrase
+    if canonical:
+        found |= index_keys(text)  # a key holds no space: it is one word, never a phrase
     return found
 
 
@@ -130,7 +132,8 @@ class _Part:
 
 
 def _part(level: Source, text: str, found: set[str] | None = None, against: str = "") -> _Part:
-    words = tokens(text) if found is None else found
+    # a part at ``any`` vouches for nothing: finding its values would be wasted
+    words = tokens(text, level is not Source.ANY) if found is None else found
     return _Part(level, " ".join(text.split()), frozenset(words), against)
 
 

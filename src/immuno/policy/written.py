@@ -84,7 +84,7 @@ def remembered(norm: str) -> list[str]:
     split = [word.strip(".,:;!?*") for word in norm.split()]
     plain = {*split, norm.replace(" ", ""), *_digit_groups(split)}
     plain.update(word.replace("-", "") for word in split if "-" in word)
-    words = sorted(t for t in tokens(norm) if t in plain and value_like(t))
+    words = sorted(t for t in tokens(norm, canonical=False) if t in plain and value_like(t))
     if words and " " in norm and len(norm) <= MAX_PHRASE:
         words.append(norm)
     keys = sorted(index_keys(norm, DEMOTED_KINDS))
