@@ -177,3 +177,8 @@ def test_keys_are_single_words() -> None:
     text = "Pay 1,200.50 to DE89 3704 0044 0532 0130 00 by 13 May 2024, +1 (555) 010-2233"
     for key in index_keys(text):
         assert key == key.lower() and not any(c.isspace() for c in key)
+
+
+def test_an_unknown_kind_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown kinds of values: \\['iban'\\]"):
+        find_values("DE89370400440532013000", ("account", "iban"))

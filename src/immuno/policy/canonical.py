@@ -161,7 +161,9 @@ class Value(NamedTuple):
 
 def find_values(text: str, kinds: Collection[str] = ALL) -> list[Value]:
     """The values of ``kinds`` in ``text``, in order of position. A number inside a
-    URL (``?id=12345678``) is a value of its own too."""
+    URL (``?id=12345678``) is a value of its own too. An unknown kind is an error."""
+    if kinds is not ALL and not ALL.issuperset(kinds):
+        raise ValueError(f"unknown kinds of values: {sorted(set(kinds) - ALL)}")
     low = _lower(text)
     found = [Value(kind, low[start:end], key, start, end) for start, end, kind, key in _scan(low)]
     found.sort(key=lambda v: v.start)
