@@ -5,7 +5,8 @@ Measures the policy layer's ``inspect`` on its own (the decision), and a whole
 reference measured in the same run: the pipeline with a layer that does nothing.
 Also the cost of filing a 2 KB untrusted read (judged sentence by sentence; an HTML
 one first split into visible and hidden parts), which is paid when the read arrives,
-not at the decision.
+not at the decision, and within it the cost of finding the values in the read and
+their canonical keys (``canonical.index_keys``).
 
     .venv/bin/python benchmarks/policy_speed.py
 """
@@ -22,6 +23,8 @@ from pathlib import Path
 from immuno import Config, Finding, Immune, Signal
 from immuno.core.config import PolicyConfig, StoreConfig
 from immuno.policy import build_layer
+from immuno.policy.canonical import index_keys
+from immuno.policy.cues import normalize
 
 RUNS = 20_000
 GOOD = "GB29NWBK60161331926819"
@@ -165,6 +168,10 @@ def main() -> None:
             )
         )
 
+    def values_of(text: str) -> Callable[[], object]:
+        norm = normalize(text[:2048])
+        return lambda: index_keys(norm)
+
     rows = [
         ("decision: sink call, value in trusted reads", lambda: layer.inspect(allowed, ())),
         ("decision: sink call, value refused", lambda: layer.inspect(refused, ())),
@@ -174,6 +181,10 @@ def main() -> None:
         ("file a 2 KB read, no cue (policy only)", filing(bill)),
         ("file a 2 KB read, cues in every line", filing(polite)),
         ("file a 2 KB HTML read (hidden parts split off)", filing(page)),
+        ("values in a 2 KB read: invoice lines (90 values)", values_of(bill)),
+        ("values in a 2 KB read: a polite mail (16 values)", values_of(polite)),
+        ("values in a 2 KB read: HTML (39 values)", values_of(page)),
+        ("values in a 2 KB read: prose, no digit", values_of("The plan is fine. " * 120)),
     ]
     print(f"policy decision, 50-tool manifest, trace of 100 prior reads, {RUNS} runs each")
     results = {}

@@ -81,3 +81,25 @@ def test_urls_need_allowed_scheme_and_host_and_no_credentials() -> None:
 @pytest.mark.parametrize("value", [None, 5, ["https://api.example.com"]])
 def test_url_must_be_a_string(value: object) -> None:
     assert check(value, url=UrlRule(hosts=("api.example.com",))) is not None
+
+
+def test_nullable_lets_none_through_every_constraint() -> None:
+    assert check(None, type="string", pattern="x") == "must be string, got NoneType"
+    assert check(None, type="string", pattern="x", nullable=True) is None
+    assert check("y", type="string", pattern="x", nullable=True) is not None
+
+
+def test_fields_and_items_are_checked_at_any_depth_and_named_by_place() -> None:
+    email = ArgSpec(name="email", where="t", type="string", pattern="[^@]+@[^@]+")
+    name = ArgSpec(name="name", where="t", type="string", required=False, max_length=5)
+    person = ArgSpec(name="items", where="t", type="object", fields={"email": email, "name": name})
+    people = {"type": "array", "items": person}
+    assert check([{"email": "a@b"}, {"email": "c@d", "name": "Cy"}], **people) is None
+    assert check([{"email": "a@b"}, {"email": "cd"}], **people) == (
+        "[1].email does not match '[^@]+@[^@]+'"
+    )
+    assert check([{"name": "Ana"}], **people) == "[0].email is required"
+    assert check([{"email": "a@b", "cc": "x"}], **people) == "[0].cc is not a declared field"
+    assert check([{"email": "a@b", "name": "Annabel"}], **people) == "[0].name longer than 5 (7)"
+    assert check(["a@b"], **people) == "[0] must be object, got str"
+    assert check({"email": "a@b"}, **people) == "must be array, got dict"

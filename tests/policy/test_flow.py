@@ -61,6 +61,12 @@ def test_tokens_cover_the_forms_values_are_printed_in() -> None:
     assert "5512345678" in tokens("account 5512-3456-78 is ours")  # printed with dashes
 
 
+def test_tokens_hold_the_canonical_keys_of_the_values_in_the_text() -> None:
+    found = tokens("pay 1,200.50 to de89 3704 0044 0532 0130 00 by 13 may 2024, see x.com/a")
+    assert {"amount:1200.5", "account:de89370400440532013000", "date:2024-05-13"} <= found
+    assert "url://x.com/a" in found
+
+
 def test_groups_are_joined_from_the_first_with_a_digit_to_the_end_of_the_run() -> None:
     found = tokens("new iban de89 3704 0044. ref ab 12 cd")
     assert "de89" in found and "de8937040044" in found

@@ -54,6 +54,75 @@ def load_manifests_text(text: str):  # type: ignore[no-untyped-def]
         ),
         ("tools:\n  t:\n    rate: {calls: 0, per: 5}\n", 3, "tools.t.rate", "calls must be"),
         ("version: 2\n", 1, "version", "only version 1"),
+        (
+            "tools:\n  t:\n    args:\n      b: {type: string, from: trusted, values: [urls]}\n",
+            4,
+            "tools.t.args.b.values",
+            "must be among url, email, phone, account, amount, date, got 'urls'",
+        ),
+        (
+            "tools:\n  t:\n    args:\n      b: {type: string, from: trusted, values: []}\n",
+            4,
+            "tools.t.args.b.values",
+            "must name at least one",
+        ),
+        (
+            "tools:\n  t:\n    args:\n      b: {type: string, values: [url]}\n",
+            4,
+            "tools.t.args.b.values",
+            "needs from: trusted or clean",
+        ),
+        (
+            "tools:\n  t:\n    args:\n      b: {type: array, from: clean, values: [url]}\n",
+            4,
+            "tools.t.args.b.values",
+            "needs type: string, not array",
+        ),
+        (
+            "tools:\n  t:\n    args:\n      o:\n        fields: {a: {}}\n",
+            5,
+            "tools.t.args.o.fields",
+            "needs type: object, not any",
+        ),
+        (
+            "tools:\n  t:\n    args:\n      l: {type: object, items: {}}\n",
+            4,
+            "tools.t.args.l.items",
+            "needs type: array, not object",
+        ),
+        (
+            "tools:\n  t:\n    args:\n      l:\n        type: array\n"
+            "        items: {type: string, required: false}\n",
+            6,
+            "tools.t.args.l.items.required",
+            "unknown key",
+        ),
+        (
+            "tools:\n  t:\n    args:\n      n: {nullable: yes please}\n",
+            4,
+            "tools.t.args.n.nullable",
+            "must be bool",
+        ),
+        (
+            "tools:\n  t:\n    args:\n      n: {on_violation: warn}\n",
+            4,
+            "tools.t.args.n.on_violation",
+            "must be one of block, hold, got 'warn'",
+        ),
+        (
+            "tools:\n  t:\n    args:\n      to:\n        type: array\n        items:\n"
+            "          type: object\n          fields:\n"
+            "            email: {type: string, from: sometimes}\n",
+            9,
+            "tools.t.args.to.items.fields.email.from",
+            "must be one of any, clean, trusted",
+        ),
+        (
+            "tools:\n  t:\n    args:\n      o:\n        type: object\n        fields: [a, b]\n",
+            6,
+            "tools.t.args.o.fields",
+            "must be a mapping",
+        ),
     ],
 )
 def test_invalid_manifest_names_file_line_and_field(
@@ -123,3 +192,40 @@ def test_init_template_declares_the_policy_section() -> None:
     config = parse_config(TEMPLATE)
     assert config.policy.enabled is True
     assert config.policy.manifests == []
+
+
+def test_nested_fields_items_and_values_parse() -> None:
+    manifest = load_manifests_text(
+        "tools:\n"
+        "  mail.send:\n"
+        "    on_violation: hold\n"
+        "    args:\n"
+        "      to:\n"
+        "        type: array\n"
+        "        from: trusted\n"
+        "        items:\n"
+        "          type: object\n"
+        "          fields:\n"
+        "            email: {type: string, on_violation: block}\n"
+        "            name: {type: string, required: false, nullable: true}\n"
+        "            note: {type: string, required: false, values: [url, url, phone]}\n"
+    )
+    to = manifest.tools["mail.send"].args["to"]
+    assert to.items is not None and to.items.fields is not None
+    fields = to.items.fields
+    assert fields["email"].on_violation == "block" and fields["email"].required
+    assert fields["name"].nullable and not fields["name"].required
+    # values: holds under the from: of an enclosing argument; repeats are dropped
+    assert fields["note"].values == ("url", "phone")
+    assert [spec.name for spec in to.walk()] == ["to", "items", "email", "name", "note"]
+
+
+def test_nesting_is_bounded() -> None:
+    text = "tools:\n  t:\n    args:\n      a:\n"
+    indent = "        "
+    for _ in range(20):
+        text += f"{indent}type: array\n{indent}items:\n"
+        indent += "  "
+    text += f"{indent}type: string\n"
+    with pytest.raises(ConfigError, match="nested deeper than 16 levels"):
+        parse_manifest(text, "deep.yaml")

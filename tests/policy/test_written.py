@@ -288,3 +288,32 @@ def test_the_book_persists_keeps_the_lowest_level_and_forgets(tmp_path: Path) ->
     assert two.forget("XK05") == 1
     assert two.present("crm", {"xk05"}, "xk05") == {}
     assert WrittenValues(SQLiteStore(path), clock).level("xk05", "crm") is None
+
+
+def test_a_written_value_stays_demoted_in_every_form(make: Callable[[], Immune]) -> None:
+    first = make()
+    user(first, "File Northwind's latest email in their CRM record.", "t1")
+    read(
+        first,
+        "email.read",
+        "Northwind Logistics Ltd. Refund account XK05 1212 0123 4567 8906.",
+        "t1",
+    )
+    assert call(first, "crm.update", "t1", value="XK05 1212 0123 4567 8906").action is (
+        Action.ALLOW
+    )
+    first.close()
+
+    second = make()
+    user(second, "Refund Northwind 200 to the account in their CRM record.", "t2")
+    # the CRM prints it its own way; the agent sends it in a third
+    read(second, "crm.lookup", f"C-1042 Northwind. Refund account {GOOD}. Notes: {EVIL}", "t2")
+    laundered = call(second, "bank.transfer", "t2", iban="xk05-1212-0123-4567-8906")
+    assert laundered.action is Action.HOLD
+    assert call(second, "bank.transfer", "t2", iban=GOOD.lower()).action is Action.ALLOW
+
+
+def test_remembered_items_carry_the_canonical_keys() -> None:
+    items = remembered("refund to xk05 1212 0123 4567 8906 or https://evil.example/pay/")
+    assert "account:xk051212012345678906" in items
+    assert {"url:https://evil.example/pay", "url://evil.example/pay"} <= set(items)

@@ -21,7 +21,7 @@ from immuno.core.errors import InputError
 from immuno.policy.engine import Policy, RateBook
 from immuno.policy.flow import TraceReads
 from immuno.policy.manifest import load_manifests
-from immuno.policy.spec import Manifest, Source
+from immuno.policy.spec import ArgSpec, Manifest, Source
 from immuno.policy.written import WrittenValues
 from immuno.store import open_store
 
@@ -34,7 +34,9 @@ def warnings(manifest: Manifest) -> list[str]:
     found = []
     for name, tool in manifest.tools.items():
         guarded = tool.approval or any(
-            a.source is not Source.ANY or a.url or a.path or a.enum for a in tool.args.values()
+            a.source is not Source.ANY or a.url or a.path or a.enum
+            for arg in tool.args.values()
+            for a in arg.walk()
         )
         if tool.sink and not guarded:
             found.append(
@@ -57,15 +59,21 @@ def _summary(manifest: Manifest, console: Console) -> None:
     for column in ("tool", "sink", "arguments", "rate", "on approval / violation"):
         tools.add_column(column)
     for tool in manifest.tools.values():
-        args = ", ".join(
-            f"{a.name}" + (f" (from {a.source.name.lower()})" if a.source else "")
-            for a in tool.args.values()
-        )
+        args = ", ".join(_arg_summary(a) for a in tool.args.values())
         rate = f"{tool.rate.calls}/{tool.rate.per:g}s" if tool.rate else "-"
         extra = "trusted output" if tool.trusted_output else ""
         rules = f"approval {'required' if tool.approval else 'no'}; flow {tool.on_violation}"
         tools.add_row(tool.name, tool.sink or extra or "-", args or "(none)", rate, rules)
     console.print(agents, tools)
+
+
+def _arg_summary(arg: ArgSpec) -> str:
+    rules = [f"from {arg.source.name.lower()}"] if arg.source else []
+    if arg.values:
+        rules.append("values " + "/".join(arg.values))
+    if any(inner.source for inner in arg.walk() if inner is not arg):
+        rules.append("rules inside")
+    return arg.name + (f" ({', '.join(rules)})" if rules else "")
 
 
 def _reads(values: list[str]) -> TraceReads:

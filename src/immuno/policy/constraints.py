@@ -4,6 +4,12 @@ Each constraint is compiled once when the manifest loads; a decision then costs 
 handful of Python calls. Paths are resolved (``os.path.realpath``) and must stay
 under a declared root, so neither ``..`` nor a symlink can lead outside it. URLs
 must use an allowed scheme and an allowed host, and may not carry credentials.
+
+An object's declared ``fields`` and an array's ``items`` are checked the same way,
+at any depth; a problem found inside names its place relative to the argument
+(``[1].email must be string, got int``), and the caller puts the argument first.
+An object with ``fields`` accepts no other field. ``nullable`` lets None through
+every constraint.
 """
 
 from __future__ import annotations
@@ -36,6 +42,18 @@ _encode = msgspec.json.Encoder().encode
 
 def compile_arg(spec: ArgSpec) -> Check:
     """All of an argument's constraints as one function; the first failure is reported."""
+    check = _compile(spec)
+    if not spec.nullable:
+        return check
+    return lambda value: None if value is None else check(value)
+
+
+def at(place: str, problem: str) -> str:
+    """``problem`` found at ``place`` (``args.to``, ``[1]``): ``args.to[1].email ...``."""
+    return place + problem if problem[:1] in (".", "[") else f"{place} {problem}"
+
+
+def _compile(spec: ArgSpec) -> Check:
     checks: list[Check] = []
     if spec.type != "any":
         checks.append(_type(spec.type))
@@ -53,6 +71,10 @@ def compile_arg(spec: ArgSpec) -> Check:
         checks.append(_path(spec.path))
     if spec.url is not None:
         checks.append(_url(spec.url))
+    if spec.fields is not None:
+        checks.append(_fields(spec.fields))
+    if spec.items is not None:
+        checks.append(_items(spec.items))
     if not checks:
         return lambda value: None
     if len(checks) == 1:
@@ -66,6 +88,43 @@ def compile_arg(spec: ArgSpec) -> Check:
         return None
 
     return check_all
+
+
+def _fields(fields: dict[str, ArgSpec]) -> Check:
+    compiled = {name: compile_arg(spec) for name, spec in fields.items()}
+    required = [name for name, spec in fields.items() if spec.required]
+
+    def check(value: Any) -> str | None:
+        if not isinstance(value, dict):
+            return "must be object to have fields"
+        for key, item in value.items():
+            field = compiled.get(key)
+            if field is None:
+                return f".{key} is not a declared field"
+            problem = field(item)
+            if problem is not None:
+                return at(f".{key}", problem)
+        for name in required:
+            if name not in value:
+                return f".{name} is required"
+        return None
+
+    return check
+
+
+def _items(spec: ArgSpec) -> Check:
+    item_check = compile_arg(spec)
+
+    def check(value: Any) -> str | None:
+        if not isinstance(value, list | tuple):
+            return "must be array to have items"
+        for i, item in enumerate(value):
+            problem = item_check(item)
+            if problem is not None:
+                return at(f"[{i}]", problem)
+        return None
+
+    return check
 
 
 def _type(name: str) -> Check:

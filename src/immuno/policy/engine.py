@@ -10,8 +10,13 @@ A decision walks a fixed order, and every step can explain itself:
                                                   else block  policy.arg_*
     5. the tool's rate cap is not exceeded        else block  policy.rate_limited
     6. data flow: each ``from:`` argument appears in reads of that trust level
-       (per sentence and per written-back value: flow.py)
+       (per sentence and per written-back value: flow.py), as written or in the
+       same canonical form (canonical.py: 1200.5 is "1,200.50"); with ``values:``,
+       each URL, address, phone, account ... inside its text does instead; a
+       ``from:`` holds for every field and item inside the argument, and null or
+       empty text is never vouched for (unless ``nullable`` allows a null)
                                                   else block or hold  policy.flow.*
+       (``on_violation`` of the argument, else of the enclosing one, else the tool's)
        and, with ``if_tainted: hold|block``, the agent has read nothing untrusted
        in this trace                              else hold or block  policy.tainted
     7. ``approval: required``                     hold        policy.approval_required
@@ -28,22 +33,37 @@ from typing import Any
 
 from immuno.core.action import Action
 from immuno.core.finding import Finding, Severity
-from immuno.policy.constraints import Check, compile_arg
+from immuno.policy.canonical import canonical_keys, find_values
+from immuno.policy.constraints import Check, at, compile_arg
 from immuno.policy.cues import normalize
 from immuno.policy.flow import TraceReads, value_strings
-from immuno.policy.spec import AgentSpec, Manifest, Rate, Source, ToolSpec
+from immuno.policy.spec import AgentSpec, ArgSpec, Manifest, Rate, Source, ToolSpec
 
 LAYER = "policy"
 _SHOWN = 60  # characters of a value quoted in a message
+MAX_VALUE_CHARS = 2048  # longer text is no single value: it has no canonical key
+
+
+@dataclass(frozen=True)
+class _Flow:
+    """The data-flow rule of an argument, or of a field or the items inside one."""
+
+    source: Source  # the strictest of its own ``from:`` and its enclosing arguments'
+    action: Action  # what a violation does
+    kinds: frozenset[str]  # ``values:``: these values inside the text meet ``source``
+    is_path: bool
+    nullable: bool
+    fields: Mapping[str, _Flow] | None
+    items: _Flow | None
+    checked: bool  # it, or something inside it, has a rule
 
 
 @dataclass(frozen=True)
 class _Arg:
     name: str
     check: Check
-    source: Source
     required: bool
-    is_path: bool
+    flow: _Flow
 
 
 @dataclass(frozen=True)
@@ -168,15 +188,42 @@ def _grant(agent: AgentSpec, tool: str, manifest: Manifest) -> str:
 
 
 def _compile(spec: ToolSpec) -> _Tool:
+    action = _ACTIONS[spec.on_violation]
     args = {
-        name: _Arg(name, compile_arg(arg), arg.source, arg.required, arg.path is not None)
+        name: _Arg(name, compile_arg(arg), arg.required, _flow(arg, Source.ANY, action))
         for name, arg in spec.args.items()
     }
     return _Tool(
         spec=spec,
         args=args,
         required=tuple(n for n, a in args.items() if a.required),
-        flow=tuple(a for a in args.values() if a.source is not Source.ANY),
+        flow=tuple(a for a in args.values() if a.flow.checked),
+    )
+
+
+_ACTIONS = {"block": Action.BLOCK, "hold": Action.HOLD}
+
+
+def _flow(spec: ArgSpec, outer: Source, action: Action) -> _Flow:
+    source = max(outer, spec.source)
+    if spec.on_violation is not None:
+        action = _ACTIONS[spec.on_violation]
+    fields = (
+        {name: _flow(field, source, action) for name, field in spec.fields.items()}
+        if spec.fields is not None
+        else None
+    )
+    items = _flow(spec.items, source, action) if spec.items is not None else None
+    inner = [*(fields or {}).values(), *([items] if items is not None else [])]
+    return _Flow(
+        source=source,
+        action=action,
+        kinds=frozenset(spec.values),
+        is_path=spec.path is not None,
+        nullable=spec.nullable,
+        fields=fields,
+        items=items,
+        checked=source is not Source.ANY or any(f.checked for f in inner),
     )
 
 
@@ -189,7 +236,7 @@ def _check_args(tool: _Tool, name: str, args: Mapping[str, Any], note: Any) -> l
             continue
         problem = compiled.check(value)
         if problem is not None:
-            findings.append(block("policy.arg_invalid", f"{name}: argument {arg!r} {problem}"))
+            findings.append(block("policy.arg_invalid", f"{name}: {at(f'args.{arg}', problem)}"))
         elif note:
             note(f"ok    argument {arg} meets its constraints")
     for arg in tool.required:
@@ -198,38 +245,124 @@ def _check_args(tool: _Tool, name: str, args: Mapping[str, Any], note: Any) -> l
     return findings
 
 
+class _FlowCheck:
+    """One call's data-flow check: walks each argument with a rule, down its fields and
+    items, and keeps the first violation of each argument per action (a held call must
+    never hide a violation that blocks)."""
+
+    def __init__(self, tool: _Tool, name: str, reads: TraceReads | None, note: Any) -> None:
+        self.reads = reads
+        self.note = note
+        sink = f" ({tool.spec.sink} sink)" if tool.spec.sink else ""
+        self.prefix = f"{name}{sink}"
+        self.found: dict[Action, str] = {}
+
+    def walk(self, flow: _Flow, value: Any, path: str) -> None:
+        if not flow.checked:
+            return
+        if value is None:
+            if not flow.nullable and flow.source is not Source.ANY:
+                self.refuse(flow, f"{path} is null, and a null value is never vouched for")
+            return
+        if flow.fields is not None and isinstance(value, dict):
+            for key, item in value.items():
+                inner = flow.fields.get(key)
+                if inner is not None:  # an undeclared field is refused by its constraints
+                    self.walk(inner, item, f"{path}.{key}")
+            return
+        if flow.items is not None and isinstance(value, list | tuple):
+            for i, item in enumerate(value):
+                self.walk(flow.items, item, f"{path}[{i}]")
+            return
+        if flow.source is Source.ANY:
+            return
+        if flow.kinds and isinstance(value, str):
+            self.values_inside(flow, value, path)
+            return
+        for text in value_strings(value):
+            norm = normalize(text).strip()  # once per value, for every lookup below
+            if not norm:
+                self.refuse(flow, f"{path} is empty, and an empty value is never vouched for")
+                return
+            if self.reads is not None and _found(self.reads, norm, flow.source, flow.is_path):
+                self.ok(f"{path}={_shown(text)}", flow.source)
+                continue
+            level = flow.source.name.lower()
+            seen = _seen(self.reads, norm, _keys(norm))
+            self.refuse(flow, f"{path}={_shown(text)} must come from {level} content, but {seen}")
+            return
+
+    def values_inside(self, flow: _Flow, text: str, path: str) -> None:
+        for value in find_values(normalize(text), flow.kinds):
+            keys = {value.key}
+            if _supported(self.reads, value.raw, flow.source, keys):
+                self.ok(f"the {value.kind} {_shown(value.raw)} in {path}", flow.source)
+                continue
+            level = flow.source.name.lower()
+            seen = _seen(self.reads, value.raw, keys)
+            self.refuse(
+                flow,
+                f"the {value.kind} {_shown(value.raw)} in {path} must come from {level} "
+                f"content, but {seen}",
+            )
+            return
+
+    def ok(self, what: str, level: Source) -> None:
+        if self.note:
+            self.note(f"ok   {what} found in {level.name.lower()} reads")
+
+    def refuse(self, flow: _Flow, problem: str) -> None:
+        self.found.setdefault(flow.action, f"{self.prefix}: {problem}")
+
+
 def _check_flow(
     tool: _Tool, name: str, args: Mapping[str, Any], reads: TraceReads | None, note: Any
 ) -> list[Finding]:
     findings: list[Finding] = []
-    action = Action.HOLD if tool.spec.on_violation == "hold" else Action.BLOCK
-    sink = f" ({tool.spec.sink} sink)" if tool.spec.sink else ""
     for arg in tool.flow:
         if arg.name not in args:
             continue
-        for value in value_strings(args[arg.name]):
-            norm = normalize(value).strip()  # once per value, for every lookup below
-            if reads is not None and _found(reads, norm, arg.source, arg.is_path):
-                if note:
-                    note(
-                        f"ok   {arg.name}={_shown(value)} found in {arg.source.name.lower()} reads"
-                    )
-                continue
-            seen = _seen(reads, norm)
-            message = (
-                f"{name}{sink}: {arg.name}={_shown(value)} must come from "
-                f"{arg.source.name.lower()} content, but {seen}"
-            )
+        check = _FlowCheck(tool, name, reads, note)
+        check.walk(arg.flow, args[arg.name], f"args.{arg.name}")
+        for action, message in check.found.items():
             findings.append(
                 _finding("policy.flow.untrusted_value", message, action, Severity.CRITICAL)
             )
-            break
     return findings
+
+
+def supports(reads: TraceReads, norm: str, level: Source) -> bool:
+    """Is the normalised value ``norm`` found in reads at ``level``, as written or in
+    its canonical form? (For the book of written-back values.)"""
+    if level is Source.ANY or (norm and reads.contains_normalized(norm, level)):
+        return True
+    return any(reads.contains_normalized(key, level) for key in _keys(norm))
+
+
+def _supported(reads: TraceReads | None, norm: str, level: Source, keys: set[str]) -> bool:
+    return level is Source.ANY or _present(reads, norm, level, keys)
+
+
+def _present(reads: TraceReads | None, norm: str, level: Source, keys: set[str]) -> bool:
+    """In reads at ``level`` or above (``any``: in anything read), as written or as one
+    of its canonical ``keys``? Empty text is never present."""
+    if reads is None or not norm:
+        return False
+    return reads.contains_normalized(norm, level) or any(
+        reads.contains_normalized(key, level) for key in keys
+    )
+
+
+def _keys(norm: str) -> set[str]:
+    # a value as a whole: text longer than any single value stands for none
+    return canonical_keys(norm) if len(norm) <= MAX_VALUE_CHARS else set()
 
 
 def _found(reads: TraceReads, norm: str, level: Source, is_path: bool) -> bool:
     if level is Source.ANY or reads.contains_normalized(norm, level):
-        return True
+        return True  # as written: the common case, one set lookup
+    if any(reads.contains_normalized(key, level) for key in _keys(norm)):
+        return True  # in another form (canonical.py)
     # A path the agent joined from trusted pieces ("old1.tmp" in "/home/user/tmp") is
     # as trusted as its pieces: both the folder and the name must appear at the level.
     folder, _, name = norm.rpartition("/")
@@ -242,12 +375,12 @@ def _found(reads: TraceReads, norm: str, level: Source, is_path: bool) -> bool:
     )
 
 
-def _seen(reads: TraceReads | None, norm: str) -> str:
+def _seen(reads: TraceReads | None, norm: str, keys: set[str]) -> str:
     if reads is None:
         return "this agent has read nothing in this trace"
-    if reads.contains_normalized(norm, Source.CLEAN):
+    if _present(reads, norm, Source.CLEAN, keys):
         return "it appears only in untrusted content"
-    if reads.contains_normalized(norm, Source.ANY):
+    if _present(reads, norm, Source.ANY, keys):
         return (
             "it appears only where content was flagged, gives instructions, announces a "
             "change, or was written back from such content"

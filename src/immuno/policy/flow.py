@@ -34,7 +34,12 @@ lookup (numbers printed in groups, like an IBAN ``DE89 3704 0044 ...`` or
 ``5512-3456-7890``, are indexed joined too, from the first group with a digit on); a
 value with spaces must appear in such a part as whole words, runs of whitespace
 counting as one, and not also in the unclean sentences of the same read.
-A value that is only part of a word does not count.
+A value that is only part of a word does not count. The index also holds the
+canonical key of every value found in the part (``canonical.py``: ``1,200.50`` as
+``amount:1200.5``, an IBAN in any spacing as one ``account:`` key, a URL without its
+default port or fragment ...), so a value printed in another form is still found; a
+key present only in unclean sentences does not count, like any other word. (A part
+filed at ``any`` vouches for nothing, and is not searched for values.)
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from immuno.policy.canonical import index_keys
 from immuno.policy.cues import carries_instructions, carries_strong_cue, judge, normalize
 from immuno.policy.hidden import split
 from immuno.policy.spec import Source
@@ -67,10 +73,10 @@ class Demotions(Protocol):
     def present(self, tokens: AbstractSet[str], text: str) -> Mapping[str, Source]: ...
 
 
-def tokens(text: str) -> set[str]:
+def tokens(text: str, canonical: bool = True) -> set[str]:
     """The words of a normalised text, plus the forms a value may take when quoted:
     ``2,450`` also as ``2450``, and groups printed apart (``DE89 3704 0044``,
-    ``5512-3456-7890``) joined."""
+    ``5512-3456-7890``) joined; and (``canonical``) the keys of the values in it."""
     raws = text.translate(_SEPARATORS).split()
     words = [raw.strip(_EDGE) for raw in raws]
     found = set(words)
@@ -82,6 +88,8 @@ def tokens(text: str) -> set[str]:
             found.add(token.replace("-", ""))  # 5512-3456-7890 -> 551234567890
     if _DIGIT.search(text) is not None:
         _join_groups(raws, words, found)
+    if canonical:
+        found |= index_keys(text)  # a key holds no space: it is one word, never a phrase
     return found
 
 
@@ -119,7 +127,8 @@ class Part:
 
 
 def _part(level: Source, text: str, found: set[str] | None = None, against: str = "") -> Part:
-    words = tokens(text) if found is None else found
+    # a part at ``any`` vouches for nothing: finding its values would be wasted
+    words = tokens(text, level is not Source.ANY) if found is None else found
     return Part(level, " ".join(text.split()), frozenset(words), against)
 
 

@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import msgspec
@@ -30,7 +30,7 @@ from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.core.verdict import Verdict
 from immuno.policy.approvals import Approvals
 from immuno.policy.cues import normalize
-from immuno.policy.engine import LAYER, Policy, RateBook, block
+from immuno.policy.engine import LAYER, Policy, RateBook, block, supports
 from immuno.policy.flow import Part, read_parts, tokens, value_strings
 from immuno.policy.sessions import SessionReads
 from immuno.policy.spec import Source
@@ -193,7 +193,7 @@ class PolicyLayer:
             reads = self.flow.get(signal.agent, signal.trace)
             if reads is None or not reads.tainted:
                 return  # only trusted content read: nothing to launder
-            items = items_written(values(), reads.contains_normalized)
+            items = items_written(values(), partial(supports, reads))
         if items:
             scope = scope_of(signal.tool, write=True)
             tool = signal.tool or signal.kind

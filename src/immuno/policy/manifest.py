@@ -4,6 +4,40 @@ Parsing walks the YAML node tree rather than the loaded data, so every error nam
 the file, the line and the field (``payments.yaml, line 12: tools.bank.transfer.args.
 amount.max: must be a number``). Duplicate keys, unknown keys and references to
 undeclared roles or tools are errors: a typo must never widen what an agent may do.
+
+An argument (``tools.NAME.args.ARG``) may declare:
+
+    type          any | string | integer | number | boolean | array | object
+    required      true (the default) | false
+    nullable      true: None is accepted (it carries no value, so it needs no
+                  ``from:``); otherwise None is a type error, or for ``type: any``
+                  under ``from:``, never vouched for
+    enum, pattern, min, max, max_length, max_bytes, path, url
+                  constraints (constraints.py)
+    from          any | clean | trusted: the value must appear in what the agent read
+                  at that level (flow.py), as written or in the same canonical form
+                  (canonical.py: ``1200.5`` is ``1,200.50``, an IBAN in any spacing);
+                  it holds for every field and item inside, which may ask for more
+                  but never for less. Empty text is never vouched for.
+    values        [url, email, phone, account, amount, date], on a string under
+                  ``from:`` (its own or an enclosing argument's): each value of
+                  those kinds found inside the text must meet ``from:``, and the
+                  text as a whole need not (a message body the agent composed)
+    fields        on ``type: object``: an argument spec per field, to any depth; no
+                  other field is accepted
+    items         on ``type: array``: the spec every item meets (no ``required``)
+    on_violation  block | hold: what a data-flow violation here does; by default the
+                  enclosing argument's, else the tool's ``on_violation``
+
+    body: {type: string, from: trusted, values: [url, email, phone, account]}
+    to:
+      type: array
+      items:
+        type: object
+        fields:
+          email: {type: string, from: trusted}
+          name: {type: string, required: false, nullable: true, from: clean,
+                 on_violation: hold}
 """
 
 from __future__ import annotations
@@ -17,6 +51,7 @@ import re2
 import yaml
 
 from immuno.core.errors import ConfigError
+from immuno.policy.canonical import KINDS
 from immuno.policy.spec import (
     SINKS,
     TYPES,
@@ -106,6 +141,7 @@ def _kinds(kind: type | tuple[type, ...]) -> tuple[type, ...]:
 _ARG_KEYS = (
     "type",
     "required",
+    "nullable",
     "enum",
     "pattern",
     "min",
@@ -115,8 +151,13 @@ _ARG_KEYS = (
     "path",
     "url",
     "from",
+    "values",
+    "fields",
+    "items",
+    "on_violation",
     "description",
 )
+_ITEM_KEYS = tuple(k for k in _ARG_KEYS if k != "required")  # an item is never absent
 _TOOL_KEYS = (
     "description",
     "sink",
@@ -127,17 +168,30 @@ _TOOL_KEYS = (
     "if_tainted",
     "args",
 )
+MAX_DEPTH = 16  # fields and items inside each other
 
 
-def _arg(doc: _Doc, name: str, node: yaml.Node, path: str) -> ArgSpec:
-    pairs = doc.mapping(node, path, _ARG_KEYS)
+def _arg(
+    doc: _Doc,
+    name: str,
+    node: yaml.Node,
+    path: str,
+    outer: Source = Source.ANY,
+    depth: int = 0,
+    keys: tuple[str, ...] = _ARG_KEYS,
+) -> ArgSpec:
+    """One argument (or a field or the items of one); ``outer`` is the ``from:`` of the
+    arguments around it, which it keeps (an inner ``from:`` can only ask for more)."""
+    if depth > MAX_DEPTH:
+        raise doc.fail(node, path, f"fields and items nested deeper than {MAX_DEPTH} levels")
+    pairs = doc.mapping(node, path, keys)
     fields: dict[str, Any] = {}
     for key, (_, value) in pairs.items():
         here = f"{path}.{key}"
         if key == "type":
             fields["type"] = doc.choice(value, here, TYPES)
-        elif key == "required":
-            fields["required"] = doc.scalar(value, here, bool)
+        elif key in ("required", "nullable"):
+            fields[key] = doc.scalar(value, here, bool)
         elif key == "enum":
             if not isinstance(value, yaml.SequenceNode) or not value.value:
                 raise doc.fail(value, here, "must be a non-empty list")
@@ -162,10 +216,47 @@ def _arg(doc: _Doc, name: str, node: yaml.Node, path: str) -> ArgSpec:
             fields["url"] = _url_rule(doc, value, here)
         elif key == "from":
             fields["source"] = Source[doc.choice(value, here, ("any", "clean", "trusted")).upper()]
+        elif key == "on_violation":
+            fields["on_violation"] = doc.choice(value, here, ("block", "hold"))
+        elif key == "values":
+            fields["values"] = _kinds_of_values(doc, value, here)
     low, high = fields.get("min"), fields.get("max")
     if low is not None and high is not None and low > high:
         raise doc.fail(node, path, f"min ({low}) exceeds max ({high})")
+    level = max(outer, fields.get("source", Source.ANY))
+    kind = fields.get("type", "any")
+    for key, needs in (("values", "string"), ("fields", "object"), ("items", "array")):
+        if key in pairs and kind != needs:
+            raise doc.fail(pairs[key][0], f"{path}.{key}", f"needs type: {needs}, not {kind}")
+    if "values" in pairs and level is Source.ANY:
+        raise doc.fail(
+            pairs["values"][0],
+            f"{path}.values",
+            "needs from: trusted or clean, here or on an enclosing argument",
+        )
+    if "fields" in pairs:
+        here = f"{path}.fields"
+        fields["fields"] = {
+            field: _arg(doc, field, field_node, f"{here}.{field}", level, depth + 1)
+            for field, (_, field_node) in doc.mapping(pairs["fields"][1], here).items()
+        }
+    if "items" in pairs:
+        here = f"{path}.items"
+        item_node = pairs["items"][1]
+        fields["items"] = _arg(doc, "items", item_node, here, level, depth + 1, _ITEM_KEYS)
     return ArgSpec(name=name, where=doc.where(node), **fields)
+
+
+def _kinds_of_values(doc: _Doc, node: yaml.Node, path: str) -> tuple[str, ...]:
+    kinds: list[str] = []
+    for kind, item in doc.names(node, path):
+        if kind not in KINDS:
+            raise doc.fail(item, path, f"must be among {', '.join(KINDS)}, got {kind!r}")
+        if kind not in kinds:
+            kinds.append(kind)
+    if not kinds:
+        raise doc.fail(node, path, f"must name at least one of {', '.join(KINDS)}")
+    return tuple(kinds)
 
 
 def _path_rule(doc: _Doc, node: yaml.Node, path: str) -> PathRule:

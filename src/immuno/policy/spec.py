@@ -4,6 +4,7 @@ compiler turns them into matchers)."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 
@@ -53,6 +54,21 @@ class ArgSpec:
     path: PathRule | None = None
     url: UrlRule | None = None
     source: Source = Source.ANY
+    # kinds of values (canonical.KINDS) found inside a string that must meet ``source``
+    # themselves; the whole text then need not appear in any read
+    values: tuple[str, ...] = ()
+    nullable: bool = False  # None is accepted, and carries nothing
+    fields: dict[str, ArgSpec] | None = None  # an object's declared fields
+    items: ArgSpec | None = None  # what every item of an array meets
+    on_violation: str | None = None  # block | hold; None: the enclosing argument's or tool's
+
+    def walk(self) -> Iterator[ArgSpec]:
+        """This argument and every field and item spec inside it."""
+        yield self
+        for spec in (self.fields or {}).values():
+            yield from spec.walk()
+        if self.items is not None:
+            yield from self.items.walk()
 
 
 @dataclass(frozen=True)
@@ -68,7 +84,7 @@ class ToolSpec:
     sink: str | None = None
     approval: bool = False
     rate: Rate | None = None
-    on_violation: str = "block"  # what a data-flow violation does: block | hold
+    on_violation: str = "block"  # what a data-flow violation does (an argument may differ)
     trusted_output: bool = False
     if_tainted: str = "allow"  # after the agent read untrusted content: allow | hold | block
     args: dict[str, ArgSpec] = field(default_factory=dict)

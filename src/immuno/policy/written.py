@@ -19,7 +19,10 @@ demoted in every trusted read.
 Only value-like words are remembered (``remembered``): words of three characters or
 more mixing letters and digits (accounts, ids, postcodes), anything with ``@`` or
 ``/`` (addresses, URLs, paths) and long digit runs, plus a whole short value with
-spaces that holds such a word ("21 Quay Street, Bristol BS1 4DJ").
+spaces that holds such a word ("21 Quay Street, Bristol BS1 4DJ"), and the canonical
+key of every URL, address, phone and account number in it (``canonical.py``), so the
+value is still demoted when the trusted tool prints it in another form; a read that
+holds a demoted value in any form has all its forms demoted.
 
 The book lives in the store (table ``policy_written``), so it outlives a trace and
 the pipeline, and is shared by every pipeline on the store: each trusted read first
@@ -36,6 +39,7 @@ from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
+from immuno.policy.canonical import canonical_keys, find_values, implied, index_keys
 from immuno.policy.cues import normalize
 from immuno.policy.flow import GROUP, has_words, tokens
 from immuno.policy.schema import SCHEMA
@@ -49,6 +53,7 @@ MAX_ITEMS = 64  # remembered per write (a long body is not a value)
 _HINT = re.compile(r"[0-9@/]")
 _DIGIT = re.compile(r"[0-9]")
 _AMOUNT = re.compile(r"[+-]?[0-9]{1,7}(?:[.,][0-9]{1,3})*")  # 1200, 45.5, 2,450.00
+DEMOTED_KINDS = ("url", "email", "phone", "account")  # amounts and dates are everywhere
 
 
 def scope_of(tool: str | None, *, write: bool) -> str:
@@ -79,10 +84,11 @@ def remembered(norm: str) -> list[str]:
     split = [word.strip(".,:;!?*") for word in norm.split()]
     plain = {*split, norm.replace(" ", ""), *_digit_groups(split)}
     plain.update(word.replace("-", "") for word in split if "-" in word)
-    words = sorted(t for t in tokens(norm) if t in plain and value_like(t))
+    words = sorted(t for t in tokens(norm, canonical=False) if t in plain and value_like(t))
     if words and " " in norm and len(norm) <= MAX_PHRASE:
         words.append(norm)
-    return words[:MAX_ITEMS]
+    keys = sorted(index_keys(norm, DEMOTED_KINDS))
+    return (keys + words)[:MAX_ITEMS]
 
 
 def _digit_groups(words: list[str]) -> Iterable[str]:
@@ -119,6 +125,19 @@ def items_written(
                 continue
             found[item] = Source.CLEAN if supported(item, Source.CLEAN) else Source.ANY
     return found
+
+
+def _every_form(found: dict[str, Source], text: str) -> None:
+    """A demoted value found in a read in one form (as written, or by its key) brings
+    its other forms in that read: its key, so the read's trusted part loses it, and the
+    text as printed, so it is masked there too."""
+    for value in find_values(text, DEMOTED_KINDS):
+        forms = {value.raw, value.key, implied(value.key), value.key.partition(":")[2]}
+        levels = [found[form] for form in forms if form in found]
+        if levels:
+            level = min(levels)
+            for form in forms - {value.key.partition(":")[2]}:
+                found[form] = min(found.get(form, Source.TRUSTED), level)
 
 
 @dataclass(frozen=True)
@@ -218,6 +237,8 @@ class WrittenValues:
             book = self._books.get(name)
             if book is not None:
                 book.find(tokens, text, found)
+        if found:
+            _every_form(found, text)
         return found
 
     def remember(
@@ -249,11 +270,15 @@ class WrittenValues:
     def forget(self, value: str) -> int:
         """Drop a value an operator has checked, in every scope; how many rows went."""
         norm = " ".join(normalize(value).split())
+        forms = [norm, *sorted(canonical_keys(norm))]  # the keys it was remembered by
+        gone = 0
         with self.store.transaction() as cur:
-            cur.execute("DELETE FROM policy_written WHERE value = ?", (norm,))
-            gone = int(cur.execute("SELECT changes()").fetchone()[0])
+            for form in forms:
+                cur.execute("DELETE FROM policy_written WHERE value = ?", (form,))
+                gone += int(cur.execute("SELECT changes()").fetchone()[0])
         for book in self._books.values():
-            book.drop(norm)
+            for form in forms:
+                book.drop(form)
         return gone
 
     def list(self, limit: int = 100) -> list[WrittenValue]:
