@@ -43,6 +43,12 @@ def build_layer(immune: Immune) -> PolicyLayer | None:
         log.warning("policy.enabled is false: tool calls are NOT checked against any manifest")
         return None
     policy = Policy(load_manifests(config.manifests)) if config.manifests else None
+    endorsing = sorted(n for n, t in policy.manifest.tools.items() if t.endorse) if policy else []
+    if endorsing:
+        log.warning(
+            "endorse is on for %s: an output the user's request names vouches as trusted",
+            ", ".join(endorsing),
+        )
     flow = SessionReads(
         lambda: immune.store,
         immune.clock,

@@ -256,6 +256,7 @@ class _FlowCheck:
         sink = f" ({tool.spec.sink} sink)" if tool.spec.sink else ""
         self.prefix = f"{name}{sink}"
         self.found: dict[Action, str] = {}
+        self.endorsed: list[str] = []  # values trusted through an endorsed read
 
     def walk(self, flow: _Flow, value: Any, path: str) -> None:
         if not flow.checked:
@@ -285,7 +286,7 @@ class _FlowCheck:
                 self.refuse(flow, f"{path} is empty, and an empty value is never vouched for")
                 return
             if self.reads is not None and _found(self.reads, norm, flow.source, flow.is_path):
-                self.ok(f"{path}={_shown(text)}", flow.source)
+                self.ok(f"{path}={_shown(text)}", flow.source, norm)
                 continue
             level = flow.source.name.lower()
             seen = _seen(self.reads, norm, _keys(norm))
@@ -296,7 +297,7 @@ class _FlowCheck:
         for value in find_values(normalize(text), flow.kinds):
             keys = {value.key}
             if _supported(self.reads, value.raw, flow.source, keys):
-                self.ok(f"the {value.kind} {_shown(value.raw)} in {path}", flow.source)
+                self.ok(f"the {value.kind} {_shown(value.raw)} in {path}", flow.source, value.key)
                 continue
             level = flow.source.name.lower()
             seen = _seen(self.reads, value.raw, keys)
@@ -307,7 +308,11 @@ class _FlowCheck:
             )
             return
 
-    def ok(self, what: str, level: Source) -> None:
+    def ok(self, what: str, level: Source, norm: str) -> None:
+        if level is Source.TRUSTED and self.reads is not None:
+            via = self.reads.endorsement(norm)
+            if via is not None:
+                self.endorsed.append(f"{self.prefix}: {what} is trusted because {via}")
         if self.note:
             self.note(f"ok   {what} found in {level.name.lower()} reads")
 
@@ -328,6 +333,16 @@ def _check_flow(
             findings.append(
                 _finding("policy.flow.untrusted_value", message, action, Severity.CRITICAL)
             )
+        findings.extend(
+            Finding(
+                layer=LAYER,
+                code="policy.flow.endorsed",
+                severity=Severity.INFO,
+                score=0.0,
+                message=message,
+            )
+            for message in check.endorsed
+        )
     return findings
 
 

@@ -124,6 +124,7 @@ class Part:
     text: str  # normalised, whitespace runs as one space
     tokens: frozenset[str]
     against: str = ""  # unclean sentences of the same read: a phrase found here does not count
+    via: str = ""  # for a trusted part the user's request endorsed: which request, which read
 
 
 def _part(level: Source, text: str, found: set[str] | None = None, against: str = "") -> Part:
@@ -205,6 +206,7 @@ class TraceReads:
     )
     _joined: dict[Source, str | None] = field(default_factory=lambda: dict.fromkeys(Source))
     tainted: bool = False  # it has read untrusted content (for the rest of the session)
+    endorsed: bool = False  # some trusted part is only endorsed (``Part.via``)
 
     def add(self, text: str, level: Source, demotions: Demotions | None = None) -> None:
         """File a read at ``level`` at most (see :func:`read_parts`)."""
@@ -214,8 +216,10 @@ class TraceReads:
         """File a read already cut into parts."""
         self.reads.append(parts)
         self._file(parts, +1)
-        if any(part.level is not Source.TRUSTED for part in parts):
-            self.tainted = True
+        if any(part.level is not Source.TRUSTED or part.via for part in parts):
+            self.tainted = True  # an endorsed read is still content a stranger could write
+        if any(part.via for part in parts):
+            self.endorsed = True
         while len(self.reads) > self.limit:
             self._file(self.reads.popleft(), -1)
 
@@ -232,6 +236,21 @@ class TraceReads:
                     for token in part.tokens:
                         if counter[token] <= 0:
                             del counter[token]
+
+    def endorsement(self, norm: str) -> str | None:
+        """When ``norm`` is trusted only because the user's request endorsed the read it
+        is in, which endorsement (``Part.via``); None when a plain trusted part has it."""
+        if not self.endorsed:
+            return None
+        found = None
+        for read in self.reads:
+            for part in read:
+                if part.level is not Source.TRUSTED or not _in_part(part, norm):
+                    continue
+                if not part.via:
+                    return None
+                found = found or part.via
+        return found
 
     def has(self, value: str, level: Source) -> bool:
         """Does ``value`` appear in reads at ``level`` or above? (``any``: no requirement.)"""
@@ -268,6 +287,10 @@ class TraceReads:
             for p in r
             if p.level >= level
         )
+
+
+def _in_part(part: Part, norm: str) -> bool:
+    return norm in part.tokens or (" " in norm and has_words(part.text, " ".join(norm.split())))
 
 
 def has_words(text: str, phrase: str) -> bool:

@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property, partial
@@ -31,7 +32,7 @@ from immuno.core.verdict import Verdict
 from immuno.policy.approvals import Approvals
 from immuno.policy.cues import normalize
 from immuno.policy.engine import LAYER, Policy, RateBook, block, supports
-from immuno.policy.flow import Part, read_parts, tokens, value_strings
+from immuno.policy.flow import Part, TraceReads, read_parts, tokens, value_strings
 from immuno.policy.sessions import SessionReads
 from immuno.policy.spec import Source
 from immuno.policy.written import WrittenValues, items_written, scope_of
@@ -67,6 +68,8 @@ class PolicyLayer:
         self._open_approvals = approvals
         self._open_written = written
         self._pending: dict[str, tuple[str, str]] = {}  # signal id -> (request id, reason)
+        # (session, agent, tool) -> why its next result is endorsed (``_note_user_named``)
+        self._asked: OrderedDict[tuple[str, str, str], str] = OrderedDict()
         # Traces and rate windows are shared by every thread calling Immune.check.
         self._lock = threading.Lock()
 
@@ -155,6 +158,10 @@ class PolicyLayer:
             else:
                 parts = read_parts(signal.content, level, demotions)
             with self._lock:
+                via = self._asked.pop((signal.trace, signal.agent, signal.tool or ""), None)
+            if via is not None and level is Source.CLEAN and verdict.action is Action.ALLOW:
+                parts = endorsed(parts, via)
+            with self._lock:
                 self.flow.file(signal.agent, signal.trace, parts)
         elif signal.kind == SignalKind.MEMORY_WRITE and self._delivered(verdict):
             self._remember(signal, lambda: [signal.content])
@@ -187,6 +194,28 @@ class PolicyLayer:
         if tool is not None and tool.spec.rate is not None:
             with self._lock:
                 self.rates.record(signal.agent, signal.tool or "", tool.spec.rate, self.monotonic())
+        if tool is not None and tool.spec.endorse and tool.spec.sink is None:
+            self._note_user_named(signal, tool.spec.trusted_output)
+
+    def _note_user_named(self, signal: Signal, trusted_output: bool) -> None:
+        """A lookup whose every argument the user's own words supply (a file they
+        named, a record id they gave) asks for content the user vouches for: its next
+        result in the session is endorsed (``endorsed``)."""
+        if signal.trace is None or trusted_output:
+            return
+        texts = value_strings(signal.args)
+        norms = [normalize(text).strip() for text in texts]
+        if not norms or not any(len(norm) >= MIN_NAMED for norm in norms):
+            return  # an argument-less read ("my inbox") names nothing
+        with self._lock:
+            reads = self.flow.get(signal.agent, signal.trace)
+            if reads is None or not all(_user_said(reads, norm) for norm in norms):
+                return
+            shown = ", ".join(f"{k}={_shown(v)}" for k, v in signal.args.items())
+            via = f"the user's request named what {signal.tool}({shown}) read"
+            self._asked[(signal.trace, signal.agent, signal.tool or "")] = via
+            while len(self._asked) > MAX_ASKED:
+                self._asked.popitem(last=False)
 
     def _remember(self, signal: Signal, values: Callable[[], list[str]]) -> None:
         with self._lock:
@@ -210,6 +239,33 @@ class PolicyLayer:
         if verdict.action is not Action.ALLOW:
             return Source.ANY  # read, but flagged: vouches for nothing
         return Source.CLEAN  # at most: flow judges it sentence by sentence
+
+
+MIN_NAMED = 3  # characters of the longest argument of a lookup the user named
+MAX_ASKED = 10_000  # lookups waiting for their result, per worker
+
+
+def _user_said(reads: TraceReads, norm: str) -> bool:
+    """In trusted reads, and not only through another endorsement (no chains)."""
+    return (
+        bool(norm)
+        and reads.contains_normalized(norm, Source.TRUSTED)
+        and reads.endorsement(norm) is None
+    )
+
+
+def endorsed(parts: tuple[Part, ...], via: str) -> tuple[Part, ...]:
+    """A read the user asked for: its clean sentences count as trusted, marked with
+    ``via``; flagged and unclean ones (injection evidence) keep their level."""
+    return tuple(
+        replace(part, level=Source.TRUSTED, via=via) if part.level is Source.CLEAN else part
+        for part in parts
+    )
+
+
+def _shown(value: object) -> str:
+    text = str(value)
+    return repr(text if len(text) <= 40 else text[:40] + "...")
 
 
 def excised_parts(content: str, verdict: Verdict, level: Source) -> tuple[Part, ...]:

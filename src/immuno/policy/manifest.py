@@ -165,6 +165,7 @@ _TOOL_KEYS = (
     "rate",
     "on_violation",
     "trusted_output",
+    "endorse",
     "if_tainted",
     "args",
 )
@@ -304,6 +305,8 @@ def _tool(doc: _Doc, name: str, node: yaml.Node, path: str) -> ToolSpec:
             fields["if_tainted"] = doc.choice(value, here, ("allow", "hold", "block"))
         elif key == "trusted_output":
             fields["trusted_output"] = doc.scalar(value, here, bool)
+        elif key == "endorse":
+            fields["endorse"] = doc.scalar(value, here, bool)
         elif key == "rate":
             rate = doc.mapping(value, here, ("calls", "per"))
             if set(rate) != {"calls", "per"}:

@@ -49,7 +49,8 @@ SCHEMA = [
         level   INTEGER NOT NULL,
         text    TEXT NOT NULL,
         tokens  TEXT NOT NULL,
-        against TEXT NOT NULL
+        against TEXT NOT NULL,
+        via     TEXT NOT NULL
     );
     CREATE INDEX policy_reads_session ON policy_reads (session, agent, seq);""",
 ]

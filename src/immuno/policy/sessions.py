@@ -38,7 +38,7 @@ MAX_ID = 200  # characters of a session id
 _SWEEP_EVERY = 256  # filings between two sweeps of expired sessions
 
 _SYNC = (
-    "SELECT s.touched, s.ended, r.seq, r.read, r.level, r.text, r.tokens, r.against "
+    "SELECT s.touched, s.ended, r.seq, r.read, r.level, r.text, r.tokens, r.against, r.via "
     "FROM policy_sessions s LEFT JOIN policy_reads r "
     "ON r.session = s.id AND r.agent = ? AND r.seq > ? WHERE s.id = ? ORDER BY r.seq"
 )
@@ -164,10 +164,20 @@ class SessionReads:
             )
             read = uuid.uuid4().hex
             cur.executemany(
-                "INSERT INTO policy_reads (session, agent, read, level, text, tokens, against)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO policy_reads"
+                " (session, agent, read, level, text, tokens, against, via)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (session, agent, read, int(p.level), p.text, " ".join(p.tokens), p.against)
+                    (
+                        session,
+                        agent,
+                        read,
+                        int(p.level),
+                        p.text,
+                        " ".join(p.tokens),
+                        p.against,
+                        p.via,
+                    )
                     for p in parts
                 ],
             )
@@ -226,13 +236,13 @@ def _reads(rows: Iterable[Row]) -> Iterable[tuple[tuple[Part, ...], int]]:
     parts: list[Part] = []
     current = None
     last = 0
-    for _, _, seq, read, level, text, words, against in rows:
+    for _, _, seq, read, level, text, words, against, via in rows:
         if seq is None:
             continue
         if read != current and parts:
             yield tuple(parts), last
             parts = []
         current, last = read, seq
-        parts.append(Part(Source(level), text, frozenset(words.split()), against))
+        parts.append(Part(Source(level), text, frozenset(words.split()), against, via))
     if parts:
         yield tuple(parts), last

@@ -86,6 +86,11 @@ class ToolSpec:
     rate: Rate | None = None
     on_violation: str = "block"  # what a data-flow violation does (an argument may differ)
     trusted_output: bool = False
+    # with ``endorse: true``, an output the user's own words asked for
+    # (``read_file(path=<what the user named>)``) vouches as trusted in the session, its
+    # clean sentences only (layer.py). Off by default: it raises what a stranger who can
+    # write that content (a customer's ticket, a shared file) is trusted with.
+    endorse: bool = False
     if_tainted: str = "allow"  # after the agent read untrusted content: allow | hold | block
     args: dict[str, ArgSpec] = field(default_factory=dict)
 
