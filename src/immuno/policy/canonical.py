@@ -175,7 +175,11 @@ def find_values(text: str, kinds: Collection[str] = ALL) -> list[Value]:
 def index_keys(text: str, kinds: Collection[str] = ALL) -> set[str]:
     """The keys of the values of ``kinds`` in ``text``, plus the ones a read also
     vouches for (an ``http(s)`` URL vouches for its scheme-less form). For the index."""
-    keys = {hit[3] for hit in _scan(_lower(text)) if kinds is ALL or hit[2] in kinds}
+    if kinds is ALL:
+        keys: set[str] = set()
+        keys.update([hit[3] for hit in _scan(_lower(text), keys)])
+    else:
+        keys = {hit[3] for hit in _scan(_lower(text)) if hit[2] in kinds}
     keys.update([implied(k) for k in keys if k.startswith("url:http")])
     return keys
 
@@ -213,7 +217,9 @@ def _lower(text: str) -> str:
     return low
 
 
-def _scan(low: str) -> list[Hit]:
+def _scan(low: str, keys: set[str] | None = None) -> list[Hit]:
+    """The values in ``low`` as hits; with ``keys``, numbers add their keys there
+    instead (positions are not needed) and only the other hits are returned."""
     found: list[Hit] = []
     if "@" in low or "." in low:
         claimed = bytearray(len(low))  # URLs first, then addresses, then bare hosts
@@ -224,7 +230,7 @@ def _scan(low: str) -> list[Hit]:
             _emails(low, back, found, claimed)
         _hosts(low, back, found, claimed)
     if any(digit in low for digit in "0123456789"):  # ten C searches beat one re scan
-        _numbers(low, found)
+        _numbers(low, found, keys)
     return found
 
 
@@ -402,9 +408,12 @@ def _emails(low: str, back: _Back, found: list[Hit], claimed: bytearray) -> None
 # country code, a month's name: looked at on the spot).
 
 
-def _numbers(low: str, found: list[Hit]) -> None:
+def _numbers(low: str, found: list[Hit], keys: set[str] | None = None) -> None:
+    """The numbers in ``low``: as hits in ``found``, or (``keys`` given: the index
+    wants no positions) as keys only, which saves a tuple per value."""
     padded = f"  {low}  "
     skip = 0  # inside an IBAN or a written date already taken
+    get = _CONTEXTS.get
     for match in _NUMBER.finditer(padded):
         start, end = match.span()
         if start < skip:
@@ -422,13 +431,17 @@ def _numbers(low: str, found: list[Hit]) -> None:
                 skip = dated[1]
                 continue
         context = padded[start - 2 : end + 2]
-        hits = _CONTEXTS.get(context)
-        if hits is None:
+        entry = get(context)
+        if entry is None:
             if len(_CONTEXTS) >= _MAX_CONTEXTS:
                 _CONTEXTS.clear()
-            hits = _CONTEXTS[context] = _classify(context)
+            hits = _classify(context)
+            entry = _CONTEXTS[context] = (hits, tuple(hit[3] for hit in hits))
+        if keys is not None:
+            keys.update(entry[1])
+            continue
         offset = start - 4  # from the context's start in ``padded`` to ``low``
-        for rel_start, rel_end, kind, key in hits:
+        for rel_start, rel_end, kind, key in entry[0]:
             found.append((offset + rel_start, offset + rel_end, kind, key))
 
 
@@ -457,7 +470,8 @@ def _glued_after(text: str, end: int, is_date: bool = False) -> bool:
     return (after in _GLUE or after == ":") and _word_char(text[end + 1])
 
 
-_CONTEXTS: dict[str, tuple[Hit, ...]] = {}  # a number in its context -> its values
+# a number in its context -> its values, and their keys alone
+_CONTEXTS: dict[str, tuple[tuple[Hit, ...], tuple[str, ...]]] = {}
 _MAX_CONTEXTS = 16_384  # then start again: a bound on memory, not an eviction policy
 
 
