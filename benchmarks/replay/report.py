@@ -75,7 +75,9 @@ def miss_cause(outcome: CaseOutcome, manifest: Mapping[str, Any]) -> str:
     if not checked and not call.args:
         return "a granted tool without arguments: nothing for the barrier to check"
     if not checked:
-        return "no argument of the attacker's tool carries a data-flow rule"
+        declared = entry.get("args", {})
+        kinds = ", ".join(f"{n}: {declared.get(n, {}).get('type', '?')}" for n in sorted(call.args))
+        return f"no argument of the attacker's tool carries a data-flow rule ({kinds})"
     if not checked & call.args.keys():
         unruled = ", ".join(sorted(call.args.keys() - checked))
         return f"the attacker's values sit in arguments without a rule ({unruled})"
@@ -90,6 +92,9 @@ def failures(run: Run, manifest: Mapping[str, Any]) -> dict[str, Counter[str]]:
             [s for s in c.case.attack if isinstance(s, Call)][-1].tool for c in missed
         ),
         "user calls stopped, by reason": reasons(run.cases, lambda c: c.user.by or None),
+        "user calls stopped, by tool": reasons(
+            run.cases, lambda c: c.user.tool if c.user.stopped else None
+        ),
         "injected results stopped, by reason": reasons(run.cases, lambda c: c.result.by or None),
         "attacker calls stopped, by reason": reasons(
             run.cases, lambda c: next((s.by for s in c.calls if s.stopped), None)
@@ -104,7 +109,7 @@ def failures(run: Run, manifest: Mapping[str, Any]) -> dict[str, Counter[str]]:
 def text(run: Run, manifest: Mapping[str, Any], *, top: int = 12) -> str:
     """The whole report of one run, for a reader."""
     lines = [f"== {run.source}, {run.setup}: {len(run.cases)} attacks, {len(run.benign)} benign"]
-    lines += [f"  {k:<34} {v}" for k, v in headline(run).items()]
+    lines += [f"  {k:<42} {v}" for k, v in headline(run).items()]
     lines.append("  per setting and attack type: cases, results stopped, calls stopped, either")
     for group, kind, n, result, calls, either in by_group(run):
         lines.append(f"    {group:<18} {kind:<20} {n:>5} {result:>5} {calls:>5} {either:>5}")
