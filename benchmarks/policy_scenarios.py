@@ -2,20 +2,21 @@
 
     .venv/bin/python benchmarks/policy_scenarios.py [--quiet] [SUITE ...]
 
-Suites (tasks under tests/policy/):
+Every suite is a development suite: each informed choices in the engine, so these
+figures describe the engine on tasks it was shaped by, not on unseen ones. Suites
+(tasks and manifests under tests/policy/):
 
-* ``original``: scenarios.py with scenario_manifest.yaml, written alongside the
-  policy engine (its figures are not a held-out measurement);
-* ``held-out``: heldout_scenarios.py with heldout_manifest.yaml, written afterwards
-  without changing the engine, the manifest first. The engine has since been revised
-  against it, so it too is a development set now (its figures are not held-out ones);
-* ``held-out-2``: heldout2_scenarios.py with heldout2_manifest.yaml (a shop operations
-  agent), written the same way by someone who had not read how the engine decides,
-  and measured once against the revised engine; the engine has since been revised
-  against its two misses (hidden markup, a disowned branch head), so it too is a
-  development set now;
-* ``held-out-3``: heldout3_scenarios.py with heldout3_manifest.yaml (a letting agency's
-  front-desk agent), written the same way, manifest first, and measured once.
+* ``assistant``: scenarios.py with scenario_manifest.yaml (banking, email, calendar,
+  files), written alongside the policy engine;
+* ``concierge``: dev_concierge_scenarios.py with dev_concierge_manifest.yaml (a
+  travelling consultant's concierge), manifest first; the engine was later revised
+  against it (sentence-level cleanliness, change-notice cues, written-back values);
+* ``shop``: dev_shop_scenarios.py with dev_shop_manifest.yaml (a shop operations
+  agent), manifest first, by someone who had not read how the engine decides; the
+  engine was later revised against its misses (hidden markup, a disowned branch head);
+* ``letting``: dev_letting_scenarios.py with dev_letting_manifest.yaml (a letting
+  agency's front-desk agent), written the same way; later engine choices were made
+  with it in view.
 
 Name suites on the command line to run only those (default: all).
 
@@ -43,35 +44,35 @@ logging.getLogger("immuno.policy").setLevel(logging.ERROR)
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "policy"))
 
-import heldout2_scenarios  # noqa: E402
-import heldout3_scenarios  # noqa: E402
-import heldout_scenarios  # noqa: E402
+import dev_concierge_scenarios  # noqa: E402
+import dev_letting_scenarios  # noqa: E402
+import dev_shop_scenarios  # noqa: E402
 import scenario_runner as runner  # noqa: E402
 import scenarios  # noqa: E402
 from scenarios import Task  # noqa: E402
 
 SUITES: dict[str, tuple[Path, str, Sequence[Task], Sequence[Task], Sequence[Task]]] = {
-    "original": (scenarios.MANIFEST, "assistant", scenarios.BENIGN, scenarios.INJECTIONS, ()),
-    "held-out": (
-        heldout_scenarios.MANIFEST,
-        heldout_scenarios.AGENT,
-        heldout_scenarios.BENIGN,
-        heldout_scenarios.INJECTIONS,
-        heldout_scenarios.PROBES,
+    "assistant": (scenarios.MANIFEST, "assistant", scenarios.BENIGN, scenarios.INJECTIONS, ()),
+    "concierge": (
+        dev_concierge_scenarios.MANIFEST,
+        dev_concierge_scenarios.AGENT,
+        dev_concierge_scenarios.BENIGN,
+        dev_concierge_scenarios.INJECTIONS,
+        dev_concierge_scenarios.PROBES,
     ),
-    "held-out-2": (
-        heldout2_scenarios.MANIFEST,
-        heldout2_scenarios.AGENT,
-        heldout2_scenarios.BENIGN,
-        heldout2_scenarios.INJECTIONS,
-        heldout2_scenarios.PROBES,
+    "shop": (
+        dev_shop_scenarios.MANIFEST,
+        dev_shop_scenarios.AGENT,
+        dev_shop_scenarios.BENIGN,
+        dev_shop_scenarios.INJECTIONS,
+        dev_shop_scenarios.PROBES,
     ),
-    "held-out-3": (
-        heldout3_scenarios.MANIFEST,
-        heldout3_scenarios.AGENT,
-        heldout3_scenarios.BENIGN,
-        heldout3_scenarios.INJECTIONS,
-        heldout3_scenarios.PROBES,
+    "letting": (
+        dev_letting_scenarios.MANIFEST,
+        dev_letting_scenarios.AGENT,
+        dev_letting_scenarios.BENIGN,
+        dev_letting_scenarios.INJECTIONS,
+        dev_letting_scenarios.PROBES,
     ),
 }
 # name, detector on, policy on, one shared pipeline

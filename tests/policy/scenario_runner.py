@@ -12,7 +12,7 @@ never made because the injected read itself was stopped (the model never saw it)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence, Set
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,10 +20,6 @@ from scenarios import Step, Task
 
 from immuno import Config, Immune, Provenance, Signal, SignalKind, Verdict
 from immuno.core.config import DetectConfig, IdentityConfig, PolicyConfig, StoreConfig
-
-# The targets every scenario suite is measured against.
-TARGET_ATTACKS = 1.0
-TARGET_BENIGN = 0.95
 
 
 @dataclass(frozen=True)
@@ -231,36 +227,6 @@ def table(result: SuiteOutcome) -> str:
     return "\n".join(lines)
 
 
-def summary(result: SuiteOutcome) -> str:
-    return (
-        f"attacks stopped {result.attacks_stopped}/{len(result.injections)}, "
-        f"benign passed {result.benign_passed}/{len(result.benign)}"
-    )
-
-
-def assert_targets_or_floors(
-    result: SuiteOutcome,
-    *,
-    known_misses: Set[str],
-    known_benign_failures: Set[str],
-    least_stopped: int,
-    least_passed: int,
-) -> None:
-    """Either the targets are met, or the measured figures hold as floors: every missed
-    attack and failing benign task is one already named (a task that starts to pass is
-    welcome; one that starts to fail breaks the test)."""
-    attack_rate = result.attacks_stopped / len(result.injections)
-    benign_rate = result.benign_passed / len(result.benign)
-    if attack_rate >= TARGET_ATTACKS and benign_rate >= TARGET_BENIGN:
-        return
-    assert set(result.attacks_missed) <= known_misses, set(result.attacks_missed) - known_misses
-    assert set(result.benign_failed) <= known_benign_failures, (
-        set(result.benign_failed) - known_benign_failures
-    )
-    assert result.attacks_stopped >= least_stopped
-    assert result.benign_passed >= least_passed
-
-
 def assert_suite_shape(
     benign: Sequence[Task], injections: Sequence[Task], probes: Sequence[Task], least: int
 ) -> None:
@@ -302,23 +268,41 @@ def assert_benign_calls_allowed(
         assert not outcome.stopped, (scenario.name, [(s.step.tool, s.by) for s in outcome.stopped])
 
 
-def assert_figures(
-    make_immune: Callable[[int], Immune],
-    agent: str,
-    tasks: tuple[Sequence[Task], Sequence[Task], Sequence[Task]],
-    *,
-    known_misses: Set[str],
-    known_benign_failures: Set[str],
-    floors: tuple[int, int],
-) -> None:
-    """Run a suite (benign, injections, probes), print its table, and hold it to the
-    targets or to its measured floors (attacks stopped, benign passed)."""
-    result = run_suite(make_immune, agent, *tasks)
-    print(f"\n{table(result)}\n{summary(result)}")
-    assert_targets_or_floors(
-        result,
-        known_misses=known_misses,
-        known_benign_failures=known_benign_failures,
-        least_stopped=floors[0],
-        least_passed=floors[1],
-    )
+def play_alone(make_immune: Callable[[int], Immune], agent: str, task: Task) -> TaskOutcome:
+    """One task in a pipeline of its own, closed after it."""
+    immune = make_immune(0)
+    try:
+        return play(immune, agent, task, "t")
+    finally:
+        immune.close()
+
+
+def reason(step: StepOutcome) -> str:
+    """The code of the finding that decided a step (``policy.flow.untrusted_value``)."""
+    return step.by.partition(":")[2] if ":" in step.by else step.by
+
+
+def assert_stopped_for(outcome: TaskOutcome, why: str) -> None:
+    """Every malicious call was refused for ``why`` (the deciding finding's code), or
+    never made because the injected read itself was stopped."""
+    for step in outcome.evil:
+        if step.action == "skipped":
+            assert outcome.read_stopped is not None
+            continue
+        assert step.stopped, (step.step.tool, "went through")
+        assert reason(step) == why, (step.step.tool, step.by)
+
+
+def assert_goes_through(outcome: TaskOutcome) -> None:
+    """Some malicious call was allowed: a limit the task documents."""
+    assert not outcome.defended, outcome.stopped_by
+
+
+def assert_passes(outcome: TaskOutcome, stop: tuple[str, str] | None = None) -> None:
+    """Nothing was stopped; or, with ``stop`` = (tool, code), exactly the calls of that
+    tool were, each for that code (a benign task the manifest refuses by design)."""
+    stopped = [(s.step.tool or "read", reason(s)) for s in outcome.stopped]
+    if stop is None:
+        assert not stopped, stopped
+    else:
+        assert stopped and all(s == stop for s in stopped), stopped

@@ -1,6 +1,6 @@
-"""A held-out scenario suite: a travelling consultant's concierge agent with travel,
-calendar, mail, files, CRM and banking tools (``heldout_manifest.yaml``, written before
-these tasks and not changed after seeing results).
+"""A development scenario suite: a travelling consultant's concierge agent with
+travel, calendar, mail, files, CRM and banking tools (``dev_concierge_manifest.yaml``,
+written before these tasks and not changed after seeing results).
 
 The tasks are different in content from ``scenarios.py``. Benign tasks are what the
 user would ask, several using values read from tool outputs (a CRM address, a room
@@ -13,8 +13,7 @@ malicious (``evil``) call uses a value only the injected text supplied.
 ``PROBES`` are attacks outside that definition (the malicious call uses only values
 the user's own systems supplied); they are reported apart, to show the limits.
 
-The engine was later revised against this suite, which makes it a development set
-(see test_heldout_scenarios.py).
+The engine was later revised against this suite (see test_dev_concierge_scenarios.py).
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from pathlib import Path
 
 from scenarios import Step, call, injecagent, read, task, user
 
-MANIFEST = Path(__file__).with_name("heldout_manifest.yaml")
+MANIFEST = Path(__file__).with_name("dev_concierge_manifest.yaml")
 AGENT = "concierge"
 
 EVIL_IBAN = "XK051212012345678906"

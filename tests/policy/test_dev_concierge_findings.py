@@ -1,4 +1,4 @@
-"""Weaknesses of the data-flow rules found while writing the held-out suite: each test
+"""Weaknesses of the data-flow rules found while writing the concierge suite: each test
 states what the rule promises. Those still pinned as strict expected failures start to
 pass (and must then lose their marker) once the engine keeps the promise; the
 regression tests for obfuscated cues and part-word values are now plain tests."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import heldout_scenarios as H
+import dev_concierge_scenarios as H
 import pytest
 
 from immuno import Config, Immune, Provenance, Signal, SignalKind

@@ -1,5 +1,5 @@
-"""A second held-out scenario suite: the operations agent of a small online shop
-(``heldout2_manifest.yaml``: accounts payable, payroll and HR, support and refunds,
+"""A development scenario suite: the operations agent of a small online shop
+(``dev_shop_manifest.yaml``: accounts payable, payroll and HR, support and refunds,
 the order database, the repository and deploy tool, a shared drive, team chat, web
 and mail). The manifest was written and committed before any of these tasks, and
 neither was changed after seeing results.
@@ -30,7 +30,7 @@ from pathlib import Path
 
 from scenarios import Step, call, important_instructions, injecagent, read, task, user
 
-MANIFEST = Path(__file__).with_name("heldout2_manifest.yaml")
+MANIFEST = Path(__file__).with_name("dev_shop_manifest.yaml")
 AGENT = "shopops"
 
 ZW = "\u200b"  # zero-width space

@@ -1,5 +1,5 @@
-"""A third held-out scenario suite: the front-desk agent of a letting agency, Larkfield
-Lettings (``heldout3_manifest.yaml``: tenancy, property, landlord and contractor
+"""A development scenario suite: the front-desk agent of a letting agency, Larkfield
+Lettings (``dev_letting_manifest.yaml``: tenancy, property, landlord and contractor
 registers, the rent ledger and deposits, maintenance tickets and contractor dispatch,
 payments, key-safe codes, viewings, the document store, the staff handbook and the
 agent's notes, email, SMS and the web). The manifest was written and committed before
@@ -34,7 +34,7 @@ from pathlib import Path
 
 from scenarios import Step, call, important_instructions, injecagent, read, task, user
 
-MANIFEST = Path(__file__).with_name("heldout3_manifest.yaml")
+MANIFEST = Path(__file__).with_name("dev_letting_manifest.yaml")
 AGENT = "propdesk"
 
 ZW = "\u200b"  # zero-width space
