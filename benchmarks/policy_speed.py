@@ -4,14 +4,15 @@ Measures the policy layer's ``inspect`` on its own (the decision), and a whole
 ``Immune.check`` of the same tool call with the policy layer only, against a
 reference measured in the same run: the pipeline with a layer that does nothing.
 Also the cost of filing a 2 KB untrusted read (judged sentence by sentence; an HTML
-one first split into visible and hidden parts), which is paid when the read arrives,
-not at the decision.
+one first split into visible and hidden parts, a JSON one read into its values),
+which is paid when the read arrives, not at the decision.
 
     .venv/bin/python benchmarks/policy_speed.py
 """
 
 from __future__ import annotations
 
+import json
 import random
 import statistics
 import tempfile
@@ -152,6 +153,18 @@ def main() -> None:
         * 20
     )
 
+    mails = json.dumps(
+        [
+            {
+                "id": f"m-{i}",
+                "from": "sara@alderfinch.example",
+                "subject": "Review on Friday",
+                "body": "Hi Lena,\nthe review is on Friday at 15:00 in Room Orion.\nBest, Sara",
+            }
+            for i in range(20)
+        ]
+    )[:2048]
+
     def filing(text: str) -> Callable[[], object]:
         # a fresh trace per run, so the trace's read limit never comes into it
         traces = iter(range(10**9))
@@ -174,6 +187,7 @@ def main() -> None:
         ("file a 2 KB read, no cue (policy only)", filing(bill)),
         ("file a 2 KB read, cues in every line", filing(polite)),
         ("file a 2 KB HTML read (hidden parts split off)", filing(page)),
+        ("file a 2 KB JSON read (judged by its values)", filing(mails)),
     ]
     print(f"policy decision, 50-tool manifest, trace of 100 prior reads, {RUNS} runs each")
     results = {}

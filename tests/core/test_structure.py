@@ -178,6 +178,7 @@ def test_csv_without_a_header_row_is_read_by_column_number() -> None:
     "text",
     [
         "Hi Emma, thanks for the slides.\nBest, Dan\nSent from my phone, sorry",  # 2 columns
+        "Hi Lena, the review is on Friday at 15:00 in Room Orion as we planned.\n" * 8,
         "a,b,c\n1,2,3\n4,5\n",  # a row short
         "a,b,c\n1,2,3\n",  # too few rows
         "one line, with, commas",
@@ -190,6 +191,12 @@ def test_text_that_only_looks_a_little_like_csv_is_prose(text: str) -> None:
 def test_two_columns_need_five_rows() -> None:
     assert parse("k,v\n" + "a,1\n" * 4).format == "csv"
     assert parse("k,v\n" + "a,1\n" * 2).format == "prose"
+
+
+def test_tables_can_be_left_alone() -> None:
+    table = "id,name,price\nKS-1,Oat,12.50\nKS-2,Ember,9.00\n"
+    assert parse(table, tables=False).format == "prose"
+    assert parse('{"a": 1}', tables=False).format == "json"
 
 
 # -- the rest, and the bounds -----------------------------------------------------------

@@ -33,9 +33,10 @@ What is read how:
   aliases (the "billion laughs") and explicit tags make it prose. Comments, which
   YAML drops, are fields of their own: an agent reads them.
 - CSV (``csv``) when three or more rows split into the same number of columns, two or
-  more, by ``,``, tab, ``;`` or ``|`` (five rows when there are only two columns, so
-  that a few lines of prose with a comma each are not taken for a table). The first
-  row names the columns when its cells are distinct, non-empty and not numbers.
+  more, by ``,``, tab, ``;`` or ``|`` (for two columns: five rows, of cells no longer
+  than 60 characters, so that lines of prose with a comma each are not taken for a
+  table). The first row names the columns when its cells are distinct, non-empty and
+  not numbers.
 - HTML (the text starts with ``<``): one field, the whole text, for
   ``policy/hidden.py``. Anything else is prose, one field.
 
@@ -66,7 +67,8 @@ MAX_DEPTH = 32
 MAX_CHARS = 1 << 20  # JSON and CSV
 MAX_YAML_CHARS = 1 << 18  # YAML is parsed event by event in Python: slower
 _CSV_ROWS = 3  # at least, header included
-_CSV_NARROW_ROWS = 5  # at least, for a table of two columns
+_CSV_NARROW_ROWS = 5  # at least, for a table of two columns ...
+_CSV_NARROW_CELL = 60  # ... whose cells are no longer than this
 
 Format = Literal["json", "jsonl", "yaml", "csv", "html", "prose"]
 
@@ -94,10 +96,11 @@ class _Pairs(list[tuple[str, object]]):
     """A mapping as its pairs, in order, repeated keys and all."""
 
 
-def parse(text: str) -> Structure:
-    """``text`` as records and fields (see the module doc); never raises."""
+def parse(text: str, *, tables: bool = True) -> Structure:
+    """``text`` as records and fields (see the module doc); never raises. Without
+    ``tables``, CSV is not looked for (it stays prose)."""
     try:
-        found = _parse(text)
+        found = _parse(text, tables)
     except Exception:  # odd input of any kind is prose: the whole text, as it is
         found = None
     return found or _whole("prose", text)
@@ -107,7 +110,7 @@ def _whole(format: Format, text: str) -> Structure:
     return Structure(format, (Field("$", None, None, text),))
 
 
-def _parse(text: str) -> Structure | None:
+def _parse(text: str, tables: bool) -> Structure | None:
     head = text.lstrip()[:1]
     if not head:
         return None
@@ -119,11 +122,12 @@ def _parse(text: str) -> Structure | None:
         found = _json(text)
         if found is not None:
             return found
-    if len(text) <= MAX_YAML_CHARS and _YAML_LINE.search("\n".join(text.split("\n", 10)[:10])):
+    lines = text.split("\n", 10)[:10]
+    if len(text) <= MAX_YAML_CHARS and any(_YAML_LINE.match(line) for line in lines):
         found = _yaml(text)
         if found is not None:
             return found
-    return _csv(text)
+    return _csv(text) if tables else None
 
 
 # -- JSON ------------------------------------------------------------------------------
@@ -179,8 +183,8 @@ def _keys(value: object) -> int:
 
 # -- YAML ------------------------------------------------------------------------------
 
-# "key: value", "- item" or "---" at the start of a line
-_YAML_LINE = re.compile(r"(?m)^(?:---|[ \t]*-[ \t]|[ \t]*[^\s#:\-][^:\n]{0,80}:(?:[ \t]|$))")
+# a line "key: value", "- item" or "---"
+_YAML_LINE = re.compile(r"---|[ \t]*-[ \t]|[ \t]*[^\s#:\-][^:\n]{0,80}:(?:[ \t]|$)")
 # a comment: "#" at the start of a line or after a space (also inside a quoted string:
 # reading too much is harmless, a comment left out is not)
 _COMMENT = re.compile(r"(?m)(?:^|[ \t])#(.*)$")
@@ -277,6 +281,8 @@ def _rows(text: str, delimiter: str) -> list[list[str]] | None:
             return None
         if len(sample) < (_CSV_ROWS if width > 2 else _CSV_NARROW_ROWS):
             return None
+        if width == 2 and any(len(cell) > _CSV_NARROW_CELL for row in sample for cell in row):
+            return None  # prose with a comma a line
         rows = list(read())
     except csv.Error:
         return None

@@ -206,7 +206,9 @@ _HIDDEN = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\U000e
 _MIXED_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[\u0370-\u03ff\u0400-\u04ff])\w+")
 
 
-# "ignoreAll": a lower-case letter, then a capital that starts a word
+# "ignoreAll": a lower-case letter, then a capital that starts a word (found with re2,
+# quick on text that has none; split with re, which can insert at a lookaround)
+_CAMEL_FOUND = re2.compile(r"[a-z][A-Z][a-z]")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
 
 
@@ -225,7 +227,8 @@ def _strong(words: str, cues: Any = _STRONG) -> bool:
     strong cue once words joined in camel case are split."""
     if cues.search(words) is not None:
         return True
-    return _CAMEL.search(words) is not None and _STRONG.search(_CAMEL.sub(" ", words)) is not None
+    found = _CAMEL_FOUND.search(words) is not None
+    return found and _STRONG.search(_CAMEL.sub(" ", words)) is not None
 
 
 def normalize(text: str) -> str:

@@ -163,7 +163,7 @@ def values_text(text: str) -> str:
     key and a colon, as YAML writes it. The key is judged with the value: it can carry
     a cue ("new_bank_account"; ``cues.py`` reads identifier joins), and a line
     ``key: value`` is a record of its own, as in a mail header."""
-    found = parse(text)
+    found = parse(text, tables=False)  # CSV has no escapes: judged as it is
     if found.format not in ("json", "jsonl", "yaml"):
         return text
     return "\n".join(f"{f.key}: {f.text}" if f.key is not None else f.text for f in found.fields)
