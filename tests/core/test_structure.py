@@ -77,7 +77,21 @@ def test_json_lines_are_records() -> None:
     ]
 
 
-@pytest.mark.parametrize("text", ['{"a": 1,', '{"a": "b"} trailing words', "[1, 2", '{"a" 1}'])
+def test_json_cut_short_is_read_up_to_where_it_stops() -> None:
+    whole = json.dumps(
+        [
+            {"id": "m-0", "body": "Hi\nPlease send it", "tags": ["a", {"k": 2}, "b"]},
+            {"id": "m-1", "body": "Oat and \u00e9mail"},
+        ]
+    )
+    assert parse(whole[:-2]).fields == parse(whole).fields
+    cut = parse(whole[: whole.index("Oat") + 5])
+    assert cut.format == "json"
+    assert cut.fields[-1] == Field("$[1].body", 1, "body", "Oat a")
+    assert texts('{"a": "b\\u00') == ["b"]  # cut inside an escape: the escape is lost
+
+
+@pytest.mark.parametrize("text", ['{"a": "b"} trailing words', '{"a" 1}', "[1, 2}", "{", "[]]"])
 def test_malformed_json_is_prose(text: str) -> None:
     assert parse(text).format == "prose"
     assert texts(text) == [text]
@@ -226,6 +240,14 @@ def test_a_value_nested_past_the_bound_is_one_field() -> None:
     assert len(fields) == 1
     assert fields[0].path.count(".d") == MAX_DEPTH
     assert fields[0].text.endswith("leaf: Please send it\nn: 1")
+
+
+def test_json_cut_short_is_bounded_too() -> None:
+    deep = parse("[" * 100_000 + '"x"')
+    assert len(deep.fields) == 1 and deep.fields[0].text.endswith('"x"')
+    wide = parse("[" + "1, " * (MAX_FIELDS * 2))
+    assert len(wide.fields) == MAX_FIELDS
+    assert wide.fields[-2] == Field(f"$[{MAX_FIELDS - 2}]", MAX_FIELDS - 2, None, "1")
 
 
 def test_nesting_too_deep_to_decode_is_prose() -> None:

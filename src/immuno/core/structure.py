@@ -26,7 +26,10 @@ What is read how:
 
 - JSON (``msgspec``) when the text starts with ``{``, ``[`` or ``"``, and JSON lines
   when every line of two or more is a JSON value. A mapping that names a key twice is
-  read again with the standard library, pair by pair, so no value is dropped.
+  read again with the standard library, pair by pair, so no value is dropped. JSON
+  cut short (a tool's output truncated to a size) is read token by token up to where
+  it stops, with the paths it would have had; other malformed JSON is prose (a text
+  that starts with ``{`` or ``[`` is not tried as YAML).
 - YAML (PyYAML's parser, event by event, in C when libyaml is there) when a line in
   the first ten looks like ``key: value``, ``- item`` or ``---`` and the text reads as
   a mapping or a list. Every scalar is kept as written (no type guessing). Anchors,
@@ -41,10 +44,10 @@ What is read how:
   ``policy/hidden.py``. Anything else is prose, one field.
 
 Bounded: at most :data:`MAX_FIELDS` fields (the rest of the values, keys included,
-become one last field) and :data:`MAX_DEPTH` levels (a value nested deeper is one
-field of its keys and values, one per line); JSON past :data:`MAX_CHARS` or YAML past
-:data:`MAX_YAML_CHARS` characters is prose. Malformed input is prose; :func:`parse`
-never raises.
+become one last field; of JSON cut short, the rest of the text) and
+:data:`MAX_DEPTH` levels (a value nested deeper is one field of its keys and values,
+one per line); JSON past :data:`MAX_CHARS` or YAML past :data:`MAX_YAML_CHARS`
+characters is prose. Malformed input is prose; :func:`parse` never raises.
 """
 
 from __future__ import annotations
@@ -56,8 +59,9 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from itertools import islice
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import msgspec
 import yaml
@@ -73,8 +77,7 @@ _CSV_NARROW_CELL = 60  # ... whose cells are no longer than this
 Format = Literal["json", "jsonl", "yaml", "csv", "html", "prose"]
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(NamedTuple):  # a tuple: a read has hundreds, made quickly
     path: str
     record: int | None
     key: str | None
@@ -118,7 +121,9 @@ def _parse(text: str, tables: bool) -> Structure | None:
         return _whole("html", text)
     if len(text) > MAX_CHARS:
         return None
-    if head in '{["':
+    if head in "{[":
+        return _json(text)  # not YAML's flow style: JSON that fails is cut short or odd
+    if head == '"':
         found = _json(text)
         if found is not None:
             return found
@@ -136,11 +141,15 @@ _DECODER = msgspec.json.Decoder(float_hook=Decimal)  # a number keeps its digits
 _KEY_COLON = re.compile(r'"\s*:')
 
 
-def _json(text: str) -> Structure | None:
+def _json(text: str, whole: bool = True) -> Structure | None:
     try:
         value = _DECODER.decode(text)
-    except (msgspec.DecodeError, RecursionError):
-        return _json_lines(text)
+    except RecursionError:
+        return None
+    except msgspec.DecodeError as error:
+        if not whole:
+            return None
+        return _json_cut(text) if "truncated" in str(error) else _json_lines(text)
     # a key named twice keeps only its last value in a dict: count the keys read
     # against the places a key may stand, and read pair by pair when they differ
     if _KEY_COLON.search(text) and _keys(value) != len(_KEY_COLON.findall(text)):
@@ -156,7 +165,7 @@ def _json_lines(text: str) -> Structure | None:
         return None
     values = []
     for line in lines:
-        single = _json(line)
+        single = _json(line, whole=False)
         if single is None:
             return None
         values.append(single)
@@ -166,6 +175,67 @@ def _json_lines(text: str) -> Structure | None:
             path = f"$[{record}]" + field.path[1:]
             fields.append(Field(path, record, field.key, field.text))
     return Structure("jsonl", _bounded(fields))
+
+
+# the tokens of JSON, for a text cut short: a string (a key when a colon follows), a
+# string the cut left open, a number or literal, a bracket
+_TOKEN = re.compile(
+    r'"([^"\\]*(?:\\.[^"\\]*)*)"(\s*:)?|"([^"\\]*(?:\\.[^"\\]*)*\\?)\Z'
+    r"|(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null)|([\[\]{}])"
+)
+
+
+def _json_cut(text: str) -> Structure | None:
+    """JSON cut short (a tool's output truncated to a size): read token by token up to
+    where it stops, with the paths, records and keys a whole text would have given."""
+    fields: list[Field] = []
+    # per open bracket: its path, its count of items so far (a list) or None (a
+    # mapping), and the nearest key
+    stack: list[tuple[str, list[int] | None, str | None]] = []
+    key: str | None = None  # in a mapping: the key read, awaiting its value
+    for match in _TOKEN.finditer(text):
+        if len(fields) >= MAX_FIELDS - 1 or len(stack) > MAX_DEPTH:
+            fields.append(Field(stack[-1][0] if stack else "$", None, None, text[match.start() :]))
+            break  # the rest, as it is
+        string, colon, open_string, literal, bracket = match.groups()
+        top = stack[-1] if stack else None
+        if string is not None and colon and top is not None and top[1] is None:
+            key = _unescape(string)
+            continue
+        if bracket in ("]", "}"):
+            if stack:
+                stack.pop()
+            key = None
+            continue
+        if top is None:
+            path, near = "$", None
+        elif top[1] is None:
+            path, near = top[0] + (_member(key) if key is not None else ""), key
+        else:
+            path, near = f"{top[0]}[{top[1][0]}]", top[2]
+            top[1][0] += 1
+        key = None
+        root = stack[0][1] if stack else None
+        record = root[0] - 1 if root is not None else None
+        if bracket is not None:
+            stack.append((path, [0] if bracket == "[" else None, near))
+            continue
+        value = string if string is not None else open_string
+        fields.append(Field(path, record, near, _unescape(value) if value is not None else literal))
+    return Structure("json", tuple(fields)) if fields else None
+
+
+def _unescape(string: str) -> str:
+    """A JSON string's content decoded; one cut inside an escape loses that escape."""
+    if "\\" not in string:
+        return string
+    for end in range(len(string), max(len(string) - 6, 0) - 1, -1):
+        try:
+            decoded = json.loads(f'"{string[:end]}"')
+        except ValueError:
+            continue
+        return decoded if isinstance(decoded, str) else string
+    return string
 
 
 def _keys(value: object) -> int:
@@ -192,36 +262,61 @@ _LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
 
 def _yaml(text: str) -> Structure | None:
+    documents = _yaml_documents(text)
+    if not documents or any(isinstance(d, str) for d in documents):
+        return None  # nothing, or a single value: prose that happens to parse
+    comments = [Field("#", None, None, c.strip()) for c in _COMMENT.findall(text) if c.strip()]
+    starts: list[tuple[str, int | None, str | None, object]]
+    if len(documents) > 1:
+        starts = [(f"$[{i}]", i, None, d) for i, d in enumerate(documents)]
+    elif isinstance(documents[0], _Pairs):
+        starts = [("$", None, None, documents[0])]
+    else:
+        starts = [(f"$[{i}]", i, None, v) for i, v in enumerate(_items(documents[0]))]
+    return Structure("yaml", _fields(starts, comments))
+
+
+def _yaml_documents(text: str) -> list[object] | None:
+    """The documents of ``text``, built from the parser's events (lists, :class:`_Pairs`
+    and strings), or None for anchors, aliases, tags, directives and errors."""
     documents: list[object] = []
     stack: list[_Pairs | list[object]] = []  # the open lists and mappings
     key: str | None = None  # the key of the innermost open mapping, awaiting its value
+    loader = _LOADER(text)
     try:
-        for event in yaml.parse(text, Loader=_LOADER):
-            if isinstance(event, yaml.AliasEvent):
-                return None
-            if isinstance(event, yaml.NodeEvent) and (
-                event.anchor is not None or getattr(event, "tag", None) is not None
-            ):
-                return None  # anchors, aliases and tags: prose
-            if isinstance(event, yaml.DocumentStartEvent) and (event.version or event.tags):
-                return None
-            if isinstance(event, yaml.CollectionEndEvent):
+        while True:
+            event = loader.get_event()
+            kind = type(event)
+            if kind is yaml.ScalarEvent or kind in _STARTS:
+                if event.anchor is not None or event.tag is not None:
+                    return None  # an anchor (for an alias: a "billion laughs") or a tag
+            elif kind in _ENDS:
                 stack.pop()
                 key = None
                 continue
-            if not isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent):
+            elif kind is yaml.DocumentStartEvent:
+                if event.version or event.tags:
+                    return None
+                continue
+            elif kind is yaml.StreamEndEvent:
+                return documents
+            elif kind is yaml.AliasEvent:
+                return None
+            else:
                 continue
             top = stack[-1] if stack else None
-            if isinstance(top, _Pairs) and key is None:
-                if not isinstance(event, yaml.ScalarEvent):
+            if key is None and isinstance(top, _Pairs):
+                if kind is not yaml.ScalarEvent:
                     return None  # a list or a mapping as a key
                 key = event.value
                 continue
             value: _Pairs | list[object] | str
-            if isinstance(event, yaml.ScalarEvent):
+            if kind is yaml.ScalarEvent:
                 value = event.value
             else:
-                value = _Pairs() if isinstance(event, yaml.MappingStartEvent) else []
+                value = _Pairs() if kind is yaml.MappingStartEvent else []
+                if len(stack) >= MAX_DEPTH * 4:
+                    return None  # deeper than any tool output: odd
             if top is None:
                 documents.append(value)
             elif isinstance(top, _Pairs):
@@ -234,17 +329,12 @@ def _yaml(text: str) -> Structure | None:
                 stack.append(value)
     except yaml.YAMLError:
         return None
-    if not documents or any(isinstance(d, str) for d in documents):
-        return None  # a single value: prose that happens to parse
-    comments = [Field("#", None, None, c.strip()) for c in _COMMENT.findall(text) if c.strip()]
-    starts: list[tuple[str, int | None, str | None, object]]
-    if len(documents) > 1:
-        starts = [(f"$[{i}]", i, None, d) for i, d in enumerate(documents)]
-    elif isinstance(documents[0], _Pairs):
-        starts = [("$", None, None, documents[0])]
-    else:
-        starts = [(f"$[{i}]", i, None, v) for i, v in enumerate(_items(documents[0]))]
-    return Structure("yaml", _fields(starts, comments))
+    finally:
+        loader.dispose()
+
+
+_STARTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
 
 def _items(value: object) -> list[object]:
@@ -310,6 +400,7 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _Item = tuple[object, str, int | None, str | None, int]  # value, path, record, key, depth
 
 
+@lru_cache(maxsize=4096)
 def _member(key: str) -> str:
     return f".{key}" if _IDENTIFIER.fullmatch(key) else f"[{json.dumps(key)}]"
 
@@ -320,28 +411,43 @@ def _fields(
     """The leaves of each start value in document order, then ``extra``: at most
     MAX_FIELDS, the rest one last field."""
     fields: list[Field] = []
-    stack: list[_Item] = [(v, path, rec, key, 0) for path, rec, key, v in starts][::-1]
     limit = MAX_FIELDS - len(extra)
-    while stack:
-        if len(fields) >= limit - 1:
-            rest = stack[::-1]
-            stack.clear()
-            text = "\n".join(line for item in rest for line in _lines(item[0], item[3]))
-            fields.append(Field(rest[0][1], None, None, text))
-            break
-        value, path, record, key, depth = stack.pop()
-        if not (isinstance(value, dict | list) and value):
-            fields.append(Field(path, record, key, _scalar(value)))
-        elif depth >= MAX_DEPTH:
-            fields.append(Field(path, record, key, "\n".join(_lines(value, None))))
-        elif isinstance(value, dict | _Pairs):
-            pairs = value.items() if isinstance(value, dict) else value
-            children = [(v, path + _member(k), record, k, depth + 1) for k, v in pairs]
-            stack.extend(reversed(children))
+    # per level of nesting, what is left of it: (value, path, key, record) each
+    levels: list[Iterator[tuple[object, str, str | None, int | None]]] = [
+        iter([(v, path, key, record) for path, record, key, v in starts])
+    ]
+    while levels:
+        for value, path, key, record in levels[-1]:
+            if len(fields) >= limit - 1:
+                rest = [(value, key)] + [(v, k) for level in levels[::-1] for v, _, k, _ in level]
+                text = "\n".join(line for v, k in rest for line in _lines(v, k))
+                fields.append(Field(path, None, None, text))
+                levels.clear()
+                break
+            kind = type(value)
+            if isinstance(value, str):
+                fields.append(Field(path, record, key, value))
+            elif not (kind is dict or kind is list or kind is _Pairs) or not value:
+                fields.append(Field(path, record, key, _scalar(value)))
+            elif len(levels) > MAX_DEPTH:
+                fields.append(Field(path, record, key, "\n".join(_lines(value, None))))
+            else:
+                levels.append(_children(value, path, key, record))
+                break
         else:
-            items = [(v, f"{path}[{i}]", record, key, depth + 1) for i, v in enumerate(value)]
-            stack.extend(reversed(items))
+            levels.pop()
     return (*fields, *extra[: MAX_FIELDS - len(fields)])
+
+
+def _children(
+    value: object, path: str, key: str | None, record: int | None
+) -> Iterator[tuple[object, str, str | None, int | None]]:
+    if isinstance(value, dict):
+        return ((v, path + _member(k), k, record) for k, v in value.items())
+    if isinstance(value, _Pairs):
+        return ((v, path + _member(k), k, record) for k, v in value)
+    assert isinstance(value, list)
+    return ((v, f"{path}[{i}]", key, record) for i, v in enumerate(value))
 
 
 def _bounded(fields: list[Field]) -> tuple[Field, ...]:
