@@ -142,10 +142,11 @@ def untrusted_parts(text: str, level: Source) -> tuple[_Part, ...]:
     if seen.hides and (carries_instructions(seen.hidden) or carries_strong_cue(seen.code)):
         return (_part(Source.ANY, normalize(read)),)
     judged = judge(seen.visible)
-    # with markup, everything the agent read (tags, hidden text) is filed at ``any``
-    whole = _part(Source.ANY, normalize(read)) if seen.visible is not text else None
     if judged.whole:
-        return (whole or _part(Source.ANY, judged.norm),)
+        return (_part(Source.ANY, normalize(read) if seen.visible is not text else judged.norm),)
+    # with markup, everything the agent read (tags, hidden text) is filed at ``any``
+    # (the values of a JSON or YAML read are in its other parts, at their own levels)
+    whole = _part(Source.ANY, normalize(text)) if seen.visible is not text else None
     if judged.clean:
         visible = _part(Source.CLEAN, judged.norm)
         return (visible,) if whole is None else (visible, whole)
