@@ -23,6 +23,10 @@ a ``display:none`` block or a 1-pixel image is filed at ``any`` only, and a cue 
 such hidden prose (in script or style: only one that addresses the model) flags the
 whole read.
 
+A JSON or YAML read is judged by what its values say (:func:`values_text`): each
+value unescaped, on a line of its own after its key, so an escaped line break or
+``\\u`` escape hides no cue and each value is a record of its own.
+
 Trust belongs to the record, not only to the tool: a value an agent wrote into a
 tool while only untrusted content supported it (``written.py`` keeps these, in the
 store) keeps its lower level when a trusted tool later returns it. Such a trusted

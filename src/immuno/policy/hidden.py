@@ -418,9 +418,10 @@ class _Splitter:
             closer += f"\n</{tag}>\n"
         if tag == "template":  # its content is a fragment of its own, not its children
             fragments = node.template_fragments()
-            return (fragments[0].child if fragments else None), (hidden, closer)
-        child = node.child
-        if child is None and closer:
+            child = fragments[0].child if fragments else None
+        else:
+            child = node.child
+        if child is None and closer and tag not in _VOID:  # closed at once: "<p></p>"
             out.append(closer)
         return child, (hidden, closer)
 
