@@ -9,19 +9,18 @@ image whose address is the real target. :func:`split` cuts a read into
     elements (a person sees a link's address on hover and an image where it loads);
 ``hidden``
     prose nobody sees: HTML comments (and ``<![...]>`` sections) and Markdown comments
-    (``[//]: # (...)``),
-    ``template``, ``noscript``, ``iframe``, ``noembed`` and ``noframes`` content (a
-    browser shows the page an ``iframe`` loads, never what it wraps),
-    ``meta``/``link``/``base`` attributes, the
-    text of elements with the ``hidden`` attribute, ``aria-hidden="true"``, an
-    ``input type="hidden"``, an inline style that hides (``display:none``,
-    ``visibility:hidden``, ``opacity:0``, ``font-size:0``, ``mso-hide:all``, off-screen
-    positions, 0 or 1 pixel sizes, text in the colour of its own background), a hiding
-    class (``sr-only``, ``visually-hidden``, ``d-none``, ``hidden``) or a class, id or
-    tag a ``<style>`` block of the read hides (outside ``@media``), a 0 or 1 pixel
-    image, the rest of the read after a hiding element that is never closed or a
-    comment or tag that never ends, and all of a read too deeply nested to parse
-    quickly (:data:`MAX_DEEPENING`);
+    (``[//]: # (...)``), ``template``, ``noscript``, ``iframe``, ``noembed`` and
+    ``noframes`` content (a browser shows the page an ``iframe`` loads, never what it
+    wraps), ``meta``/``link``/``base`` attributes, the text of elements with the
+    ``hidden`` attribute, ``aria-hidden="true"``, an ``input type="hidden"``, an
+    inline style that hides (``display:none``, ``visibility:hidden``, ``opacity:0``,
+    ``font-size:0``, ``mso-hide:all``, off-screen positions, 0 or 1 pixel sizes, text
+    in the colour of its own background), a hiding class (``sr-only``,
+    ``visually-hidden``, ``d-none``, ``hidden``) or a class, id or tag a ``<style>``
+    block of the read hides (outside ``@media``), a 0 or 1 pixel image, the rest of
+    the read after a hiding element that is never closed or a comment or tag that
+    never ends, and all of a read too deeply nested to parse quickly
+    (:data:`MAX_DEEPENING`);
 ``code``
     ``script`` and ``style`` content and attribute values no one reads as text
     (``class``, ``style``, ``data-*``): code is full of imperative-looking words.
