@@ -2,11 +2,11 @@
 
     .venv/bin/python benchmarks/hidden_speed.py
 
-Two pages: the 2 KB shipping mail that ``policy_speed.py`` files, and a ~58 KB shop
-listing (head with style and script, navigation, 110 product cards, comments). Rows,
-measured in this run on the same pages:
+Three pages: the 2 KB shipping mail that ``policy_speed.py`` files, and a shop
+listing (head with style and script, navigation, product cards, comments) of ~16 KB
+(28 cards) and ~58 KB (110 cards). Rows, measured in this run on the same pages:
 - standard parser: :class:`html.parser.HTMLParser` with handlers that do nothing;
-- quick parser: :class:`immuno.policy.markup.QuickParser`, handlers that do nothing;
+- lexbor parser: the tree :mod:`selectolax.lexbor` builds, not walked;
 - split: :func:`immuno.policy.hidden.split` end to end.
 The rows take turns; median of the rounds' medians and best call in µs, and the
 best call against the standard parser's.
@@ -21,9 +21,10 @@ from collections.abc import Callable
 from functools import partial
 from html.parser import HTMLParser
 
+from selectolax.lexbor import LexborHTMLParser
+
 from _timing import measure
 from immuno.policy.hidden import split
-from immuno.policy.markup import QuickParser
 
 ROUNDS = 7
 
@@ -103,11 +104,23 @@ def parse_only(parser_type: type[HTMLParser], text: str) -> Callable[[], object]
     return run
 
 
+def tree_only(text: str) -> Callable[[], object]:
+    def run() -> None:
+        LexborHTMLParser(text, scripting=True)
+
+    return run
+
+
 def main() -> None:
-    for label, page, runs in (("2 KB mail", mail(), 200), ("58 KB listing", listing(), 10)):
+    pages = (
+        ("2 KB mail", mail(), 200),
+        ("16 KB listing", listing(28), 40),
+        ("58 KB listing", listing(), 10),
+    )
+    for label, page, runs in pages:
         rows: dict[str, Callable[[], object]] = {
             "standard parser, handlers doing nothing": parse_only(HTMLParser, page),
-            "quick parser, handlers doing nothing": parse_only(QuickParser, page),
+            "lexbor parser, tree not walked": tree_only(page),
             "split()": partial(split, page),
         }
         # the rows take turns, round after round, so a busy spell hits them alike

@@ -4,15 +4,16 @@ Measures the policy layer's ``inspect`` on its own (the decision), and a whole
 ``Immune.check`` of the same tool call with the policy layer only, against a
 reference measured in the same run: the pipeline with a layer that does nothing.
 Also the cost of filing a 2 KB untrusted read (judged sentence by sentence; an HTML
-one first split into visible and hidden parts), which is paid when the read arrives,
-not at the decision, and within it the cost of finding the values in the read and
-their canonical keys (``canonical.index_keys``).
+one first split into visible and hidden parts, a JSON one read into its values),
+which is paid when the read arrives, not at the decision, and within it the cost of
+finding the values in the read and their canonical keys (``canonical.index_keys``).
 
     .venv/bin/python benchmarks/policy_speed.py
 """
 
 from __future__ import annotations
 
+import json
 import random
 import statistics
 import tempfile
@@ -155,6 +156,18 @@ def main() -> None:
         * 20
     )
 
+    mails = json.dumps(
+        [
+            {
+                "id": f"m-{i}",
+                "from": "sara@alderfinch.example",
+                "subject": "Review on Friday",
+                "body": "Hi Lena,\nthe review is on Friday at 15:00 in Room Orion.\nBest, Sara",
+            }
+            for i in range(20)
+        ]
+    )[:2048]
+
     def filing(text: str) -> Callable[[], object]:
         # a fresh trace per run, so the trace's read limit never comes into it
         traces = iter(range(10**9))
@@ -181,6 +194,7 @@ def main() -> None:
         ("file a 2 KB read, no cue (policy only)", filing(bill)),
         ("file a 2 KB read, cues in every line", filing(polite)),
         ("file a 2 KB HTML read (hidden parts split off)", filing(page)),
+        ("file a 2 KB JSON read (judged by its values)", filing(mails)),
         ("values in a 2 KB read: invoice lines (90 values)", values_of(bill)),
         ("values in a 2 KB read: a polite mail (16 values)", values_of(polite)),
         ("values in a 2 KB read: HTML (39 values)", values_of(page)),

@@ -37,6 +37,13 @@ break; a header or list line ("From: ...", "- item") is a record of its own. A v
 named anywhere unclean is unclean in the whole read, even where it is repeated in a
 plain line: an attacker who writes the text can plant it there too. When in doubt the
 rules err towards unclean.
+
+Cues are looked for through identifier joins: an underscore counts as a space for all
+three families ("External_Ignore", "please_send"), and for strong cues a word joined
+in camel case is split off too ("ignoreAllPrevious", "doNotTell"). Camel case is not
+split for the other families: brand names ("PayPal", "SendGrid") would read as
+imperatives. The price, paid on purpose: code that names ``ignoreCase`` or
+``newTask`` is read as addressing the model.
 """
 
 from __future__ import annotations
@@ -62,7 +69,10 @@ STRONG_CUES = (
     r"\bnew\s+(?:instructions?|task|rules?|directives?|objective|goal)\b",
     r"\b(?:system|developer)\s+(?:prompt|message|instructions?|override)\b",
     r"\b(?:do\s+not|don'?t|never)\s+(?:tell|inform|mention|notify|alert|reveal|disclose)\b",
-    r"</?\s*(?:information|instructions?|system|important|admin)\s*>",
+    r"</?\s*(?:information|instructions?|system|important|admin|assistant)\s*>",
+    # a chat template's own markers: "<|system|>", "<|im_start|>", "[INST]", "<<SYS>>"
+    # (underscores are read as spaces, see below)
+    r"<\|\s*/?[a-z_ ]{2,30}\|>|\[/?inst\]|<</?sys>>|</?(?:start|end)[_ ]of[_ ]turn>",
 )
 
 REQUEST_CUES = (
@@ -196,6 +206,31 @@ _HIDDEN = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\U000e
 _MIXED_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[\u0370-\u03ff\u0400-\u04ff])\w+")
 
 
+# "ignoreAll": a lower-case letter, then a capital that starts a word (found with re2,
+# quick on text that has none; split with re, which can insert at a lookaround)
+_CAMEL_FOUND = re2.compile(r"[a-z][A-Z][a-z]")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
+
+
+def _unjoined(text: str) -> str:
+    """``text`` with underscores read as spaces: the same length, so offsets hold."""
+    return text.replace("_", " ") if "_" in text else text
+
+
+def _words(text: str) -> str:
+    """``text`` in NFKC form (case kept), underscores read as spaces."""
+    return _unjoined(text if text.isascii() else unicodedata.normalize("NFKC", text))
+
+
+def _strong(words: str, cues: Any = _STRONG) -> bool:
+    """A match of ``cues`` (strong cues or more) in ``words`` (:func:`_words`), or a
+    strong cue once words joined in camel case are split."""
+    if cues.search(words) is not None:
+        return True
+    found = _CAMEL_FOUND.search(words) is not None
+    return found and _STRONG.search(_CAMEL.sub(" ", words)) is not None
+
+
 def normalize(text: str) -> str:
     if text.isascii():
         return text.lower()  # NFKC leaves ASCII alone; casefold is lower there
@@ -210,13 +245,13 @@ def disguised(text: str) -> bool:
 
 def carries_instructions(text: str) -> bool:
     """Does any part of ``text`` carry a cue of any family (or a disguise)?"""
-    return disguised(text) or _ANY.search(normalize(text)) is not None
+    return disguised(text) or _strong(_words(text), _ANY)
 
 
 def carries_strong_cue(text: str) -> bool:
     """Does ``text`` address the model or hide characters? (For code, where requests and
     imperatives are everywhere and mean nothing.)"""
-    return disguised(text) or _STRONG.search(normalize(text)) is not None
+    return disguised(text) or _strong(_words(text))
 
 
 class Segment(NamedTuple):  # a tuple: a read has dozens, made quickly
@@ -313,9 +348,10 @@ def judge(raw: str) -> Judged:
     """Cut an untrusted read into sentences and say which are unclean (see module doc).
     ``Judged.text`` is the read in NFKC form (``Judged.norm`` also case-folded)."""
     text = unicodedata.normalize("NFKC", raw)  # case kept: it tells wrapped lines apart
-    if disguised(raw) or _STRONG.search(text) is not None:
+    words = _unjoined(text)  # where the cues are looked for
+    if disguised(raw) or _strong(words):
         return Judged(text, (), frozenset(), whole=True)
-    if _ANY.search(text) is None:
+    if _ANY.search(words) is None:
         return Judged(text, (), frozenset())
     segs = segments(text)
     starts = [s.start for s in segs]
@@ -323,7 +359,7 @@ def judge(raw: str) -> Judged:
     tail = len(segs)  # everything from here on is unclean
     seen: set[tuple[int, int, bool]] = set()
     for pattern, onward in ((_CHANGE, True), (_REQUEST, False)):  # notices set the tail
-        for match in pattern.finditer(text):
+        for match in pattern.finditer(words):
             if pattern is _REQUEST and match.start(_INFO) >= 0:
                 continue  # "please find below": attention, not a request
             # the imperative's group starts at its verb, after the sentence break

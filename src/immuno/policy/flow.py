@@ -23,6 +23,10 @@ a ``display:none`` block or a 1-pixel image is filed at ``any`` only, and a cue 
 such hidden prose (in script or style: only one that addresses the model) flags the
 whole read.
 
+A JSON or YAML read is judged by what its values say (:func:`values_text`): each
+value unescaped, on a line of its own after its key, so an escaped line break or
+``\\u`` escape hides no cue and each value is a record of its own.
+
 Trust belongs to the record, not only to the tool: a value an agent wrote into a
 tool while only untrusted content supported it (``written.py`` keeps these, in the
 store) keeps its lower level when a trusted tool later returns it. Such a trusted
@@ -51,6 +55,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from immuno.core.structure import parse
 from immuno.policy.canonical import index_keys
 from immuno.policy.cues import carries_instructions, carries_strong_cue, judge, normalize
 from immuno.policy.hidden import split
@@ -136,17 +141,21 @@ def _part(level: Source, text: str, found: set[str] | None = None, against: str 
 def untrusted_parts(text: str, level: Source) -> tuple[Part, ...]:
     """An untrusted read: clean sentences of its visible text at ``clean`` (at most
     ``level``), the whole read at ``any``. Hidden text (``hidden.py``) is never clean,
-    and a cue in it, or a strong cue in its code, flags the whole read."""
+    and a cue in it, or a strong cue in its code, flags the whole read. A JSON or YAML
+    read is judged by what its values say (:func:`values_text`)."""
     if level is Source.ANY:
         return (_part(Source.ANY, normalize(text)),)
-    seen = split(text)
+    said = values_text(text)
+    read = text if said is text else f"{text}\n{said}"  # all the agent read, both ways
+    seen = split(said)
     if seen.hides and (carries_instructions(seen.hidden) or carries_strong_cue(seen.code)):
-        return (_part(Source.ANY, normalize(text)),)
+        return (_part(Source.ANY, normalize(read)),)
     judged = judge(seen.visible)
-    # with markup, everything the agent read (tags, hidden text) is filed at ``any``
-    whole = _part(Source.ANY, normalize(text)) if seen.visible is not text else None
     if judged.whole:
-        return (whole or _part(Source.ANY, judged.norm),)
+        return (_part(Source.ANY, normalize(read) if seen.visible is not text else judged.norm),)
+    # with markup, everything the agent read (tags, hidden text) is filed at ``any``
+    # (the values of a JSON or YAML read are in its other parts, at their own levels)
+    whole = _part(Source.ANY, normalize(text)) if seen.visible is not text else None
     if judged.clean:
         visible = _part(Source.CLEAN, judged.norm)
         return (visible,) if whole is None else (visible, whole)
@@ -156,6 +165,18 @@ def untrusted_parts(text: str, level: Source) -> tuple[Part, ...]:
         _part(Source.CLEAN, clean, clean_words - dirty_words, " ".join(dirty.split())),
         whole or _part(Source.ANY, judged.norm, clean_words | dirty_words),
     )
+
+
+def values_text(text: str) -> str:
+    """A JSON or YAML read as what its values say, ``text`` itself for any other: each
+    value unescaped (``first:\\nPlease`` is two lines) on a line of its own, after its
+    key and a colon, as YAML writes it. The key is judged with the value: it can carry
+    a cue ("new_bank_account"; ``cues.py`` reads identifier joins), and a line
+    ``key: value`` is a record of its own, as in a mail header."""
+    found = parse(text, tables=False)  # CSV has no escapes: judged as it is
+    if found.format not in ("json", "jsonl", "yaml"):
+        return text
+    return "\n".join(f"{f.key}: {f.text}" if f.key is not None else f.text for f in found.fields)
 
 
 def read_parts(text: str, level: Source, demotions: Demotions | None = None) -> tuple[Part, ...]:
