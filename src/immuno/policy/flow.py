@@ -189,9 +189,38 @@ def read_parts(text: str, level: Source, demotions: Demotions | None = None) -> 
     return untrusted_parts(text, level)
 
 
+def fielded_parts(
+    text: str, outsiders: AbstractSet[str], demotions: Demotions | None
+) -> tuple[Part, ...]:
+    """A trusted tool's read of which some fields an outsider can write (the manifest's
+    ``outsider_fields``: an invitation's description, a ticket's body): those fields
+    are judged as untrusted content, the rest is trusted. A read that is not JSON,
+    YAML or CSV cannot be told apart: all of it is judged as untrusted (fail closed)."""
+    found = parse(text)
+    if not found.structured:
+        return untrusted_parts(text, Source.CLEAN)
+    own: list[str] = []
+    other: list[str] = []
+    for item in found.fields:
+        line = f"{item.key}: {item.text}" if item.key is not None else item.text
+        (other if _path_names(item.path) & outsiders else own).append(line)
+    parts = trusted_parts("\n".join(own), demotions) if own else ()
+    return parts + (untrusted_parts("\n".join(other), Source.CLEAN) if other else ())
+
+
+_PATH_NAMES = re.compile(r"\.([^.\[]+)|\[\"((?:[^\"\\]|\\.)*)\"\]")
+
+
+def _path_names(path: str) -> set[str]:
+    """The member names along a field's path (``$[2].to[0].email``: to, email)."""
+    return {m.group(1) or m.group(2) for m in _PATH_NAMES.finditer(path)}
+
+
 def trusted_parts(text: str, demotions: Demotions | None) -> tuple[Part, ...]:
-    """A trusted read; values written from untrusted content keep their level."""
-    norm = normalize(text)
+    """A trusted read; values written from untrusted content keep their level. A JSON
+    or YAML read is indexed by its unescaped values too (:func:`values_text`)."""
+    said = values_text(text)
+    norm = normalize(text if said is text else f"{text}\n{said}")
     whole = _part(Source.TRUSTED, norm)
     found = demotions.present(whole.tokens, whole.text) if demotions is not None else {}
     if not found:

@@ -32,7 +32,15 @@ from immuno.core.verdict import Verdict
 from immuno.policy.approvals import Approvals
 from immuno.policy.cues import normalize
 from immuno.policy.engine import LAYER, Policy, RateBook, block, supports
-from immuno.policy.flow import Part, TraceReads, read_parts, tokens, value_strings
+from immuno.policy.flow import (
+    MAX_READ_CHARS,
+    Part,
+    TraceReads,
+    fielded_parts,
+    read_parts,
+    tokens,
+    value_strings,
+)
 from immuno.policy.sessions import SessionReads
 from immuno.policy.spec import Source
 from immuno.policy.written import WrittenValues, items_written, scope_of
@@ -153,8 +161,11 @@ class PolicyLayer:
             if level is Source.TRUSTED and signal.kind != SignalKind.MESSAGE:
                 demotions = self.written.scoped(scope_of(signal.tool, write=False))
             # judging a read (and parsing its markup) is the slow part: not under the lock
+            outsiders = self._outsider_fields(signal) if level is Source.TRUSTED else ()
             if verdict.action is Action.EXCISE and verdict.sanitized is not None:
                 parts = excised_parts(signal.content, verdict, level)
+            elif outsiders:
+                parts = fielded_parts(signal.content[:MAX_READ_CHARS], outsiders, demotions)
             else:
                 parts = read_parts(signal.content, level, demotions)
             with self._lock:
@@ -165,6 +176,12 @@ class PolicyLayer:
                 self.flow.file(signal.agent, signal.trace, parts)
         elif signal.kind == SignalKind.MEMORY_WRITE and self._delivered(verdict):
             self._remember(signal, lambda: [signal.content])
+
+    def _outsider_fields(self, signal: Signal) -> frozenset[str]:
+        tool = self.policy.tools.get(signal.tool or "") if self.policy is not None else None
+        if tool is None or signal.kind is not SignalKind.TOOL_RESULT:
+            return frozenset()
+        return frozenset(tool.spec.outsider_fields)
 
     def end_session(self, session: str) -> bool:
         """End a session: what was read in it vouches for nothing any more."""

@@ -166,6 +166,7 @@ _TOOL_KEYS = (
     "on_violation",
     "trusted_output",
     "endorse",
+    "outsider_fields",
     "if_tainted",
     "args",
 )
@@ -307,6 +308,11 @@ def _tool(doc: _Doc, name: str, node: yaml.Node, path: str) -> ToolSpec:
             fields["trusted_output"] = doc.scalar(value, here, bool)
         elif key == "endorse":
             fields["endorse"] = doc.scalar(value, here, bool)
+        elif key == "outsider_fields":
+            names = doc.names(value, here)
+            if not names or any(not n.strip() for n, _ in names):
+                raise doc.fail(value, here, "must list field names (non-empty strings)")
+            fields["outsider_fields"] = tuple(n for n, _ in names)
         elif key == "rate":
             rate = doc.mapping(value, here, ("calls", "per"))
             if set(rate) != {"calls", "per"}:
@@ -322,6 +328,12 @@ def _tool(doc: _Doc, name: str, node: yaml.Node, path: str) -> ToolSpec:
                 arg: _arg(doc, arg, arg_node, f"{here}.{arg}")
                 for arg, (_, arg_node) in args.items()
             }
+    if fields.get("outsider_fields") and not fields.get("trusted_output"):
+        raise doc.fail(
+            pairs["outsider_fields"][0],
+            f"{path}.outsider_fields",
+            "only means something with trusted_output: true (other outputs are untrusted whole)",
+        )
     return ToolSpec(name=name, where=doc.where(node), **fields)
 
 

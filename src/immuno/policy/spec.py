@@ -91,6 +91,9 @@ class ToolSpec:
     # clean sentences only (layer.py). Off by default: it raises what a stranger who can
     # write that content (a customer's ticket, a shared file) is trusted with.
     endorse: bool = False
+    # fields of a trusted tool's output that someone outside can write (an invitation's
+    # description, a ticket's body): judged as untrusted content, the rest trusted
+    outsider_fields: tuple[str, ...] = ()
     if_tainted: str = "allow"  # after the agent read untrusted content: allow | hold | block
     args: dict[str, ArgSpec] = field(default_factory=dict)
 
