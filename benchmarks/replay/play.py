@@ -46,7 +46,9 @@ class Step:
 
     @property
     def stopped(self) -> bool:
-        return self.action in ("hold", "quarantine", "block")
+        # an excised result reached the model without its injected sentences: for an
+        # injected result that is a stop, for a benign one a touch
+        return self.action in ("excise", "hold", "quarantine", "block")
 
 
 @dataclass(frozen=True)
