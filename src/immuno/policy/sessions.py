@@ -16,7 +16,7 @@ vouch for that agent's tool calls in the same session and nowhere else:
   since its last look (one indexed query).
 
 Memory is bounded: at most ``items`` reads per agent and session (oldest forgotten
-first, in the store too), at most ``cached`` sessions in a worker's memory (least
+first; in the store, pruned every few filings), at most ``cached`` sessions in a worker's memory (least
 recently used dropped from memory only). Forgetting fails closed: a value no longer
 remembered no longer vouches for anything.
 """
@@ -36,6 +36,9 @@ from immuno.store.base import Cursor, Row, Store
 
 MAX_ID = 200  # characters of a session id
 _SWEEP_EVERY = 256  # filings between two sweeps of expired sessions
+# filings of one agent in one session between two prunings of its oldest reads in the
+# store: memory holds exactly ``items`` reads, the store a few more until the next one
+_PRUNE_EVERY = 32
 
 _SYNC = (
     "SELECT s.touched, s.ended, r.seq, r.read, r.level, r.text, r.tokens, r.against, r.via "
@@ -96,6 +99,8 @@ class SessionReads:
         self.cached = cached
         self._cache: OrderedDict[tuple[str, str], _Cached] = OrderedDict()
         self._filings = 0
+        # filings per (session, agent) since its store rows were last pruned
+        self._unpruned: dict[tuple[str, str], int] = {}
 
     @property
     def store(self) -> Store:
@@ -181,7 +186,14 @@ class SessionReads:
                     for p in parts
                 ],
             )
-            cur.execute(_PRUNE, (session, agent, session, agent, self.items))
+            key = (session, agent)
+            since = self._unpruned.pop(key, 0) + 1
+            if since >= _PRUNE_EVERY:
+                cur.execute(_PRUNE, (session, agent, session, agent, self.items))
+            else:
+                self._unpruned[key] = since
+                while len(self._unpruned) > self.cached:
+                    del self._unpruned[next(iter(self._unpruned))]
         self._filings += 1
         if self._filings % _SWEEP_EVERY == 0:
             self.sweep()
