@@ -16,9 +16,9 @@ vouch for that agent's tool calls in the same session and nowhere else:
   since its last look (one indexed query).
 
 Memory is bounded: at most ``items`` reads per agent and session (oldest forgotten
-first; in the store, pruned every few filings), at most ``cached`` sessions in a worker's memory (least
-recently used dropped from memory only). Forgetting fails closed: a value no longer
-remembered no longer vouches for anything.
+first; in the store, pruned every few filings), at most ``cached`` sessions in a
+worker's memory (least recently used dropped from memory only). Forgetting fails
+closed: a value no longer remembered no longer vouches for anything.
 """
 
 from __future__ import annotations
