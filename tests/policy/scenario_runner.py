@@ -25,12 +25,14 @@ from immuno.core.config import DetectConfig, IdentityConfig, PolicyConfig, Store
 @dataclass(frozen=True)
 class StepOutcome:
     step: Step
-    action: str  # allow | flag | hold | quarantine | block | skipped
+    action: str  # allow | flag | excise | hold | quarantine | block | skipped
     by: str = ""  # layer:code of the decisive finding when stopped or flagged
 
     @property
     def stopped(self) -> bool:
-        return self.action in ("hold", "quarantine", "block", "skipped")
+        # an excised read reached the model without its injected sentences: for an
+        # injected read a stop, for a benign one a touch
+        return self.action in ("excise", "hold", "quarantine", "block", "skipped")
 
 
 @dataclass

@@ -211,7 +211,8 @@ def test_a_value_only_in_hidden_text_does_not_vouch() -> None:
 
 
 def test_a_value_also_shown_vouches() -> None:
-    text = f'<p>Catalogue: <a href="{EVIL}">images</a></p><!-- mirror {EVIL} -->'
+    # (a bare "mirror {EVIL}" in the comment would read as an imperative: a request)
+    text = f'<p>Catalogue: <a href="{EVIL}">images</a></p><!-- images: {EVIL} -->'
     assert vouches(text, EVIL)
 
 

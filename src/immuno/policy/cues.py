@@ -99,6 +99,43 @@ REQUEST_CUES = (
     r"call|contact|approve|include|copy|cc|move|enter|install|go\s+to)\s",
 )
 
+# The same families in German, French, Spanish, Italian and Portuguese: closed-class
+# words (the "please" of each language, a modal question addressed to the reader, the
+# formal imperative where its form gives it away) and the override vocabulary. They
+# are one signal among others, like the English lists: detection scores the read too.
+STRONG_CUES_I18N = (
+    r"\b(?:ignorier(?:e|en|t)?|missachte(?:n)?|vergiss|ignorez|ignorer|oubliez|oublie|"
+    r"ignora(?:re|te|d)?|olvida(?:r|d)?|olvide(?:n)?|dimentica(?:re|te)?|esque(?:ça|cer|çam))\b",
+    r"\b(?:anweisungen|instruktionen|befehle|consignes|instructions|instrucciones|"
+    r"istruzioni|instruções|indicaciones)\s+(?:\pL+\s+)?(?:vorherigen?|bisherigen?|obigen?|"
+    r"précédentes|antérieures|ci-dessus|anteriores|previas|precedenti|anteriori|prévias)\b",
+    r"\b(?:vorherigen?|bisherigen?|obigen?)\s+(?:anweisungen|instruktionen|befehle|regeln)\b",
+    r"\b(?:neue|nouvelles?|nuevas?|nuov[ae]|novas?)\s+(?:anweisungen|aufgabe|regeln|"
+    r"instructions|consignes|tâche|instrucciones|tarea|reglas|istruzioni|compito|regole|"
+    r"instruções|tarefa|regras)\b",
+    r"\b(?:sag(?:en\s+sie)?\s+(?:dem\s+)?(?:nutzer|benutzer|kunden)\s+nichts|"
+    r"ne\s+(?:le\s+)?dites\s+rien|no\s+(?:le\s+)?(?:digas|diga|informes|informe)|"
+    r"non\s+(?:dire|dirlo|informare)|não\s+(?:conte|diga|informe))\b",
+)
+REQUEST_CUES_I18N = (
+    r"\b(?:bitte|veuillez|s'il\s+(?:vous|te)\s+pla[iî]t|merci\s+de|por\s+favor|"
+    r"per\s+favore|si\s+prega\s+di|favor\s+de|fa[çc]a\s+o\s+favor)\b",
+    r"\b(?:k[öo]nnten|k[öo]nnen|w[üu]rden)\s+sie\b|\b(?:pourriez|pouvez)-vous\b|"
+    r"\b(?:podr[íi]as?|puedes|puede\s+usted|potresti|potrebbe|potete|pu[òo]\s+|"
+    r"voc[êe]\s+(?:pode|poderia)|poderia)\b",
+    r"\b(?:sie\s+m[üu]ssen|vous\s+devez|usted\s+debe|debe(?:s)?\s+usted|devi|deve\s+|"
+    r"voc[êe]\s+deve)\b",
+    # the formal imperative opening a sentence: "Öffnen Sie ...", "Ouvrez ..."
+    r"(?:^|[.!?:;]\s+)(?P<verb_de>\pL+en\s+sie)\b",
+    r"(?:^|[.!?:;]\s+)(?P<verb_fr>\pL{3,}ez)\s",
+    # one word, or a word and a pronoun, then an address: "Fetch https://...", "Load
+    # https://...", "Öffne https://...", "Abra www..." (a label has its colon: "Web:
+    # https://..." is a record, no request)
+    r"(?:^|[.!?;]\s+)(?P<verb_any>\pL[\pL'-]*(?:\s+(?:sie|vous|du|tu|usted|ustedes|voi|"
+    r"voc[êe]|please|bitte|now|jetzt|maintenant|ahora|ora|agora))?)\s+"
+    r"(?:https?://|www\.|[\w.+-]+@[\w-]+\.)",
+)
+
 _DETAIL = (
     r"(?:bank|banking|account|iban|sort\s+code|routing|swift|bic|payment|remittance|billing|"
     r"invoicing|payee|beneficiary|address|office|premises|location|e-?mail|mailbox|domain|"
@@ -177,15 +214,23 @@ CHANGE_CUES = (
 )
 
 
+_OPTIONS = re2.Options()
+_OPTIONS.max_mem = 64 << 20  # the union of every family is large: keep it on the DFA
+
+
 def _compile(cues: tuple[str, ...]) -> Any:
-    return re2.compile("(?im)" + "|".join(f"(?:{cue})" for cue in cues))
+    return re2.compile("(?im)" + "|".join(f"(?:{cue})" for cue in cues), _OPTIONS)
 
 
-_STRONG = _compile(STRONG_CUES)
-_REQUEST = _compile(REQUEST_CUES)
+_STRONG = _compile(STRONG_CUES + STRONG_CUES_I18N)
+_REQUEST = _compile(REQUEST_CUES + REQUEST_CUES_I18N)
 _CHANGE = _compile(CHANGE_CUES)
-_ANY = _compile(STRONG_CUES + REQUEST_CUES + CHANGE_CUES)
-_INFO, _VERB = _REQUEST.groupindex["info"], _REQUEST.groupindex["verb"]
+_ANY = _compile(
+    STRONG_CUES + STRONG_CUES_I18N + REQUEST_CUES + REQUEST_CUES_I18N + CHANGE_CUES
+)
+_INFO = _REQUEST.groupindex["info"]
+# where an imperative's cue starts: at its verb, after the sentence break before it
+_VERBS = tuple(i for name, i in _REQUEST.groupindex.items() if name.startswith("verb"))
 # A request that points back at the sentence before it, or forward past the next one.
 _BACK = _compile((r"\b(?:it|this|these|those|them|there|same|the\s+above)\b",))
 _FORWARD = _compile((r"\b(?:below|following|as\s+follows|hereunder)\b",))
@@ -363,7 +408,7 @@ def judge(raw: str) -> Judged:
             if pattern is _REQUEST and match.start(_INFO) >= 0:
                 continue  # "please find below": attention, not a request
             # the imperative's group starts at its verb, after the sentence break
-            verb = match.start(_VERB) if pattern is _REQUEST else -1
+            verb = max(match.start(i) for i in _VERBS) if pattern is _REQUEST else -1
             begin = verb if verb >= 0 else match.start()
             first = max(0, bisect_right(starts, begin) - 1)
             last = max(first, bisect_right(starts, match.end() - 1) - 1)
