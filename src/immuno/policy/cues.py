@@ -225,9 +225,7 @@ def _compile(cues: tuple[str, ...]) -> Any:
 _STRONG = _compile(STRONG_CUES + STRONG_CUES_I18N)
 _REQUEST = _compile(REQUEST_CUES + REQUEST_CUES_I18N)
 _CHANGE = _compile(CHANGE_CUES)
-_ANY = _compile(
-    STRONG_CUES + STRONG_CUES_I18N + REQUEST_CUES + REQUEST_CUES_I18N + CHANGE_CUES
-)
+_ANY = _compile(STRONG_CUES + STRONG_CUES_I18N + REQUEST_CUES + REQUEST_CUES_I18N + CHANGE_CUES)
 _INFO = _REQUEST.groupindex["info"]
 # where an imperative's cue starts: at its verb, after the sentence break before it
 _VERBS = tuple(i for name, i in _REQUEST.groupindex.items() if name.startswith("verb"))
