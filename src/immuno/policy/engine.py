@@ -30,6 +30,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from immuno.core.action import Action
 from immuno.core.finding import Finding, Severity
@@ -378,6 +379,11 @@ def _found(reads: TraceReads, norm: str, level: Source, is_path: bool) -> bool:
         return True  # as written: the common case, one set lookup
     if any(reads.contains_normalized(key, level) for key in _keys(norm)):
         return True  # in another form (canonical.py)
+    if level is Source.CLEAN and (host := _web_host(norm)):
+        # Where a clean source will do, a web address is a destination: the agent may
+        # build the page's address on a host it read ("the scones recipe on
+        # www.codedculinary.com" -> https://www.codedculinary.com/recipe/...).
+        return any(reads.contains_normalized(name, level) for name in _host_names(host))
     # A path the agent joined from trusted pieces ("old1.tmp" in "/home/user/tmp") is
     # as trusted as its pieces: both the folder and the name must appear at the level.
     folder, _, name = norm.rpartition("/")
@@ -388,6 +394,25 @@ def _found(reads: TraceReads, norm: str, level: Source, is_path: bool) -> bool:
         and reads.contains_normalized(folder, level)
         and reads.contains_normalized(name, level)
     )
+
+
+def _web_host(norm: str) -> str:
+    """The host of an http(s) address without credentials, or ""."""
+    if not norm.startswith(("http://", "https://")) or " " in norm:
+        return ""
+    try:
+        parts = urlsplit(norm)
+    except ValueError:
+        return ""
+    if parts.username is not None or parts.password is not None:
+        return ""  # "https://good.example@evil.example" names evil.example
+    host = parts.hostname or ""
+    return host if "." in host else ""
+
+
+def _host_names(host: str) -> tuple[str, ...]:
+    bare = host.removeprefix("www.")
+    return (host, bare, f"www.{bare}") if bare != host or "." in bare else (host,)
 
 
 def _seen(reads: TraceReads | None, norm: str, keys: set[str]) -> str:
