@@ -168,16 +168,17 @@ def main() -> None:
         ]
     )[:2048]
 
-    def filing(text: str) -> Callable[[], object]:
-        # a fresh trace per run, so the trace's read limit never comes into it
-        traces = iter(range(10**9))
+    def filing(text: str, size: int = 2048) -> Callable[[], object]:
+        # a fresh session per run, so the session's read limit never comes into it
+        sessions = iter(range(10**9))
+        content = (text * (1 + size // len(text)))[:size]
         return lambda: immune.check(
             Signal(
                 kind="tool_result",
                 agent="assistant",
                 tool="web.fetch",
-                content=text[:2048],
-                trace=f"read-{next(traces)}",
+                content=content,
+                trace=f"read-{next(sessions)}",
             )
         )
 
@@ -195,6 +196,9 @@ def main() -> None:
         ("file a 2 KB read, cues in every line", filing(polite)),
         ("file a 2 KB HTML read (hidden parts split off)", filing(page)),
         ("file a 2 KB JSON read (judged by its values)", filing(mails)),
+        ("file a 16 KB read, no cue (policy only)", filing(bill, 16_384)),
+        ("file a 16 KB read, cues in every line", filing(polite, 16_384)),
+        ("file a 16 KB HTML read", filing(page, 16_384)),
         ("values in a 2 KB read: invoice lines (90 values)", values_of(bill)),
         ("values in a 2 KB read: a polite mail (16 values)", values_of(polite)),
         ("values in a 2 KB read: HTML (39 values)", values_of(page)),
