@@ -99,9 +99,11 @@ class PolicyLayer:
                 return []
             return [block("policy.no_manifest", NO_MANIFEST)]
         if signal.kind != SignalKind.TOOL_CALL:
-            if signal.trace is not None and self.flow.lookup(signal.agent, signal.trace).ended:
-                return [_session_ended(signal.trace)]
-            return []
+            if signal.trace is None:
+                return []
+            with self._lock:  # the session cache is shared by every thread
+                ended = self.flow.lookup(signal.agent, signal.trace).ended
+            return [_session_ended(signal.trace)] if ended else []
         with self._lock:
             found = self.flow.lookup(signal.agent, signal.trace)
             if found.ended:
