@@ -68,6 +68,9 @@ import yaml
 
 MAX_FIELDS = 4096
 MAX_DEPTH = 32
+# the path of a field that holds what the bounds left over (past MAX_FIELDS, deeper
+# than MAX_DEPTH): its keys are in its text, its place is unknown
+REST = "$rest"
 MAX_CHARS = 1 << 20  # JSON and CSV
 MAX_YAML_CHARS = 1 << 18  # YAML is parsed event by event in Python: slower
 _CSV_ROWS = 3  # at least, header included
@@ -195,7 +198,7 @@ def _json_cut(text: str) -> Structure | None:
     key: str | None = None  # in a mapping: the key read, awaiting its value
     for match in _TOKEN.finditer(text):
         if len(fields) >= MAX_FIELDS - 1 or len(stack) > MAX_DEPTH:
-            fields.append(Field(stack[-1][0] if stack else "$", None, None, text[match.start() :]))
+            fields.append(Field(REST, None, None, text[match.start() :]))
             break  # the rest, as it is
         string, colon, open_string, literal, bracket = match.groups()
         top = stack[-1] if stack else None
@@ -421,7 +424,7 @@ def _fields(
             if len(fields) >= limit - 1:
                 rest = [(value, key)] + [(v, k) for level in levels[::-1] for v, _, k, _ in level]
                 text = "\n".join(line for v, k in rest for line in _lines(v, k))
-                fields.append(Field(path, None, None, text))
+                fields.append(Field(REST, None, None, text))
                 levels.clear()
                 break
             kind = type(value)
@@ -430,7 +433,7 @@ def _fields(
             elif not (kind is dict or kind is list or kind is _Pairs) or not value:
                 fields.append(Field(path, record, key, _scalar(value)))
             elif len(levels) > MAX_DEPTH:
-                fields.append(Field(path, record, key, "\n".join(_lines(value, None))))
+                fields.append(Field(REST, record, key, "\n".join(_lines(value, None))))
             else:
                 levels.append(_children(value, path, key, record))
                 break
@@ -456,7 +459,7 @@ def _bounded(fields: list[Field]) -> tuple[Field, ...]:
         return tuple(fields)
     rest = fields[MAX_FIELDS - 1 :]
     lines = (f"{f.key}: {f.text}" if f.key else f.text for f in rest)
-    return (*fields[: MAX_FIELDS - 1], Field(rest[0].path, None, None, "\n".join(lines)))
+    return (*fields[: MAX_FIELDS - 1], Field(REST, None, None, "\n".join(lines)))
 
 
 def _lines(value: object, key: str | None) -> Iterator[str]:

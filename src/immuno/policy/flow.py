@@ -55,7 +55,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from immuno.core.structure import parse
+from immuno.core.structure import REST, parse
 from immuno.policy.canonical import index_keys
 from immuno.policy.cues import carries_instructions, carries_strong_cue, judge, normalize
 from immuno.policy.hidden import split
@@ -190,22 +190,29 @@ def read_parts(text: str, level: Source, demotions: Demotions | None = None) -> 
 
 
 def fielded_parts(
-    text: str, outsiders: AbstractSet[str], demotions: Demotions | None
+    text: str,
+    outsiders: AbstractSet[str],
+    demotions: Demotions | None,
+    level: Source = Source.CLEAN,
 ) -> tuple[Part, ...]:
     """A trusted tool's read of which some fields an outsider can write (the manifest's
     ``outsider_fields``: an invitation's description, a ticket's body): those fields
     are judged as untrusted content, the rest is trusted. A read that is not JSON,
-    YAML or CSV cannot be told apart: all of it is judged as untrusted (fail closed)."""
+    YAML or CSV cannot be told apart: all of it is judged as untrusted (fail closed), and
+    so is one too large or too deep to be read field by field. Outsider fields are
+    filed at ``level`` at most."""
     found = parse(text)
     if not found.structured:
-        return untrusted_parts(text, Source.CLEAN)
+        return untrusted_parts(text, level)
     own: list[str] = []
     other: list[str] = []
     for item in found.fields:
         line = f"{item.key}: {item.text}" if item.key is not None else item.text
-        (other if _path_names(item.path) & outsiders else own).append(line)
+        # what the parser's bounds left over could hold any field: an outsider's
+        outsider = item.path == REST or bool(_path_names(item.path) & outsiders)
+        (other if outsider else own).append(line)
     parts = trusted_parts("\n".join(own), demotions) if own else ()
-    return parts + (untrusted_parts("\n".join(other), Source.CLEAN) if other else ())
+    return parts + (untrusted_parts("\n".join(other), level) if other else ())
 
 
 _PATH_NAMES = re.compile(r"\.([^.\[]+)|\[\"((?:[^\"\\]|\\.)*)\"\]")

@@ -167,7 +167,10 @@ class PolicyLayer:
             if verdict.action is Action.EXCISE and verdict.sanitized is not None:
                 parts = excised_parts(signal.content, verdict, level)
             elif outsiders:
-                parts = fielded_parts(signal.content[:MAX_READ_CHARS], outsiders, demotions)
+                # a field an outsider writes, in a read some layer flagged, vouches for nothing
+                other = Source.CLEAN if verdict.action is Action.ALLOW else Source.ANY
+                content = signal.content[:MAX_READ_CHARS]
+                parts = fielded_parts(content, outsiders, demotions, other)
             else:
                 parts = read_parts(signal.content, level, demotions)
             with self._lock:
@@ -249,12 +252,14 @@ class PolicyLayer:
 
     def _level(self, signal: Signal, verdict: Verdict) -> Source:
         assert self.policy is not None
+        if verdict.action is Action.EXCISE:
+            # injected text was cut out of it, even from a trusted tool: someone outside
+            # wrote into it, so what is left is judged as untrusted content
+            return Source.CLEAN
         if signal.provenance == Provenance.TRUSTED or (
             signal.kind == SignalKind.TOOL_RESULT and signal.tool in self.policy.trusted_outputs
         ):
             return Source.TRUSTED
-        if verdict.action is Action.EXCISE:
-            return Source.CLEAN  # what is left once the injection is cut: judged as usual
         if verdict.action is not Action.ALLOW:
             return Source.ANY  # read, but flagged: vouches for nothing
         return Source.CLEAN  # at most: flow judges it sentence by sentence
