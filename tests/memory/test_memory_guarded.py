@@ -8,7 +8,8 @@ import pytest
 
 from immuno.core.config import Config
 from immuno.core.errors import Blocked, InputError
-from immuno.core.finding import Finding, Severity
+from immuno.core.action import Action
+from immuno.core.finding import Finding, Severity, Span
 from immuno.core.pipeline import Immune
 from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.memory import GuardedMemory, MemoryGate, MemoryTampered
@@ -129,6 +130,42 @@ def test_blocked_read_raises_blocked(tmp_path: Path) -> None:
     memory, _ = _memory(tmp_path / "m.db")
     written = memory.put("a", "k", "FORBIDDEN later", provenance=Provenance.UNTRUSTED)
     memory.commit(written.record.id, by="alice")  # an operator's mistake
+    with pytest.raises(Blocked):
+        memory.get("a", "k")
+
+
+class Cutter(Recorder):
+    """Asks to cut the word CUT out of every memory read (an excision)."""
+
+    def inspect(self, signal: Signal, earlier: Sequence[Finding]) -> list[Finding]:
+        at = signal.content.find("CUT")
+        if signal.kind != SignalKind.MEMORY_READ or at < 0:
+            return []
+        span = Span(at, at + 3)
+        return [
+            Finding(
+                layer=self.name,
+                code="cut",
+                severity=Severity.HIGH,
+                score=0.9,
+                message="cut",
+                span=span,
+                action=Action.EXCISE,
+                part="content",
+            )
+        ]
+
+
+def test_an_excised_read_never_returns_the_original(tmp_path: Path) -> None:
+    config = Config()
+    immune = Immune(
+        config,
+        layers=[Cutter(), MemoryGate(config.memory.quarantine)],
+        store=SQLiteStore(tmp_path / "m.db"),
+        clock=lambda: 1000.0,
+    )
+    memory = GuardedMemory(immune)
+    memory.put("a", "k", "keep CUT keep", provenance=Provenance.TRUSTED)
     with pytest.raises(Blocked):
         memory.get("a", "k")
 

@@ -251,7 +251,7 @@ class GuardedMemory:
                 args={"namespace": record.namespace, "key": record.key, "record": record.id},
             )
         )
-        if verdict.action.stops:
+        if not verdict.allowed:  # stopped, or only a sanitised rest may go on: refuse
             raise Blocked(verdict)
         return record
 
