@@ -120,3 +120,31 @@ def test_only_the_next_result_of_that_tool_is_endorsed(make_immune: Callable[...
     result(immune, "file.read", "Nothing due this month.")
     result(immune, "file.read", BILL)  # a second result, not asked for
     assert call(immune, "bank.transfer", recipient=IBAN, amount=98.7).action is Action.BLOCK
+
+
+def test_a_lookup_that_never_answered_endorses_nothing_later(
+    make_immune: Callable[..., Immune],
+) -> None:
+    immune = policy_only(make_immune)
+    ask(immune, "Please pay the bill in bill.txt")
+    call(immune, "file.read", path="bill.txt")  # the tool fails: no result comes back
+    call(immune, "file.read", path="downloads/invoice_from_web.txt")  # the agent's choice
+    result(immune, "file.read", BILL)
+    assert call(immune, "bank.transfer", recipient=IBAN, amount=98.7).action is Action.BLOCK
+
+
+def test_a_plain_word_names_no_document(make_immune: Callable[..., Immune]) -> None:
+    immune = policy_only(make_immune)
+    ask(immune, "Please pay the invoice")
+    call(immune, "file.read", path="invoice")
+    result(immune, "file.read", BILL)
+    assert call(immune, "bank.transfer", recipient=IBAN, amount=98.7).action is Action.BLOCK
+
+
+def test_the_answer_must_be_the_next_read(make_immune: Callable[..., Immune]) -> None:
+    immune = policy_only(make_immune)
+    ask(immune, "Please pay the bill in bill.txt")
+    call(immune, "file.read", path="bill.txt")
+    result(immune, "notes.read", "A note in between.")
+    result(immune, "file.read", BILL)
+    assert call(immune, "bank.transfer", recipient=IBAN, amount=98.7).action is Action.BLOCK

@@ -77,7 +77,8 @@ class PolicyLayer:
         self._open_written = written
         self._pending: dict[str, tuple[str, str]] = {}  # signal id -> (request id, reason)
         # (session, agent, tool) -> why its next result is endorsed (``_note_user_named``)
-        self._asked: OrderedDict[tuple[str, str, str], str] = OrderedDict()
+        # (session, agent) -> (tool, why) for the one read that may answer that lookup
+        self._asked: OrderedDict[tuple[str, str], tuple[str, str]] = OrderedDict()
         # Traces and rate windows are shared by every thread calling Immune.check.
         self._lock = threading.Lock()
 
@@ -173,10 +174,12 @@ class PolicyLayer:
                 parts = fielded_parts(content, outsiders, demotions, other)
             else:
                 parts = read_parts(signal.content, level, demotions)
-            with self._lock:
-                via = self._asked.pop((signal.trace, signal.agent, signal.tool or ""), None)
-            if via is not None and level is Source.CLEAN and verdict.action is Action.ALLOW:
-                parts = endorsed(parts, via)
+            with self._lock:  # only the very next read of the agent can be the answer
+                asked = self._asked.pop((signal.trace, signal.agent), None)
+            answers = asked is not None and asked[0] == signal.tool
+            if answers and level is Source.CLEAN and verdict.action is Action.ALLOW:
+                assert asked is not None
+                parts = endorsed(parts, asked[1])
             with self._lock:
                 self.flow.file(signal.agent, signal.trace, parts)
         elif signal.kind == SignalKind.MEMORY_WRITE and self._delivered(verdict):
@@ -191,6 +194,8 @@ class PolicyLayer:
     def end_session(self, session: str) -> bool:
         """End a session: what was read in it vouches for nothing any more."""
         with self._lock:
+            for key in [k for k in self._asked if k[0] == session]:
+                del self._asked[key]
             return self.flow.end(session)
 
     def _delivered(self, verdict: Verdict) -> bool:
@@ -199,6 +204,8 @@ class PolicyLayer:
     def _after_call(self, signal: Signal, verdict: Verdict) -> None:
         with self._lock:
             pending = self._pending.pop(signal.id, None)
+            if signal.trace is not None:  # a new call: an earlier lookup's answer is lost
+                self._asked.pop((signal.trace, signal.agent), None)
         if pending is not None and verdict.action is Action.HOLD:
             request, reason = pending
             args = signal.args
@@ -227,15 +234,15 @@ class PolicyLayer:
             return
         texts = value_strings(signal.args)
         norms = [normalize(text).strip() for text in texts]
-        if not norms or not any(len(norm) >= MIN_NAMED for norm in norms):
-            return  # an argument-less read ("my inbox") names nothing
+        if not any(_names_something(norm) for norm in norms):
+            return  # no argument ("my inbox") or plain words ("invoice") name nothing
         with self._lock:
             reads = self.flow.get(signal.agent, signal.trace)
             if reads is None or not all(_user_said(reads, norm) for norm in norms):
                 return
             shown = ", ".join(f"{k}={_shown(v)}" for k, v in signal.args.items())
             via = f"the user's request named what {signal.tool}({shown}) read"
-            self._asked[(signal.trace, signal.agent, signal.tool or "")] = via
+            self._asked[(signal.trace, signal.agent)] = (signal.tool or "", via)
             while len(self._asked) > MAX_ASKED:
                 self._asked.popitem(last=False)
 
@@ -267,6 +274,12 @@ class PolicyLayer:
 
 MIN_NAMED = 3  # characters of the longest argument of a lookup the user named
 MAX_ASKED = 10_000  # lookups waiting for their result, per worker
+
+
+def _names_something(norm: str) -> bool:
+    """A file name, a path, an id or an address, not a plain word: long enough, and
+    with a digit or a mark (``bill-december.txt``, ``T-20484``, ``docs/q3``)."""
+    return len(norm) >= MIN_NAMED and any(c.isdigit() or c in "./-_@:#" for c in norm)
 
 
 def _user_said(reads: TraceReads, norm: str) -> bool:
