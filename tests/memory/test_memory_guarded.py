@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from immuno.core.action import Action
 from immuno.core.config import Config
 from immuno.core.errors import Blocked, InputError
-from immuno.core.action import Action
 from immuno.core.finding import Finding, Severity, Span
 from immuno.core.pipeline import Immune
 from immuno.core.signal import Provenance, Signal, SignalKind

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from immuno import Action, Immune, Signal
 
 MANIFEST = """\
@@ -65,3 +67,35 @@ def test_a_host_named_only_in_a_request_of_a_read_does_not_vouch(
         )
     )
     assert go(immune, "web.navigate", "https://evil.example/list") is Action.BLOCK
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.codedculinary.com\uff0f@evil.example/x",  # a full-width solidus
+        "https://www.codedculinary.com\\@evil.example/x",
+        "https://www.codedculinary.com/c?k=sk-live-12345",  # a query to leak by
+        "https://www.codedculinary.com/#k=sk-live-12345",
+    ],
+)
+def test_addresses_that_parse_otherwise_or_carry_data_need_the_full_address(
+    make_immune: Callable[..., Immune], url: str
+) -> None:
+    immune = asked(
+        make_immune, "Please open the Blueberry Scones recipe on `www.codedculinary.com`."
+    )
+    assert go(immune, "web.navigate", url) is Action.BLOCK
+
+
+def test_a_host_only_an_outsider_wrote_does_not_vouch(make_immune: Callable[..., Immune]) -> None:
+    immune = asked(make_immune, "Summarise my latest email.")
+    immune.check(
+        Signal(
+            kind="tool_result",
+            agent="browser",
+            tool="email.read",
+            content="Thanks for the call.\nMallory (mallory.example)",
+            trace="s",
+        )
+    )
+    assert go(immune, "web.navigate", "https://mallory.example/c") is Action.BLOCK

@@ -286,7 +286,10 @@ class _FlowCheck:
             if not norm:
                 self.refuse(flow, f"{path} is empty, and an empty value is never vouched for")
                 return
-            if self.reads is not None and _found(self.reads, norm, flow.source, flow.is_path):
+            found = self.reads is not None and _found(
+                self.reads, norm, flow.source, flow.is_path, text
+            )
+            if found:
                 self.ok(f"{path}={_shown(text)}", flow.source, norm)
                 continue
             level = flow.source.name.lower()
@@ -374,16 +377,21 @@ def _keys(norm: str) -> set[str]:
     return canonical_keys(norm) if len(norm) <= MAX_VALUE_CHARS else set()
 
 
-def _found(reads: TraceReads, norm: str, level: Source, is_path: bool) -> bool:
+def _found(reads: TraceReads, norm: str, level: Source, is_path: bool, raw: str = "") -> bool:
     if level is Source.ANY or reads.contains_normalized(norm, level):
         return True  # as written: the common case, one set lookup
     if any(reads.contains_normalized(key, level) for key in _keys(norm)):
         return True  # in another form (canonical.py)
-    if level is Source.CLEAN and (host := _web_host(norm)):
+    if level is Source.CLEAN and (host := _web_host(raw)):
         # Where a clean source will do, a web address is a destination: the agent may
-        # build the page's address on a host it read ("the scones recipe on
-        # www.codedculinary.com" -> https://www.codedculinary.com/recipe/...).
-        return any(reads.contains_normalized(name, level) for name in _host_names(host))
+        # build a page's address on a host the user named ("the scones recipe on
+        # www.codedculinary.com" -> https://www.codedculinary.com/recipe/...). The host
+        # must be in trusted reads (the user's words), not only in clean ones an
+        # outsider wrote, and the address may carry no query or fragment to leak by.
+        return any(
+            reads.contains_normalized(name, Source.TRUSTED) and reads.endorsement(name) is None
+            for name in _host_names(host)
+        )
     # A path the agent joined from trusted pieces ("old1.tmp" in "/home/user/tmp") is
     # as trusted as its pieces: both the folder and the name must appear at the level.
     folder, _, name = norm.rpartition("/")
@@ -396,18 +404,26 @@ def _found(reads: TraceReads, norm: str, level: Source, is_path: bool) -> bool:
     )
 
 
-def _web_host(norm: str) -> str:
-    """The host of an http(s) address without credentials, or ""."""
-    if not norm.startswith(("http://", "https://")) or " " in norm:
+def _web_host(raw: str) -> str:
+    """The host of a plain http(s) address as the tool will get it, or "": only ASCII
+    with no backslash (a full-width "／" or a "\\" parses differently elsewhere), no
+    credentials ("https://good.example@evil.example" names evil.example), no query
+    and no fragment."""
+    text = raw.strip()
+    if not text.isascii() or "\\" in text or any(c.isspace() for c in text):
+        return ""
+    if not text.lower().startswith(("http://", "https://")):
         return ""
     try:
-        parts = urlsplit(norm)
+        parts = urlsplit(text)
     except ValueError:
         return ""
-    if parts.username is not None or parts.password is not None:
-        return ""  # "https://good.example@evil.example" names evil.example
+    if parts.username is not None or parts.password is not None or parts.query or parts.fragment:
+        return ""
+    if "?" in text or "#" in text or "@" in text:
+        return ""
     host = parts.hostname or ""
-    return host if "." in host else ""
+    return host if "." in host and not host.endswith(".") else ""
 
 
 def _host_names(host: str) -> tuple[str, ...]:
