@@ -314,9 +314,17 @@ def excised_parts(content: str, verdict: Verdict, level: Source) -> tuple[Part, 
         for f in verdict.findings
         if f.action is Action.EXCISE and f.span is not None
     )
-    banned = tokens(normalize(cut))
+    said = normalize(cut)
+    banned = tokens(said)
+    against = " ".join(said.split())  # a phrase of the cut (a spaced IBAN, a name) too
     return tuple(
-        part if part.level is Source.ANY else replace(part, tokens=part.tokens - banned)
+        part
+        if part.level is Source.ANY
+        else replace(
+            part,
+            tokens=part.tokens - banned,
+            against=f"{part.against}\x00{against}" if part.against else against,
+        )
         for part in read_parts(verdict.sanitized, level)
     )
 
