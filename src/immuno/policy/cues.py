@@ -255,9 +255,15 @@ _CAMEL_FOUND = re2.compile(r"[a-z][A-Z][a-z]")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
 
 
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "_": " "})
+
+
 def _unjoined(text: str) -> str:
-    """``text`` with underscores read as spaces: the same length, so offsets hold."""
-    return text.replace("_", " ") if "_" in text else text
+    """``text`` with underscores read as spaces and typographic apostrophes as ``'``
+    ("Don’t tell", "S’il vous plaît"): the same length, so offsets hold."""
+    if "_" in text or "\u2019" in text or "\u2018" in text or "\u02bc" in text:
+        return text.translate(_APOSTROPHES)
+    return text
 
 
 def _words(text: str) -> str:
