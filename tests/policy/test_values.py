@@ -5,11 +5,13 @@ inside text (``values:``), nested fields and items, ``nullable`` and per-argumen
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from immuno import Action, Immune, Signal, Verdict
+from immuno import Action, Config, Immune, Signal, Verdict
+from immuno.core.config import PolicyConfig, StoreConfig
 
 MANIFEST = """\
 version: 1
@@ -237,3 +239,30 @@ def test_null_is_accepted_only_where_nullable_and_vouches_for_nothing(immune: Im
     empty = call(immune, "mail.send", to="bob@partner.example", body="Hi", cc="")
     assert empty.codes == ["policy.flow.untrusted_value"]
     assert "args.cc is empty" in empty.explain()
+
+
+def test_a_mapping_s_keys_are_values_too(tmp_path: Path) -> None:
+    manifest = tmp_path / "keys.yaml"
+    manifest.write_text(
+        "version: 1\nagents:\n  payments:\n    tools: [bank.batch]\ntools:\n  bank.batch:\n"
+        "    sink: money\n    args:\n      payments: {type: object, from: trusted}\n",
+        encoding="utf-8",
+    )
+    config = Config(
+        store=StoreConfig(path=str(tmp_path / "k.db")),
+        policy=PolicyConfig(manifests=[str(manifest)]),
+    )
+    immune = Immune(config)
+    evil = "XK051212012345678906"
+    verdict = immune.check(
+        Signal(
+            kind="tool_call",
+            agent="payments",
+            tool="bank.batch",
+            args={"payments": {evil: 950}},
+            trace="s",
+        )
+    )
+    assert verdict.codes == ["policy.flow.untrusted_value"]
+    assert evil in verdict.explain()
+    immune.close()

@@ -281,7 +281,10 @@ class _FlowCheck:
         if flow.kinds and isinstance(value, str):
             self.values_inside(flow, value, path)
             return
-        for text in value_strings(value):
+        texts = value_strings(value)
+        if isinstance(value, dict):  # a key can carry a value too: {"<iban>": 950}
+            texts = [str(key) for key in value] + texts
+        for text in texts:  # an empty list or mapping carries no value: nothing to vouch for
             norm = normalize(text).strip()  # once per value, for every lookup below
             if not norm:
                 self.refuse(flow, f"{path} is empty, and an empty value is never vouched for")
