@@ -245,3 +245,36 @@ def test_the_readme_session_example(make_immune: Callable[..., Immune]) -> None:
         assert transfer(account="DE89370400440532013000", amount=120.0) == "sent"
     with immune.session("Pay invoice 43", agent="payments"), pytest.raises(Blocked):
         transfer(account="DE89370400440532013000", amount=120.0)
+
+
+def test_taint_outlives_the_read_that_caused_it(tmp_path: Path) -> None:
+    clock = FakeClock()
+    store = SQLiteStore(tmp_path / "s.db")
+    first = SessionReads(lambda: store, clock, ttl=100, items=2, cached=10)
+    first.file("agent", "s", (Part(Source.CLEAN, "a stranger's mail", frozenset({"mail"})),))
+    for i in range(40):
+        first.file("agent", "s", _trusted(f"own-{i}"))
+    other = SessionReads(lambda: store, clock, ttl=100, items=2, cached=10)  # a new worker
+    reads = other.get("agent", "s")
+    assert reads is not None and reads.tainted
+    store.close()
+
+
+def test_a_reused_id_is_another_session_for_every_worker(tmp_path: Path) -> None:
+    clock = FakeClock()
+    store = SQLiteStore(tmp_path / "s.db")
+    a = SessionReads(lambda: store, clock, ttl=100, items=5, cached=10)
+    b = SessionReads(lambda: store, clock, ttl=100, items=5, cached=10)
+    a.file("agent", "conv-7", _trusted("old-value"))
+    assert b.get("agent", "conv-7") is not None  # b caches the first conv-7
+    a.end("conv-7")
+    clock.now += 101
+    a.sweep()
+    clock.now += 101
+    a.sweep()  # the ended id is forgotten: conv-7 may open again
+    a.file("agent", "conv-7", _trusted("new-value"))
+    reads = b.get("agent", "conv-7")
+    assert reads is not None
+    assert reads.has("new-value", Source.TRUSTED)
+    assert not reads.has("old-value", Source.TRUSTED)
+    store.close()

@@ -36,6 +36,7 @@ SCHEMA = [
     # 3: sessions and what each agent read in them (sessions.py)
     """CREATE TABLE policy_sessions (
         id      TEXT PRIMARY KEY,
+        gen     TEXT NOT NULL,
         opened  REAL NOT NULL,
         touched REAL NOT NULL,
         ended   REAL
@@ -52,5 +53,10 @@ SCHEMA = [
         against TEXT NOT NULL,
         via     TEXT NOT NULL
     );
-    CREATE INDEX policy_reads_session ON policy_reads (session, agent, seq);""",
+    CREATE INDEX policy_reads_session ON policy_reads (session, agent, seq);
+    CREATE TABLE policy_taint (
+        session TEXT NOT NULL,
+        agent   TEXT NOT NULL,
+        PRIMARY KEY (session, agent)
+    );""",
 ]

@@ -41,7 +41,9 @@ _SWEEP_EVERY = 256  # filings between two sweeps of expired sessions
 _PRUNE_EVERY = 32
 
 _SYNC = (
-    "SELECT s.touched, s.ended, r.seq, r.read, r.level, r.text, r.tokens, r.against, r.via "
+    "SELECT s.touched, s.ended, s.gen, "
+    "EXISTS (SELECT 1 FROM policy_taint t WHERE t.session = s.id AND t.agent = ?), "
+    "r.seq, r.read, r.level, r.text, r.tokens, r.against, r.via "
     "FROM policy_sessions s LEFT JOIN policy_reads r "
     "ON r.session = s.id AND r.agent = ? AND r.seq > ? WHERE s.id = ? ORDER BY r.seq"
 )
@@ -64,6 +66,7 @@ def check_id(session: str) -> str:
 @dataclass
 class _Cached:
     reads: TraceReads
+    gen: str  # which session of that id: one ended and opened again is another
     seen: int = 0  # the last row of policy_reads picked up
 
 
@@ -122,18 +125,22 @@ class SessionReads:
         key = (check_id(session), agent)
         entry = self._cache.get(key)
         seen = entry.seen if entry is not None else 0
-        rows = self.store.query(_SYNC, (agent, seen, session))
+        rows = self.store.query(_SYNC, (agent, agent, seen, session))
         if not rows:
             self._cache.pop(key, None)
             return _NOTHING
-        touched, ended = rows[0][0], rows[0][1]
+        touched, ended, gen, tainted = rows[0][:4]
         if ended is not None or self.clock() - touched > self.ttl:
             self._cache.pop(key, None)
             return _ENDED
-        if rows[0][2] is None and entry is None:
+        if entry is not None and entry.gen != gen:
+            # the id was ended and opened again since: what this worker kept is another's
+            del self._cache[key]
+            return self.lookup(agent, session)
+        if rows[0][4] is None and entry is None:
             return _NOTHING  # the session exists; this agent filed nothing in it
         if entry is None:
-            entry = _Cached(TraceReads(limit=self.items))
+            entry = _Cached(TraceReads(limit=self.items), gen)
             self._cache[key] = entry
             while len(self._cache) > self.cached:
                 self._cache.popitem(last=False)
@@ -141,6 +148,8 @@ class SessionReads:
         for parts, last in _reads(rows):
             entry.reads.file(parts)
             entry.seen = last
+        if tainted:  # read untrusted content once: forgetting the read does not undo it
+            entry.reads.tainted = True
         return Lookup(entry.reads)
 
     def get(self, agent: str, session: str | None) -> TraceReads | None:
@@ -163,11 +172,16 @@ class SessionReads:
                     _end(cur, session, now)
                 return False
             cur.execute(
-                "INSERT INTO policy_sessions (id, opened, touched) VALUES (?, ?, ?) "
+                "INSERT INTO policy_sessions (id, gen, opened, touched) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (id) DO UPDATE SET touched = excluded.touched",
-                (session, now, now),
+                (session, uuid.uuid4().hex, now, now),
             )
             read = uuid.uuid4().hex
+            if any(p.level is not Source.TRUSTED or p.via for p in parts):
+                cur.execute(
+                    "INSERT OR IGNORE INTO policy_taint (session, agent) VALUES (?, ?)",
+                    (session, agent),
+                )
             cur.executemany(
                 "INSERT INTO policy_reads"
                 " (session, agent, read, level, text, tokens, against, via)"
@@ -212,8 +226,8 @@ class SessionReads:
                 return False
             if row is None:
                 cur.execute(
-                    "INSERT INTO policy_sessions (id, opened, touched) VALUES (?, ?, ?)",
-                    (session, now, now),
+                    "INSERT INTO policy_sessions (id, gen, opened, touched) VALUES (?, ?, ?, ?)",
+                    (session, uuid.uuid4().hex, now, now),
                 )
             _end(cur, session, now)
         for key in [k for k in self._cache if k[0] == session]:
@@ -240,6 +254,7 @@ class SessionReads:
 
 def _end(cur: Cursor, session: str, now: float) -> None:
     cur.execute("DELETE FROM policy_reads WHERE session = ?", (session,))
+    cur.execute("DELETE FROM policy_taint WHERE session = ?", (session,))
     cur.execute("UPDATE policy_sessions SET ended = ? WHERE id = ?", (now, session))
 
 
@@ -248,7 +263,7 @@ def _reads(rows: Iterable[Row]) -> Iterable[tuple[tuple[Part, ...], int]]:
     parts: list[Part] = []
     current = None
     last = 0
-    for _, _, seq, read, level, text, words, against, via in rows:
+    for _, _, _, _, seq, read, level, text, words, against, via in rows:
         if seq is None:
             continue
         if read != current and parts:
