@@ -162,3 +162,24 @@ def test_a_policy_error_fails_closed(make_immune: Callable[..., Immune]) -> None
     verdict = call(immune, "bank.payees")
     assert verdict.action is Action.BLOCK
     assert verdict.codes == ["layer.error"]
+
+
+def test_racing_calls_cannot_overrun_a_rate_cap(make_immune: Callable[..., Immune]) -> None:
+    import threading
+
+    immune = make_immune()
+    read(immune, f"pay {GOOD}", provenance="trusted", kind="message", tool=None)
+    start = threading.Barrier(16)
+    actions: list[Action] = []
+
+    def pay() -> None:
+        start.wait(timeout=30)
+        actions.append(call(immune, "bank.transfer", account=GOOD, amount=1).action)
+
+    threads = [threading.Thread(target=pay) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(actions) == 16
+    assert actions.count(Action.ALLOW) == 3  # the cap: 3 calls per 60 s

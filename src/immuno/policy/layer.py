@@ -109,17 +109,27 @@ class PolicyLayer:
             found = self.flow.lookup(signal.agent, signal.trace)
             if found.ended:
                 return [_session_ended(signal.trace)]
+            now = self.monotonic()
             findings = self.policy.decide(
-                signal.agent,
-                signal.tool or "",
-                signal.args,
-                found.reads,
-                self.rates,
-                self.monotonic(),
+                signal.agent, signal.tool or "", signal.args, found.reads, self.rates, now
             )
+            # A rate slot is taken at the decision, under the same lock, so calls racing
+            # each other cannot all find the cap unreached (a call another layer then
+            # stops keeps its slot: that errs towards refusing).
+            if not any(f.action is not None and f.action.stops for f in findings):
+                self._take_slot(signal, now)
         if any(f.action is Action.HOLD for f in findings):
-            return self._settle_holds(signal, findings)
+            findings = self._settle_holds(signal, findings)
+            if not any(f.action is not None and f.action.stops for f in findings):
+                with self._lock:  # an approved hold runs now: it takes its slot too
+                    self._take_slot(signal, self.monotonic())
         return findings
+
+    def _take_slot(self, signal: Signal, now: float) -> None:
+        assert self.policy is not None
+        tool = self.policy.tools.get(signal.tool or "")
+        if tool is not None and tool.spec.rate is not None:
+            self.rates.record(signal.agent, signal.tool or "", tool.spec.rate, now)
 
     def _settle_holds(self, signal: Signal, findings: list[Finding]) -> list[Finding]:
         if any(f.action is Action.BLOCK for f in findings):
@@ -220,9 +230,6 @@ class PolicyLayer:
         if tool is not None and tool.spec.sink is not None and not approved:
             # An operator's approval vouches for the values of the call it let through.
             self._remember(signal, lambda: _written_strings(signal.args))
-        if tool is not None and tool.spec.rate is not None:
-            with self._lock:
-                self.rates.record(signal.agent, signal.tool or "", tool.spec.rate, self.monotonic())
         if tool is not None and tool.spec.endorse and tool.spec.sink is None:
             self._note_user_named(signal, tool.spec.trusted_output)
 
