@@ -63,3 +63,25 @@ def test_written_back_values_are_listed_and_forgotten(tmp_path: Path) -> None:
     assert forgot.exit_code == 0, forgot.output
     again = runner.invoke(app, ["policy", "forget", "XK0512120123", "--config", str(config)])
     assert "not a remembered written-back value" in str(again.exception)
+
+
+def test_a_long_manifest_error_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "version: 1\nagents: {}\ntools:\n  t.read:\n    outsider_fields: [description]\n",
+        encoding="utf-8",
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "immuno", "policy", "check", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"COLUMNS": "60", "PATH": "/usr/bin:/bin"},
+    )
+    assert run.returncode == 2
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "bad.yaml, line 5: tools.t.read.outsider_fields" in lines[0]
