@@ -6,8 +6,9 @@ evidence sits in identifiable sentences, those can be cut out instead:
 
 1. the text is cut into segments at line breaks and sentence ends (offsets kept);
 2. each segment is scanned alone; a segment whose own evidence reaches the flag
-   threshold is injected, and so is the rest of its line after it (an instruction
-   runs on to the end of its field or paragraph);
+   threshold is injected, and so is the rest of the value it is in: the rest of its
+   line, and the lines after that continue it (as deep or deeper, not blank, not a
+   record of their own: a YAML block's other lines, a wrapped paragraph);
 3. the remainder, with each cut marked, is scanned again as a whole: only when
    nothing in it reaches the flag threshold is the excision offered. Otherwise the
    whole output stops, as before (fail closed).
@@ -47,6 +48,30 @@ def _line_end(text: str, at: int) -> int:
     return len(text) if end < 0 else end
 
 
+# a line that starts a record of its own: "From: ...", "subject: ...", "- item"
+_RECORD = re.compile(r"[ \t]*(?:[-*\u2022][ \t]|[\w][\w .'/-]{0,30}:(?:[ \t]|$))")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _field_end(text: str, start: int, end: int) -> int:
+    """Where the value holding ``text[start:end]`` ends: the end of its line, and of
+    the lines after it that continue it (indented at least as deep, not blank, not a
+    record of their own: the rest of a YAML block or of a wrapped paragraph)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    depth = _indent(text[line_start:start] + "x")
+    covered = _line_end(text, end)
+    while covered < len(text):
+        following = _line_end(text, covered + 1)
+        line = text[covered + 1 : following]
+        if not line.strip() or _indent(line) < depth or _RECORD.match(line):
+            break
+        covered = following
+    return covered
+
+
 def injected_spans(
     text: str, evidence: Callable[[str], float], flag: float
 ) -> list[tuple[Span, float]] | None:
@@ -67,7 +92,7 @@ def injected_spans(
         score = evidence(text[start:end])
         if score < flag:
             continue
-        covered = _line_end(text, end)
+        covered = _field_end(text, start, end)
         cuts.append((Span(start, covered), score))
     if not cuts:
         return None
