@@ -41,12 +41,17 @@ _SWEEP_EVERY = 256  # filings between two sweeps of expired sessions
 _PRUNE_EVERY = 32
 
 _SYNC = (
-    "SELECT s.touched, s.ended, s.gen, "
-    "EXISTS (SELECT 1 FROM policy_taint t WHERE t.session = s.id AND t.agent = ?), "
+    "SELECT s.touched, s.ended, s.gen, {taint}, "
     "r.seq, r.read, r.level, r.text, r.tokens, r.against, r.via "
     "FROM policy_sessions s LEFT JOIN policy_reads r "
     "ON r.session = s.id AND r.agent = ? AND r.seq > ? WHERE s.id = ? ORDER BY r.seq"
 )
+# A first load asks whether the agent was ever tainted in the session (the read that
+# did it may be pruned); later looks learn it from the new rows themselves.
+_LOAD = _SYNC.format(
+    taint="EXISTS (SELECT 1 FROM policy_taint t WHERE t.session = s.id AND t.agent = ?)"
+)
+_SINCE = _SYNC.format(taint="0")
 _PRUNE = (
     "DELETE FROM policy_reads WHERE session = ? AND agent = ? AND seq < ("
     " SELECT min(first) FROM (SELECT min(seq) AS first FROM policy_reads"
@@ -125,7 +130,10 @@ class SessionReads:
         key = (check_id(session), agent)
         entry = self._cache.get(key)
         seen = entry.seen if entry is not None else 0
-        rows = self.store.query(_SYNC, (agent, agent, seen, session))
+        if entry is None:
+            rows = self.store.query(_LOAD, (agent, agent, seen, session))
+        else:
+            rows = self.store.query(_SINCE, (agent, seen, session))
         if not rows:
             self._cache.pop(key, None)
             return _NOTHING
