@@ -110,7 +110,7 @@ def hold(code: str, message: str) -> Finding:
     return _finding(code, message, Action.HOLD, Severity.MEDIUM)
 
 
-def _shown(value: str) -> str:
+def shown(value: str) -> str:
     return repr(value if len(value) <= _SHOWN else value[:_SHOWN] + "...")
 
 
@@ -293,24 +293,24 @@ class _FlowCheck:
                 self.reads, norm, flow.source, flow.is_path, text
             )
             if found:
-                self.ok(f"{path}={_shown(text)}", flow.source, norm)
+                self.ok(f"{path}={shown(text)}", flow.source, norm)
                 continue
             level = flow.source.name.lower()
             seen = _seen(self.reads, norm, _keys(norm))
-            self.refuse(flow, f"{path}={_shown(text)} must come from {level} content, but {seen}")
+            self.refuse(flow, f"{path}={shown(text)} must come from {level} content, but {seen}")
             return
 
     def values_inside(self, flow: _Flow, text: str, path: str) -> None:
         for value in find_values(normalize(text), flow.kinds):
             keys = {value.key}
             if _supported(self.reads, value.raw, flow.source, keys):
-                self.ok(f"the {value.kind} {_shown(value.raw)} in {path}", flow.source, value.key)
+                self.ok(f"the {value.kind} {shown(value.raw)} in {path}", flow.source, value.key)
                 continue
             level = flow.source.name.lower()
             seen = _seen(self.reads, value.raw, keys)
             self.refuse(
                 flow,
-                f"the {value.kind} {_shown(value.raw)} in {path} must come from {level} "
+                f"the {value.kind} {shown(value.raw)} in {path} must come from {level} "
                 f"content, but {seen}",
             )
             return

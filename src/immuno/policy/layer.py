@@ -31,7 +31,7 @@ from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.core.verdict import Verdict
 from immuno.policy.approvals import Approvals
 from immuno.policy.cues import normalize
-from immuno.policy.engine import LAYER, Policy, RateBook, block, supports
+from immuno.policy.engine import LAYER, Policy, RateBook, block, shown, supports
 from immuno.policy.flow import (
     MAX_READ_CHARS,
     Part,
@@ -76,10 +76,10 @@ class PolicyLayer:
         self._open_approvals = approvals
         self._open_written = written
         self._pending: dict[str, tuple[str, str]] = {}  # signal id -> (request id, reason)
-        # (session, agent, tool) -> why its next result is endorsed (``_note_user_named``)
-        # (session, agent) -> (tool, why) for the one read that may answer that lookup
+        # (session, agent) -> (tool, why) for the one read that may answer a lookup the
+        # user named (``_note_user_named``)
         self._asked: OrderedDict[tuple[str, str], tuple[str, str]] = OrderedDict()
-        # Traces and rate windows are shared by every thread calling Immune.check.
+        # Sessions and rate windows are shared by every thread calling Immune.check.
         self._lock = threading.Lock()
 
     @cached_property
@@ -247,8 +247,8 @@ class PolicyLayer:
             reads = self.flow.get(signal.agent, signal.trace)
             if reads is None or not all(_user_said(reads, norm) for norm in norms):
                 return
-            shown = ", ".join(f"{k}={_shown(v)}" for k, v in signal.args.items())
-            via = f"the user's request named what {signal.tool}({shown}) read"
+            named = ", ".join(f"{k}={shown(str(v))}" for k, v in signal.args.items())
+            via = f"the user's request named what {signal.tool}({named}) read"
             self._asked[(signal.trace, signal.agent)] = (signal.tool or "", via)
             while len(self._asked) > MAX_ASKED:
                 self._asked.popitem(last=False)
@@ -279,7 +279,7 @@ class PolicyLayer:
         return Source.CLEAN  # at most: flow judges it sentence by sentence
 
 
-MIN_NAMED = 3  # characters of the longest argument of a lookup the user named
+MIN_NAMED = 3  # characters, at least, of an argument that names a document
 MAX_ASKED = 10_000  # lookups waiting for their result, per worker
 
 
@@ -305,11 +305,6 @@ def endorsed(parts: tuple[Part, ...], via: str) -> tuple[Part, ...]:
         replace(part, level=Source.TRUSTED, via=via) if part.level is Source.CLEAN else part
         for part in parts
     )
-
-
-def _shown(value: object) -> str:
-    text = str(value)
-    return repr(text if len(text) <= 40 else text[:40] + "...")
 
 
 def excised_parts(content: str, verdict: Verdict, level: Source) -> tuple[Part, ...]:
