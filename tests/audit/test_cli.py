@@ -40,8 +40,18 @@ def run(*args: str) -> tuple[int, str]:
 def test_verify_passes_on_an_honest_log(config: Path) -> None:
     code, out = run("audit", "verify", "--config", str(config))
     assert code == 0, out
-    assert "OK" in out and "10 entries" in out and "2 signed tree heads verified" in out
-    assert "2 newest entries" in out  # sealed after the head at 8
+    assert "OK" in out and "10 entries" in out and "3 signed tree heads verified" in out
+    assert "newest entries" not in out  # closing signed a head for the tail
+
+
+def test_verify_names_an_unsigned_tail(config: Path) -> None:
+    immune = Immune(parse_config(config.read_text()))
+    immune.scan("hi 10", "tool")
+    immune.scan("hi 11", "tool")  # sealed after the head at 10; no close, no head yet
+    code, out = run("audit", "verify", "--config", str(config))
+    immune.store.close()
+    assert code == 0, out
+    assert "12 entries" in out and "2 newest entries" in out
 
 
 def test_verify_fails_and_names_the_entry(config: Path, tmp_path: Path) -> None:
@@ -61,11 +71,11 @@ def test_prove_prints_a_proof_a_third_party_can_check(config: Path) -> None:
     code, out = run("audit", "prove", "3", "--config", str(config))
     assert code == 0, out
     proof = json.loads(out)
-    assert proof["tree_size"] == 8  # the newest signed head covering entry 3
+    assert proof["tree_size"] == 10  # the newest signed head (closing signed the tail)
     leaf = leaf_hash(proof["entry"].encode())
     assert leaf.hex() == proof["leaf_hash"]
     path = [bytes.fromhex(node) for node in proof["path"]]
-    verify_inclusion(3, 8, leaf, path, bytes.fromhex(proof["root"]))
+    verify_inclusion(3, 10, leaf, path, bytes.fromhex(proof["root"]))
 
 
 def test_export_verifies_offline_and_catches_an_edit(config: Path, tmp_path: Path) -> None:

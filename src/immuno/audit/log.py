@@ -149,12 +149,12 @@ class AuditLog:
             try:
                 tree, head = self._write(batch, self._tree.copy())
             except Exception:
-                # Another writer (process) may have appended since our last commit, so
-                # its rows hold our sequence numbers: reload the tree and retry once.
+                # Another writer (a process, a host) appended since our last commit, so
+                # its rows hold the sequence numbers we computed: seal again under the
+                # store's audit lock, from the log as it is now.
                 if reader.log_size(self.store) == self._tree.size:
                     raise
-                self._reload()
-                tree, head = self._write(batch, self._tree.copy())
+                tree, head = self._write_locked(batch)
         except BaseException as exc:  # every waiter learns of the failure, none gets a seq
             for ticket in batch:
                 ticket.seqs, ticket.error, ticket.done = [], exc, True
@@ -169,10 +169,9 @@ class AuditLog:
         if self._checkpointer is not None:
             self._checkpointer.committed()
 
-    def _write(
-        self, batch: list[_Ticket], tree: CompactRange
-    ) -> tuple[CompactRange, TreeHead | None]:
-        """One transaction: the batch's rows (and a tree head if one is due)."""
+    @staticmethod
+    def _rows(batch: list[_Ticket], tree: CompactRange) -> list[tuple[int, bytes, bytes]]:
+        """Number the batch's entries from ``tree.size`` on, extending ``tree``."""
         rows = []
         for ticket in batch:
             ticket.seqs = []  # read by the caller only once ``done`` is set
@@ -182,12 +181,33 @@ class AuditLog:
                 leaf = leaf_hash(entry)
                 rows.append((seq, entry, leaf + b"".join(tree.append(leaf))))
                 ticket.seqs.append(seq)
+        return rows
+
+    def _write(
+        self, batch: list[_Ticket], tree: CompactRange
+    ) -> tuple[CompactRange, TreeHead | None]:
+        """Optimistic: number from the tree this process knows. A row another writer
+        added meanwhile makes the insert fail on its primary key, never overwrite."""
+        rows = self._rows(batch, tree)
         if len(rows) == 1 and not self._head_due(tree):
             # One statement is its own (implicit) transaction: the same atomicity and
             # durability as BEGIN/INSERT/COMMIT, for two fewer round trips.
             self.store.query(_INSERT, rows[0])
             return tree, None
-        with self.store.transaction() as cur:
+        with self.store.transaction(lock="audit") as cur:
+            cur.executemany(_INSERT, rows)
+            head = self._sign(cur, tree) if self._head_due(tree) else None
+        return tree, head
+
+    def _write_locked(self, batch: list[_Ticket]) -> tuple[CompactRange, TreeHead | None]:
+        """Pessimistic: inside the write lock, read where the log ends, then append.
+        No other writer can append between the read and the commit."""
+        with self.store.transaction(lock="audit") as cur:
+            (last,) = cur.execute("SELECT max(seq) FROM audit_entries").fetchone()
+            if (0 if last is None else int(last) + 1) != self._tree.size:
+                self._reload()
+            tree = self._tree.copy()
+            rows = self._rows(batch, tree)
             cur.executemany(_INSERT, rows)
             head = self._sign(cur, tree) if self._head_due(tree) else None
         return tree, head
@@ -237,7 +257,7 @@ class AuditLog:
 
     def sign_head(self) -> TreeHead:
         """Sign a tree head for the log as it is now (on demand)."""
-        with self._exclusive(), self.store.transaction() as cur:
+        with self._exclusive(), self.store.transaction(lock="audit") as cur:
             (last,) = cur.execute("SELECT max(seq) FROM audit_entries").fetchone()
             if (0 if last is None else last + 1) != self._tree.size:
                 self._reload()

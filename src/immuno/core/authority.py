@@ -9,6 +9,7 @@ signatures cannot be linked to old ones, so it is never overwritten.
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from cryptography import x509
@@ -74,12 +75,21 @@ class Authority:
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
         )
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole under a private name, then linked into place: a process that
+        # starts at the same moment sees either no key or the complete key, never a
+        # half-written file, and the first link wins (link never overwrites).
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(pem)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.link(draft, path)
         except FileExistsError:  # another process created it first: use theirs
             return cls.load(path, passphrase)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
+        finally:
+            draft.unlink(missing_ok=True)
         return authority
 
     @classmethod

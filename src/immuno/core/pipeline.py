@@ -108,6 +108,7 @@ class Immune:
         if len(sealers) > 1:
             raise ConfigError("layers", "more than one sealer (audit log) is configured")
         self.sealer: Sealer | None = sealers[0] if sealers else None
+        self._owns_sealer = sealer is None  # a shared log is closed by its owner
         self.judged = judged_kinds(self.layers)
 
     def _build_components(self) -> list[Any]:
@@ -335,11 +336,15 @@ class Immune:
         )
 
     def close(self) -> None:
-        """Let components write what they buffer (``flush``), then close the store."""
+        """Let components write what they buffer (``flush``), let the sealer sign a head
+        for its unsigned tail, then close the store."""
         for component in {id(c): c for c in (*self.layers, *self.observers)}.values():
             flush = getattr(component, "flush", None)
             if callable(flush):
                 flush()
+        close_sealer = getattr(self.sealer, "close", None) if self._owns_sealer else None
+        if callable(close_sealer):
+            close_sealer()
         if self._store is not None:
             self._store.close()
             self._store = None

@@ -54,8 +54,10 @@ class SQLiteStore:
             raise StoreError(f"{self.location}: not a usable SQLite database ({exc})") from None
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Cursor]:
-        """An immediate (write-locked) transaction; rolled back whole on any error."""
+    def transaction(self, *, lock: str | None = None) -> Iterator[sqlite3.Cursor]:
+        """An immediate (write-locked) transaction; rolled back whole on any error.
+        ``BEGIN IMMEDIATE`` takes the file's one write lock, so every named ``lock``
+        is already held."""
         with self._lock:
             cur = self._conn.cursor()
             try:
