@@ -27,6 +27,13 @@ class _Section(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
 
 class StoreConfig(_Section, frozen=True):
     path: str = DEFAULT_STORE_PATH
+    # Redis (redis://host:port/db) shared by replicas: health-ladder fan-out, the replay
+    # cache, rate caps. Without it, replicas agree through the store (about a second).
+    redis: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.redis is not None and not self.redis.startswith(("redis://", "rediss://")):
+            raise ConfigError("store.redis", "must be a redis:// or rediss:// URL")
 
 
 class Thresholds(_Section, frozen=True):

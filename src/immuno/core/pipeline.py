@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -22,6 +22,9 @@ from immuno.core.session import Session, current_session
 from immuno.core.signal import Provenance, Signal, SignalKind, parse_signal, signal_for_source
 from immuno.core.verdict import Verdict, excise
 from immuno.store import Store, open_store
+
+if TYPE_CHECKING:
+    from immuno.store.shared import SharedState
 
 Clock = Callable[[], float]
 
@@ -96,6 +99,7 @@ class Immune:
         # an injected clock drives them too unless a monotonic one is given.
         self.monotonic: Clock = monotonic or (time.monotonic if clock is time.time else clock)
         self._store = store
+        self._shared: SharedState | None = None
         self._authority: Authority | None = authority
         components = list(layers) if layers is not None else self._build_components()
         self.layers: list[Layer] = [c for c in components if isinstance(c, Layer)]
@@ -121,6 +125,19 @@ class Immune:
         if self._store is None:
             self._store = open_store(self.config.store.path)
         return self._store
+
+    @property
+    def shared(self) -> SharedState | None:
+        """Fleet state in Redis (``store.redis``), opened on first use; None without it."""
+        if self._shared is None and self.config.store.redis is not None:
+            try:
+                from immuno.store.shared import SharedState
+            except ImportError:  # redis-py is an optional extra
+                raise ConfigError(
+                    "store.redis", "needs the redis client: pip install 'immuno[fleet]'"
+                ) from None
+            self._shared = SharedState(self.config.store.redis)
+        return self._shared
 
     @property
     def authority(self) -> Authority:
@@ -345,6 +362,9 @@ class Immune:
         close_sealer = getattr(self.sealer, "close", None) if self._owns_sealer else None
         if callable(close_sealer):
             close_sealer()
+        if self._shared is not None:
+            self._shared.close()
+            self._shared = None
         if self._store is not None:
             self._store.close()
             self._store = None

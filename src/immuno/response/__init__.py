@@ -39,7 +39,7 @@ def _build(immune: Immune) -> ResponseEngine | None:
     config = immune.config.response
     if not config.enabled:
         return None
-    return ResponseEngine(config, lambda: immune.store, immune.clock)
+    return ResponseEngine(config, lambda: immune.store, immune.clock, lambda: immune.shared)
 
 
 register_component("response", 900, _build)

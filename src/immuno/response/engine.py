@@ -9,16 +9,23 @@ exposed agent's sensitive acts are held. As an observer it learns what was
 delivered (who consumed whose output, for the circuit breaker) and hands the
 evidence to the threat store. State is in memory; see ``threats`` for when it is
 flushed.
+
+Replicas (worker processes, hosts) share one store. Each reads the others' ladder
+moves from the store at least once a second before it judges; with Redis
+(``store.redis``) every flush is also published and applied by the others within
+milliseconds, so a quarantine decided on one replica holds on all of them.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import logging
 import threading
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from immuno.core.action import Action
 from immuno.core.config import ResponseConfig
@@ -35,6 +42,10 @@ from immuno.response.ladder import AgentState, Health, Ladder, Transition
 from immuno.response.threats import ThreatStore, load_incidents
 from immuno.store.base import Store
 
+if TYPE_CHECKING:
+    from immuno.store.shared import Event, Listener, SharedState
+
+log = logging.getLogger(__name__)
 Clock = Callable[[], float]
 # Points an actor earns for the worst finding on what it emitted.
 WEIGHT = {
@@ -49,6 +60,7 @@ _OWN_FAILURES = frozenset({"layer.error", "audit.seal_failed"})  # a crash is no
 EXPOSED_FACTOR = 2.0  # an exposed agent's evidence counts double: checked more strictly
 FLUSH_SECONDS = 1.0
 THROTTLE_WINDOW = 60.0
+FLEET_CHANNEL = "ladder"
 
 
 @dataclass(slots=True)
@@ -65,7 +77,13 @@ class ResponseEngine(Breaker):
     name = "response"
     judges: frozenset[SignalKind] = frozenset()  # it weighs what other layers found
 
-    def __init__(self, config: ResponseConfig, store: Store | Callable[[], Store], clock: Clock):
+    def __init__(
+        self,
+        config: ResponseConfig,
+        store: Store | Callable[[], Store],
+        clock: Clock,
+        shared: Callable[[], SharedState | None] | None = None,
+    ):
         self.config = config
         self.clock = clock
         self._store_source = store
@@ -82,6 +100,10 @@ class ResponseEngine(Breaker):
         self._lock = threading.RLock()
         self._last_flush = 0.0
         self._seen = 0  # last transition id read from the store
+        self._shared_source = shared
+        self._shared: SharedState | None = None
+        self._listener: Listener | None = None
+        self._stale = False  # fleet events may have been missed: read the store first
 
     # -- state -------------------------------------------------------------------------
 
@@ -102,7 +124,14 @@ class ResponseEngine(Breaker):
             self._last_flush = self.clock()
             self._seen = threats.mark()
             _flush_at_exit(self)
+            self._listen()
         return self._threats
+
+    def _listen(self) -> None:
+        shared = self._shared_source() if self._shared_source is not None else None
+        if shared is not None:
+            self._shared = shared
+            self._listener = shared.listen(FLEET_CHANNEL, self._on_event, self._on_gap)
 
     def open(self) -> None:
         """Open and load the threat store now rather than inside the first check."""
@@ -120,6 +149,8 @@ class ResponseEngine(Breaker):
         with self._lock:
             threats = self.threats
             now = self.clock()
+            if self._stale or now - self._last_flush >= FLUSH_SECONDS:
+                self.sync()  # what other replicas decided counts before we judge
             if self.lockdown:
                 return [F.lockdown(self.lockdown)]
             actor = actor_of(signal, earlier)
@@ -302,21 +333,23 @@ class ResponseEngine(Breaker):
                 self.sync()
 
     def sync(self) -> None:
-        """Write what is buffered and pick up what operators did from other processes
-        (``immuno release``, ``restore``, lifting a lockdown)."""
+        """Write what is buffered (and tell the fleet), and pick up what other replicas
+        and operators did (ladder moves, ``immuno release``, ``restore``, lockdowns)."""
         with self._lock:
             threats = self.threats
             ours = "lockdown" in threats.network
-            operator, self._seen = threats.flush(self._seen)
+            event = _event(threats) if self._shared is not None else None
+            others, self._seen = threats.flush(self._seen)
             self._last_flush = self.clock()
-            for agent, after, points, reason, at in operator:
+            self._stale = False
+            for agent, after, points, reason, at in others:
                 if agent == "":  # the network row: lockdown entered or lifted elsewhere
                     if not ours:
                         self.lockdown = reason or None
                     continue
                 state = self.state(agent)
-                if state.health.value == after and state.since >= at:
-                    continue  # our own action, or already applied
+                if state.since > at or (state.health.value == after and state.since == at):
+                    continue  # ours is newer, or it is our own move
                 state.health, state.points, state.since, state.reason = (
                     Health(after),
                     points,
@@ -328,9 +361,78 @@ class ResponseEngine(Breaker):
                     state.exposed_by = None
                     for fp in [fp for fp, origin in self.suspects.items() if origin == agent]:
                         del self.suspects[fp]
+        if event and self._shared is not None:
+            try:
+                self._shared.publish(FLEET_CHANNEL, event)
+            except StoreError as exc:  # the store has it: others read it within a second
+                log.warning("fleet event not published: %s", exc)
+
+    # -- fleet ---------------------------------------------------------------------------
+
+    def _on_event(self, event: Event) -> None:
+        """Apply what another replica flushed (called on the listener's thread)."""
+        with self._lock:
+            self.threats  # noqa: B018  (loaded before anything is applied)
+            for row in event.get("states", ()):
+                self._adopt(row)
+            for fp, origin in dict(event.get("suspects", {})).items():
+                if origin:
+                    self.suspects[str(fp)] = str(origin)
+                else:
+                    self.suspects.pop(str(fp), None)
+            if "lockdown" in event:
+                self.lockdown = str(event["lockdown"]) or None
+
+    def _adopt(self, row: dict[str, Any]) -> None:
+        state = self.state(str(row["agent"]))
+        since, points = float(row["since"]), float(row["points"])
+        if since < state.since:
+            return  # our own later move wins
+        if since == state.since and state.health.value == row["health"]:
+            state.points = max(state.points, points)  # both replicas charged evidence
+            if row["exposed_by"] and not state.exposed_by:
+                state.exposed_by, state.hops = str(row["exposed_by"]), int(row["hops"])
+            return
+        state.health = Health(row["health"])
+        state.points, state.since, state.reason = points, since, str(row["reason"])
+        state.updated = max(state.updated, float(row["updated"]))
+        state.exposed_by = str(row["exposed_by"]) if row["exposed_by"] else None
+        state.hops, state.dirty_since_exposure = int(row["hops"]), bool(row["dirty"])
+        state.emitted.clear()
+
+    def _on_gap(self) -> None:
+        self._stale = True  # read without the lock: a flag the next check looks at
 
     def close(self) -> None:
         self.flush()
+        if self._listener is not None:
+            self._listener.stop()
+            self._listener = None
+
+
+def _event(threats: ThreatStore) -> Event | None:
+    """What this flush changes, for the other replicas (before the buffers clear)."""
+    event: dict[str, Any] = {}
+    if threats.states:
+        event["states"] = [
+            {
+                "agent": s.agent,
+                "health": s.health.value,
+                "points": s.points,
+                "updated": s.updated,
+                "since": s.since,
+                "reason": s.reason,
+                "exposed_by": s.exposed_by,
+                "hops": s.hops,
+                "dirty": s.dirty_since_exposure,
+            }
+            for s in threats.states.values()
+        ]
+    if threats.suspects:
+        event["suspects"] = {fp: e[0] if e else None for fp, e in threats.suspects.items()}
+    if "lockdown" in threats.network:
+        event["lockdown"] = threats.network["lockdown"]
+    return event or None
 
 
 def _flush_at_exit(engine: ResponseEngine) -> None:

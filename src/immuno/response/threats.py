@@ -139,8 +139,9 @@ class ThreatStore:
         return rows
 
     def flush(self, seen: int) -> tuple[list[Row], int]:
-        """Write everything buffered; return the operator actions another process
-        recorded since transition ``seen`` (release, restore), and the new mark."""
+        """Write everything buffered; return the ladder moves other processes recorded
+        since transition ``seen`` (theirs, operators' releases and restores) and the
+        network row, and the new mark."""
         if not (
             self.evidence
             or self.transitions
@@ -197,8 +198,8 @@ class ThreatStore:
     ) -> tuple[list[Row], int]:
         rows: list[Row] = read(
             "SELECT agent, after, points, reason, at FROM response_transitions"
-            " WHERE id > ? AND (reason LIKE 'released by %' OR reason = ?) ORDER BY id",
-            (seen, RESTORED),
+            " WHERE id > ? ORDER BY id",
+            (seen,),
         )
         lockdown = read("SELECT value FROM response_network WHERE key = 'lockdown'", ())
         if lockdown:

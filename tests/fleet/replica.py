@@ -1,0 +1,47 @@
+"""A second replica for the fleet tests: its own process, store and Redis shared.
+
+It judges agent ``mallory``'s harmless output every few milliseconds on a clock
+frozen at its start (so it never polls the store: only a Redis event can change its mind) and
+prints the wall-clock time at which its verdict changes: first to stopped, then,
+after an operator's release elsewhere, back to allowed.
+
+Usage: python replica.py STORE REDIS_URL
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from immuno import Config, Immune
+from immuno.core.config import StoreConfig
+from immuno.core.signal import Signal, SignalKind
+
+FROZEN = time.time()  # now, and never later: this replica never polls the store
+DEADLINE = 30.0  # seconds; the test is over long before
+
+
+def judged(immune: Immune) -> bool:
+    signal = Signal(kind=SignalKind.OUTPUT, agent="mallory", content="The weather is mild today.")
+    return immune.check(signal).action.stops
+
+
+def main(store: str, redis_url: str) -> None:
+    immune = Immune(Config(store=StoreConfig(path=store, redis=redis_url)), clock=lambda: FROZEN)
+    assert not judged(immune)  # opens the engine, which subscribes
+    engine = immune.layer("response")
+    assert engine._listener is not None and engine._listener.ready.wait(10.0)
+    print("ready", flush=True)
+    started = time.monotonic()
+    for wanted in (True, False):
+        while judged(immune) != wanted:
+            if time.monotonic() - started > DEADLINE:
+                print("timeout", flush=True)
+                return
+            time.sleep(0.002)
+        print(f"{'stopped' if wanted else 'allowed'} {time.time():.6f}", flush=True)
+    immune.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
