@@ -132,12 +132,22 @@ def query_int(
     low: int = 0,
     high: int | None = None,
 ) -> int:
-    """An integer query parameter, or 422 naming it."""
+    """An integer query parameter (``default`` when absent), or 422 naming it."""
+    value = optional_int(request, name, low=low, high=high)
+    if value is not None:
+        return value
+    if default is None:
+        raise invalid(name, "required query parameter is missing")
+    return default
+
+
+def optional_int(
+    request: Request, name: str, *, low: int = 0, high: int | None = None
+) -> int | None:
+    """An integer query parameter, None when absent, or 422 naming it."""
     raw = request.query_params.get(name)
     if raw is None:
-        if default is None:
-            raise invalid(name, "required query parameter is missing")
-        return default
+        return None
     try:
         value = int(raw)
     except ValueError:

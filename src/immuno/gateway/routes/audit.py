@@ -10,7 +10,7 @@ from immuno.audit import AuditError, AuditLog, TreeHead
 from immuno.gateway.replies import invalid, reply, unavailable
 from immuno.gateway.routes.spec import Api, Param
 from immuno.gateway.schemas import ConsistencyOut, InclusionOut, TreeHeadOut
-from immuno.gateway.service import Gateway, query_int
+from immuno.gateway.service import Gateway, optional_int, query_int
 
 
 def _log(gateway: Gateway) -> AuditLog:
@@ -50,8 +50,8 @@ async def inclusion(gateway: Gateway, request: Request) -> Response:
     gateway.admit(request)
     log = _log(gateway)
     seq = query_int(request, "seq")
-    size = query_int(request, "size", -1, low=-1)
-    if size == -1:
+    size = optional_int(request, "size")
+    if size is None:
         size = _current_head(log).size
     try:
         proof = log.inclusion_proof(seq, size)
@@ -72,8 +72,8 @@ async def consistency(gateway: Gateway, request: Request) -> Response:
     gateway.admit(request)
     log = _log(gateway)
     first = query_int(request, "first")
-    second = query_int(request, "second", -1, low=-1)
-    if second == -1:
+    second = optional_int(request, "second")
+    if second is None:
         second = _current_head(log).size
     try:
         proof = log.consistency_proof(first, second)
