@@ -20,6 +20,7 @@ from immuno.cli import (
     quarantine_cmd,
     response_cmd,
     scan_cmd,
+    serve_cmd,
     vaccinate_cmd,
 )
 from immuno.core.errors import ImmunoError
@@ -61,6 +62,7 @@ ca_cmd.register(app)
 audit_cmd.register(app)
 vaccinate_cmd.register(app)
 quarantine_cmd.register(app)
+serve_cmd.register(app)
 
 
 def main() -> None:

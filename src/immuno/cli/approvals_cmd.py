@@ -10,10 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from immuno import operator
 from immuno.cli.options import ConfigOption
 from immuno.core.config import load_config
-from immuno.core.errors import InputError
-from immuno.core.outcome import Outcome
 from immuno.core.pipeline import Immune
 from immuno.policy.approvals import Approval, Approvals
 from immuno.store import open_store
@@ -65,20 +64,9 @@ def register(app: typer.Typer) -> None:
         that held the call, counted in their autoimmunity rate (``immuno status``)."""
         immune = Immune(load_config(config))
         try:
-            book = Approvals(immune.store, immune.clock)
-            current = book.get(request)
-            if current is None:
-                raise InputError("approval", f"no approval request {request!r}")
-            if current.status != "pending":
-                raise InputError("approval", f"{request} is already {current.status}")
-            try:
-                outcome: Outcome | None = immune.false_positive(request, approval_id=request, by=by)
-            except InputError as exc:  # held before outcomes were kept: approve anyway
-                outcome = None
-                typer.echo(f"note: {exc.problem}; not counted as an outcome", err=True)
-            approved = book.approve(request, by, note)
-            if outcome is not None:
-                immune.record_outcome(outcome)
+            approved, remark = operator.approve(immune, request, by, note)
+            if remark is not None:
+                typer.echo(f"note: {remark}", err=True)
             typer.echo(_show(approved))
         finally:
             immune.close()

@@ -95,6 +95,19 @@ audit:
   head_interval: 60
   # normal: survives a process crash; full: fsync per commit, survives power loss.
   durability: normal
+gateway:
+  # `immuno serve`: the HTTP gateway. Loopback only unless you change host.
+  host: 127.0.0.1
+  port: 8470
+  workers: 1                # processes sharing the store
+  audience: immuno-gateway  # the `aud` a bearer token must name
+  max_body_bytes: 1048576   # larger request bodies are refused (413)
+  rate: 50.0                # requests per second an agent may sustain, per worker ...
+  burst: 100                # ... and how many it may send at once (then 429)
+  tls:
+    cert: null   # the server's certificate and key (PEM): serve HTTPS
+    key: null
+    ca: null     # the local CA folder (`immuno ca init`): require client certificates
 """
 
 

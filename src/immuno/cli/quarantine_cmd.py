@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from immuno import operator
 from immuno.cli.options import ConfigOption
 from immuno.core.config import load_config
 from immuno.core.errors import InputError
@@ -86,16 +87,7 @@ def register(app: typer.Typer) -> None:
             return
         immune = Immune(load_config(config))
         try:
-            quarantine = Quarantine(immune.store)
-            held = quarantine.get(ident)
-            if held.status == "flagged":
-                raise InputError(
-                    "--false-positive", f"{ident} was delivered with a flag, never held"
-                )
-            outcome = immune.false_positive(ident, signal_id=held.signal_id, by=by)
-            released = quarantine.release(ident)
-            immune.record_outcome(outcome)
-            typer.echo(released.content)
+            typer.echo(operator.release(immune, ident, false_positive=True, by=by).content)
         finally:
             immune.close()
 

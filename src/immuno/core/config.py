@@ -154,6 +154,49 @@ class AuditConfig(_Section, frozen=True):
             raise ConfigError("audit.head_interval", f"must be > 0, got {self.head_interval}")
 
 
+class TLSConfig(_Section, frozen=True):
+    """HTTPS for ``immuno serve``. ``cert`` and ``key`` are the server's; ``ca`` is the
+    folder of the local CA (``immuno ca init``): when set, every client must present a
+    certificate of that CA, not revoked (mTLS), and is named by it."""
+
+    cert: str | None = None
+    key: str | None = None
+    ca: str | None = None
+
+
+class GatewayConfig(_Section, frozen=True):
+    """``immuno serve``: the HTTP gateway. Binds to loopback unless told otherwise."""
+
+    host: str = "127.0.0.1"
+    port: int = 8470
+    workers: int = 1
+    audience: str = "immuno-gateway"  # the ``aud`` a bearer token must name
+    max_body_bytes: int = 1_048_576  # larger request bodies are refused (413)
+    rate: float = 50.0  # requests per second an agent may sustain (token bucket) ...
+    burst: int = 100  # ... and how many it may send at once
+    tls: TLSConfig = msgspec.field(default_factory=TLSConfig)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.port <= 65535:
+            raise ConfigError("gateway.port", f"must be in 1..65535, got {self.port}")
+        if self.workers < 1:
+            raise ConfigError("gateway.workers", f"must be at least 1, got {self.workers}")
+        if self.max_body_bytes < 1024:
+            raise ConfigError(
+                "gateway.max_body_bytes", f"must be >= 1024, got {self.max_body_bytes}"
+            )
+        if not self.rate > 0:
+            raise ConfigError("gateway.rate", f"must be > 0, got {self.rate}")
+        if self.burst < 1:
+            raise ConfigError("gateway.burst", f"must be at least 1, got {self.burst}")
+        if not self.audience.strip():
+            raise ConfigError("gateway.audience", "must not be empty")
+        if (self.tls.cert is None) != (self.tls.key is None):
+            raise ConfigError("gateway.tls", "give both cert and key, or neither")
+        if self.tls.ca is not None and self.tls.cert is None:
+            raise ConfigError("gateway.tls.ca", "mTLS needs the server's cert and key too")
+
+
 class Config(_Section, frozen=True):
     store: StoreConfig = msgspec.field(default_factory=StoreConfig)
     thresholds: Thresholds = msgspec.field(default_factory=Thresholds)
@@ -163,6 +206,7 @@ class Config(_Section, frozen=True):
     memory: MemoryConfig = msgspec.field(default_factory=MemoryConfig)
     identity: IdentityConfig = msgspec.field(default_factory=IdentityConfig)
     audit: AuditConfig = msgspec.field(default_factory=AuditConfig)
+    gateway: GatewayConfig = msgspec.field(default_factory=GatewayConfig)
 
     def __post_init__(self) -> None:
         ident = self.identity
