@@ -130,7 +130,8 @@ class IdentityConfig(_Section, frozen=True):
     require_signed: bool = True
     skew_seconds: float = 30.0
     max_lifetime_seconds: float = 300.0
-    replay_cache: str = "store"  # store (shared, durable) | memory (one process)
+    # store (shared, durable) | redis (shared, fast; needs store.redis) | memory (one process)
+    replay_cache: str = "store"
     replay_capacity: int = 1_000_000
     token_ttl_seconds: float = 900.0
     passphrase_file: str | None = None  # unlocks HMAC secrets kept in the store
@@ -210,8 +211,10 @@ class Config(_Section, frozen=True):
 
     def __post_init__(self) -> None:
         ident = self.identity
-        if ident.replay_cache not in ("store", "memory"):
-            raise ConfigError("identity.replay_cache", "must be store or memory")
+        if ident.replay_cache not in ("store", "redis", "memory"):
+            raise ConfigError("identity.replay_cache", "must be store, redis or memory")
+        if ident.replay_cache == "redis" and self.store.redis is None:
+            raise ConfigError("identity.replay_cache", "redis needs store.redis set")
         for key, number in (
             ("identity.skew_seconds", ident.skew_seconds),
             ("identity.max_lifetime_seconds", ident.max_lifetime_seconds),

@@ -3,8 +3,8 @@
 :class:`RateLimiter` is the seam: ``take(key, cost)`` spends ``cost`` tokens of
 ``key``'s bucket and says whether it could, and if not how long to wait. The
 in-process :class:`TokenBuckets` keeps one bucket per key in this worker's memory, so
-with N workers an agent may get up to N times the rate; a limiter shared by every
-worker (Redis, say) implements the same one method.
+with N workers an agent may get up to N times the rate; :class:`SharedBuckets` keeps
+them in Redis (``store.redis``), one allowance for every worker and replica.
 """
 
 from __future__ import annotations
@@ -15,11 +15,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from starlette.requests import Request
 
 from immuno.gateway.replies import HTTPError
+
+if TYPE_CHECKING:
+    from immuno.store.shared import SharedState
 
 DEFAULT_MAX_KEYS = 100_000
 
@@ -78,6 +81,20 @@ class TokenBuckets:
         if granted:
             return Grant(True)
         return Grant(False, (cost - tokens) / self.rate)
+
+
+class SharedBuckets:
+    """The same token buckets, kept in Redis and refilled on Redis's clock."""
+
+    def __init__(self, shared: SharedState, rate: float, burst: float) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("a token bucket needs rate > 0 and burst >= 1")
+        self.shared, self.rate, self.burst = shared, rate, float(burst)
+
+    def take(self, key: str, cost: float = 1.0) -> Grant:
+        cost = min(max(cost, 0.0), self.burst)
+        wait = self.shared.spend(f"bucket:{key}", self.rate, self.burst, cost)
+        return Grant(True) if wait == 0.0 else Grant(False, wait)
 
 
 def too_many(grant: Grant) -> HTTPError:

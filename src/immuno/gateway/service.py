@@ -22,7 +22,13 @@ from immuno.core.signal import Signal
 from immuno.core.verdict import Verdict
 from immuno.gateway.auth import Authenticator, Principal, require_operator
 from immuno.gateway.inbox import Inbox, SessionBook
-from immuno.gateway.limits import RateLimiter, TokenBuckets, read_body, too_many
+from immuno.gateway.limits import (
+    RateLimiter,
+    SharedBuckets,
+    TokenBuckets,
+    read_body,
+    too_many,
+)
 from immuno.gateway.metrics import Metrics
 from immuno.gateway.replies import HTTPError, invalid, unavailable
 from immuno.gateway.schemas import decode
@@ -46,7 +52,12 @@ class Gateway:
         self.immune = immune
         self.settings = settings
         self.auth = Authenticator(immune, settings.audience)
-        self.limiter: RateLimiter = limiter or TokenBuckets(settings.rate, settings.burst)
+        shared = immune.shared
+        self.limiter: RateLimiter = limiter or (
+            SharedBuckets(shared, settings.rate, settings.burst)
+            if shared is not None  # one allowance across workers and replicas
+            else TokenBuckets(settings.rate, settings.burst)
+        )
         self.metrics = Metrics(immune)
         self.inbox = Inbox(immune.store, immune.clock)
         self.sessions = SessionBook(immune.store, immune.clock)

@@ -14,7 +14,12 @@ from immuno.identity.envelope import Envelope, Signer, canonical_bytes, parse_en
 from immuno.identity.errors import EnvelopeRejected, IdentityError, RegistryError, TokenRejected
 from immuno.identity.layer import IdentityLayer
 from immuno.identity.registry import ED25519, HMAC_SHA256, Enrollment, Registry
-from immuno.identity.replay import MemoryReplayCache, ReplayCache, StoreReplayCache
+from immuno.identity.replay import (
+    MemoryReplayCache,
+    ReplayCache,
+    SharedReplayCache,
+    StoreReplayCache,
+)
 from immuno.identity.tokens import Claims, TokenIssuer
 from immuno.identity.verify import EnvelopeVerifier, verify_envelope
 
@@ -39,6 +44,7 @@ __all__ = [
     "Registry",
     "RegistryError",
     "ReplayCache",
+    "SharedReplayCache",
     "Signer",
     "StoreReplayCache",
     "TokenIssuer",
@@ -72,11 +78,13 @@ def _build(immune: Immune) -> IdentityLayer | None:
         return None
     store = immune.store
     registry = Registry(store, immune.clock, read_passphrase(config.passphrase_file))
-    replay: ReplayCache = (
-        StoreReplayCache(store)
-        if config.replay_cache == "store"
-        else MemoryReplayCache(config.replay_capacity)
-    )
+    replay: ReplayCache
+    if config.replay_cache == "store":
+        replay = StoreReplayCache(store)
+    elif config.replay_cache == "redis" and (shared := immune.shared) is not None:
+        replay = SharedReplayCache(shared)
+    else:
+        replay = MemoryReplayCache(config.replay_capacity)
     verifier = EnvelopeVerifier(
         registry, replay, skew=config.skew_seconds, max_lifetime=config.max_lifetime_seconds
     )

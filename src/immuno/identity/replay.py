@@ -8,6 +8,9 @@ skew)) entries.
 * :class:`StoreReplayCache` (default) keeps nonces in the store. The primary key on
   (sender, nonce) makes acceptance atomic: processes sharing one SQLite file (or one
   PostgreSQL database) never both accept the same nonce, and a restart forgets nothing.
+* :class:`SharedReplayCache` keeps nonces in Redis (``store.redis``) with the same
+  expiry: atomic across replicas (SET NX), fast, forgotten if Redis restarts without
+  persistence (envelopes still valid then could be replayed once).
 * :class:`MemoryReplayCache` is one process's memory: faster, lost on restart (so
   envelopes still valid at a restart could be replayed once), and not shared between
   processes. It has a hard capacity; when full of live entries it refuses new nonces
@@ -17,11 +20,14 @@ skew)) entries.
 from __future__ import annotations
 
 import heapq
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from immuno.identity import schema
 from immuno.identity.errors import EnvelopeRejected
 from immuno.store import Store
+
+if TYPE_CHECKING:
+    from immuno.store.shared import SharedState
 
 DEFAULT_CAPACITY = 1_000_000
 _PRUNE_EVERY = 512
@@ -81,3 +87,13 @@ class StoreReplayCache:
             )
             if done.rowcount == 0:
                 raise _replayed(sender, nonce)
+
+
+class SharedReplayCache:
+    def __init__(self, shared: SharedState) -> None:
+        self.shared = shared
+
+    def remember(self, sender: str, nonce: str, until: float, now: float) -> None:
+        # The key lives as long as the envelope could still be accepted.
+        if not self.shared.once(f"nonce:{sender}\x1f{nonce}", max(until - now, 0.001)):
+            raise _replayed(sender, nonce)

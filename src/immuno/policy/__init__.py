@@ -62,6 +62,7 @@ def build_layer(immune: Immune) -> PolicyLayer | None:
         approvals=lambda: Approvals(immune.store, immune.clock),
         written=lambda: WrittenValues(immune.store, immune.clock),
         monotonic=immune.monotonic,
+        shared=immune.shared,
     )
 
 

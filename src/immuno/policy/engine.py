@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from immuno.core.action import Action
@@ -39,6 +39,9 @@ from immuno.policy.constraints import Check, at, compile_arg
 from immuno.policy.cues import normalize
 from immuno.policy.flow import TraceReads, value_strings
 from immuno.policy.spec import AgentSpec, ArgSpec, Manifest, Rate, Source, ToolSpec
+
+if TYPE_CHECKING:
+    from immuno.store.shared import SharedState
 
 LAYER = "policy"
 _SHOWN = 60  # characters of a value quoted in a message
@@ -75,6 +78,12 @@ class _Tool:
     flow: tuple[_Arg, ...]
 
 
+class Rates(Protocol):
+    def exceeded(self, agent: str, tool: str, rate: Rate, now: float) -> bool: ...
+
+    def record(self, agent: str, tool: str, rate: Rate, now: float) -> None: ...
+
+
 class RateBook:
     """Calls per (agent, tool) in a sliding window; memory bounded by each cap."""
 
@@ -92,6 +101,23 @@ class RateBook:
     def record(self, agent: str, tool: str, rate: Rate, now: float) -> None:
         calls = self._calls.setdefault((agent, tool), deque(maxlen=rate.calls))
         calls.append(now)
+
+
+class SharedRateBook:
+    """Rate caps shared by every worker and replica, counted in Redis on its clock.
+
+    Checking the cap takes the slot in the same atomic step, so replicas racing for
+    the last slot cannot both get it; a call another check then refuses keeps its
+    slot (that errs towards refusing)."""
+
+    def __init__(self, shared: SharedState) -> None:
+        self.shared = shared
+
+    def exceeded(self, agent: str, tool: str, rate: Rate, now: float) -> bool:
+        return not self.shared.take(f"rate:{agent}\x1f{tool}", rate.calls, rate.per)
+
+    def record(self, agent: str, tool: str, rate: Rate, now: float) -> None:
+        pass  # taken when the cap was checked
 
 
 def _finding(code: str, message: str, action: Action, severity: Severity) -> Finding:
@@ -131,7 +157,7 @@ class Policy:
         tool: str,
         args: Mapping[str, Any],
         reads: TraceReads | None,
-        rates: RateBook,
+        rates: Rates,
         now: float,
         steps: list[str] | None = None,
     ) -> list[Finding]:

@@ -21,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property, partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -31,7 +31,16 @@ from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.core.verdict import Verdict
 from immuno.policy.approvals import Approvals
 from immuno.policy.cues import normalize
-from immuno.policy.engine import LAYER, Policy, RateBook, block, shown, supports
+from immuno.policy.engine import (
+    LAYER,
+    Policy,
+    RateBook,
+    Rates,
+    SharedRateBook,
+    block,
+    shown,
+    supports,
+)
 from immuno.policy.flow import (
     MAX_READ_CHARS,
     Part,
@@ -44,6 +53,10 @@ from immuno.policy.flow import (
 from immuno.policy.sessions import SessionReads
 from immuno.policy.spec import Source
 from immuno.policy.written import WrittenValues, items_written, scope_of
+
+if TYPE_CHECKING:
+    from immuno.store.shared import SharedState
+
 
 log = logging.getLogger("immuno.policy")
 
@@ -67,10 +80,12 @@ class PolicyLayer:
         approvals: Callable[[], Approvals],
         written: Callable[[], WrittenValues],
         monotonic: Callable[[], float] = time.monotonic,
+        shared: SharedState | None = None,
     ) -> None:
         self.policy = policy
         self.flow = flow
-        self.rates = RateBook()
+        # With Redis every replica counts against one cap; else this process counts.
+        self.rates: Rates = SharedRateBook(shared) if shared is not None else RateBook()
         # Rate caps count on our own clock: ``Signal.at`` is the caller's to set.
         self.monotonic = monotonic
         self._open_approvals = approvals

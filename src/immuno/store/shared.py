@@ -3,8 +3,9 @@
 * ``publish`` / ``listen``: small JSON events (health-ladder changes, lockdown), so a
   quarantine decided on one replica is enforced on every other one at once.
 * ``once``: remember a key for a while, atomically (a replay cache across replicas).
-* ``take``: a sliding-window rate cap counted on Redis's own clock, so every replica
-  (and every caller) counts against the same window, whatever its own clock says.
+* ``take``: a sliding-window rate cap, and ``spend``: a token bucket, both counted on
+  Redis's own clock, so every replica (and every caller) draws on the same allowance,
+  whatever its own clock says.
 
 The store (SQLite or PostgreSQL) stays the record; Redis makes agreement fast. A
 replica that misses events (Redis restarted, the connection dropped) is told so and
@@ -42,6 +43,29 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2]) / 1000) + 1000)
 return 1
 """
 
+# A token bucket: refill by elapsed time, spend if enough is saved. Returns
+# {1, "0"} or {0, seconds to wait} (as a string: Lua numbers come back truncated).
+_SPEND = """
+local now = redis.call('TIME')
+local t = tonumber(now[1]) + tonumber(now[2]) / 1000000
+local rate, burst, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local saved = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(saved[1]) or burst
+local at = tonumber(saved[2]) or t
+tokens = math.min(burst, tokens + math.max(0, t - at) * rate)
+local granted = 0
+if tokens >= cost then
+  tokens = tokens - cost
+  granted = 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(t))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+if granted == 1 then
+  return {1, '0'}
+end
+return {0, tostring((cost - tokens) / rate)}
+"""
+
 
 def redacted(url: str) -> str:
     """The URL without its password, for messages and logs."""
@@ -67,6 +91,7 @@ class SharedState:
         except (ValueError, redis.RedisError) as exc:
             raise StoreError(f"{redacted(url)}: not a usable Redis URL ({exc})") from None
         self._take = self._client.register_script(_TAKE)
+        self._spend = self._client.register_script(_SPEND)
         self._listeners: list[Listener] = []
 
     def _error(self, doing: str, exc: Exception) -> StoreError:
@@ -112,6 +137,15 @@ class SharedState:
         except redis.RedisError as exc:
             raise self._error("taking a rate slot", exc) from None
         return bool(taken)
+
+    def spend(self, key: str, rate: float, burst: float, cost: float = 1.0) -> float:
+        """Spend ``cost`` tokens of a bucket refilled at ``rate`` a second up to ``burst``.
+        Returns 0.0 when spent, else the seconds until ``cost`` tokens are saved up."""
+        try:
+            granted, wait = self._spend(keys=[self.prefix + key], args=[rate, burst, cost])
+        except redis.RedisError as exc:
+            raise self._error("spending rate tokens", exc) from None
+        return 0.0 if int(granted) else max(float(wait), 1e-3)
 
     def close(self) -> None:
         for listener in self._listeners:
