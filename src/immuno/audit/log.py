@@ -100,11 +100,12 @@ class AuditLog:
         self.head_interval = head_interval
         self.durability = durability
         store.migrate("audit", MIGRATIONS)
-        store.query(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
         self._checkpointer: Checkpointer | None = None
-        if store.location != ":memory:":  # checkpoints run on a thread of their own
-            store.query("PRAGMA wal_autocheckpoint=0")
-            self._checkpointer = Checkpointer(store.location)
+        if store.dialect == "sqlite":  # a server store's durability is the server's
+            store.query(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
+            if store.location != ":memory:":  # checkpoints run on a thread of their own
+                store.query("PRAGMA wal_autocheckpoint=0")
+                self._checkpointer = Checkpointer(store.location)
         self._cond = threading.Condition()
         self._pending: list[_Ticket] = []
         self._leading = False

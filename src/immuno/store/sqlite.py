@@ -18,7 +18,7 @@ _SCHEMA_TABLE = """CREATE TABLE IF NOT EXISTS immuno_schema (
 )"""
 
 
-def _statements(script: str) -> Iterator[str]:
+def statements(script: str) -> Iterator[str]:
     """Split a migration script into complete statements."""
     buffer = ""
     for piece in script.split(";"):
@@ -33,6 +33,8 @@ def _statements(script: str) -> Iterator[str]:
 
 class SQLiteStore:
     """One SQLite file (or ``:memory:``), safe to share between threads."""
+
+    dialect = "sqlite"
 
     def __init__(self, path: str | Path) -> None:
         self.location = str(path)
@@ -54,8 +56,10 @@ class SQLiteStore:
             raise StoreError(f"{self.location}: not a usable SQLite database ({exc})") from None
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Cursor]:
-        """An immediate (write-locked) transaction; rolled back whole on any error."""
+    def transaction(self, lock: str | None = None) -> Iterator[sqlite3.Cursor]:
+        """An immediate (write-locked) transaction; rolled back whole on any error.
+
+        ``lock`` needs nothing here: BEGIN IMMEDIATE already serialises every writer."""
         with self._lock:
             cur = self._conn.cursor()
             try:
@@ -89,7 +93,7 @@ class SQLiteStore:
                         f"newer than this immuno understands ({len(steps)}); upgrade immuno"
                     )
                 for script in steps[current:]:
-                    for statement in _statements(script):
+                    for statement in statements(script):
                         cur.execute(statement)
                 cur.execute(
                     "INSERT INTO immuno_schema (component, version) VALUES (?, ?) "
