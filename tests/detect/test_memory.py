@@ -9,7 +9,8 @@ import pytest
 from immuno import Action, Config, ConfigError, Immune, InputError, Signal, SignalKind
 from immuno.core.config import DetectConfig, StoreConfig
 from immuno.detect.anomaly import AnomalyModel
-from immuno.store import SQLiteStore
+from immuno.store import open_store
+from tests.backends import location_of
 
 CAMPAIGN = (
     "Dear customer, as part of our annual audit the treasury desk asks every partner to "
@@ -111,7 +112,7 @@ def test_anomaly_baseline_warms_up_then_scores_outliers(tmp_path: Path) -> None:
     assert not blocked.allowed
     immune.layer("detect").anomaly.flush()
     immune.close()
-    store = SQLiteStore(tmp_path / "a.db")
+    store = open_store(location_of(tmp_path / "a.db"))
     model = AnomalyModel(store, warmup=10)
     assert model.baseline("shop", "tool").count == 31  # learned only from allowed signals
     store.close()

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from psycopg.adapt import Buffer, Dumper, Loader
 from psycopg_pool import ConnectionPool
 
 from immuno.core.errors import StoreError
@@ -37,6 +39,37 @@ def lock_key(name: str) -> int:
     """A stable signed 64-bit key for ``pg_advisory_xact_lock`` (same on every host)."""
     digest = hashlib.blake2b(name.encode(), digest_size=8, person=b"immuno-lock").digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+# PostgreSQL text cannot hold NUL, which the layers use as a separator: \x01 escapes it
+# (and itself) on the way in and back on the way out, so text round-trips unchanged.
+_ESCAPE = str.maketrans({"\x01": "\x01\x01", "\x00": "\x01\x02"})
+_ESCAPED = re.compile("\x01([\x01\x02])")
+
+
+def _unescape(found: re.Match[str]) -> str:
+    return "\x01" if found.group(1) == "\x01" else "\x00"
+
+
+class _TextDumper(Dumper):
+    """str parameters, their type left for the server to infer (as psycopg's own)."""
+
+    def dump(self, obj: str) -> bytes:
+        if "\x00" in obj or "\x01" in obj:
+            obj = obj.translate(_ESCAPE)
+        return obj.encode()
+
+
+class _TextLoader(Loader):
+    def load(self, data: Buffer) -> str:
+        text = bytes(data).decode()
+        return _ESCAPED.sub(_unescape, text) if "\x01" in text else text
+
+
+def _configure(conn: psycopg.Connection[Any]) -> None:
+    conn.adapters.register_dumper(str, _TextDumper)
+    for name in ("text", "varchar"):
+        conn.adapters.register_loader(name, _TextLoader)
 
 
 def _problem(exc: BaseException) -> str:
@@ -99,6 +132,7 @@ class PostgresStore:
             min_size=1,
             max_size=pool_size,
             kwargs={"autocommit": True},
+            configure=_configure,
             timeout=timeout,
             name="immuno",
             open=False,
