@@ -32,7 +32,7 @@ apt_install() {
     say "installing $*"
     export DEBIAN_FRONTEND=noninteractive
     if [ -z "${APT_UPDATED:-}" ]; then
-        apt-get update -qq >&2
+        apt-get update -qq >&2 || return 1
         APT_UPDATED=1
     fi
     # Debian starts packaged services on install; they are not ours, so don't.
@@ -40,9 +40,11 @@ apt_install() {
     if [ ! -e $policy ]; then
         printf '#!/bin/sh\nexit 101\n' >$policy && chmod +x $policy && created=1
     fi
-    apt-get install -y -qq --no-install-recommends "$@" >&2 || { [ -n "$created" ] && rm -f $policy; return 1; }
-    [ -n "$created" ] && rm -f $policy
-    return 0
+    local ok=0
+    apt-get install -y -qq --no-install-recommends "$@" >"$STATE/apt.log" 2>&1 || ok=1
+    [ -z "$created" ] || rm -f $policy
+    [ $ok = 0 ] || cat "$STATE/apt.log" >&2
+    return $ok
 }
 
 free_port() {
@@ -96,7 +98,7 @@ start_postgres() {
         [ $tries -lt $WAIT ] || { cat "$data/server.log" >&2; return 1; }
         sleep 0.5
     done
-    "$bin/createdb" -h 127.0.0.1 -p "$port" -U immuno immuno_test
+    "$bin/createdb" -h 127.0.0.1 -p "$port" -U immuno immuno_test || return 1
     echo "IMMUNO_TEST_POSTGRES_URL=postgresql://immuno@127.0.0.1:$port/immuno_test" >>"$ENV_FILE"
     say "PostgreSQL on 127.0.0.1:$port (data in $data)"
 }
@@ -108,7 +110,7 @@ start_redis() {
     port=$(free_port)
     echo "$dir" >$STATE/redis_dir
     redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --daemonize yes \
-        --dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
+        --dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" || return 1
     until redis-cli -h 127.0.0.1 -p "$port" ping >/dev/null 2>&1; do
         tries=$((tries + 1))
         [ $tries -lt $WAIT ] || { cat "$dir/redis.log" >&2; return 1; }
