@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench check-model clean
+.PHONY: demo test lint typecheck unit unit-postgres services services-stop bench check-model clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,18 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
-test: lint typecheck unit
+# The store-backed tests again, on PostgreSQL (a throwaway server: scripts/services.sh).
+PG_TESTS ?= tests/store tests/audit tests/identity tests/memory tests/response tests/policy tests/detect tests/core tests/fleet tests/gateway
+unit-postgres: $(STAMP) services
+	IMMUNO_TEST_STORE=postgresql $(BIN)/pytest $(PG_TESTS)
+
+services:
+	scripts/services.sh start
+
+services-stop:
+	scripts/services.sh stop
+
+test: lint typecheck unit unit-postgres
 
 bench: $(STAMP)
 	@for b in benchmarks/*_speed.py; do echo "== $$b"; $(BIN)/python $$b; done
@@ -36,4 +47,5 @@ check-model: $(STAMP)
 	cd training && ../$(BIN)/python train_classifier.py --check
 
 clean:
+	scripts/services.sh stop
 	rm -rf $(VENV) .immuno .pytest_cache .mypy_cache .ruff_cache

@@ -12,7 +12,7 @@ from immuno.core.authority import Authority
 from immuno.core.finding import Finding, Severity
 from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.core.verdict import Verdict
-from immuno.store import SQLiteStore
+from immuno.store import Store, open_store
 
 
 class FakeClock:
@@ -58,18 +58,19 @@ def authority() -> Authority:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "audit.db"
+def db_path(tmp_path: Path, store_location: str) -> Path:
+    """The SQLite file of this test's store (on PostgreSQL: a name nothing opens)."""
+    return Path(store_location) if "://" not in store_location else tmp_path / "unused.db"
 
 
 @pytest.fixture
 def make_log(
-    db_path: Path, authority: Authority, clock: FakeClock
+    store_location: str, authority: Authority, clock: FakeClock
 ) -> Iterator[Callable[..., AuditLog]]:
-    opened: list[SQLiteStore] = []
+    opened: list[Store] = []
 
     def make(**options: Any) -> AuditLog:
-        store = SQLiteStore(db_path)
+        store = open_store(store_location)
         opened.append(store)
         options.setdefault("clock", clock)
         return AuditLog(store, authority, **options)

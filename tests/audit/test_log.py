@@ -60,16 +60,28 @@ def test_entries_hash_content_unless_told_to_keep_it(make_log: MakeLog, db_path:
     }
 
 
+REFUSE_INSERTS = {
+    "sqlite": [
+        "CREATE TRIGGER refuse BEFORE INSERT ON audit_entries "
+        "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql "
+        "AS $$ BEGIN RAISE EXCEPTION 'disk says no'; END $$",
+        "CREATE TRIGGER refuse BEFORE INSERT ON audit_entries "
+        "FOR EACH ROW EXECUTE FUNCTION refuse()",
+    ],
+}
+
+
 def test_no_sequence_number_when_the_commit_fails(make_log: MakeLog) -> None:
     log = make_log()
     log.seal(*decision(0))
-    log.store.query(
-        "CREATE TRIGGER refuse BEFORE INSERT ON audit_entries "
-        "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
-    )
+    for statement in REFUSE_INSERTS[log.store.dialect]:
+        log.store.query(statement)
     with pytest.raises(AuditError, match="nothing was logged"):
         log.seal(*decision(1))
-    log.store.query("DROP TRIGGER refuse")
+    log.store.query("DROP TRIGGER refuse" + (" ON audit_entries" * (log.store.dialect != "sqlite")))
     assert log.seal(*decision(2)) == 1  # the failed entry left no gap and no trace
     assert log.size == 2
 
@@ -223,6 +235,7 @@ def test_reopening_resumes_the_tree(make_log: MakeLog) -> None:
     assert log.root() == root_of(leaves)
 
 
+@pytest.mark.sqlite_only
 def test_durability_sets_the_sqlite_sync_mode(make_log: MakeLog) -> None:
     assert make_log(durability="full").store.query("PRAGMA synchronous")[0][0] == 2
     assert make_log(durability="normal").store.query("PRAGMA synchronous")[0][0] == 1

@@ -16,6 +16,7 @@ from immuno.store import SQLiteStore
 from tests.audit.conftest import decision
 
 MakeLog = Callable[..., AuditLog]
+pytestmark = pytest.mark.sqlite_only  # edits the file with SQLite's own SQL
 SIZE = 20
 
 

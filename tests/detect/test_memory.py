@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from immuno import Action, Config, ConfigError, Immune, InputError, Signal, SignalKind
-from immuno.core.config import DetectConfig, StoreConfig
+from immuno.core.config import DetectConfig
 from immuno.detect.anomaly import AnomalyModel
-from immuno.store import SQLiteStore
+from immuno.store import open_store
+from tests.backends import location_of, store_config
 
 CAMPAIGN = (
     "Dear customer, as part of our annual audit the treasury desk asks every partner to "
@@ -89,9 +90,7 @@ def test_allowed_content_is_not_quarantined(immune: Immune) -> None:
 
 def test_anomaly_baseline_warms_up_then_scores_outliers(tmp_path: Path) -> None:
     clock = Clock()
-    config = Config(
-        store=StoreConfig(path=str(tmp_path / "a.db")), detect=DetectConfig(anomaly_warmup=10)
-    )
+    config = Config(store=store_config(tmp_path / "a.db"), detect=DetectConfig(anomaly_warmup=10))
     immune = Immune(config, clock=clock)
     for i in range(30):
         clock.now += 60
@@ -111,7 +110,7 @@ def test_anomaly_baseline_warms_up_then_scores_outliers(tmp_path: Path) -> None:
     assert not blocked.allowed
     immune.layer("detect").anomaly.flush()
     immune.close()
-    store = SQLiteStore(tmp_path / "a.db")
+    store = open_store(location_of(tmp_path / "a.db"))
     model = AnomalyModel(store, warmup=10)
     assert model.baseline("shop", "tool").count == 31  # learned only from allowed signals
     store.close()

@@ -5,7 +5,8 @@ frozen at its start (so it never polls the store: only a Redis event can change 
 prints the wall-clock time at which its verdict changes: first to stopped, then,
 after an operator's release elsewhere, back to allowed.
 
-Usage: python replica.py STORE REDIS_URL
+Usage: python replica.py STORE LOCATION REDIS_URL
+(LOCATION: the store to open, STORE's SQLite file or a PostgreSQL URL)
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ def judged(immune: Immune) -> bool:
     return immune.check(signal).action.stops
 
 
-def main(store: str, redis_url: str) -> None:
-    immune = Immune(Config(store=StoreConfig(path=store, redis=redis_url)), clock=lambda: FROZEN)
+def main(store: str, location: str, redis_url: str) -> None:
+    where = StoreConfig(path=store, url=None if location == store else location, redis=redis_url)
+    immune = Immune(Config(store=where), clock=lambda: FROZEN)
     assert not judged(immune)  # opens the engine, which subscribes
     engine = immune.layer("response")
     assert engine._listener is not None and engine._listener.ready.wait(10.0)
@@ -44,4 +46,4 @@ def main(store: str, redis_url: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], sys.argv[3])

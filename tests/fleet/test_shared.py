@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 
+import msgspec
 import pytest
 import redis
 
@@ -18,6 +19,7 @@ from immuno.gateway.limits import SharedBuckets
 from immuno.identity.errors import EnvelopeRejected
 from immuno.identity.replay import SharedReplayCache
 from immuno.store.shared import Event, SharedState, redacted
+from tests.backends import store_config
 
 RATED = """\
 agents:
@@ -132,7 +134,7 @@ def test_policy_rate_caps_count_calls_on_every_replica(tmp_path: Path, redis_url
     manifest = tmp_path / "agents.yaml"
     manifest.write_text(RATED)
     config = Config(
-        store=StoreConfig(path=str(tmp_path / "immuno.db"), redis=redis_url),
+        store=msgspec.structs.replace(store_config(tmp_path / "immuno.db"), redis=redis_url),
         policy=PolicyConfig(manifests=[str(manifest)]),
     )
     a, b = Immune(config), Immune(config)
@@ -153,7 +155,7 @@ def test_an_unreachable_redis_fails_closed(tmp_path: Path) -> None:
     manifest.write_text(RATED)
     url = "redis://:hunter2@127.0.0.1:1/0"  # nothing listens on port 1
     config = Config(
-        store=StoreConfig(path=str(tmp_path / "immuno.db"), redis=url),
+        store=msgspec.structs.replace(store_config(tmp_path / "immuno.db"), redis=url),
         policy=PolicyConfig(manifests=[str(manifest)]),
     )
     immune = Immune(config)

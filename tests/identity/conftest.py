@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from immuno.identity import Registry, StoreReplayCache
-from immuno.store import SQLiteStore
+from immuno.store import Store
 
 T0 = 1_800_000_000.0
 
@@ -25,16 +22,10 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    with SQLiteStore(tmp_path / "immuno.db") as opened:
-        yield opened
-
-
-@pytest.fixture
-def registry(store: SQLiteStore, clock: FakeClock) -> Registry:
+def registry(store: Store, clock: FakeClock) -> Registry:
     return Registry(store, clock, passphrase=b"correct horse")
 
 
 @pytest.fixture
-def replay(store: SQLiteStore) -> StoreReplayCache:
+def replay(store: Store) -> StoreReplayCache:
     return StoreReplayCache(store)

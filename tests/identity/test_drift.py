@@ -17,7 +17,7 @@ from immuno.identity import (
     Registry,
 )
 from immuno.identity.simulate import report, trace_scores
-from immuno.store import SQLiteStore
+from immuno.store import Store
 
 from .conftest import FakeClock
 
@@ -53,7 +53,7 @@ class GrantsEveryCall:
         return []
 
 
-def test_blocked_signals_are_not_learned(store: SQLiteStore, clock: FakeClock) -> None:
+def test_blocked_signals_are_not_learned(store: Store, clock: FakeClock) -> None:
     registry = Registry(store, clock)
     layer = IdentityLayer(
         registry,
@@ -75,7 +75,7 @@ def test_blocked_signals_are_not_learned(store: SQLiteStore, clock: FakeClock) -
     assert not any("shell" in feats[0] for feats in baseline.pending)
 
 
-def test_baselines_survive_a_restart(store: SQLiteStore, clock: FakeClock) -> None:
+def test_baselines_survive_a_restart(store: Store, clock: FakeClock) -> None:
     first = DriftMonitor(DriftSettings(save_every=10), store, clock)
     for _ in range(60):
         first.learn(call("r", "web.search", clock))

@@ -17,7 +17,7 @@ from immuno.identity import (
     verify_envelope,
 )
 from immuno.identity.sealing import load_private_pem
-from immuno.store import SQLiteStore
+from immuno.store import Store, open_store
 
 from .conftest import T0, FakeClock
 
@@ -49,11 +49,11 @@ def test_genuine_then_replay(registry: Registry, replay: StoreReplayCache) -> No
 
 
 def test_replay_is_refused_by_a_second_process_sharing_the_store(
-    registry: Registry, store: SQLiteStore, clock: FakeClock
+    registry: Registry, store: Store, store_location: str, clock: FakeClock
 ) -> None:
     alice = enroll(registry, "alice")
     envelope = alice.seal("bob", "hello", now=T0)
-    first, second = StoreReplayCache(store), StoreReplayCache(SQLiteStore(store.location))
+    first, second = StoreReplayCache(store), StoreReplayCache(open_store(store_location))
     verify_envelope(envelope, registry=registry, replay=first, recipient="bob", now=T0)
     assert code_of(envelope, registry, second, recipient="bob", now=T0) == "replay"
 
@@ -147,7 +147,7 @@ def test_hmac_option(registry: Registry, replay: StoreReplayCache) -> None:
     )
 
 
-def test_hmac_secret_is_sealed_at_rest(store: SQLiteStore, clock: FakeClock) -> None:
+def test_hmac_secret_is_sealed_at_rest(store: Store, clock: FakeClock) -> None:
     registry = Registry(store, clock, passphrase=b"p1")
     enrolled = registry.register("alice", alg=HMAC_SHA256)
     assert enrolled.secret is not None

@@ -12,13 +12,13 @@ import pytest
 
 from immuno.core.authority import Authority
 from immuno.identity.ca import LocalCA, client_context, peer_agent, server_context
-from immuno.store import SQLiteStore
+from immuno.store import Store
 
 from .conftest import FakeClock
 
 
 @pytest.fixture
-def ca(tmp_path: Path, store: SQLiteStore, clock: FakeClock) -> LocalCA:
+def ca(tmp_path: Path, store: Store, clock: FakeClock) -> LocalCA:
     authority = LocalCA(tmp_path / "ca", Authority.generate(), store, _real_clock())
     authority.init()
     return authority
@@ -86,7 +86,7 @@ def refused(
 
 
 def test_client_of_another_ca_is_refused(
-    ca: LocalCA, server: ssl.SSLContext, tmp_path: Path, store: SQLiteStore
+    ca: LocalCA, server: ssl.SSLContext, tmp_path: Path, store: Store
 ) -> None:
     other = LocalCA(tmp_path / "other", Authority.generate(), store, _real_clock())
     other.init()

@@ -7,13 +7,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from immuno.core.authority import Authority
 from immuno.identity import TokenRejected
 from immuno.identity.tokens import TokenIssuer
-from immuno.store import SQLiteStore
+from immuno.store import Store
 
 from .conftest import FakeClock
 
 
 @pytest.fixture
-def issuer(store: SQLiteStore, clock: FakeClock) -> TokenIssuer:
+def issuer(store: Store, clock: FakeClock) -> TokenIssuer:
     return TokenIssuer(Authority.generate(), store, clock, ttl=300)
 
 
@@ -44,7 +44,7 @@ def test_audience_scope_expiry_revocation(issuer: TokenIssuer, clock: FakeClock)
 
 
 def test_token_of_another_authority_is_refused(
-    issuer: TokenIssuer, store: SQLiteStore, clock: FakeClock
+    issuer: TokenIssuer, store: Store, clock: FakeClock
 ) -> None:
     other = TokenIssuer(Authority(Ed25519PrivateKey.generate()), store, clock)
     assert code(issuer, other.issue("planner", "gateway")) == "bad_signature"

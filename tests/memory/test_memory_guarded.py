@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from tests.backends import location_of
 
 from immuno.core.action import Action
 from immuno.core.config import Config
@@ -13,7 +14,7 @@ from immuno.core.finding import Finding, Severity, Span
 from immuno.core.pipeline import Immune
 from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.memory import GuardedMemory, MemoryGate, MemoryTampered
-from immuno.store import SQLiteStore
+from immuno.store import open_store
 
 
 class Recorder:
@@ -40,7 +41,7 @@ def _memory(path: Path) -> tuple[GuardedMemory, Recorder]:
     immune = Immune(
         config,
         layers=[recorder, MemoryGate(config.memory.quarantine)],
-        store=SQLiteStore(path),
+        store=open_store(location_of(path)),
         clock=lambda: 1000.0,
     )
     return GuardedMemory(immune), recorder
@@ -103,6 +104,7 @@ def test_a_blocked_write_is_kept_as_rejected(tmp_path: Path) -> None:
     assert record is not None and record.value == "fine"
 
 
+@pytest.mark.sqlite_only
 def test_verify_detects_a_row_edited_behind_immunos_back(tmp_path: Path) -> None:
     path = tmp_path / "m.db"
     memory, _ = _memory(path)
@@ -115,6 +117,7 @@ def test_verify_detects_a_row_edited_behind_immunos_back(tmp_path: Path) -> None
         memory.verify()
 
 
+@pytest.mark.sqlite_only
 def test_verify_detects_a_deleted_tail(tmp_path: Path) -> None:
     path = tmp_path / "m.db"
     memory, _ = _memory(path)
@@ -161,7 +164,7 @@ def test_an_excised_read_never_returns_the_original(tmp_path: Path) -> None:
     immune = Immune(
         config,
         layers=[Cutter(), MemoryGate(config.memory.quarantine)],
-        store=SQLiteStore(tmp_path / "m.db"),
+        store=open_store(location_of(tmp_path / "m.db")),
         clock=lambda: 1000.0,
     )
     memory = GuardedMemory(immune)

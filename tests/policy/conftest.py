@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 from policy_fixtures import BASIC, FakeClock
+from tests.backends import store_config
 
 from immuno import Config, Immune
-from immuno.core.config import PolicyConfig, StoreConfig
+from immuno.core.config import PolicyConfig
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def make_immune(tmp_path: Path, clock: FakeClock) -> Iterator[Callable[..., Immu
             path.write_text(manifest, encoding="utf-8")
             manifests = [str(path)]
         config = Config(
-            store=StoreConfig(path=str(tmp_path / "immuno.db")),
+            store=store_config(tmp_path / "immuno.db"),
             policy=PolicyConfig(manifests=manifests, **policy),  # type: ignore[arg-type]
         )
         immune = Immune(config, clock=clock)

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.backends import ON_POSTGRES, location_of
 from typer.testing import CliRunner
 
 from immuno import Action, Blocked, HeldForApproval, Immune
@@ -100,7 +101,10 @@ def test_cli_lists_approves_and_denies(make_immune: Callable[..., Immune], tmp_p
     one, two = held(immune, "ls"), held(immune, "df")
     immune.close()
     config = tmp_path / "immuno.yaml"
-    config.write_text(f"store:\n  path: {tmp_path / 'immuno.db'}\n")
+    url = location_of(tmp_path / "immuno.db") if ON_POSTGRES else None
+    config.write_text(
+        f"store:\n  path: {tmp_path / 'immuno.db'}\n" + (f"  url: '{url}'\n" * bool(url))
+    )
     runner = CliRunner()
     listed = runner.invoke(app, ["approvals", "list", "--config", str(config)])
     assert listed.exit_code == 0, listed.output

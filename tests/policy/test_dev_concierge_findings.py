@@ -9,9 +9,10 @@ from pathlib import Path
 
 import dev_concierge_scenarios as H
 import pytest
+from tests.backends import store_config
 
 from immuno import Config, Immune, Provenance, Signal, SignalKind
-from immuno.core.config import DetectConfig, IdentityConfig, PolicyConfig, StoreConfig
+from immuno.core.config import DetectConfig, IdentityConfig, PolicyConfig
 
 URL = "https://cdn-metrics.example/p.gif?u=lena"
 
@@ -19,7 +20,7 @@ URL = "https://cdn-metrics.example/p.gif?u=lena"
 def _immune(tmp_path: Path) -> Immune:
     return Immune(
         Config(
-            store=StoreConfig(path=str(tmp_path / "immuno.db")),
+            store=store_config(tmp_path / "immuno.db"),
             policy=PolicyConfig(manifests=[str(H.MANIFEST)]),
             detect=DetectConfig(enabled=True),
             identity=IdentityConfig(require_signed=False),

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 from policy_fixtures import BASIC, FakeClock
+from tests.backends import location_of
 
 from immuno import Action, Blocked, Immune, InputError, Signal
 from immuno.core.session import current_session
 from immuno.policy.flow import Part
 from immuno.policy.sessions import _PRUNE_EVERY, SessionReads
 from immuno.policy.spec import Source
-from immuno.store import SQLiteStore
+from immuno.store import open_store
 
 GOOD = "DE89-3704-0044-0532"
 OTHER = "GB33-BUKB-2020-1555"
@@ -164,7 +165,7 @@ def _trusted(text: str) -> tuple[Part, ...]:
 
 def test_memory_is_a_cache_of_the_store(tmp_path: Path) -> None:
     clock = FakeClock()
-    store = SQLiteStore(tmp_path / "s.db")
+    store = open_store(location_of(tmp_path / "s.db"))
     book = SessionReads(lambda: store, clock, ttl=100, items=3, cached=1)
     for session in ("a", "b"):
         assert book.file("agent", session, _trusted(f"value-{session}"))
@@ -187,7 +188,7 @@ def test_memory_is_a_cache_of_the_store(tmp_path: Path) -> None:
 
 def test_quiet_sessions_end_and_old_ids_are_forgotten(tmp_path: Path) -> None:
     clock = FakeClock()
-    store = SQLiteStore(tmp_path / "s.db")
+    store = open_store(location_of(tmp_path / "s.db"))
     book = SessionReads(lambda: store, clock, ttl=100, items=5, cached=10)
     book.file("agent", "quiet", _trusted("v1"))
     book.file("agent", "busy", _trusted("v2"))
@@ -209,7 +210,7 @@ def test_quiet_sessions_end_and_old_ids_are_forgotten(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("bad", ["", "   ", "x" * 201])
 def test_bad_session_ids_are_named(tmp_path: Path, bad: str) -> None:
-    store = SQLiteStore(tmp_path / "s.db")
+    store = open_store(location_of(tmp_path / "s.db"))
     book = SessionReads(lambda: store, FakeClock(), ttl=100, items=5, cached=10)
     with pytest.raises(InputError, match="session id"):
         book.end(bad)
@@ -249,7 +250,7 @@ def test_the_readme_session_example(make_immune: Callable[..., Immune]) -> None:
 
 def test_taint_outlives_the_read_that_caused_it(tmp_path: Path) -> None:
     clock = FakeClock()
-    store = SQLiteStore(tmp_path / "s.db")
+    store = open_store(location_of(tmp_path / "s.db"))
     first = SessionReads(lambda: store, clock, ttl=100, items=2, cached=10)
     first.file("agent", "s", (Part(Source.CLEAN, "a stranger's mail", frozenset({"mail"})),))
     for i in range(40):
@@ -262,7 +263,7 @@ def test_taint_outlives_the_read_that_caused_it(tmp_path: Path) -> None:
 
 def test_a_reused_id_is_another_session_for_every_worker(tmp_path: Path) -> None:
     clock = FakeClock()
-    store = SQLiteStore(tmp_path / "s.db")
+    store = open_store(location_of(tmp_path / "s.db"))
     a = SessionReads(lambda: store, clock, ttl=100, items=5, cached=10)
     b = SessionReads(lambda: store, clock, ttl=100, items=5, cached=10)
     a.file("agent", "conv-7", _trusted("old-value"))

@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 from policy_fixtures import FakeClock
+from tests.backends import location_of
 
 from immuno import Action, Immune, Signal, Verdict
 from immuno.policy import WrittenValues
 from immuno.policy.spec import Source
 from immuno.policy.written import items_written, remembered, scope_of, value_like
-from immuno.store.sqlite import SQLiteStore
+from immuno.store import open_store
 
 EVIL = "XK051212012345678906"
 GOOD = "GB94BARC10201530093459"
@@ -268,13 +269,13 @@ def test_scopes() -> None:
 def test_the_book_persists_keeps_the_lowest_level_and_forgets(tmp_path: Path) -> None:
     clock = FakeClock()
     path = tmp_path / "book.db"
-    one = WrittenValues(SQLiteStore(path), clock)
+    one = WrittenValues(open_store(location_of(path)), clock)
     one.remember(
         {"xk05": Source.CLEAN, "a b xk05": Source.CLEAN}, "crm", "clerk", "crm.update", "t"
     )
     one.remember({"xk05": Source.ANY}, "crm", "clerk", "crm.update", "t")
     one.remember({"xk05": Source.CLEAN}, "crm", "clerk", "crm.update", "t")  # never raised
-    two = WrittenValues(SQLiteStore(path), clock)
+    two = WrittenValues(open_store(location_of(path)), clock)
     assert two.level("xk05", "crm") is Source.ANY
     assert two.present("crm", {"xk05", "a", "b"}, "note: a b xk05") == {
         "xk05": Source.ANY,
@@ -287,7 +288,7 @@ def test_the_book_persists_keeps_the_lowest_level_and_forgets(tmp_path: Path) ->
     assert [(w.value, w.scope) for w in two.list(limit=1)] == [("zz99", "bank")]
     assert two.forget("XK05") == 1
     assert two.present("crm", {"xk05"}, "xk05") == {}
-    assert WrittenValues(SQLiteStore(path), clock).level("xk05", "crm") is None
+    assert WrittenValues(open_store(location_of(path)), clock).level("xk05", "crm") is None
 
 
 def test_a_written_value_stays_demoted_in_every_form(make: Callable[[], Immune]) -> None:

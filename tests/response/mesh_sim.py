@@ -16,13 +16,15 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.backends import location_of
+
 from immuno.core.config import Config
 from immuno.core.pipeline import Immune
 from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.detect import DetectLayer, SignatureSet
 from immuno.memory import MemoryGate
 from immuno.response import Health, ResponseEngine
-from immuno.store import SQLiteStore
+from immuno.store import open_store
 
 N = 28
 ROUNDS = 6
@@ -152,7 +154,7 @@ def run(protected: bool, folder: Path) -> Result:
     if not protected:
         return Mesh(None, None).run()
     config = Config()
-    store = SQLiteStore(folder / "mesh.db")
+    store = open_store(location_of(folder / "mesh.db"))
     holder: dict[str, Mesh] = {}
     engine = ResponseEngine(config.response, store, lambda: holder["mesh"].clock)
     layers = [

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from tests.backends import location_of
+
 from immuno.core.config import Config, ResponseConfig
 from immuno.core.finding import Finding, Severity
 from immuno.core.pipeline import Immune
 from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.memory import MemoryGate
 from immuno.response import ResponseEngine
-from immuno.store import SQLiteStore
+from immuno.store import open_store
 
 EVIL = "EVIL"  # the stub detector's one signature
 
@@ -53,7 +55,7 @@ def pipeline(
     path: Path, clock: FakeClock, config: Config | None = None, *extra: object
 ) -> tuple[Immune, ResponseEngine]:
     config = config or Config()
-    store = SQLiteStore(path)
+    store = open_store(location_of(path))
     engine = ResponseEngine(config.response, store, clock)
     layers = [*extra, StubDetector(), MemoryGate(config.memory.quarantine), engine]
     return Immune(config, layers=layers, store=store, clock=clock), engine

@@ -47,6 +47,7 @@ def test_restore_brings_back_a_quarantined_health_too(tmp_path: Path) -> None:
     assert engine.states["a"].health is Health.QUARANTINED
 
 
+@pytest.mark.sqlite_only
 def test_a_tampered_snapshot_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     immune, _ = pipeline(path, FakeClock())

@@ -42,6 +42,9 @@ class Checkpointer:
 
     def _run(self) -> None:
         store = open_store(self.location)
+        if store.dialect != "sqlite":  # nothing to checkpoint
+            store.close()
+            return
         try:
             while True:
                 self._wake.wait()

@@ -100,11 +100,16 @@ class AuditLog:
         self.head_interval = head_interval
         self.durability = durability
         store.migrate("audit", MIGRATIONS)
-        store.query(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
+        # SQLite has one writer at a time, so appending from the tree we know and
+        # retrying under the lock on a key conflict is safe and saves a read per commit.
+        # A server store lets an unlocked insert run beside a locked one: always lock.
+        self._optimistic = store.dialect == "sqlite"
         self._checkpointer: Checkpointer | None = None
-        if store.location != ":memory:":  # checkpoints run on a thread of their own
-            store.query("PRAGMA wal_autocheckpoint=0")
-            self._checkpointer = Checkpointer(store.location)
+        if store.dialect == "sqlite":  # a server store's durability is the server's
+            store.query(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
+            if store.location != ":memory:":  # checkpoints run on a thread of their own
+                store.query("PRAGMA wal_autocheckpoint=0")
+                self._checkpointer = Checkpointer(store.location)
         self._cond = threading.Condition()
         self._pending: list[_Ticket] = []
         self._leading = False
@@ -146,15 +151,18 @@ class AuditLog:
 
     def _commit(self, batch: list[_Ticket]) -> None:
         try:
-            try:
-                tree, head = self._write(batch, self._tree.copy())
-            except Exception:
-                # Another writer (a process, a host) appended since our last commit, so
-                # its rows hold the sequence numbers we computed: seal again under the
-                # store's audit lock, from the log as it is now.
-                if reader.log_size(self.store) == self._tree.size:
-                    raise
+            if not self._optimistic:
                 tree, head = self._write_locked(batch)
+            else:
+                try:
+                    tree, head = self._write(batch, self._tree.copy())
+                except Exception:
+                    # Another process appended since our last commit, so its rows hold
+                    # the sequence numbers we computed: seal again under the store's
+                    # audit lock, from the log as it is now.
+                    if reader.log_size(self.store) == self._tree.size:
+                        raise
+                    tree, head = self._write_locked(batch)
         except BaseException as exc:  # every waiter learns of the failure, none gets a seq
             for ticket in batch:
                 ticket.seqs, ticket.error, ticket.done = [], exc, True
@@ -203,21 +211,22 @@ class AuditLog:
         """Pessimistic: inside the write lock, read where the log ends, then append.
         No other writer can append between the read and the commit."""
         with self.store.transaction(lock="audit") as cur:
-            (last,) = cur.execute("SELECT max(seq) FROM audit_entries").fetchone()
-            if (0 if last is None else int(last) + 1) != self._tree.size:
-                self._reload()
+            size = reader.log_size(reader.on_cursor(cur))
+            if size != self._tree.size:
+                self._reload(reader.on_cursor(cur))
             tree = self._tree.copy()
             rows = self._rows(batch, tree)
             cur.executemany(_INSERT, rows)
             head = self._sign(cur, tree) if self._head_due(tree) else None
         return tree, head
 
-    def _reload(self) -> None:
-        self._tree = reader.load_tree(self.store, reader.log_size(self.store))
-        self._load_head_state()
+    def _reload(self, reads: reader.Reads | None = None) -> None:
+        reads = reads or self.store
+        self._tree = reader.load_tree(reads, reader.log_size(reads))
+        self._load_head_state(reads)
 
-    def _load_head_state(self) -> None:
-        head = reader.latest_head(self.store)
+    def _load_head_state(self, reads: reader.Reads | None = None) -> None:
+        head = reader.latest_head(reads or self.store)
         self._last_head = (head.size, head.timestamp_ms / 1000.0) if head else (0, self.clock())
 
     def _head_due(self, tree: CompactRange) -> bool:
@@ -258,9 +267,8 @@ class AuditLog:
     def sign_head(self) -> TreeHead:
         """Sign a tree head for the log as it is now (on demand)."""
         with self._exclusive(), self.store.transaction(lock="audit") as cur:
-            (last,) = cur.execute("SELECT max(seq) FROM audit_entries").fetchone()
-            if (0 if last is None else last + 1) != self._tree.size:
-                self._reload()
+            if reader.log_size(reader.on_cursor(cur)) != self._tree.size:
+                self._reload(reader.on_cursor(cur))
             head = self._sign(cur, self._tree)
         self._last_head = (head.size, head.timestamp_ms / 1000.0)
         return head

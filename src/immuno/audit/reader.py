@@ -7,7 +7,8 @@ leaf completes (level 1, 2 ...), so the node covering ``[start, end)`` lives in 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Protocol
 
 import msgspec
 
@@ -24,9 +25,26 @@ from immuno.audit.merkle import (
     perfect_parts,
 )
 from immuno.audit.treehead import TreeHead
-from immuno.store.base import Store
+from immuno.store.base import Cursor, Row, Store
 
 HEAD_COLUMNS = "size, root, timestamp_ms, signature, public_key"
+
+
+class Reads(Protocol):
+    """What the readers below need: a store, or a transaction's cursor (``on_cursor``)."""
+
+    def query(self, sql: str, params: Sequence[Any] = (), /) -> list[Row]: ...
+
+
+class on_cursor:
+    """Reads inside a transaction, on its own connection: a writer holding a lock must
+    not wait for a second connection (on a server store that can deadlock)."""
+
+    def __init__(self, cursor: Cursor) -> None:
+        self.cursor = cursor
+
+    def query(self, sql: str, params: Sequence[Any] = (), /) -> list[Row]:
+        return list(self.cursor.execute(sql, params).fetchall())
 
 
 class InclusionProof(msgspec.Struct, frozen=True, kw_only=True):
@@ -47,12 +65,12 @@ class ConsistencyProof(msgspec.Struct, frozen=True, kw_only=True):
     path: list[bytes]
 
 
-def log_size(store: Store) -> int:
+def log_size(store: Reads) -> int:
     (last,) = store.query("SELECT max(seq) FROM audit_entries")[0]
     return 0 if last is None else int(last) + 1
 
 
-def _nodes(store: Store, ranges: Iterable[Range]) -> dict[Range, bytes]:
+def _nodes(store: Reads, ranges: Iterable[Range]) -> dict[Range, bytes]:
     """Stored hashes of perfect subtrees, read in one query."""
     wanted = {r: r[1] - 1 for r in ranges}
     if not wanted:
@@ -73,7 +91,7 @@ def _nodes(store: Store, ranges: Iterable[Range]) -> dict[Range, bytes]:
     return found
 
 
-def range_hashes(store: Store, ranges: list[Range]) -> list[bytes]:
+def range_hashes(store: Reads, ranges: list[Range]) -> list[bytes]:
     """MTH of each range (any size), from stored perfect-subtree nodes."""
     split = [perfect_parts(start, end) for start, end in ranges]
     nodes = _nodes(store, (part for parts in split for part in parts))
@@ -95,7 +113,7 @@ def root_at(store: Store, size: int) -> bytes:
     return range_hashes(store, [(0, size)])[0]
 
 
-def load_tree(store: Store, size: int) -> CompactRange:
+def load_tree(store: Reads, size: int) -> CompactRange:
     """The compact range of the first ``size`` entries, from O(log n) stored nodes."""
     parts = frontier_ranges(size)
     nodes = _nodes(store, parts)
@@ -154,7 +172,7 @@ def heads(store: Store) -> list[TreeHead]:
     return [_head(row) for row in rows]
 
 
-def latest_head(store: Store) -> TreeHead | None:
+def latest_head(store: Reads) -> TreeHead | None:
     rows = store.query(
         f"SELECT {HEAD_COLUMNS} FROM audit_heads ORDER BY size DESC, timestamp_ms DESC LIMIT 1"
     )

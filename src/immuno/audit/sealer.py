@@ -17,12 +17,14 @@ if TYPE_CHECKING:
 def open_log(immune: Immune) -> AuditLog:
     """The audit log of ``immune``'s store, configured by its ``audit:`` section.
 
-    A file store gets a connection of its own, so ``audit.durability`` sets the
-    fsync policy of audit commits only; ``:memory:`` must share the one connection.
+    A SQLite file gets a connection of its own, so ``audit.durability`` sets the
+    fsync policy of audit commits only; ``:memory:`` must share the one connection,
+    and a server store's pool has connections to spare.
     """
     config = immune.config.audit
     shared = immune.store
-    store = shared if shared.location == ":memory:" else open_store(shared.location)
+    own = shared.dialect == "sqlite" and shared.location != ":memory:"
+    store = open_store(shared.location) if own else shared
     return AuditLog(
         store,
         immune.authority,

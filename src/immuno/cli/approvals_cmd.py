@@ -19,7 +19,7 @@ from immuno.store import open_store
 
 
 def _book(config: ConfigOption) -> Approvals:
-    return Approvals(open_store(load_config(config).store.path), time.time)
+    return Approvals(open_store(load_config(config).store.location), time.time)
 
 
 def _when(at: float) -> str:

@@ -31,6 +31,7 @@ from immuno.core.authority import DEFAULT_AUTHORITY_FILE, Authority
 from immuno.core.config import Config, load_config
 from immuno.core.errors import ConfigError, InputError
 from immuno.store import Store, open_store
+from immuno.store.location import redact
 
 KeyOption = Annotated[
     str | None,
@@ -39,18 +40,17 @@ KeyOption = Annotated[
 
 
 def _authority(settings: Config) -> Authority:
-    location = settings.store.path
-    folder = Path(location).parent if location != ":memory:" else Path(".immuno")
-    path = folder / DEFAULT_AUTHORITY_FILE
+    path = settings.store.folder / DEFAULT_AUTHORITY_FILE
     if not path.exists():
         raise ConfigError(str(path), "no authority key here: nothing has been sealed yet")
     return Authority.load(path)
 
 
 def _store(settings: Config) -> Store:
-    if settings.store.path != ":memory:" and not Path(settings.store.path).exists():
-        raise ConfigError(settings.store.path, "no store here: nothing has been sealed yet")
-    return open_store(settings.store.path)
+    file = settings.store.file
+    if file is not None and not file.exists():
+        raise ConfigError(str(file), "no store here: nothing has been sealed yet")
+    return open_store(settings.store.location)
 
 
 def _log(settings: Config) -> AuditLog:
@@ -141,11 +141,12 @@ def register(app: typer.Typer) -> None:
                 source = str(export) + ("" if key else " (key as announced by the file)")
             else:
                 key = _pinned(public_key, settings)
-                if not Path(settings.store.path).exists():
-                    raise TamperError(None, f"{settings.store.path}: the store is gone")
+                file = settings.store.file
+                if file is not None and not file.exists():
+                    raise TamperError(None, f"{file}: the store is gone")
                 saved = [_read_head(path) for path in witness or []]
-                report = verify_file(settings.store.path, key, saved)
-                source = settings.store.path
+                report = verify_file(settings.store.location, key, saved)
+                source = str(file) if file is not None else redact(settings.store.location)
         except TamperError as exc:
             console.print(f"[bold red]TAMPERED[/]: {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None

@@ -16,8 +16,7 @@ ca = typer.Typer(help="A local certificate authority (the immuno authority key) 
 
 def _ca(config: Path | None) -> LocalCA:
     immune = _immune(config)
-    location = immune.config.store.path
-    folder = (Path(location).parent if location != ":memory:" else Path(".immuno")) / "ca"
+    folder = immune.config.store.folder / "ca"
     return LocalCA(folder, immune.authority, immune.store, immune.clock)
 
 

@@ -87,7 +87,7 @@ def _reads(values: list[str]) -> TraceReads:
 
 
 def _written(config: ConfigOption) -> WrittenValues:
-    return WrittenValues(open_store(load_config(config).store.path), time.time)
+    return WrittenValues(open_store(load_config(config).store.location), time.time)
 
 
 def register(app: typer.Typer) -> None:

@@ -21,7 +21,7 @@ from immuno.store import open_store
 
 
 def _open(config: ConfigOption) -> Quarantine:
-    return Quarantine(open_store(load_config(config).store.path))
+    return Quarantine(open_store(load_config(config).store.location))
 
 
 def _when(at: float) -> str:

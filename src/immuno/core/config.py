@@ -13,7 +13,8 @@ from typing import Any, Literal
 import msgspec
 import yaml
 
-from immuno.core.errors import ConfigError
+from immuno.core.errors import ConfigError, StoreError
+from immuno.store.location import parse_location
 
 DEFAULT_CONFIG_FILE = "immuno.yaml"
 DEFAULT_STORE_PATH = ".immuno/immuno.db"
@@ -26,7 +27,12 @@ class _Section(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
 
 
 class StoreConfig(_Section, frozen=True):
+    """Where state lives. ``url`` (a SQLite path or ``sqlite:///path``, or
+    ``postgresql://user@host:port/db``) wins over ``path``; ``path``'s folder keeps the
+    local files either way (the authority key, the CA)."""
+
     path: str = DEFAULT_STORE_PATH
+    url: str | None = None
     # Redis (redis://host:port/db) shared by replicas: health-ladder fan-out, the replay
     # cache, rate caps. Without it, replicas agree through the store (about a second).
     redis: str | None = None
@@ -34,6 +40,29 @@ class StoreConfig(_Section, frozen=True):
     def __post_init__(self) -> None:
         if self.redis is not None and not self.redis.startswith(("redis://", "rediss://")):
             raise ConfigError("store.redis", "must be a redis:// or rediss:// URL")
+        if self.url is not None:
+            try:
+                parse_location(self.url)
+            except StoreError as exc:
+                raise ConfigError("store.url", str(exc)) from None
+
+    @property
+    def location(self) -> str:
+        """What :func:`immuno.store.open_store` opens."""
+        return self.url if self.url is not None else self.path
+
+    @property
+    def file(self) -> Path | None:
+        """The SQLite file, or None for ``:memory:`` and server stores."""
+        kind, target = parse_location(self.location)
+        return Path(target) if kind == "sqlite" and target != ":memory:" else None
+
+    @property
+    def folder(self) -> Path:
+        """Where local files beside the store go."""
+        if self.file is not None:
+            return self.file.parent
+        return Path(self.path).parent if self.path != ":memory:" else Path(".immuno")
 
 
 class Thresholds(_Section, frozen=True):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -123,7 +122,7 @@ class Immune:
     def store(self) -> Store:
         """The shared store, opened on first use."""
         if self._store is None:
-            self._store = open_store(self.config.store.path)
+            self._store = open_store(self.config.store.location)
         return self._store
 
     @property
@@ -143,8 +142,7 @@ class Immune:
     def authority(self) -> Authority:
         """The authority signing key, kept beside the store (created on first use)."""
         if self._authority is None:
-            location = self.config.store.path
-            folder = Path(location).parent if location != ":memory:" else Path(".immuno")
+            folder = self.config.store.folder
             self._authority = Authority.load_or_create(folder / DEFAULT_AUTHORITY_FILE)
         return self._authority
 

@@ -17,6 +17,7 @@ from immuno.core.signal import Signal
 from immuno.core.verdict import Verdict
 from immuno.detect.schema import migrate
 from immuno.store.base import Store
+from immuno.store.sql import upsert
 
 STATUSES = ("held", "flagged", "released")
 
@@ -35,6 +36,7 @@ class Held(msgspec.Struct, frozen=True):
 
 
 _COLUMNS = "id, signal_id, agent, kind, action, score, reasons, content, at, status"
+_HOLD = upsert("detect_quarantine", _COLUMNS.split(", "), ("id",))
 
 
 def _held(row: tuple[Any, ...]) -> Held:
@@ -54,8 +56,7 @@ class Quarantine:
         reasons = [f"{f.layer}/{f.code}: {f.message}" for f in verdict.findings if f.score > 0]
         with self.store.transaction() as cur:
             cur.execute(
-                f"INSERT OR REPLACE INTO detect_quarantine ({_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                _HOLD,
                 (
                     ident,
                     signal.id,
@@ -101,10 +102,10 @@ class Quarantine:
             raise InputError("purge", "name an id or --before; refusing to purge everything")
         with self.store.transaction() as cur:
             if ident is not None:
-                cur.execute("DELETE FROM detect_quarantine WHERE id = ?", (ident,))
+                done = cur.execute("DELETE FROM detect_quarantine WHERE id = ?", (ident,))
             else:
-                cur.execute("DELETE FROM detect_quarantine WHERE at < ?", (before,))
-            return int(cur.execute("SELECT changes()").fetchone()[0])
+                done = cur.execute("DELETE FROM detect_quarantine WHERE at < ?", (before,))
+            return int(done.rowcount)
 
 
 def should_hold(signal: Signal, verdict: Verdict) -> bool:

@@ -67,8 +67,8 @@ class VaccineBank:
             return ident
         with self.store.transaction() as cur:
             cur.execute(
-                "INSERT OR IGNORE INTO detect_vaccine (id, text, shingles, added_at) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO detect_vaccine (id, text, shingles, added_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (ident, text, hashes.astype("<u8").tobytes(), at),
             )
         self._remember(ident, text, hashes)

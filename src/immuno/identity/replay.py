@@ -82,7 +82,8 @@ class StoreReplayCache:
                 cur.execute("DELETE FROM identity_nonces WHERE expires < ?", (now,))
             self._inserts += 1
             done = cur.execute(
-                "INSERT OR IGNORE INTO identity_nonces (sender, nonce, expires) VALUES (?, ?, ?)",
+                "INSERT INTO identity_nonces (sender, nonce, expires) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 (sender, nonce, until),
             )
             if done.rowcount == 0:

@@ -27,6 +27,7 @@ from immuno.core.authority import Authority
 from immuno.identity import schema
 from immuno.identity.errors import TokenRejected
 from immuno.store import Store
+from immuno.store.sql import upsert
 
 ISSUER = "immuno"
 _CACHE_SIZE = 4096
@@ -122,7 +123,7 @@ class TokenIssuer:
         with self.store.transaction() as cur:
             cur.execute("DELETE FROM identity_revoked_tokens WHERE expires < ?", (now,))
             cur.execute(
-                "INSERT OR REPLACE INTO identity_revoked_tokens VALUES (?, ?, ?)",
+                upsert("identity_revoked_tokens", ("jti", "expires", "reason"), ("jti",)),
                 (payload["jti"], float(payload["exp"]) + self.leeway, reason),
             )
         return str(payload["jti"])

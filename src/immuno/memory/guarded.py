@@ -117,10 +117,11 @@ class GuardedMemory:
         else:
             status = "committed"
         now = self.immune.clock()
-        with self.store.transaction() as cur:
-            cur.execute(
+        with self.store.transaction(lock="memory") as cur:
+            (record_id,) = cur.execute(
                 "INSERT INTO memory_records (namespace, key, kind, value, provenance, agent,"
-                " trace, at, status, decided_by, signal_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " trace, at, status, decided_by, signal_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+                " RETURNING id",
                 (
                     namespace,
                     key,
@@ -134,8 +135,7 @@ class GuardedMemory:
                     "policy" if status != "pending" else None,
                     signal.id,
                 ),
-            )
-            record_id = cur.execute("SELECT last_insert_rowid()").fetchone()[0]
+            ).fetchone()
             if status == "committed":
                 self._append(
                     cur,
@@ -160,7 +160,7 @@ class GuardedMemory:
         """An operator commits a quarantined write to memory."""
         record = self._pending(record_id)
         now = self.immune.clock()
-        with self.store.transaction() as cur:
+        with self.store.transaction(lock="memory") as cur:
             cur.execute(
                 "UPDATE memory_records SET status = 'committed', decided_by = ? WHERE id = ?",
                 (by, record_id),
@@ -265,7 +265,7 @@ class GuardedMemory:
         """Make ``namespace``'s committed state exactly ``records`` (appending to the chain)."""
         wanted = {r.key: r for r in records}
         now = self.immune.clock()
-        with self.store.transaction() as cur:
+        with self.store.transaction(lock="memory") as cur:
             for record in self.current(namespace):
                 if record.key not in wanted:
                     self._append(

@@ -106,12 +106,11 @@ class Approvals:
 
     def _decide(self, request_id: str, status: str, by: str, note: str | None) -> Approval:
         with self.store.transaction() as cur:
-            cur.execute(
+            changed = cur.execute(
                 "UPDATE policy_approvals SET status = ?, decided_at = ?, decided_by = ?, "
                 "note = ? WHERE id = ? AND status = 'pending'",
                 (status, self.clock(), by, note, request_id),
-            )
-            changed = cur.execute("SELECT changes()").fetchone()[0]
+            ).rowcount
         approval = self.get(request_id)
         if approval is None:
             raise InputError("approval", f"no approval request {request_id!r}")
@@ -128,12 +127,11 @@ class Approvals:
             return f"approval {request_id} is {approval.status}"
         digest = call_digest(agent, tool, args)
         with self.store.transaction() as cur:
-            cur.execute(
+            changed = cur.execute(
                 "UPDATE policy_approvals SET status = 'used' "
                 "WHERE id = ? AND status = 'approved' AND digest = ?",
                 (request_id, digest),
-            )
-            changed = cur.execute("SELECT changes()").fetchone()[0]
+            ).rowcount
         if not changed:
             return f"approval {request_id} was granted for a different call (agent, tool or args)"
         return None

@@ -55,7 +55,7 @@ _SINCE = _SYNC.format(taint="0")
 _PRUNE = (
     "DELETE FROM policy_reads WHERE session = ? AND agent = ? AND seq < ("
     " SELECT min(first) FROM (SELECT min(seq) AS first FROM policy_reads"
-    " WHERE session = ? AND agent = ? GROUP BY read ORDER BY first DESC LIMIT ?))"
+    " WHERE session = ? AND agent = ? GROUP BY read ORDER BY first DESC LIMIT ?) AS kept)"
 )
 
 
@@ -187,7 +187,8 @@ class SessionReads:
             read = uuid.uuid4().hex
             if any(p.level is not Source.TRUSTED or p.via for p in parts):
                 cur.execute(
-                    "INSERT OR IGNORE INTO policy_taint (session, agent) VALUES (?, ?)",
+                    "INSERT INTO policy_taint (session, agent) VALUES (?, ?)"
+                    " ON CONFLICT DO NOTHING",
                     (session, agent),
                 )
             cur.executemany(

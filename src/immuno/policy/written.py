@@ -253,14 +253,16 @@ class WrittenValues:
         if not new:
             return
         now = self.clock()
-        with self.store.transaction() as cur:
+        # The lock keeps seq unique when writers in other processes add values too.
+        with self.store.transaction(lock="policy_written") as cur:
             for value, level in new.items():
                 cur.execute(
                     "INSERT INTO policy_written (value, scope, level, agent, tool, trace, at, seq)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, "
                     "(SELECT coalesce(max(seq), 0) + 1 FROM policy_written)) "
                     "ON CONFLICT (value, scope) DO UPDATE SET "
-                    "level = min(level, excluded.level), seq = excluded.seq",
+                    "level = CASE WHEN excluded.level < policy_written.level"
+                    " THEN excluded.level ELSE policy_written.level END, seq = excluded.seq",
                     (value, scope, int(level), agent, tool, trace, now),
                 )
         book = self._books.setdefault(scope, _Book())
@@ -274,8 +276,7 @@ class WrittenValues:
         gone = 0
         with self.store.transaction() as cur:
             for form in forms:
-                cur.execute("DELETE FROM policy_written WHERE value = ?", (form,))
-                gone += int(cur.execute("SELECT changes()").fetchone()[0])
+                gone += cur.execute("DELETE FROM policy_written WHERE value = ?", (form,)).rowcount
         for book in self._books.values():
             for form in forms:
                 book.drop(form)

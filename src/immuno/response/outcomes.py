@@ -73,8 +73,8 @@ class OutcomeLedger:
         ]
         with self.store.transaction() as cur:
             cur.executemany(
-                "INSERT OR IGNORE INTO outcomes_stopped "
-                "(signal_id, layer, agent, action, approval_id, at) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO outcomes_stopped (signal_id, layer, agent, action, approval_id, at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 rows,
             )
 

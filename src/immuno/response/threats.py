@@ -31,6 +31,7 @@ from immuno.response.correlate import Incident
 from immuno.response.fingerprint import content_hash, fingerprint
 from immuno.response.ladder import AgentState, Health, Transition
 from immuno.store.base import Row, Store
+from immuno.store.sql import upsert
 
 COMPONENT = "response"
 MIGRATIONS = [
@@ -73,6 +74,29 @@ MIGRATIONS = [
 
 RESTORED = "restored from snapshot"
 _MARK = "SELECT COALESCE(MAX(id), 0) FROM response_transitions"
+_SAVE_INCIDENT = upsert(
+    "response_incidents",
+    (
+        "id",
+        "kind",
+        "key",
+        "severity",
+        "first_at",
+        "last_at",
+        "count",
+        "agents",
+        "channels",
+        "layers",
+    ),
+    ("id",),
+)
+_SAVE_HEALTH = upsert(
+    "response_health",
+    ("agent", "health", "points", "updated", "since", "reason", "exposed_by", "hops", "dirty"),
+    ("agent",),
+)
+_SAVE_SUSPECT = upsert("response_suspects", ("fingerprint", "origin", "at"), ("fingerprint",))
+_SAVE_NETWORK = upsert("response_network", ("key", "value"), ("key",))
 FindingRow = tuple[Any, ...]
 Evidence = tuple[float, Signal, Verdict, str, str | None, list[Incident]]
 
@@ -166,23 +190,19 @@ class ThreatStore:
                 [(t.at, t.agent, t.before, t.after, t.points, t.reason) for t in self.transitions],
             )
             cur.executemany(
-                "INSERT OR REPLACE INTO response_incidents VALUES (?,?,?,?,?,?,?,?,?,?)",
+                _SAVE_INCIDENT,
                 [_incident_row(i) for i in self.incidents.values()],
             )
             cur.executemany(
-                "INSERT OR REPLACE INTO response_health VALUES (?,?,?,?,?,?,?,?,?)",
+                _SAVE_HEALTH,
                 [_state_row(s) for s in self.states.values()],
             )
             for fp, entry in self.suspects.items():
                 if entry is None:
                     cur.execute("DELETE FROM response_suspects WHERE fingerprint = ?", (fp,))
                 else:
-                    cur.execute(
-                        "INSERT OR REPLACE INTO response_suspects VALUES (?,?,?)", (fp, *entry)
-                    )
-            cur.executemany(
-                "INSERT OR REPLACE INTO response_network VALUES (?,?)", self.network.items()
-            )
+                    cur.execute(_SAVE_SUSPECT, (fp, *entry))
+            cur.executemany(_SAVE_NETWORK, self.network.items())
             seen = cur.execute(_MARK).fetchone()[0]
         self.evidence.clear()
         self.transitions.clear()

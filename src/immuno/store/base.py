@@ -27,9 +27,16 @@ class Store(Protocol):
     Each component (``detect``, ``audit`` ...) owns its tables and their migrations:
     ``migrate("audit", [step1, step2])`` brings the component's schema to version 2,
     each step applied at most once, atomically with its version bump.
+
+    SQL is SQLite's with ``?`` placeholders, kept to what PostgreSQL also accepts
+    (``ON CONFLICT ... DO UPDATE``, ``RETURNING``); a server store translates the rest.
+    ``dialect`` (``"sqlite"`` or ``"postgresql"``) guards engine-specific statements.
+    ``transaction(lock=name)`` serialises the transaction with every other one holding
+    ``name``, across processes and hosts.
     """
 
     location: str
+    dialect: str
 
     def migrate(self, component: str, steps: Sequence[str]) -> int: ...
 

@@ -18,7 +18,7 @@ _SCHEMA_TABLE = """CREATE TABLE IF NOT EXISTS immuno_schema (
 )"""
 
 
-def _statements(script: str) -> Iterator[str]:
+def statements(script: str) -> Iterator[str]:
     """Split a migration script into complete statements."""
     buffer = ""
     for piece in script.split(";"):
@@ -33,6 +33,8 @@ def _statements(script: str) -> Iterator[str]:
 
 class SQLiteStore:
     """One SQLite file (or ``:memory:``), safe to share between threads."""
+
+    dialect = "sqlite"
 
     def __init__(self, path: str | Path) -> None:
         self.location = str(path)
@@ -91,7 +93,7 @@ class SQLiteStore:
                         f"newer than this immuno understands ({len(steps)}); upgrade immuno"
                     )
                 for script in steps[current:]:
-                    for statement in _statements(script):
+                    for statement in statements(script):
                         cur.execute(statement)
                 cur.execute(
                     "INSERT INTO immuno_schema (component, version) VALUES (?, ?) "
