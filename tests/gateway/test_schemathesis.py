@@ -1,7 +1,7 @@
 """Property-based run of the whole API from its own OpenAPI document: schemathesis
 generates requests for every operation (bodies, parameters and paths, valid ones and
 ones the schema forbids) and sends them in process to the ASGI app with an operator's
-token. No request may ever get a 5xx."""
+token. No request may ever get a 5xx, and no request the document allows a 422."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ from immuno.gateway.routes import API
 from .conftest import Fleet
 
 MAX_EXAMPLES = 25  # per operation and mode: a few seconds for the whole API
+# Where a request the document allows may still be invalid against the store's state
+# (a proof for an entry the log does not hold yet).
+STATEFUL = {"/v1/audit/proof/inclusion", "/v1/audit/proof/consistency"}
 
 
 @pytest.fixture(scope="module")
@@ -58,5 +61,8 @@ def test_no_request_gets_a_server_error(
     def run(case: Any) -> None:
         response = case.call(headers=headers)
         case.validate_response(response, checks=[not_a_server_error])
+        if mode is GenerationMode.POSITIVE and route.path not in STATEFUL:
+            # What the document allows, the gateway accepts: its bounds are the real ones.
+            assert response.status_code != 422, response.text
 
     run()
