@@ -67,6 +67,9 @@ def test_unknown_ids_are_404_and_bad_status_is_422(fleet: Fleet) -> None:
     bad = fleet.client.get("/v1/quarantine", params={"limit": "many"}, headers=fleet.operator)
     assert bad.status_code == 422
     assert bad.json()["error"]["field"] == "limit"
+    bad = fleet.client.get("/v1/quarantine", params={"status": "maybe"}, headers=fleet.operator)
+    assert bad.status_code == 422
+    assert bad.json()["error"]["field"] == "status"  # the query parameter, not a CLI option
 
 
 def test_release_as_false_positive_counts_against_the_layer(fleet: Fleet) -> None:

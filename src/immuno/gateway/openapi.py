@@ -11,7 +11,7 @@ import msgspec
 
 from immuno._version import __version__
 from immuno.gateway.routes import API
-from immuno.gateway.routes.spec import Api
+from immuno.gateway.routes.spec import Api, Param
 from immuno.gateway.schemas import ErrorOut
 
 _REF = "#/components/schemas/{name}"
@@ -55,6 +55,17 @@ def document() -> dict[str, Any]:
     }
 
 
+def _param_schema(param: Param) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": param.kind}
+    if param.minimum is not None:
+        schema["minimum"] = param.minimum
+    if param.maximum is not None:
+        schema["maximum"] = param.maximum
+    if param.choices:
+        schema["enum"] = list(param.choices)
+    return schema
+
+
 def _operation(api: Api, schema_of: dict[Any, Any]) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "summary": api.summary,
@@ -68,7 +79,7 @@ def _operation(api: Api, schema_of: dict[Any, Any]) -> dict[str, Any]:
                 "in": p.where,
                 "required": p.required or p.where == "path",
                 "description": p.about,
-                "schema": {"type": p.kind},
+                "schema": _param_schema(p),
             }
             for p in api.params
         ]

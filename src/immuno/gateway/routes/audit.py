@@ -105,8 +105,8 @@ API = (
         "RFC 9162 inclusion proof of entry `seq` in the tree of `size` entries",
         reply=InclusionOut,
         params=(
-            Param("seq", "integer", "the entry (a verdict's seq)", True),
-            Param("size", "integer", "tree size (default: the current signed head)"),
+            Param("seq", "integer", "the entry (a verdict's seq)", True, minimum=0),
+            Param("size", "integer", "tree size (default: the current signed head)", minimum=0),
         ),
     ),
     Api(
@@ -116,8 +116,10 @@ API = (
         "RFC 9162 consistency proof from tree size `first` to `second`",
         reply=ConsistencyOut,
         params=(
-            Param("first", "integer", "the older tree size", True),
-            Param("second", "integer", "the newer tree size (default: the current head)"),
+            Param("first", "integer", "the older tree size", True, minimum=0),
+            Param(
+                "second", "integer", "the newer tree size (default: the current head)", minimum=0
+            ),
         ),
     ),
 )

@@ -87,7 +87,7 @@ API = (
         reply=InboxOut,
         params=(
             Param("agent", "string", "whose inbox (operators only; default: the caller)"),
-            Param("limit", "integer", "at most this many (1..1000, default 100)"),
+            Param("limit", "integer", "at most this many (default 100)", minimum=1, maximum=1000),
         ),
     ),
 )

@@ -10,9 +10,10 @@ from starlette.responses import Response
 
 from immuno import operator
 from immuno.core.errors import InputError
+from immuno.detect.quarantine import STATUSES as QUARANTINE_STATUSES
 from immuno.detect.quarantine import Held, Quarantine
 from immuno.gateway.limits import read_body
-from immuno.gateway.replies import not_found, reply
+from immuno.gateway.replies import invalid, not_found, reply
 from immuno.gateway.routes.spec import Api, Param
 from immuno.gateway.schemas import (
     ApprovalList,
@@ -23,6 +24,7 @@ from immuno.gateway.schemas import (
     decode,
 )
 from immuno.gateway.service import Gateway, query_int
+from immuno.policy.approvals import STATUSES as APPROVAL_STATUSES
 from immuno.policy.approvals import Approval, Approvals
 
 
@@ -77,6 +79,10 @@ async def deny(gateway: Gateway, request: Request) -> Response:
 async def list_quarantine(gateway: Gateway, request: Request) -> Response:
     gateway.admit(request, operator=True)
     status = request.query_params.get("status")
+    if status is not None and status not in QUARANTINE_STATUSES:
+        # Checked here so the error names the query parameter, not the CLI's option.
+        choices = ", ".join(QUARANTINE_STATUSES)
+        raise invalid("status", f"must be one of {choices}, got {status!r}")
     limit = query_int(request, "limit", 50, low=1, high=1000)
     items = Quarantine(gateway.immune.store).list(status, limit)
     return reply(QuarantineList([_held(item) for item in items]))
@@ -105,7 +111,9 @@ async def release_benign(gateway: Gateway, request: Request) -> Response:
 
 
 _ID = Param("id", "string", "the request or item id", True, "path")
-_LIMIT = Param("limit", "integer", "at most this many, newest first (default 50)")
+_LIMIT = Param(
+    "limit", "integer", "at most this many, newest first (default 50)", minimum=1, maximum=1000
+)
 API = (
     Api(
         "GET",
@@ -115,7 +123,12 @@ API = (
         access="operator",
         reply=ApprovalList,
         params=(
-            Param("status", "string", "pending (default), approved, denied, used or all"),
+            Param(
+                "status",
+                "string",
+                "pending (default), approved, denied, used or all",
+                choices=(*APPROVAL_STATUSES, "all"),
+            ),
             _LIMIT,
         ),
     ),
@@ -148,7 +161,15 @@ API = (
         "List quarantined content, newest first",
         access="operator",
         reply=QuarantineList,
-        params=(Param("status", "string", "held, flagged or released (default: all)"), _LIMIT),
+        params=(
+            Param(
+                "status",
+                "string",
+                "held, flagged or released (default: all)",
+                choices=QUARANTINE_STATUSES,
+            ),
+            _LIMIT,
+        ),
     ),
     Api(
         "POST",

@@ -17,6 +17,10 @@ class Param:
     about: str
     required: bool = False
     where: Literal["query", "path"] = "query"
+    # Bounds of an integer, documented as the handler enforces them (else a 422).
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] = ()  # the values a string accepts (else a 422)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,108 @@
+"""Many writer processes sealing into one SQLite audit log.
+
+    python benchmarks/audit_writers.py [--writers 4] [--runs 3]
+
+Each writer is its own process with its own ``AuditLog`` on the same store file (as
+``immuno serve`` workers are), all signed by one authority key. They start together
+(a barrier) and seal either one decision per call (``seal``: one COMMIT each) or 100
+per call (``seal_many``). The total rate is all entries over the span from the first
+writer's start to the last one's end; 1 writer is measured beside it. Afterwards the
+log must hold every entry exactly once and verify. Entries are ~1.2 KB tool-call
+decisions (see audit_speed.py); SQLite WAL, synchronous=NORMAL. Medians over runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+from audit_speed import decision
+from immuno.audit import AuditLog, verify_store
+from immuno.core.authority import Authority
+from immuno.store import SQLiteStore
+
+BATCH = 100
+PER_WRITER = {"seal": 5_000, f"seal_many({BATCH})": 50_000}
+
+
+def writer(store: str, key: str, mode: str, count: int, gate: Any, out: Any) -> None:
+    log = AuditLog(SQLiteStore(store), Authority.load_or_create(key))
+    pairs = [decision(i) for i in range(count)]
+    gate.wait()
+    started = time.time()
+    if mode == "seal":
+        for signal, verdict in pairs:
+            log.seal(signal, verdict)
+    else:
+        for i in range(0, count, BATCH):
+            log.seal_many(pairs[i : i + BATCH])
+    ended = time.time()
+    log.close()
+    log.store.close()
+    out.put((started, ended))
+
+
+def run(folder: Path, writers: int, mode: str) -> float:
+    """Entries per second, all writers together; the log checked afterwards."""
+    store = folder / f"{mode}-{writers}-{time.monotonic_ns()}.db"
+    key = folder / "authority.key"
+    authority = Authority.load_or_create(key)
+    AuditLog(SQLiteStore(store), authority).store.close()  # the schema, once
+    count = PER_WRITER[mode]
+    context = mp.get_context("spawn")  # a clean process each, as a server worker is
+    gate, out = context.Barrier(writers), context.Queue()
+    procs = [
+        context.Process(target=writer, args=(str(store), str(key), mode, count, gate, out))
+        for _ in range(writers)
+    ]
+    for p in procs:
+        p.start()
+    spans = [out.get(timeout=600) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+        if p.exitcode != 0:
+            raise SystemExit(f"a writer failed with exit code {p.exitcode}")
+    total = writers * count
+    rate = total / (max(e for _, e in spans) - min(s for s, _ in spans))
+    db = SQLiteStore(store)
+    report = verify_store(db, authority.public_bytes)
+    (rows,) = db.query("SELECT count(*) FROM audit_entries")[0]
+    db.close()
+    if report.size != total or rows != total:
+        raise SystemExit(f"expected {total} entries, the log holds {rows} ({report.size} verified)")
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--writers", type=int, default=4)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    print("sealed entries per second into one SQLite log (WAL, synchronous=NORMAL):")
+    with tempfile.TemporaryDirectory(prefix="immuno-writers-") as name:
+        folder = Path(name)
+        for mode in PER_WRITER:
+            for writers in (1, args.writers):
+                rates = [run(folder, writers, mode) for _ in range(args.runs)]
+                med = statistics.median(rates)
+                target = ""
+                if writers == args.writers:
+                    target = f"   (target >= 10,000/s: {'met' if med >= 10_000 else 'MISSED'})"
+                print(
+                    f"  {mode:<14} {writers} writer{'s' if writers > 1 else ' '}: "
+                    f"{med:9,.0f} entries/s  (runs: "
+                    + ", ".join(f"{r:,.0f}" for r in rates)
+                    + f"){target}"
+                )
+        print("every run: the log held each entry once and verified")
+
+
+if __name__ == "__main__":
+    main()
