@@ -17,10 +17,11 @@ from pathlib import Path
 
 from immuno import Config, Immune
 from immuno.audit.check import verify_store
-from tests.backends import location_of, store_config
+from tests.backends import ON_POSTGRES, location_of, store_config
 
 WORKERS = 4
-SIGNALS = 5_000
+# On PostgreSQL every check makes several round trips: 1,000 each keeps the run short.
+SIGNALS = 1_000 if ON_POSTGRES else 5_000
 WRITER = Path(__file__).with_name("writer.py")
 MANIFEST = """\
 agents:
@@ -81,7 +82,10 @@ def test_four_processes_share_one_store_without_loss(tmp_path: Path) -> None:
         asked = {v["approval"] for v in verdicts if v.get("approval")}
         pending = {i for e in events if e["kind"] == "pending" for i in e["ids"]}
         stored = {row[0] for row in db.query("SELECT id FROM policy_approvals")}
-        assert len(asked) == WORKERS * SIGNALS // 100
+        # Learned anomaly scores (shared, so they depend on how the processes interleave)
+        # may turn a held call into a block, which asks for no approval.
+        held_calls = [v for v in verdicts if v["action"] == "hold"]
+        assert len(asked) == len(held_calls) > WORKERS * SIGNALS // 200
         assert stored == asked, (len(stored), sorted(asked - stored), sorted(stored - asked))
         assert pending == asked, (sorted(asked - pending), sorted(pending - asked))
 
