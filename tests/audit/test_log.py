@@ -99,16 +99,18 @@ def test_pipeline_blocks_when_sealing_fails(tmp_path: Path) -> None:
 def test_followers_queued_behind_a_commit_share_the_next_one(make_log: MakeLog) -> None:
     log = make_log()
     commits: list[int] = []
-    original = log._write
+    # SQLite appends optimistically (``_write``); a server store always locks.
+    path = "_write" if log._optimistic else "_write_locked"
+    original = getattr(log, path)
     queued = threading.Event()
 
-    def held_first_commit(batch, tree):  # type: ignore[no-untyped-def]
+    def held_first_commit(batch, *tree):  # type: ignore[no-untyped-def]
         commits.append(sum(len(ticket.bodies) for ticket in batch))
         if len(commits) == 1:  # the first leader waits until 7 followers are queued
             assert queued.wait(10.0)
-        return original(batch, tree)
+        return original(batch, *tree)
 
-    log._write = held_first_commit  # type: ignore[method-assign]
+    setattr(log, path, held_first_commit)
     results: list[int] = []
 
     def seal_one(i: int) -> None:

@@ -112,6 +112,7 @@ class Immune:
             raise ConfigError("layers", "more than one sealer (audit log) is configured")
         self.sealer: Sealer | None = sealers[0] if sealers else None
         self._owns_sealer = sealer is None  # a shared log is closed by its owner
+        self._closed = False
         self.judged = judged_kinds(self.layers)
 
     def _build_components(self) -> list[Any]:
@@ -352,7 +353,10 @@ class Immune:
 
     def close(self) -> None:
         """Let components write what they buffer (``flush``), let the sealer sign a head
-        for its unsigned tail, then close the store."""
+        for its unsigned tail, then close the store. Closing again does nothing."""
+        if self._closed:
+            return
+        self._closed = True
         for component in {id(c): c for c in (*self.layers, *self.observers)}.values():
             flush = getattr(component, "flush", None)
             if callable(flush):
