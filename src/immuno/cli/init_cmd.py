@@ -16,6 +16,12 @@ TEMPLATE = """\
 store:
   # The embedded SQLite store; every command uses this file unless told otherwise.
   path: .immuno/immuno.db
+  # A shared store for many hosts instead (pip install 'immuno[postgres]'):
+  # url: postgresql://immuno@db.internal:5432/immuno
+  # Redis shared by replicas: ladder fan-out, rate caps, token buckets (immuno[fleet]):
+  # redis: redis://127.0.0.1:6379/0
+  # Seconds to wait for a server store's connection before a check fails closed.
+  timeout: 5.0
 
 thresholds:
   # Scores are in [0, 1]. At or above `flag` a signal is delivered but recorded;

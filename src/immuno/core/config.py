@@ -36,8 +36,12 @@ class StoreConfig(_Section, frozen=True):
     # Redis (redis://host:port/db) shared by replicas: health-ladder fan-out, the replay
     # cache, rate caps. Without it, replicas agree through the store (about a second).
     redis: str | None = None
+    # Seconds to wait for a server store's connection; then the check fails closed.
+    timeout: float = 5.0
 
     def __post_init__(self) -> None:
+        if not self.timeout > 0:
+            raise ConfigError("store.timeout", f"must be positive, got {self.timeout}")
         if self.redis is not None and not self.redis.startswith(("redis://", "rediss://")):
             raise ConfigError("store.redis", "must be a redis:// or rediss:// URL")
         if self.url is not None:

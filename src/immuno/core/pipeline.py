@@ -123,7 +123,7 @@ class Immune:
     def store(self) -> Store:
         """The shared store, opened on first use."""
         if self._store is None:
-            self._store = open_store(self.config.store.location)
+            self._store = open_store(self.config.store.location, timeout=self.config.store.timeout)
         return self._store
 
     @property
