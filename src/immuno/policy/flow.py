@@ -61,9 +61,10 @@ from immuno.policy.cues import carries_instructions, carries_strong_cue, judge, 
 from immuno.policy.hidden import split
 from immuno.policy.spec import Source
 
-# a word ends at whitespace and at these (quotes, brackets ...): they become spaces;
-# a NUL (a sentence left out) stands apart as a word of its own that ends a run of groups
-_SEPARATORS = str.maketrans({**dict.fromkeys("\"'`<>()[]{};|", " "), "\x00": " \x00 "})
+# a word ends at whitespace and at these (quotes, brackets ...): they become spaces, one
+# character for one (which keeps ``str.translate`` on its fast path); a NUL (a sentence
+# left out) then stands apart as a word of its own that ends a run of groups
+_SEPARATORS = str.maketrans(dict.fromkeys("\"'`<>()[]{};|", " "))
 _EDGE = ".,:;!?*\x00"  # a NUL stands for a sentence left out: it ends a run of groups
 _DIGIT = re.compile(r"[0-9]")
 _DASHED = re.compile(r"(?=.*[0-9])[^\W_]{1,6}(?:-[^\W_]{1,6})+")  # groups, one with a digit
@@ -82,7 +83,10 @@ def tokens(text: str, canonical: bool = True) -> set[str]:
     """The words of a normalised text, plus the forms a value may take when quoted:
     ``2,450`` also as ``2450``, and groups printed apart (``DE89 3704 0044``,
     ``5512-3456-7890``) joined; and (``canonical``) the keys of the values in it."""
-    raws = text.translate(_SEPARATORS).split()
+    spaced = text.translate(_SEPARATORS)
+    if "\x00" in spaced:
+        spaced = spaced.replace("\x00", " \x00 ")
+    raws = spaced.split()
     words = [raw.strip(_EDGE) for raw in raws]
     found = set(words)
     found.discard("")
@@ -102,10 +106,14 @@ def _join_groups(raws: list[str], words: list[str], found: set[str]) -> None:
     """Runs of short groups, each joined from every group on, starting at the first
     group with a digit ("iban de89 3704 0044" gives "de8937040044", "37040044", ...;
     not "ibande89..."). Punctuation after a group (or a NUL) ends its run."""
+    # a run starts at a short group that is not all letters: tested once per distinct
+    # word, then found by a set lookup per word
+    firsts = {w for w in found if len(w) <= GROUP and w.isalnum() and not w.isalpha()}
+    if not firsts:
+        return
     last = len(words) - 1
     end = -1
-    starts = [i for i, w in enumerate(words) if not w.isalpha() and len(w) <= GROUP and w.isalnum()]
-    for first in starts:
+    for first in [i for i, w in enumerate(words) if w in firsts]:
         if first <= end:
             continue
         end = first

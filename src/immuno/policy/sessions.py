@@ -13,7 +13,8 @@ vouch for that agent's tool calls in the same session and nowhere else:
 * reads live in the store (tables ``policy_sessions`` and ``policy_reads``), so every
   worker process on the store sees what any of them filed. In memory each worker
   keeps a bounded cache of sessions, and before each use picks up the rows filed
-  since its last look (one indexed query).
+  since its last look (one indexed query; on SQLite, skipped while the store's data
+  version and this process's own writes to it show nothing changed since that look).
 
 Memory is bounded: at most ``items`` reads per agent and session (oldest forgotten
 first; in the store, pruned every few filings), at most ``cached`` sessions in a
@@ -24,8 +25,10 @@ closed: a value no longer remembered no longer vouches for anything.
 from __future__ import annotations
 
 import uuid
+import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from immuno.core.errors import InputError
@@ -33,6 +36,7 @@ from immuno.policy.flow import Part, TraceReads
 from immuno.policy.schema import SCHEMA
 from immuno.policy.spec import Source
 from immuno.store.base import Cursor, Row, Store
+from immuno.store.sqlite import SQLiteStore
 
 MAX_ID = 200  # characters of a session id
 _SWEEP_EVERY = 256  # filings between two sweeps of expired sessions
@@ -68,11 +72,31 @@ def check_id(session: str) -> str:
     return session
 
 
+# Writes to the session tables per store object, by every SessionReads of this process:
+# SQLite's data version counts only other connections' commits, and two books (two
+# Immune instances) may share one store, so one connection.
+_WRITES: weakref.WeakKeyDictionary[Store, int] = weakref.WeakKeyDictionary()
+
+
+def _wrote(store: Store) -> None:
+    _WRITES[store] = _WRITES.get(store, 0) + 1
+
+
+def _version(store: Store) -> tuple[int, int] | None:
+    """What identifies the state of the session tables as this worker can see it: a
+    change by any connection changes it. None when the store cannot say (not SQLite)."""
+    if not isinstance(store, SQLiteStore):
+        return None
+    return store.query("PRAGMA data_version")[0][0], _WRITES.get(store, 0)
+
+
 @dataclass
 class _Cached:
     reads: TraceReads
     gen: str  # which session of that id: one ended and opened again is another
     seen: int = 0  # the last row of policy_reads picked up
+    touched: float = 0.0  # when the session last filed a read, at the last look
+    version: tuple[int, int] | None = None  # the store's state at the last look
 
 
 @dataclass(frozen=True)
@@ -121,6 +145,17 @@ class SessionReads:
     def __len__(self) -> int:
         return len(self._cache)
 
+    @contextmanager
+    def _writing(self) -> Iterator[Cursor]:
+        """A transaction on the session tables; counted once over (committed or not),
+        so no look can keep a state from before it."""
+        store = self.store
+        try:
+            with store.transaction() as cur:
+                yield cur
+        finally:
+            _wrote(store)
+
     # -- reading ----------------------------------------------------------------------
 
     def lookup(self, agent: str, session: str | None) -> Lookup:
@@ -129,6 +164,14 @@ class SessionReads:
             return _NOTHING
         key = (check_id(session), agent)
         entry = self._cache.get(key)
+        version = _version(self.store)
+        if entry is not None and version is not None and entry.version == version:
+            # nothing was written since the last look: only the clock can end it
+            if self.clock() - entry.touched > self.ttl:
+                del self._cache[key]
+                return _ENDED
+            self._cache.move_to_end(key)
+            return Lookup(entry.reads)
         seen = entry.seen if entry is not None else 0
         if entry is None:
             rows = self.store.query(_LOAD, (agent, agent, seen, session))
@@ -158,6 +201,7 @@ class SessionReads:
             entry.seen = last
         if tainted:  # read untrusted content once: forgetting the read does not undo it
             entry.reads.tainted = True
+        entry.touched, entry.version = touched, version
         return Lookup(entry.reads)
 
     def get(self, agent: str, session: str | None) -> TraceReads | None:
@@ -171,7 +215,7 @@ class SessionReads:
             return False
         check_id(session)
         now = self.clock()
-        with self.store.transaction() as cur:
+        with self._writing() as cur:
             row = cur.execute(
                 "SELECT touched, ended FROM policy_sessions WHERE id = ?", (session,)
             ).fetchone()
@@ -226,7 +270,7 @@ class SessionReads:
         False when it was already over."""
         check_id(session)
         now = self.clock()
-        with self.store.transaction() as cur:
+        with self._writing() as cur:
             row = cur.execute(
                 "SELECT ended FROM policy_sessions WHERE id = ?", (session,)
             ).fetchone()
@@ -246,7 +290,7 @@ class SessionReads:
         """End the sessions quiet for longer than ``ttl``, and forget the ids of
         those ended more than ``ttl`` ago; returns how many sessions were ended."""
         now = self.clock()
-        with self.store.transaction() as cur:
+        with self._writing() as cur:
             quiet = [
                 r[0]
                 for r in cur.execute(
