@@ -271,13 +271,21 @@ def _words(text: str) -> str:
     return _unjoined(text if text.isascii() else unicodedata.normalize("NFKC", text))
 
 
+def _subject(text: str) -> str | bytes:
+    """What re2 is given: ASCII text as bytes, whose offsets are those of the
+    characters. Given a str, the re2 module encodes it on every call and maps every
+    match's UTF-8 offsets back to characters, which costs more than the search."""
+    return text.encode("ascii") if text.isascii() else text
+
+
 def _strong(words: str, cues: Any = _STRONG) -> bool:
     """A match of ``cues`` (strong cues or more) in ``words`` (:func:`_words`), or a
     strong cue once words joined in camel case are split."""
-    if cues.search(words) is not None:
+    subject = _subject(words)
+    if cues.search(subject) is not None:
         return True
-    found = _CAMEL_FOUND.search(words) is not None
-    return found and _STRONG.search(_CAMEL.sub(" ", words)) is not None
+    found = _CAMEL_FOUND.search(subject) is not None
+    return found and _STRONG.search(_subject(_CAMEL.sub(" ", words))) is not None
 
 
 def normalize(text: str) -> str:
@@ -400,7 +408,8 @@ def judge(raw: str) -> Judged:
     words = _unjoined(text)  # where the cues are looked for
     if disguised(raw) or _strong(words):
         return Judged(text, (), frozenset(), whole=True)
-    if _ANY.search(words) is None:
+    subject = _subject(words)
+    if _ANY.search(subject) is None:
         return Judged(text, (), frozenset())
     segs = segments(text)
     starts = [s.start for s in segs]
@@ -408,7 +417,7 @@ def judge(raw: str) -> Judged:
     tail = len(segs)  # everything from here on is unclean
     seen: set[tuple[int, int, bool]] = set()
     for pattern, onward in ((_CHANGE, True), (_REQUEST, False)):  # notices set the tail
-        for match in pattern.finditer(words):
+        for match in pattern.finditer(subject):
             if pattern is _REQUEST and match.start(_INFO) >= 0:
                 continue  # "please find below": attention, not a request
             # the imperative's group starts at its verb, after the sentence break
@@ -435,9 +444,9 @@ def _mark(
     out.update(range(first, last + 1))
     if first > 0:
         before = segs[first - 1]
-        if before.runs_on or _BACK.search(body):
+        if before.runs_on or _BACK.search(_subject(body)):
             out.add(first - 1)
-    if onward or body.rstrip().endswith(":") or _FORWARD.search(body):
+    if onward or body.rstrip().endswith(":") or _FORWARD.search(_subject(body)):
         return last + 1
     if last + 1 < len(segs) and (segs[last + 1].line == cue.line or cue.runs_on):
         out.add(last + 1)
