@@ -106,9 +106,10 @@ def _join_groups(raws: list[str], words: list[str], found: set[str]) -> None:
     """Runs of short groups, each joined from every group on, starting at the first
     group with a digit ("iban de89 3704 0044" gives "de8937040044", "37040044", ...;
     not "ibande89..."). Punctuation after a group (or a NUL) ends its run."""
-    # a run starts at a short group that is not all letters: tested once per distinct
-    # word, then found by a set lookup per word
-    firsts = {w for w in found if len(w) <= GROUP and w.isalnum() and not w.isalpha()}
+    # a group is a short run of letters and digits; a run starts at one that is not all
+    # letters. Both are tested once per distinct word, then looked up per word.
+    short = {w for w in found if len(w) <= GROUP and w.isalnum()}
+    firsts = {w for w in short if not w.isalpha()}
     if not firsts:
         return
     last = len(words) - 1
@@ -117,16 +118,12 @@ def _join_groups(raws: list[str], words: list[str], found: set[str]) -> None:
         if first <= end:
             continue
         end = first
-        while (
-            end < last
-            and raws[end] == words[end]
-            and len(words[end + 1]) <= GROUP
-            and words[end + 1].isalnum()
-        ):
+        while end < last and raws[end] == words[end] and words[end + 1] in short:
             end += 1
-        for start in range(first, end):
-            joined = words[start]
-            for group in words[start + 1 : min(start + _GROUPS, end + 1)]:
+        run = words[first : end + 1]
+        for start in range(len(run) - 1):
+            joined = run[start]
+            for group in run[start + 1 : start + _GROUPS]:
                 joined += group
                 found.add(joined)
 

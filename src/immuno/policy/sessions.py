@@ -164,7 +164,9 @@ class SessionReads:
             return _NOTHING
         key = (check_id(session), agent)
         entry = self._cache.get(key)
-        version = _version(self.store)
+        # read before the query, so that a write between the two is seen next time (a
+        # session not cached yet is queried anyway: its state is noted from its next look)
+        version = _version(self.store) if entry is not None else None
         if entry is not None and version is not None and entry.version == version:
             # nothing was written since the last look: only the clock can end it
             if self.clock() - entry.touched > self.ttl:
