@@ -135,11 +135,17 @@ class Part:
     tokens: frozenset[str]
     against: str = ""  # unclean sentences of the same read: a phrase found here does not count
     via: str = ""  # for a trusted part the user's request endorsed: which request, which read
+    # ``tokens`` left empty: they are the words of ``text`` (``tokens(text, False)``),
+    # found only when asked for (``TraceReads``). Only a part at ``any`` is deferred.
+    deferred: bool = False
 
 
 def _part(level: Source, text: str, found: set[str] | None = None, against: str = "") -> Part:
-    # a part at ``any`` vouches for nothing: finding its values would be wasted
-    words = tokens(text, level is not Source.ANY) if found is None else found
+    if found is None and level is Source.ANY:
+        # it vouches for nothing, so its words only ever tell where a refused value was
+        # seen (and its values none of that): they are found if that is ever asked
+        return Part(level, " ".join(text.split()), frozenset(), against, deferred=True)
+    words = tokens(text) if found is None else found
     return Part(level, " ".join(text.split()), frozenset(words), against)
 
 
@@ -269,6 +275,10 @@ class TraceReads:
     _joined: dict[Source, str | None] = field(default_factory=lambda: dict.fromkeys(Source))
     tainted: bool = False  # it has read untrusted content (for the rest of the session)
     endorsed: bool = False  # some trusted part is only endorsed (``Part.via``)
+    # per read, as in ``reads``: the words of its deferred parts once indexed (None
+    # before), and how many reads have deferred parts not indexed yet
+    _deferred: deque[list[frozenset[str]] | None] = field(default_factory=deque)
+    _waiting: int = 0
 
     def add(self, text: str, level: Source, demotions: Demotions | None = None) -> None:
         """File a read at ``level`` at most (see :func:`read_parts`)."""
@@ -277,27 +287,50 @@ class TraceReads:
     def file(self, parts: tuple[Part, ...]) -> None:
         """File a read already cut into parts."""
         self.reads.append(parts)
+        self._deferred.append(None)
+        if any(part.deferred for part in parts):
+            self._waiting += 1
         self._file(parts, +1)
         if any(part.level is not Source.TRUSTED or part.via for part in parts):
             self.tainted = True  # an endorsed read is still content a stranger could write
         if any(part.via for part in parts):
             self.endorsed = True
         while len(self.reads) > self.limit:
-            self._file(self.reads.popleft(), -1)
+            parts = self.reads.popleft()
+            self._file(parts, -1)
+            words = self._deferred.popleft()
+            if words is not None:
+                for found in words:
+                    self._count(Source.ANY, found, -1)
+            elif any(part.deferred for part in parts):
+                self._waiting -= 1
 
     def _file(self, parts: tuple[Part, ...], delta: int) -> None:
         for part in parts:
             for level in Source:
                 if part.level >= level:
                     self._joined[level] = None
-                    counter = self.index[level]
-                    if delta > 0:
-                        counter.update(part.tokens)  # an iterable: counted in C, one each
-                        continue
-                    counter.subtract(part.tokens)
-                    for token in part.tokens:
-                        if counter[token] <= 0:
-                            del counter[token]
+                    self._count(level, part.tokens, delta)
+
+    def _count(self, level: Source, tokens: frozenset[str], delta: int) -> None:
+        counter = self.index[level]
+        if delta > 0:
+            counter.update(tokens)  # an iterable: counted in C, one each
+            return
+        counter.subtract(tokens)
+        for token in tokens:
+            if counter[token] <= 0:
+                del counter[token]
+
+    def _index_deferred(self) -> None:
+        """Index the words of the deferred parts (for a lookup at ``any``)."""
+        for i, read in enumerate(self.reads):
+            if self._deferred[i] is None and any(part.deferred for part in read):
+                words = [frozenset(tokens(p.text, False)) for p in read if p.deferred]
+                for found in words:
+                    self._count(Source.ANY, found, +1)
+                self._deferred[i] = words
+        self._waiting = 0
 
     def endorsement(self, norm: str) -> str | None:
         """When ``norm`` is trusted only because the user's request endorsed the read it
@@ -332,6 +365,8 @@ class TraceReads:
         value is found nowhere: it never vouches."""
         if not norm:
             return False
+        if level is Source.ANY and self._waiting:
+            self._index_deferred()
         if norm in self.index[level]:
             return True
         phrase = " ".join(norm.split())

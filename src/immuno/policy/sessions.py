@@ -43,6 +43,9 @@ _SWEEP_EVERY = 256  # filings between two sweeps of expired sessions
 # filings of one agent in one session between two prunings of its oldest reads in the
 # store: memory holds exactly ``items`` reads, the store a few more until the next one
 _PRUNE_EVERY = 32
+# the tokens column of a part whose tokens are the words of its text, found when asked
+# for (``Part.deferred``); no token is a NUL
+_DEFERRED = "\x00"
 
 _SYNC = (
     "SELECT s.touched, s.ended, s.gen, {taint}, "
@@ -247,7 +250,7 @@ class SessionReads:
                         read,
                         int(p.level),
                         p.text,
-                        " ".join(p.tokens),
+                        _DEFERRED if p.deferred else " ".join(p.tokens),
                         p.against,
                         p.via,
                     )
@@ -324,6 +327,9 @@ def _reads(rows: Iterable[Row]) -> Iterable[tuple[tuple[Part, ...], int]]:
             yield tuple(parts), last
             parts = []
         current, last = read, seq
-        parts.append(Part(Source(level), text, frozenset(words.split()), against, via))
+        if words == _DEFERRED:
+            parts.append(Part(Source(level), text, frozenset(), against, via, deferred=True))
+        else:
+            parts.append(Part(Source(level), text, frozenset(words.split()), against, via))
     if parts:
         yield tuple(parts), last
