@@ -43,7 +43,9 @@ canonical key of every value found in the part (``canonical.py``: ``1,200.50`` a
 ``amount:1200.5``, an IBAN in any spacing as one ``account:`` key, a URL without its
 default port or fragment ...), so a value printed in another form is still found; a
 key present only in unclean sentences does not count, like any other word. (A part
-filed at ``any`` vouches for nothing, and is not searched for values.)
+filed at ``any`` vouches for nothing, and is not searched for values; its words only
+tell a refusal where else a value was seen, so the plain words of such a part are
+found when that is first asked: ``Part.deferred``.)
 """
 
 from __future__ import annotations
