@@ -287,8 +287,12 @@ def _strong(words: str, cues: Any = _STRONG) -> bool:
     """A match of ``cues`` (strong cues or more) in ``words`` (:func:`_words`), or a
     strong cue once words joined in camel case are split."""
     subject = _subject(words)
-    if cues.search(subject) is not None:
-        return True
+    return cues.search(subject) is not None or _camel_strong(words, subject)
+
+
+def _camel_strong(words: str, subject: str | bytes) -> bool:
+    """A strong cue once words joined in camel case are split (``subject``: ``words``
+    as :func:`_subject` gives it)."""
     found = _CAMEL_FOUND.search(subject) is not None
     return found and _STRONG.search(_subject(_CAMEL.sub(" ", words))) is not None
 
@@ -403,11 +407,14 @@ def judge(raw: str) -> Judged:
     ``Judged.text`` is the read in NFKC form (``Judged.norm`` also case-folded)."""
     text = unicodedata.normalize("NFKC", raw)  # case kept: it tells wrapped lines apart
     words = _unjoined(text)  # where the cues are looked for
-    if disguised(raw) or _strong(words):
+    if disguised(raw):
         return Judged(text, (), frozenset(), whole=True)
     subject = _subject(words)
     if _ANY.search(subject) is None:
-        return Judged(text, (), frozenset())
+        # no cue of any family (strong ones included): one scan for the common read
+        return Judged(text, (), frozenset(), whole=_camel_strong(words, subject))
+    if _strong(words):
+        return Judged(text, (), frozenset(), whole=True)
     segs = segments(text)
     starts = [s.start for s in segs]
     unclean: set[int] = set()
