@@ -82,7 +82,8 @@ _WRITES: weakref.WeakKeyDictionary[Store, int] = weakref.WeakKeyDictionary()
 
 
 def _wrote(store: Store) -> None:
-    _WRITES[store] = _WRITES.get(store, 0) + 1
+    if isinstance(store, SQLiteStore):  # the only store whose version is looked at
+        _WRITES[store] = _WRITES.get(store, 0) + 1
 
 
 def _version(store: Store) -> tuple[int, int] | None:
