@@ -232,10 +232,10 @@ _VERBS = tuple(i for name, i in _REQUEST.groupindex.items() if name.startswith("
 # A request that points back at the sentence before it, or forward past the next one.
 _BACK = _compile((r"\b(?:it|this|these|those|them|there|same|the\s+above)\b",))
 _FORWARD = _compile((r"\b(?:below|following|as\s+follows|hereunder)\b",))
-# a sentence ends at a full stop, "!" or "?" (and closing quotes) before a space
-# A sentence: from a non-space character to the end of the first stop after it (a
-# stop right at its start counts only from its second character), or to the end of its
-# line. Runs of stop characters that are no stop are stepped over in the loop.
+# A sentence: from a non-space character to the end of the first stop after it (a full
+# stop, "!" or "?", and closing quotes, before a space; one right at its start counts
+# only from its second character), or to the end of its line. Runs of stop characters
+# that are no stop are stepped over in the loop.
 _SENTENCE = re.compile(
     r"\S[^\n.!?]*(?:(?:[.!?]+(?![\"')\]]*(?:\s|\Z)))+[^\n.!?]*)*"
     r"(?:[.!?]+[\"')\]]*(?=\s|\Z))?"
@@ -391,10 +391,10 @@ def sentence_spans(line: str) -> list[tuple[int, int]]:
 
 
 def _runs_on(sentence: str, text: str, line_start: int, line_end: int, following: str) -> bool:
-    """Does the last sentence of ``line`` go on in the next line: hard-wrapped prose
-    ("... the amount to" / "XK05 ...") or an introduction ("... as follows:")? A header
-    or list line ("From: ...", "- item") and a finished sentence are records of their
-    own."""
+    """Does the last sentence of its line (``text[line_start:line_end]``) go on in the
+    next line with text, which starts with ``following``: hard-wrapped prose ("... the
+    amount to" / "XK05 ...") or an introduction ("... as follows:")? A header or list
+    line ("From: ...", "- item") and a finished sentence are records of their own."""
     # the checks look at the end only: a search anchored at $ scans every position
     end = sentence[-24:]
     if _TERMINAL.search(end) or _RECORD.match(text, line_start, line_end):

@@ -314,24 +314,26 @@ class TraceReads:
                     self._joined[level] = None
                     self._count(level, part.tokens, delta)
 
-    def _count(self, level: Source, tokens: frozenset[str], delta: int) -> None:
+    def _count(self, level: Source, words: frozenset[str], delta: int) -> None:
         counter = self.index[level]
         if delta > 0:
-            counter.update(tokens)  # an iterable: counted in C, one each
+            counter.update(words)  # an iterable: counted in C, one each
             return
-        counter.subtract(tokens)
-        for token in tokens:
-            if counter[token] <= 0:
-                del counter[token]
+        counter.subtract(words)
+        for word in words:
+            if counter[word] <= 0:
+                del counter[word]
 
     def _index_deferred(self) -> None:
         """Index the words of the deferred parts (for a lookup at ``any``)."""
-        for i, read in enumerate(self.reads):
-            if self._deferred[i] is None and any(part.deferred for part in read):
+        indexed: deque[list[frozenset[str]] | None] = deque()
+        for read, words in zip(self.reads, self._deferred, strict=True):
+            if words is None and any(part.deferred for part in read):
                 words = [frozenset(tokens(p.text, False)) for p in read if p.deferred]
                 for found in words:
                     self._count(Source.ANY, found, +1)
-                self._deferred[i] = words
+            indexed.append(words)
+        self._deferred = indexed
         self._waiting = 0
 
     def endorsement(self, norm: str) -> str | None:

@@ -151,8 +151,8 @@ class SessionReads:
 
     @contextmanager
     def _writing(self) -> Iterator[Cursor]:
-        """A transaction on the session tables; counted once over (committed or not),
-        so no look can keep a state from before it."""
+        """A transaction on the session tables, counted as a write once it is over
+        (committed or not): no later look keeps a state from before it."""
         store = self.store
         try:
             with store.transaction() as cur:
