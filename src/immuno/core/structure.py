@@ -141,6 +141,7 @@ def _parse(text: str, tables: bool) -> Structure | None:
 # -- JSON ------------------------------------------------------------------------------
 
 _DECODER = msgspec.json.Decoder(float_hook=Decimal)  # a number keeps its digits
+_STRING = msgspec.json.Decoder(str)
 _KEY_COLON = re.compile(r'"\s*:')
 
 
@@ -232,6 +233,10 @@ def _unescape(string: str) -> str:
     """A JSON string's content decoded; one cut inside an escape loses that escape."""
     if "\\" not in string:
         return string
+    try:  # the common case, whole: msgspec decodes what json does, several times faster
+        return _STRING.decode(f'"{string}"'.encode())
+    except (msgspec.DecodeError, UnicodeEncodeError):
+        pass  # cut inside an escape, or odd: as before, escape by escape
     for end in range(len(string), max(len(string) - 6, 0) - 1, -1):
         try:
             decoded = json.loads(f'"{string[:end]}"')

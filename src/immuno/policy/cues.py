@@ -232,9 +232,14 @@ _VERBS = tuple(i for name, i in _REQUEST.groupindex.items() if name.startswith("
 # A request that points back at the sentence before it, or forward past the next one.
 _BACK = _compile((r"\b(?:it|this|these|those|them|there|same|the\s+above)\b",))
 _FORWARD = _compile((r"\b(?:below|following|as\s+follows|hereunder)\b",))
-# a sentence ends at a full stop, "!" or "?" (and closing quotes) before a space
-_STOP = re.compile(r"[.!?]+[\"')\]]*(?=\s|$)")
-_WORD = re.compile(r"\S")
+# A sentence: from a non-space character to the end of the first stop after it (a full
+# stop, "!" or "?", and closing quotes, before a space; one right at its start counts
+# only from its second character), or to the end of its line. Runs of stop characters
+# that are no stop are stepped over in the loop.
+_SENTENCE = re.compile(
+    r"\S[^\n.!?]*(?:(?:[.!?]+(?![\"')\]]*(?:\s|\Z)))+[^\n.!?]*)*"
+    r"(?:[.!?]+[\"')\]]*(?=\s|\Z))?"
+)
 _TERMINAL = re.compile(r"[.!?][\"')\]]*$")
 _OPEN_END = re.compile(
     r"(?:[,;:&+-]|\b(?:to|the|a|an|of|for|and|or|at|in|on|with|from|by|is|are|was|your|our|"
@@ -271,13 +276,25 @@ def _words(text: str) -> str:
     return _unjoined(text if text.isascii() else unicodedata.normalize("NFKC", text))
 
 
+def _subject(text: str) -> str | bytes:
+    """What re2 is given: ASCII text as bytes, whose offsets are those of the
+    characters. Given a str, the re2 module encodes it on every call and maps every
+    match's UTF-8 offsets back to characters, which costs more than the search."""
+    return text.encode("ascii") if text.isascii() else text
+
+
 def _strong(words: str, cues: Any = _STRONG) -> bool:
     """A match of ``cues`` (strong cues or more) in ``words`` (:func:`_words`), or a
     strong cue once words joined in camel case are split."""
-    if cues.search(words) is not None:
-        return True
-    found = _CAMEL_FOUND.search(words) is not None
-    return found and _STRONG.search(_CAMEL.sub(" ", words)) is not None
+    subject = _subject(words)
+    return cues.search(subject) is not None or _camel_strong(words, subject)
+
+
+def _camel_strong(words: str, subject: str | bytes) -> bool:
+    """A strong cue once words joined in camel case are split (``subject``: ``words``
+    as :func:`_subject` gives it)."""
+    found = _CAMEL_FOUND.search(subject) is not None
+    return found and _STRONG.search(_subject(_CAMEL.sub(" ", words))) is not None
 
 
 def normalize(text: str) -> str:
@@ -342,53 +359,45 @@ class Judged:
 
 
 def segments(text: str) -> tuple[Segment, ...]:
+    """The sentences of ``text`` (see :func:`sentence_spans`), each with its line and
+    whether it runs on into the next line, found in one scan of the whole text."""
+    spans = [match.span() for match in _SENTENCE.finditer(text)]
     found: list[Segment] = []
-    offset = 0
-    lines = text.split("\n")
-    # the next line with text after each line (one pass from the end: no rescans)
-    after = [""] * len(lines)
-    for number in range(len(lines) - 2, -1, -1):
-        below = lines[number + 1].lstrip()
-        after[number] = below if below else after[number + 1]
-    for number, line in enumerate(lines):
-        spans = sentence_spans(line)
-        following = after[number]
-        for i, (start, end) in enumerate(spans):
-            last = i == len(spans) - 1
-            runs_on = last and _runs_on(line[start:end], line, following)
-            found.append(Segment(offset + start, offset + end, number, runs_on))
-        offset += len(line) + 1
+    lines: list[int] = []  # the line of each sentence (none spans a line break)
+    number = previous = 0
+    for start, end in spans:
+        number += text.count("\n", previous, start)
+        lines.append(number)
+        found.append(Segment(start, end, number, False))
+        previous = start
+    # the last sentence of each line may run on into the next line with text
+    for i, (start, end) in enumerate(spans):
+        line = lines[i]
+        if i + 1 < len(spans) and lines[i + 1] == line:
+            continue
+        following = text[spans[i + 1][0]] if i + 1 < len(spans) else ""
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        line_end = len(text) if line_end < 0 else line_end
+        if _runs_on(text[start:end], text, line_start, line_end, following):
+            found[i] = Segment(start, end, line, True)
     return tuple(found)
 
 
 def sentence_spans(line: str) -> list[tuple[int, int]]:
     """The sentences of one line, as ``(start, end)``: each from a non-space character
-    to the end of the first stop after that character (or to the end of the line).
-    The stops are found in one scan, not per sentence."""
-    spans: list[tuple[int, int]] = []
-    size = len(line)
-    stops = _STOP.finditer(line)
-    word = _WORD.search(line)
-    while word is not None:
-        start, end = word.start(), size
-        for stop in stops:
-            # a stop right at the start counts only from the sentence's second character
-            if stop.start() > start or line[start + 1 : start + 2] in {".", "!", "?"}:
-                end = stop.end()
-                break
-        spans.append((start, end))
-        word = _WORD.search(line, end)
-    return spans
+    to the end of the first stop after that character (or to the end of the line)."""
+    return [match.span() for match in _SENTENCE.finditer(line)]
 
 
-def _runs_on(sentence: str, line: str, following: str) -> bool:
-    """Does the last sentence of ``line`` go on in the next line: hard-wrapped prose
-    ("... the amount to" / "XK05 ...") or an introduction ("... as follows:")? A header
-    or list line ("From: ...", "- item") and a finished sentence are records of their
-    own."""
+def _runs_on(sentence: str, text: str, line_start: int, line_end: int, following: str) -> bool:
+    """Does the last sentence of its line (``text[line_start:line_end]``) go on in the
+    next line with text, which starts with ``following``: hard-wrapped prose ("... the
+    amount to" / "XK05 ...") or an introduction ("... as follows:")? A header or list
+    line ("From: ...", "- item") and a finished sentence are records of their own."""
     # the checks look at the end only: a search anchored at $ scans every position
     end = sentence[-24:]
-    if _TERMINAL.search(end) or _RECORD.match(line):
+    if _TERMINAL.search(end) or _RECORD.match(text, line_start, line_end):
         return False
     return _OPEN_END.search(end) is not None or following[:1].islower() or following[:1] in "([\"'"
 
@@ -398,17 +407,21 @@ def judge(raw: str) -> Judged:
     ``Judged.text`` is the read in NFKC form (``Judged.norm`` also case-folded)."""
     text = unicodedata.normalize("NFKC", raw)  # case kept: it tells wrapped lines apart
     words = _unjoined(text)  # where the cues are looked for
-    if disguised(raw) or _strong(words):
+    if disguised(raw):
         return Judged(text, (), frozenset(), whole=True)
-    if _ANY.search(words) is None:
-        return Judged(text, (), frozenset())
+    subject = _subject(words)
+    if _ANY.search(subject) is None:
+        # no cue of any family (strong ones included): one scan for the common read
+        return Judged(text, (), frozenset(), whole=_camel_strong(words, subject))
+    if _strong(words):
+        return Judged(text, (), frozenset(), whole=True)
     segs = segments(text)
     starts = [s.start for s in segs]
     unclean: set[int] = set()
     tail = len(segs)  # everything from here on is unclean
     seen: set[tuple[int, int, bool]] = set()
     for pattern, onward in ((_CHANGE, True), (_REQUEST, False)):  # notices set the tail
-        for match in pattern.finditer(words):
+        for match in pattern.finditer(subject):
             if pattern is _REQUEST and match.start(_INFO) >= 0:
                 continue  # "please find below": attention, not a request
             # the imperative's group starts at its verb, after the sentence break
@@ -435,9 +448,9 @@ def _mark(
     out.update(range(first, last + 1))
     if first > 0:
         before = segs[first - 1]
-        if before.runs_on or _BACK.search(body):
+        if before.runs_on or _BACK.search(_subject(body)):
             out.add(first - 1)
-    if onward or body.rstrip().endswith(":") or _FORWARD.search(body):
+    if onward or body.rstrip().endswith(":") or _FORWARD.search(_subject(body)):
         return last + 1
     if last + 1 < len(segs) and (segs[last + 1].line == cue.line or cue.runs_on):
         out.add(last + 1)

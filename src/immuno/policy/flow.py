@@ -43,7 +43,9 @@ canonical key of every value found in the part (``canonical.py``: ``1,200.50`` a
 ``amount:1200.5``, an IBAN in any spacing as one ``account:`` key, a URL without its
 default port or fragment ...), so a value printed in another form is still found; a
 key present only in unclean sentences does not count, like any other word. (A part
-filed at ``any`` vouches for nothing, and is not searched for values.)
+filed at ``any`` vouches for nothing, and is not searched for values; its words only
+tell a refusal where else a value was seen, so the plain words of such a part are
+found when that is first asked: ``Part.deferred``.)
 """
 
 from __future__ import annotations
@@ -61,9 +63,10 @@ from immuno.policy.cues import carries_instructions, carries_strong_cue, judge, 
 from immuno.policy.hidden import split
 from immuno.policy.spec import Source
 
-# a word ends at whitespace and at these (quotes, brackets ...): they become spaces;
-# a NUL (a sentence left out) stands apart as a word of its own that ends a run of groups
-_SEPARATORS = str.maketrans({**dict.fromkeys("\"'`<>()[]{};|", " "), "\x00": " \x00 "})
+# a word ends at whitespace and at these (quotes, brackets ...): they become spaces, one
+# character for one (which keeps ``str.translate`` on its fast path); a NUL (a sentence
+# left out) then stands apart as a word of its own that ends a run of groups
+_SEPARATORS = str.maketrans(dict.fromkeys("\"'`<>()[]{};|", " "))
 _EDGE = ".,:;!?*\x00"  # a NUL stands for a sentence left out: it ends a run of groups
 _DIGIT = re.compile(r"[0-9]")
 _DASHED = re.compile(r"(?=.*[0-9])[^\W_]{1,6}(?:-[^\W_]{1,6})+")  # groups, one with a digit
@@ -82,7 +85,10 @@ def tokens(text: str, canonical: bool = True) -> set[str]:
     """The words of a normalised text, plus the forms a value may take when quoted:
     ``2,450`` also as ``2450``, and groups printed apart (``DE89 3704 0044``,
     ``5512-3456-7890``) joined; and (``canonical``) the keys of the values in it."""
-    raws = text.translate(_SEPARATORS).split()
+    spaced = text.translate(_SEPARATORS)
+    if "\x00" in spaced:
+        spaced = spaced.replace("\x00", " \x00 ")
+    raws = spaced.split()
     words = [raw.strip(_EDGE) for raw in raws]
     found = set(words)
     found.discard("")
@@ -102,23 +108,24 @@ def _join_groups(raws: list[str], words: list[str], found: set[str]) -> None:
     """Runs of short groups, each joined from every group on, starting at the first
     group with a digit ("iban de89 3704 0044" gives "de8937040044", "37040044", ...;
     not "ibande89..."). Punctuation after a group (or a NUL) ends its run."""
+    # a group is a short run of letters and digits; a run starts at one that is not all
+    # letters. Both are tested once per distinct word, then looked up per word.
+    short = {w for w in found if len(w) <= GROUP and w.isalnum()}
+    firsts = {w for w in short if not w.isalpha()}
+    if not firsts:
+        return
     last = len(words) - 1
     end = -1
-    starts = [i for i, w in enumerate(words) if not w.isalpha() and len(w) <= GROUP and w.isalnum()]
-    for first in starts:
+    for first in [i for i, w in enumerate(words) if w in firsts]:
         if first <= end:
             continue
         end = first
-        while (
-            end < last
-            and raws[end] == words[end]
-            and len(words[end + 1]) <= GROUP
-            and words[end + 1].isalnum()
-        ):
+        while end < last and raws[end] == words[end] and words[end + 1] in short:
             end += 1
-        for start in range(first, end):
-            joined = words[start]
-            for group in words[start + 1 : min(start + _GROUPS, end + 1)]:
+        run = words[first : end + 1]
+        for start in range(len(run) - 1):
+            joined = run[start]
+            for group in run[start + 1 : start + _GROUPS]:
                 joined += group
                 found.add(joined)
 
@@ -130,11 +137,17 @@ class Part:
     tokens: frozenset[str]
     against: str = ""  # unclean sentences of the same read: a phrase found here does not count
     via: str = ""  # for a trusted part the user's request endorsed: which request, which read
+    # ``tokens`` left empty: they are the words of ``text`` (``tokens(text, False)``),
+    # found only when asked for (``TraceReads``). Only a part at ``any`` is deferred.
+    deferred: bool = False
 
 
 def _part(level: Source, text: str, found: set[str] | None = None, against: str = "") -> Part:
-    # a part at ``any`` vouches for nothing: finding its values would be wasted
-    words = tokens(text, level is not Source.ANY) if found is None else found
+    if found is None and level is Source.ANY:
+        # it vouches for nothing, so its words only ever tell where a refused value was
+        # seen (and its values none of that): they are found if that is ever asked
+        return Part(level, " ".join(text.split()), frozenset(), against, deferred=True)
+    words = tokens(text) if found is None else found
     return Part(level, " ".join(text.split()), frozenset(words), against)
 
 
@@ -264,6 +277,10 @@ class TraceReads:
     _joined: dict[Source, str | None] = field(default_factory=lambda: dict.fromkeys(Source))
     tainted: bool = False  # it has read untrusted content (for the rest of the session)
     endorsed: bool = False  # some trusted part is only endorsed (``Part.via``)
+    # per read, as in ``reads``: the words of its deferred parts once indexed (None
+    # before), and how many reads have deferred parts not indexed yet
+    _deferred: deque[list[frozenset[str]] | None] = field(default_factory=deque)
+    _waiting: int = 0
 
     def add(self, text: str, level: Source, demotions: Demotions | None = None) -> None:
         """File a read at ``level`` at most (see :func:`read_parts`)."""
@@ -272,27 +289,52 @@ class TraceReads:
     def file(self, parts: tuple[Part, ...]) -> None:
         """File a read already cut into parts."""
         self.reads.append(parts)
+        self._deferred.append(None)
+        if any(part.deferred for part in parts):
+            self._waiting += 1
         self._file(parts, +1)
         if any(part.level is not Source.TRUSTED or part.via for part in parts):
             self.tainted = True  # an endorsed read is still content a stranger could write
         if any(part.via for part in parts):
             self.endorsed = True
         while len(self.reads) > self.limit:
-            self._file(self.reads.popleft(), -1)
+            parts = self.reads.popleft()
+            self._file(parts, -1)
+            words = self._deferred.popleft()
+            if words is not None:
+                for found in words:
+                    self._count(Source.ANY, found, -1)
+            elif any(part.deferred for part in parts):
+                self._waiting -= 1
 
     def _file(self, parts: tuple[Part, ...], delta: int) -> None:
         for part in parts:
             for level in Source:
                 if part.level >= level:
                     self._joined[level] = None
-                    counter = self.index[level]
-                    if delta > 0:
-                        counter.update(part.tokens)  # an iterable: counted in C, one each
-                        continue
-                    counter.subtract(part.tokens)
-                    for token in part.tokens:
-                        if counter[token] <= 0:
-                            del counter[token]
+                    self._count(level, part.tokens, delta)
+
+    def _count(self, level: Source, words: frozenset[str], delta: int) -> None:
+        counter = self.index[level]
+        if delta > 0:
+            counter.update(words)  # an iterable: counted in C, one each
+            return
+        counter.subtract(words)
+        for word in words:
+            if counter[word] <= 0:
+                del counter[word]
+
+    def _index_deferred(self) -> None:
+        """Index the words of the deferred parts (for a lookup at ``any``)."""
+        indexed: deque[list[frozenset[str]] | None] = deque()
+        for read, words in zip(self.reads, self._deferred, strict=True):
+            if words is None and any(part.deferred for part in read):
+                words = [frozenset(tokens(p.text, False)) for p in read if p.deferred]
+                for found in words:
+                    self._count(Source.ANY, found, +1)
+            indexed.append(words)
+        self._deferred = indexed
+        self._waiting = 0
 
     def endorsement(self, norm: str) -> str | None:
         """When ``norm`` is trusted only because the user's request endorsed the read it
@@ -327,6 +369,8 @@ class TraceReads:
         value is found nowhere: it never vouches."""
         if not norm:
             return False
+        if level is Source.ANY and self._waiting:
+            self._index_deferred()
         if norm in self.index[level]:
             return True
         phrase = " ".join(norm.split())

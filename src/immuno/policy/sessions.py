@@ -13,7 +13,8 @@ vouch for that agent's tool calls in the same session and nowhere else:
 * reads live in the store (tables ``policy_sessions`` and ``policy_reads``), so every
   worker process on the store sees what any of them filed. In memory each worker
   keeps a bounded cache of sessions, and before each use picks up the rows filed
-  since its last look (one indexed query).
+  since its last look (one indexed query; on SQLite, skipped while the store's data
+  version and this process's own writes to it show nothing changed since that look).
 
 Memory is bounded: at most ``items`` reads per agent and session (oldest forgotten
 first; in the store, pruned every few filings), at most ``cached`` sessions in a
@@ -24,8 +25,10 @@ closed: a value no longer remembered no longer vouches for anything.
 from __future__ import annotations
 
 import uuid
+import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from immuno.core.errors import InputError
@@ -39,6 +42,9 @@ _SWEEP_EVERY = 256  # filings between two sweeps of expired sessions
 # filings of one agent in one session between two prunings of its oldest reads in the
 # store: memory holds exactly ``items`` reads, the store a few more until the next one
 _PRUNE_EVERY = 32
+# the tokens column of a part whose tokens are the words of its text, found when asked
+# for (``Part.deferred``); no token is a NUL
+_DEFERRED = "\x00"
 
 _SYNC = (
     "SELECT s.touched, s.ended, s.gen, {taint}, "
@@ -68,11 +74,32 @@ def check_id(session: str) -> str:
     return session
 
 
+# Writes to the session tables per store object, by every SessionReads of this process:
+# SQLite's data version counts only other connections' commits, and two books (two
+# Immune instances) may share one store, so one connection.
+_WRITES: weakref.WeakKeyDictionary[Store, int] = weakref.WeakKeyDictionary()
+
+
+def _wrote(store: Store) -> None:
+    if store.dialect == "sqlite":  # the only store whose version is looked at
+        _WRITES[store] = _WRITES.get(store, 0) + 1
+
+
+def _version(store: Store) -> tuple[int, int] | None:
+    """What identifies the state of the session tables as this worker can see it: a
+    change by any connection changes it. None when the store cannot say (not SQLite)."""
+    if store.dialect != "sqlite":
+        return None
+    return store.query("PRAGMA data_version")[0][0], _WRITES.get(store, 0)
+
+
 @dataclass
 class _Cached:
     reads: TraceReads
     gen: str  # which session of that id: one ended and opened again is another
     seen: int = 0  # the last row of policy_reads picked up
+    touched: float = 0.0  # when the session last filed a read, at the last look
+    version: tuple[int, int] | None = None  # the store's state at the last look
 
 
 @dataclass(frozen=True)
@@ -121,6 +148,17 @@ class SessionReads:
     def __len__(self) -> int:
         return len(self._cache)
 
+    @contextmanager
+    def _writing(self) -> Iterator[Cursor]:
+        """A transaction on the session tables, counted as a write once it is over
+        (committed or not): no later look keeps a state from before it."""
+        store = self.store
+        try:
+            with store.transaction() as cur:
+                yield cur
+        finally:
+            _wrote(store)
+
     # -- reading ----------------------------------------------------------------------
 
     def lookup(self, agent: str, session: str | None) -> Lookup:
@@ -129,6 +167,16 @@ class SessionReads:
             return _NOTHING
         key = (check_id(session), agent)
         entry = self._cache.get(key)
+        # read before the query, so that a write between the two is seen next time (a
+        # session not cached yet is queried anyway: its state is noted from its next look)
+        version = _version(self.store) if entry is not None else None
+        if entry is not None and version is not None and entry.version == version:
+            # nothing was written since the last look: only the clock can end it
+            if self.clock() - entry.touched > self.ttl:
+                del self._cache[key]
+                return _ENDED
+            self._cache.move_to_end(key)
+            return Lookup(entry.reads)
         seen = entry.seen if entry is not None else 0
         if entry is None:
             rows = self.store.query(_LOAD, (agent, agent, seen, session))
@@ -158,6 +206,7 @@ class SessionReads:
             entry.seen = last
         if tainted:  # read untrusted content once: forgetting the read does not undo it
             entry.reads.tainted = True
+        entry.touched, entry.version = touched, version
         return Lookup(entry.reads)
 
     def get(self, agent: str, session: str | None) -> TraceReads | None:
@@ -171,7 +220,7 @@ class SessionReads:
             return False
         check_id(session)
         now = self.clock()
-        with self.store.transaction() as cur:
+        with self._writing() as cur:
             row = cur.execute(
                 "SELECT touched, ended FROM policy_sessions WHERE id = ?", (session,)
             ).fetchone()
@@ -202,7 +251,7 @@ class SessionReads:
                         read,
                         int(p.level),
                         p.text,
-                        " ".join(p.tokens),
+                        _DEFERRED if p.deferred else " ".join(p.tokens),
                         p.against,
                         p.via,
                     )
@@ -227,7 +276,7 @@ class SessionReads:
         False when it was already over."""
         check_id(session)
         now = self.clock()
-        with self.store.transaction() as cur:
+        with self._writing() as cur:
             row = cur.execute(
                 "SELECT ended FROM policy_sessions WHERE id = ?", (session,)
             ).fetchone()
@@ -247,7 +296,7 @@ class SessionReads:
         """End the sessions quiet for longer than ``ttl``, and forget the ids of
         those ended more than ``ttl`` ago; returns how many sessions were ended."""
         now = self.clock()
-        with self.store.transaction() as cur:
+        with self._writing() as cur:
             quiet = [
                 r[0]
                 for r in cur.execute(
@@ -279,6 +328,9 @@ def _reads(rows: Iterable[Row]) -> Iterable[tuple[tuple[Part, ...], int]]:
             yield tuple(parts), last
             parts = []
         current, last = read, seq
-        parts.append(Part(Source(level), text, frozenset(words.split()), against, via))
+        if words == _DEFERRED:
+            parts.append(Part(Source(level), text, frozenset(), against, via, deferred=True))
+        else:
+            parts.append(Part(Source(level), text, frozenset(words.split()), against, via))
     if parts:
         yield tuple(parts), last
