@@ -57,6 +57,29 @@ def test_a_quarantine_reaches_another_replica_through_the_store(tmp_path: Path) 
         b.close()
 
 
+def test_a_replica_that_has_not_heard_of_a_quarantine_cannot_undo_it(tmp_path: Path) -> None:
+    clock = Clock()
+    config = Config(store=store_config(tmp_path / "immuno.db"))
+    a, b = Immune(config, clock=clock), Immune(config, clock=clock)
+    try:
+        assert not b.check(output(HARMLESS)).action.stops
+        quarantine(a)
+        clock.now += 0.5  # b has not read the store since: it charges mallory itself
+        milder = b.check(output(ATTACK)).codes
+        assert "response.ladder.quarantined" not in milder
+        assert any(code.startswith("response.ladder.") for code in milder)  # a newer, milder move
+        clock.now += 1.5
+        for replica in (a, b):  # the stricter rung wins on both, whichever move is newer
+            verdict = replica.check(output(HARMLESS))
+            assert verdict.action.stops and "response.quarantined" in verdict.codes
+        a.layer("response").release("mallory", by="alice")  # only an operator lowers it
+        clock.now += 1.5
+        assert not b.check(output(HARMLESS)).action.stops
+    finally:
+        a.close()
+        b.close()
+
+
 def test_a_lockdown_reaches_another_replica_through_the_store(tmp_path: Path) -> None:
     clock = Clock()
     store = store_config(tmp_path / "immuno.db")

@@ -39,7 +39,7 @@ from immuno.response.breaker import Breaker
 from immuno.response.correlate import MAX_INCIDENTS, RANK, Correlator, Incident, Sighting
 from immuno.response.fingerprint import fingerprint, part_fingerprints
 from immuno.response.ladder import AgentState, Health, Ladder, Transition
-from immuno.response.threats import ThreatStore, load_incidents
+from immuno.response.threats import RESTORED, ThreatStore, load_incidents
 from immuno.store.base import Store
 
 if TYPE_CHECKING:
@@ -348,14 +348,13 @@ class ResponseEngine(Breaker):
                         self.lockdown = reason or None
                     continue
                 state = self.state(agent)
-                if state.since > at or (state.health.value == after and state.since == at):
-                    continue  # ours is newer, or it is our own move
-                state.health, state.points, state.since, state.reason = (
-                    Health(after),
-                    points,
-                    at,
-                    reason,
-                )
+                health = Health(after)
+                if not _replaces(state, health, at, reason):
+                    if health is state.health:
+                        state.points = max(state.points, points)  # both charged evidence
+                    continue
+                state.health, state.since, state.reason = health, at, reason
+                state.points = points if _operator_act(reason) else max(state.points, points)
                 state.updated = self.clock()
                 if reason.startswith("released by"):
                     state.exposed_by = None
@@ -385,19 +384,21 @@ class ResponseEngine(Breaker):
 
     def _adopt(self, row: dict[str, Any]) -> None:
         state = self.state(str(row["agent"]))
-        since, points = float(row["since"]), float(row["points"])
-        if since < state.since:
-            return  # our own later move wins
-        if since == state.since and state.health.value == row["health"]:
-            state.points = max(state.points, points)  # both replicas charged evidence
-            if row["exposed_by"] and not state.exposed_by:
-                state.exposed_by, state.hops = str(row["exposed_by"]), int(row["hops"])
+        health, since, points = Health(row["health"]), float(row["since"]), float(row["points"])
+        reason = str(row["reason"])
+        if row["exposed_by"] and not state.exposed_by and not state.health.sticky:
+            state.exposed_by, state.hops = str(row["exposed_by"]), int(row["hops"])
+        if not _replaces(state, health, since, reason):
+            if health is state.health:
+                state.points = max(state.points, points)  # both replicas charged evidence
             return
-        state.health = Health(row["health"])
-        state.points, state.since, state.reason = points, since, str(row["reason"])
+        state.health, state.since, state.reason = health, since, reason
+        state.points = points if _operator_act(reason) else max(state.points, points)
         state.updated = max(state.updated, float(row["updated"]))
-        state.exposed_by = str(row["exposed_by"]) if row["exposed_by"] else None
-        state.hops, state.dirty_since_exposure = int(row["hops"]), bool(row["dirty"])
+        if _operator_act(reason):
+            state.exposed_by = str(row["exposed_by"]) if row["exposed_by"] else None
+            state.hops = int(row["hops"])
+        state.dirty_since_exposure = state.dirty_since_exposure or bool(row["dirty"])
         state.emitted.clear()
 
     def _on_gap(self) -> None:
@@ -408,6 +409,22 @@ class ResponseEngine(Breaker):
         if self._listener is not None:
             self._listener.stop()
             self._listener = None
+
+
+def _operator_act(reason: str) -> bool:
+    return reason.startswith("released by") or reason == RESTORED
+
+
+def _replaces(state: AgentState, health: Health, since: float, reason: str) -> bool:
+    """Whether another replica's ladder move replaces what this one holds. A stricter
+    rung always wins: a replica that has not heard of a quarantine yet must not undo
+    it with a milder move of its own. A milder rung wins only as an operator's newer
+    release or restore (fail closed). On the same rung, the newer move."""
+    if health.rank > state.health.rank:
+        return True
+    if health.rank < state.health.rank:
+        return _operator_act(reason) and since >= state.since
+    return since > state.since
 
 
 def _event(threats: ThreatStore) -> Event | None:
