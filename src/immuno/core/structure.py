@@ -57,45 +57,39 @@ import io
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 from itertools import islice
-from typing import Literal, NamedTuple
 
 import msgspec
 import yaml
 
-MAX_FIELDS = 4096
-MAX_DEPTH = 32
-# the path of a field that holds what the bounds left over (past MAX_FIELDS, deeper
-# than MAX_DEPTH): its keys are in its text, its place is unknown
-REST = "$rest"
-MAX_CHARS = 1 << 20  # JSON and CSV
-MAX_YAML_CHARS = 1 << 18  # YAML is parsed event by event in Python: slower
+from immuno.core.fields import (
+    MAX_CHARS,
+    MAX_DEPTH,
+    MAX_FIELDS,
+    MAX_YAML_CHARS,
+    REST,
+    Field,
+    Format,
+    Structure,
+    member,
+)
+from immuno.core.json_cut import read_cut
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_FIELDS",
+    "MAX_YAML_CHARS",
+    "REST",
+    "Field",
+    "Structure",
+    "parse",
+    "words_of_key",
+]
+
 _CSV_ROWS = 3  # at least, header included
 _CSV_NARROW_ROWS = 5  # at least, for a table of two columns ...
 _CSV_NARROW_CELL = 60  # ... whose cells are no longer than this
-
-Format = Literal["json", "jsonl", "yaml", "csv", "html", "prose"]
-
-
-class Field(NamedTuple):  # a tuple: a read has hundreds, made quickly
-    path: str
-    record: int | None
-    key: str | None
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Structure:
-    format: Format
-    fields: tuple[Field, ...]
-
-    @property
-    def structured(self) -> bool:
-        """Read into values (JSON, JSON lines, YAML, CSV), not kept whole."""
-        return self.format not in ("html", "prose")
 
 
 class _Pairs(list[tuple[str, object]]):
@@ -141,7 +135,6 @@ def _parse(text: str, tables: bool) -> Structure | None:
 # -- JSON ------------------------------------------------------------------------------
 
 _DECODER = msgspec.json.Decoder(float_hook=Decimal)  # a number keeps its digits
-_STRING = msgspec.json.Decoder(str)
 _KEY_COLON = re.compile(r'"\s*:')
 
 
@@ -153,7 +146,7 @@ def _json(text: str, whole: bool = True) -> Structure | None:
     except msgspec.DecodeError as error:
         if not whole:
             return None
-        return _json_cut(text) if "truncated" in str(error) else _json_lines(text)
+        return read_cut(text) if "truncated" in str(error) else _json_lines(text)
     # a key named twice keeps only its last value in a dict: count the keys read
     # against the places a key may stand, and read pair by pair when they differ
     if _KEY_COLON.search(text) and _keys(value) != len(_KEY_COLON.findall(text)):
@@ -179,71 +172,6 @@ def _json_lines(text: str) -> Structure | None:
             path = f"$[{record}]" + field.path[1:]
             fields.append(Field(path, record, field.key, field.text))
     return Structure("jsonl", _bounded(fields))
-
-
-# the tokens of JSON, for a text cut short: a string (a key when a colon follows), a
-# string the cut left open, a number or literal, a bracket
-_TOKEN = re.compile(
-    r'"([^"\\]*(?:\\.[^"\\]*)*)"(\s*:)?|"([^"\\]*(?:\\.[^"\\]*)*\\?)\Z'
-    r"|(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null)|([\[\]{}])"
-)
-
-
-def _json_cut(text: str) -> Structure | None:
-    """JSON cut short (a tool's output truncated to a size): read token by token up to
-    where it stops, with the paths, records and keys a whole text would have given."""
-    fields: list[Field] = []
-    # per open bracket: its path, its count of items so far (a list) or None (a
-    # mapping), and the nearest key
-    stack: list[tuple[str, list[int] | None, str | None]] = []
-    key: str | None = None  # in a mapping: the key read, awaiting its value
-    for match in _TOKEN.finditer(text):
-        if len(fields) >= MAX_FIELDS - 1 or len(stack) > MAX_DEPTH:
-            fields.append(Field(REST, None, None, text[match.start() :]))
-            break  # the rest, as it is
-        string, colon, open_string, literal, bracket = match.groups()
-        top = stack[-1] if stack else None
-        if string is not None and colon and top is not None and top[1] is None:
-            key = _unescape(string)
-            continue
-        if bracket in ("]", "}"):
-            if stack:
-                stack.pop()
-            key = None
-            continue
-        if top is None:
-            path, near = "$", None
-        elif top[1] is None:
-            path, near = top[0] + (_member(key) if key is not None else ""), key
-        else:
-            path, near = f"{top[0]}[{top[1][0]}]", top[2]
-            top[1][0] += 1
-        key = None
-        root = stack[0][1] if stack else None
-        record = root[0] - 1 if root is not None else None
-        if bracket is not None:
-            stack.append((path, [0] if bracket == "[" else None, near))
-            continue
-        value = string if string is not None else open_string
-        fields.append(Field(path, record, near, _unescape(value) if value is not None else literal))
-    return Structure("json", tuple(fields)) if fields else None
-
-
-def _unescape(string: str) -> str:
-    """A JSON string's content decoded; one cut inside an escape loses that escape."""
-    if "\\" not in string:
-        return string
-    try:  # the common case, whole: msgspec decodes what json does, several times faster
-        return _STRING.decode(f'"{string}"'.encode())
-    except (msgspec.DecodeError, UnicodeEncodeError):
-        pass  # cut inside an escape, or odd: as before, escape by escape
-    for end in range(len(string), max(len(string) - 6, 0) - 1, -1):
-        try:
-            decoded = json.loads(f'"{string[:end]}"')
-        except ValueError:
-            continue
-        return decoded if isinstance(decoded, str) else string
-    return string
 
 
 def _keys(value: object) -> int:
@@ -397,20 +325,14 @@ def _table(rows: list[list[str]]) -> tuple[Field, ...]:
     for record, row in enumerate(rows[1:] if named else rows):
         for column, cell in enumerate(row):
             key = names[column] if names else None
-            path = f"$[{record}]" + (_member(key) if key is not None else f"[{column}]")
+            path = f"$[{record}]" + (member(key) if key is not None else f"[{column}]")
             fields.append(Field(path, record, key, cell))
     return _bounded(fields)
 
 
 # -- values to fields -------------------------------------------------------------------
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _Item = tuple[object, str, int | None, str | None, int]  # value, path, record, key, depth
-
-
-@lru_cache(maxsize=4096)
-def _member(key: str) -> str:
-    return f".{key}" if _IDENTIFIER.fullmatch(key) else f"[{json.dumps(key)}]"
 
 
 def _fields(
@@ -451,9 +373,9 @@ def _children(
     value: object, path: str, key: str | None, record: int | None
 ) -> Iterator[tuple[object, str, str | None, int | None]]:
     if isinstance(value, dict):
-        return ((v, path + _member(k), k, record) for k, v in value.items())
+        return ((v, path + member(k), k, record) for k, v in value.items())
     if isinstance(value, _Pairs):
-        return ((v, path + _member(k), k, record) for k, v in value)
+        return ((v, path + member(k), k, record) for k, v in value)
     assert isinstance(value, list)
     return ((v, f"{path}[{i}]", key, record) for i, v in enumerate(value))
 
