@@ -46,7 +46,7 @@ def stops():
     s = Signal(kind=SignalKind.OUTPUT, agent="mallory", content="The weather is mild today.")
     return immune.check(s).action.stops
 stops()
-assert immune.layer("response")._listener.ready.wait(10)
+assert immune.layer("response").wait_listening(10)
 print("ready", flush=True)
 state, deadline = False, time.monotonic() + float(sys.argv[3])
 while time.monotonic() < deadline:

@@ -31,8 +31,7 @@ def main(store: str, location: str, redis_url: str) -> None:
     where = StoreConfig(path=store, url=None if location == store else location, redis=redis_url)
     immune = Immune(Config(store=where), clock=lambda: FROZEN)
     assert not judged(immune)  # opens the engine, which subscribes
-    engine = immune.layer("response")
-    assert engine._listener is not None and engine._listener.ready.wait(10.0)
+    assert immune.layer("response").wait_listening(10.0)
     print("ready", flush=True)
     started = time.monotonic()
     for wanted in (True, False):

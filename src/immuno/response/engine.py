@@ -347,19 +347,7 @@ class ResponseEngine(Breaker):
                     if not ours:
                         self.lockdown = reason or None
                     continue
-                state = self.state(agent)
-                health = Health(after)
-                if not _replaces(state, health, at, reason):
-                    if health is state.health:
-                        state.points = max(state.points, points)  # both charged evidence
-                    continue
-                state.health, state.since, state.reason = health, at, reason
-                state.points = points if _operator_act(reason) else max(state.points, points)
-                state.updated = self.clock()
-                if reason.startswith("released by"):
-                    state.exposed_by = None
-                    for fp in [fp for fp, origin in self.suspects.items() if origin == agent]:
-                        del self.suspects[fp]
+                self._move(agent, Health(after), at, reason, points, self.clock())
         if event and self._shared is not None:
             try:
                 self._shared.publish(FLEET_CHANNEL, event)
@@ -383,23 +371,40 @@ class ResponseEngine(Breaker):
                 self.lockdown = str(event["lockdown"]) or None
 
     def _adopt(self, row: dict[str, Any]) -> None:
-        state = self.state(str(row["agent"]))
-        health, since, points = Health(row["health"]), float(row["since"]), float(row["points"])
-        reason = str(row["reason"])
+        agent, health = str(row["agent"]), Health(row["health"])
+        state = self.state(agent)
         if row["exposed_by"] and not state.exposed_by and not state.health.sticky:
             state.exposed_by, state.hops = str(row["exposed_by"]), int(row["hops"])
+        reason, updated = str(row["reason"]), max(state.updated, float(row["updated"]))
+        if self._move(agent, health, float(row["since"]), reason, float(row["points"]), updated):
+            state.dirty_since_exposure = state.dirty_since_exposure or bool(row["dirty"])
+
+    def _move(
+        self, agent: str, health: Health, since: float, reason: str, points: float, now: float
+    ) -> bool:
+        """Apply another replica's (or an operator's) ladder move to ``agent`` if it
+        replaces ours (see :func:`_replaces`); else keep the larger of the points."""
+        state = self.state(agent)
         if not _replaces(state, health, since, reason):
             if health is state.health:
                 state.points = max(state.points, points)  # both replicas charged evidence
-            return
+            return False
+        operator = _operator_act(reason)
         state.health, state.since, state.reason = health, since, reason
-        state.points = points if _operator_act(reason) else max(state.points, points)
-        state.updated = max(state.updated, float(row["updated"]))
-        if _operator_act(reason):
-            state.exposed_by = str(row["exposed_by"]) if row["exposed_by"] else None
-            state.hops = int(row["hops"])
-        state.dirty_since_exposure = state.dirty_since_exposure or bool(row["dirty"])
+        state.points = points if operator else max(state.points, points)
+        state.updated = now
         state.emitted.clear()
+        if reason.startswith("released by"):
+            state.exposed_by, state.hops = None, 0
+            for fp in [fp for fp, origin in self.suspects.items() if origin == agent]:
+                del self.suspects[fp]
+        return True
+
+    def wait_listening(self, timeout: float) -> bool:
+        """Open the engine and wait until it hears the fleet; False without Redis or
+        when the subscription is not up within ``timeout`` seconds."""
+        self.open()
+        return self._listener is not None and self._listener.ready.wait(timeout)
 
     def _on_gap(self) -> None:
         self._stale = True  # read without the lock: a flag the next check looks at
