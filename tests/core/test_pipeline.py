@@ -94,6 +94,15 @@ def test_later_layers_see_earlier_findings(config: Config) -> None:
     assert [f.code for f in second.seen[0]] == ["t.0.3"]
 
 
+def test_outside_evidence_is_seen_by_layers_and_folded(config: Config) -> None:
+    layer = Fixed("x")
+    outside = finding(0.0, Action.BLOCK)
+    verdict = Immune(config, layers=[layer]).check(msg(), evidence=[outside])
+    assert [f.code for f in layer.seen[0]] == ["t.0.0"]
+    assert verdict.action is Action.BLOCK
+    assert verdict.codes == ["t.0.0"]
+
+
 def test_a_failing_layer_blocks(config: Config) -> None:
     verdict = Immune(config, layers=[Fixed("ok"), Broken()]).check(msg())
     assert verdict.action is Action.BLOCK

@@ -207,8 +207,14 @@ class Immune:
 
     # -- the one decision function --------------------------------------------------
 
-    def check(self, signal: Signal | Mapping[str, Any]) -> Verdict:
-        """Decide on one signal. Never raises for a layer's fault: that is a block."""
+    def check(
+        self, signal: Signal | Mapping[str, Any], *, evidence: Sequence[Finding] = ()
+    ) -> Verdict:
+        """Decide on one signal. Never raises for a layer's fault: that is a block.
+
+        ``evidence`` is what a component outside the layers found about the signal (an
+        MCP proxy's changed tool description): the layers see it as earlier findings,
+        the response engine charges and correlates it, and it folds into the verdict."""
         started = time.perf_counter_ns()
         if not isinstance(signal, Signal):
             signal = parse_signal(signal)
@@ -216,7 +222,7 @@ class Immune:
             signal = msgspec.structs.replace(signal, at=self.clock())
         if signal.trace is None and (session := current_session()) is not None:
             signal = msgspec.structs.replace(signal, trace=session)  # inside `with session()`
-        findings: list[Finding] = []
+        findings: list[Finding] = list(evidence)
         if signal.kind not in self.judged:
             findings.append(unjudged_finding(signal))
         for layer in self.layers:
