@@ -10,6 +10,8 @@ fresh working directory:
 - ``<!-- file: NAME -->`` just before a block writes the block to NAME instead;
 - ``<!-- skip: reason -->`` just before a block leaves it out, saying why;
 - ``<!-- fails: reason -->`` before a bash block expects it to exit 2 (an error shown);
+- ``<!-- output -->`` before a ```text block: what the block before it printed, line by
+  line; a line ending in ``...`` matches any line that starts with the rest;
 - other languages (text, console output) are shown output and are not run.
 """
 
@@ -22,7 +24,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 RUN = frozenset({"python", "bash", "yaml", "json"})
-_MARK = re.compile(r"<!--\s*(file|skip|fails):\s*(.+?)\s*-->")
+_MARK = re.compile(r"<!--\s*(file|skip|fails|output)(?::\s*(.+?))?\s*-->")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,19 @@ class Block:
     file: str | None = None
     skip: str | None = None
     fails: str | None = None
+    output: bool = False
+
+
+def output_matches(expected: str, printed: str) -> str | None:
+    """None when ``printed`` is what ``expected`` shows; else what differs."""
+    want, got = expected.strip().splitlines(), printed.strip().splitlines()
+    if len(want) != len(got):
+        return f"{len(got)} lines printed, {len(want)} shown:\n{printed}"
+    for shown, line in zip(want, got, strict=True):
+        same = line.startswith(shown[:-3]) if shown.endswith("...") else line == shown
+        if not same:
+            return f"printed {line!r}, shown {shown!r}"
+    return None
 
 
 def blocks(path: Path) -> list[Block]:
@@ -44,7 +59,7 @@ def blocks(path: Path) -> list[Block]:
     for token in MarkdownIt("commonmark").parse(path.read_text(encoding="utf-8")):
         if token.type == "html_block":
             matched = _MARK.search(token.content)
-            mark = (matched.group(1), matched.group(2)) if matched else None
+            mark = (matched.group(1), matched.group(2) or "") if matched else None
             continue
         if token.type == "fence":
             line = token.map[0] + 1 if token.map else 0
@@ -58,6 +73,7 @@ def blocks(path: Path) -> list[Block]:
                     file=value if kind == "file" else None,
                     skip=value if kind == "skip" else None,
                     fails=value if kind == "fails" else None,
+                    output=kind == "output",
                 )
             )
         mark = None

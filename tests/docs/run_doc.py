@@ -8,6 +8,8 @@ stderr (document, line, what went wrong) and exit 1. The rules are in blocks.py.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -16,7 +18,7 @@ import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from blocks import RUN, Block, blocks
+from blocks import RUN, Block, blocks, output_matches
 
 sys.path.pop(0)  # the document's own code sees none of this folder
 
@@ -56,7 +58,16 @@ def check_data(block: Block, where: str) -> None:
             parse_config(block.code, where)
 
 
-def run_bash(block: Block) -> None:
+def run_python(block: Block, where: str, namespace: dict[str, object]) -> str:
+    """Run the block; what it printed is shown as it goes and returned."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(block.code, where, "exec"), namespace)
+    sys.stdout.write(printed.getvalue())
+    return printed.getvalue()
+
+
+def run_bash(block: Block) -> str:
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     done = subprocess.run(
@@ -72,13 +83,22 @@ def run_bash(block: Block) -> None:
         raise RuntimeError(
             f"exit {done.returncode}, expected {expected}\n{done.stdout}{done.stderr}"
         )
+    sys.stdout.write(done.stdout)
+    return done.stdout
 
 
 def main(document: Path) -> int:
     namespace: dict[str, object] = {"__name__": "__main__"}
     failures = 0
+    printed = ""
     for block in blocks(document):
         where = f"{document.name}:{block.line}"
+        if block.output:
+            if (problem := output_matches(block.code, printed)) is not None:
+                print(f"{where}: output differs: {problem}", file=sys.stderr)
+                failures += 1
+                break
+            continue
         if block.skip is not None or (block.lang not in RUN and block.file is None):
             continue
         try:
@@ -87,9 +107,9 @@ def main(document: Path) -> int:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(block.code, encoding="utf-8")
             elif block.lang == "python":
-                exec(compile(block.code, where, "exec"), namespace)
+                printed = run_python(block, where, namespace)
             elif block.lang == "bash":
-                run_bash(block)
+                printed = run_bash(block)
             else:
                 check_data(block, where)
         except Exception:

@@ -56,3 +56,24 @@ def test_the_runner_catches_a_failing_block(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert "bad.md:5: python block failed" in done.stderr
+
+
+def test_the_runner_compares_what_a_block_printed(tmp_path: Path) -> None:
+    shown = "```python\nprint('block (score 1.00): policy')\n```\n\n<!-- output -->\n```text\n"
+    good, bad = tmp_path / "good.md", tmp_path / "bad.md"
+    good.write_text(shown + "block (score ...\n```\n")
+    bad.write_text(shown + "allow\n```\n")
+    runs = [
+        subprocess.run(
+            [sys.executable, str(RUNNER), str(doc)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        for doc in (good, bad)
+    ]
+    assert runs[0].returncode == 0, runs[0].stderr
+    assert runs[1].returncode == 1
+    assert "output differs" in runs[1].stderr
