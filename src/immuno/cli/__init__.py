@@ -14,6 +14,7 @@ from immuno.cli import (
     audit_cmd,
     ca_cmd,
     demo_cmd,
+    incidents_cmd,
     init_cmd,
     memory_cmd,
     policy_cmd,
@@ -62,6 +63,7 @@ ca_cmd.register(app)
 audit_cmd.register(app)
 vaccinate_cmd.register(app)
 quarantine_cmd.register(app)
+incidents_cmd.register(app)
 serve_cmd.register(app)
 
 

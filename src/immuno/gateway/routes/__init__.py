@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from immuno.gateway.routes import audit, check, health, messages, operate, sessions
+from immuno.gateway.routes import audit, check, health, incidents, messages, operate, sessions
 from immuno.gateway.routes.spec import Api
 from immuno.gateway.service import endpoint
 
@@ -14,6 +14,7 @@ API: tuple[Api, ...] = (
     *sessions.API,
     *messages.API,
     *operate.API,
+    *incidents.API,
     *audit.API,
     *health.API,
 )
