@@ -9,7 +9,9 @@ charged to the layers that stopped them), and either decision is sealed too.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from typing import Any
 
 import msgspec
 
@@ -80,10 +82,9 @@ class IncidentDecided(msgspec.Struct, frozen=True, kw_only=True):
 
 def _flushed(immune: Immune) -> IncidentBook:
     """The incident book, after this process's buffered findings reached the store."""
-    try:
+    # Without the response layer, the store holds what other processes wrote.
+    with contextlib.suppress(KeyError):
         immune.layer("response").flush()
-    except KeyError:
-        pass  # the response layer is off: the store holds what other processes wrote
     return IncidentBook(immune.store)
 
 
@@ -91,34 +92,55 @@ def _sightings(book: IncidentBook, incident: IncidentRow, limit: int) -> list[Ti
     return book.timeline(incident, limit=limit)
 
 
-def _seal(immune: Immune, incident: IncidentRow, decision: DecisionRecord, message: str) -> int | None:
+def record_act(
+    immune: Immune,
+    by: str,
+    act: str,
+    subject: str,
+    message: str,
+    *,
+    agent: str = "-",
+    details: dict[str, Any] | None = None,
+) -> int | None:
+    """Seal an operator's act in the audit log (a trusted operator message about
+    ``subject``, allowed, whose one finding ``operator.<act>`` says what was done);
+    returns its audit entry, or None when the audit log is off."""
     if immune.sealer is None:
         return None
     signal = Signal(
         kind=SignalKind.MESSAGE,
-        agent=incident.agents[0] if incident.agents else "-",
-        peer=f"operator:{decision.by}",
-        args={
-            "outcome": f"incident_{decision.decision}",
-            "incident": incident.id,
-            "vaccines": decision.vaccines,
-            "counted": decision.counted,
-            "note": decision.note,
-        },
+        agent=agent,
+        peer=f"operator:{by}",
+        args={"outcome": act, "subject": subject, **(details or {})},
         provenance=Provenance.TRUSTED,
         id=f"outcome_{uuid.uuid4().hex}",
-        at=decision.at,
+        at=immune.clock(),
     )
     finding = Finding(
         layer="operator",
-        code=f"operator.incident_{decision.decision}",
+        code=f"operator.{act}",
         severity=Severity.INFO,
         score=0.0,
         message=message,
-        ref=incident.id,
+        ref=subject,
     )
     verdict = Verdict(signal_id=signal.id, action=Action.ALLOW, score=0.0, findings=(finding,))
     return immune.sealer.seal(signal, verdict)
+
+
+def _seal(
+    immune: Immune, incident: IncidentRow, decision: DecisionRecord, message: str
+) -> int | None:
+    details = {"vaccines": decision.vaccines, "counted": decision.counted, "note": decision.note}
+    return record_act(
+        immune,
+        decision.by,
+        f"incident_{decision.decision}",
+        incident.id,
+        message,
+        agent=incident.agents[0] if incident.agents else "-",
+        details=details,
+    )
 
 
 def confirm_incident(

@@ -41,11 +41,14 @@ def _decided(result: operator.IncidentDecided) -> None:
     seal = f"sealed as audit entry {decision.seq}" if decision.seq is not None else "not sealed"
     if decision.decision == "confirmed":
         for payload in result.vaccinated:
-            typer.echo(f"vaccinated from {payload.source} ({payload.signal_id}): "
-                       f"{payload.text.strip()[:60]!r}")
+            typer.echo(
+                f"vaccinated from {payload.source} ({payload.signal_id}): "
+                f"{payload.text.strip()[:60]!r}"
+            )
         for missing in result.missing:
-            typer.echo(f"not recoverable: {missing.sha256[:12]} ({missing.signal_id}): "
-                       f"{missing.reason}")
+            typer.echo(
+                f"not recoverable: {missing.sha256[:12]} ({missing.signal_id}): {missing.reason}"
+            )
         for skipped in result.skipped:
             typer.echo(f"not a usable vaccine: {skipped}")
         made = ", ".join(decision.vaccines) or "none"
@@ -116,7 +119,10 @@ def register(app: typer.Typer) -> None:
             table.add_column(column)
         for row in timeline:
             table.add_row(
-                _when(row.at), row.signal_id, escape(row.agent), f"{row.layer}/{row.code}",
+                _when(row.at),
+                row.signal_id,
+                escape(row.agent),
+                f"{row.layer}/{row.code}",
                 row.severity,
             )
         console.print(table)
@@ -138,8 +144,9 @@ def register(app: typer.Typer) -> None:
         """Confirm an incident as an attack: its payload becomes a vaccine (audited)."""
         immune = Immune(load_config(config))
         try:
-            _decided(operator.confirm_incident(immune, ident, by, note,
-                                               without_vaccine=without_vaccine))
+            _decided(
+                operator.confirm_incident(immune, ident, by, note, without_vaccine=without_vaccine)
+            )
         finally:
             immune.close()
 

@@ -22,6 +22,7 @@ from immuno.gateway.limits import RateLimiter
 from immuno.gateway.replies import HTTPError
 from immuno.gateway.routes import routes
 from immuno.gateway.service import Gateway
+from immuno.gateway.ui import routes as dashboard
 
 CONFIG_ENV = "IMMUNO_CONFIG"
 
@@ -54,7 +55,7 @@ def build_app(
                 immune.close()
 
     app = Starlette(
-        routes=routes(),
+        routes=[*routes(), *dashboard()],  # the API, then the dashboard at /ui
         exception_handlers={HTTPException: _http_error},
         lifespan=lifespan,
     )

@@ -161,7 +161,9 @@ class IncidentBook:
             raise InputError("incident", f"no incident {ident!r} (see `immuno incidents list`)")
         return _incident(rows[0])
 
-    def timeline(self, incident: IncidentRow, limit: int = 50, offset: int = 0) -> list[TimelineRow]:
+    def timeline(
+        self, incident: IncidentRow, limit: int = 50, offset: int = 0
+    ) -> list[TimelineRow]:
         """The incident's findings in time order, one page."""
         _bounded("limit", limit, 1, 10_000)
         _bounded("offset", offset, 0)
@@ -174,7 +176,10 @@ class IncidentBook:
         rows = self.store.query(
             _TIMELINE + where + " ORDER BY at, id LIMIT ? OFFSET ?", (*params, limit, offset)
         )
-        return [TimelineRow(**dict(zip(TimelineRow.__struct_fields__, row, strict=True))) for row in rows]
+        return [
+            TimelineRow(**dict(zip(TimelineRow.__struct_fields__, row, strict=True)))
+            for row in rows
+        ]
 
     # -- deciding ----------------------------------------------------------------------
 

@@ -62,9 +62,13 @@ def recover(
         if payload is not None:
             found.append(payload)
             continue
-        where = "neither in quarantine nor in the audit log" if audit_content else (
-            "not in quarantine (purged, or never held), and the audit log keeps only its"
-            " SHA-256 (audit.store_content is off)"
+        where = (
+            "neither in quarantine nor in the audit log"
+            if audit_content
+            else (
+                "not in quarantine (purged, or never held), and the audit log keeps only its"
+                " SHA-256 (audit.store_content is off)"
+            )
         )
         missing.append(Missing(sha256=sha, signal_id=ids[0], reason=f"its text is {where}"))
     return found, missing

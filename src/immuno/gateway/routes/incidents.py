@@ -83,15 +83,20 @@ async def _decide(gateway: Gateway, request: Request, confirm: bool) -> Response
     try:
         if confirm:
             done = operator.confirm_incident(
-                gateway.immune, ident, principal.agent, body.note,
+                gateway.immune,
+                ident,
+                principal.agent,
+                body.note,
                 without_vaccine=body.without_vaccine,
             )
         else:
             if body.without_vaccine:
-                raise HTTPError(422, "invalid", "without_vaccine: only for confirm",
-                                field="without_vaccine")
-            done = operator.incident_false_positive(gateway.immune, ident, principal.agent,
-                                                    body.note)
+                raise HTTPError(
+                    422, "invalid", "without_vaccine: only for confirm", field="without_vaccine"
+                )
+            done = operator.incident_false_positive(
+                gateway.immune, ident, principal.agent, body.note
+            )
     except InputError as exc:
         raise _conflict(exc) from None
     return reply(
@@ -125,8 +130,9 @@ API = (
         access="operator",
         reply=IncidentList,
         params=(
-            Param("limit", "integer", f"at most this many (default 50)", minimum=1,
-                  maximum=MAX_PAGE),
+            Param(
+                "limit", "integer", "at most this many (default 50)", minimum=1, maximum=MAX_PAGE
+            ),
             _OFFSET,
         ),
     ),

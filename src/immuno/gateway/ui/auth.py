@@ -112,9 +112,7 @@ def clear_cookie(response: Response, request: Request, name: str) -> None:
 
 
 def _revoked(gateway: Gateway, jti: str) -> bool:
-    rows = gateway.immune.store.query(
-        "SELECT 1 FROM identity_revoked_tokens WHERE jti = ?", (jti,)
-    )
+    rows = gateway.immune.store.query("SELECT 1 FROM identity_revoked_tokens WHERE jti = ?", (jti,))
     return bool(rows)
 
 
@@ -155,22 +153,32 @@ def exchange(gateway: Gateway, request: Request, token: str, nonce: str) -> str:
     """Check the login form and the operator token; the new session cookie's value."""
     claims = unseal(gateway, request.cookies.get(LOGIN), "login")
     if claims is None or not nonce or not hmac.compare_digest(nonce.encode(), claims.csrf.encode()):
-        raise HTTPError(403, "csrf", "the login form expired or was not sent from this page; "
-                        "reload it and try again", field="csrf")
+        raise HTTPError(
+            403,
+            "csrf",
+            "the login form expired or was not sent from this page; reload it and try again",
+            field="csrf",
+        )
     token = token.strip()
     if not token:
         raise HTTPError(422, "invalid", "token: paste an operator token", field="token")
     try:
         verified = gateway.auth.tokens.verify(token, gateway.auth.audience)
     except TokenRejected as exc:
-        raise HTTPError(401, "unauthenticated", f"token rejected ({exc.code}): {exc.problem}",
-                        field="token") from None
+        raise HTTPError(
+            401, "unauthenticated", f"token rejected ({exc.code}): {exc.problem}", field="token"
+        ) from None
     if OPERATOR not in verified.scopes:
-        raise HTTPError(403, "forbidden", f"{verified.agent!r}'s token lacks the operator scope",
-                        field="token")
+        raise HTTPError(
+            403, "forbidden", f"{verified.agent!r}'s token lacks the operator scope", field="token"
+        )
     if gateway.auth.registry.status(verified.agent) != "active":
-        raise HTTPError(401, "unauthenticated",
-                        f"{verified.agent!r} is not an active registered agent", field="token")
+        raise HTTPError(
+            401,
+            "unauthenticated",
+            f"{verified.agent!r} is not an active registered agent",
+            field="token",
+        )
     now = gateway.immune.clock()
     session = Claims(
         purpose="session",

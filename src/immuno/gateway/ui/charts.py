@@ -30,23 +30,42 @@ def bars(
     parts: list[Html] = []
     for r, (label, values) in enumerate(rows):
         y0 = 20 + r * group
-        parts.append(fill('<text x="0" y="{y}" class="lbl">{t}</text>',
-                          y=f"{y0 + _ROW * len(series) / 2 + 4:.0f}", t=label[:18]))
+        parts.append(
+            fill(
+                '<text x="0" y="{y}" class="lbl">{t}</text>',
+                y=f"{y0 + _ROW * len(series) / 2 + 4:.0f}",
+                t=label[:18],
+            )
+        )
         for s, ((name, colour), value) in enumerate(zip(series, values, strict=True)):
             y = y0 + s * _ROW
             width = max(1.0, span * value / top) if value else 0.0
             shown = f"{value:.1%}" if percent else f"{value:,.0f}"
-            parts.append(fill(
-                '<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="{c}">'
-                "<title>{n}: {v}</title></rect>"
-                '<text x="{tx}" y="{ty}" class="val">{v}</text>',
-                x=_LABEL, y=y + 2, w=f"{width:.1f}", h=_ROW - 6, c=colour, n=f"{label} {name}",
-                v=shown, tx=f"{_LABEL + width + 6:.1f}", ty=y + _ROW - 8,
-            ))
+            parts.append(
+                fill(
+                    '<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="{c}">'
+                    "<title>{n}: {v}</title></rect>"
+                    '<text x="{tx}" y="{ty}" class="val">{v}</text>',
+                    x=_LABEL,
+                    y=y + 2,
+                    w=f"{width:.1f}",
+                    h=_ROW - 6,
+                    c=colour,
+                    n=f"{label} {name}",
+                    v=shown,
+                    tx=f"{_LABEL + width + 6:.1f}",
+                    ty=y + _ROW - 8,
+                )
+            )
     legend = join(
-        fill('<rect x="{x}" y="2" width="12" height="12" fill="{c}"></rect>'
-             '<text x="{tx}" y="13" class="val">{n}</text>', x=_LABEL + i * 130, c=colour,
-             tx=_LABEL + i * 130 + 16, n=name)
+        fill(
+            '<rect x="{x}" y="2" width="12" height="12" fill="{c}"></rect>'
+            '<text x="{tx}" y="13" class="val">{n}</text>',
+            x=_LABEL + i * 130,
+            c=colour,
+            tx=_LABEL + i * 130 + 16,
+            n=name,
+        )
         for i, (name, colour) in enumerate(series)
     )
     return fill(
@@ -54,5 +73,9 @@ def bars(
         'width="{w}" height="{h}" xmlns="http://www.w3.org/2000/svg" '
         'font-family="system-ui, sans-serif" font-size="13">'
         "<title>{t}</title>{legend}{parts}</svg><figcaption>{t}</figcaption></figure>",
-        t=title, w=_WIDTH, h=height, legend=legend, parts=join(parts),
+        t=title,
+        w=_WIDTH,
+        h=height,
+        legend=legend,
+        parts=join(parts),
     )

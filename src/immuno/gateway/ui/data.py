@@ -78,7 +78,9 @@ class Reader:
         return [AgentRow(*row) for row in rows]
 
     def ladder(self) -> dict[str, int]:
-        counted = dict(self.store.query("SELECT health, count(*) FROM response_health GROUP BY health"))
+        counted = dict(
+            self.store.query("SELECT health, count(*) FROM response_health GROUP BY health")
+        )
         return {rung: int(counted.get(rung, 0)) for rung in HEALTH_ORDER}
 
     def lockdown(self) -> str | None:
@@ -92,13 +94,20 @@ class Reader:
         with self._lock:
             if self._rates is not None and now - self._rates[0] < RATES_TTL:
                 return self._rates[1]
-        stopped = dict(self.store.query(
-            "SELECT layer, count(*) FROM outcomes_stopped GROUP BY layer"))
-        wrong = dict(self.store.query(
-            "SELECT layer, count(*) FROM outcomes_operator WHERE kind = 'false_positive'"
-            " GROUP BY layer"))
-        seen = dict(self.store.query(
-            "SELECT layer, count(DISTINCT signal_id) FROM response_findings GROUP BY layer"))
+        stopped = dict(
+            self.store.query("SELECT layer, count(*) FROM outcomes_stopped GROUP BY layer")
+        )
+        wrong = dict(
+            self.store.query(
+                "SELECT layer, count(*) FROM outcomes_operator WHERE kind = 'false_positive'"
+                " GROUP BY layer"
+            )
+        )
+        seen = dict(
+            self.store.query(
+                "SELECT layer, count(DISTINCT signal_id) FROM response_findings GROUP BY layer"
+            )
+        )
         layers = sorted(stopped.keys() | wrong.keys() | seen.keys())
         rates = [
             Rate(
@@ -123,7 +132,21 @@ class Reader:
             f" FROM detect_quarantine {where} ORDER BY at DESC, id LIMIT ? OFFSET ?",
             params,
         )
-        return [Held(*row[:6], msgspec.json.decode(row[6]), *row[7:]) for row in rows]
+        return [
+            Held(
+                id=row[0],
+                signal_id=row[1],
+                agent=row[2],
+                kind=row[3],
+                action=row[4],
+                score=row[5],
+                reasons=msgspec.json.decode(row[6]),
+                content=row[7],
+                at=row[8],
+                status=row[9],
+            )
+            for row in rows
+        ]
 
     def approvals(self, status: str, limit: int, offset: int) -> list[Approval]:
         rows = self.store.query(

@@ -97,8 +97,12 @@ def page(
     """A whole page. ``csrf`` is set for a browser session (a logout button is shown);
     ``flash`` is (kind, text) of the last action's result."""
     links = join(
-        fill('<a href="{href}"{cur}>{label}</a>', href=href, label=label,
-             cur=Html(' aria-current="page"') if href == current else Html(""))
+        fill(
+            '<a href="{href}"{cur}>{label}</a>',
+            href=href,
+            label=label,
+            cur=Html(' aria-current="page"') if href == current else Html(""),
+        )
         for href, label in NAV
     )
     logout = Html("")
@@ -111,8 +115,12 @@ def page(
     note = Html("")
     if flash is not None:
         kind, text = flash
-        note = fill('<p class="flash {kind}" role="status">{text}</p>',
-                    kind="error" if kind == "error" else "ok", text=text)
+        note = fill(
+            '<p class="flash {kind}" role="status">{text}</p>',
+            kind="error" if kind == "error" else "ok",
+            text=text,
+        )
     top = fill('<p class="banner" role="alert">{b}</p>', b=banner) if banner else Html("")
-    return fill(_PAGE, title=title, links=links, logout=logout, banner=top, flash=note,
-                body=esc(body))
+    return fill(
+        _PAGE, title=title, links=links, logout=logout, banner=top, flash=note, body=esc(body)
+    )

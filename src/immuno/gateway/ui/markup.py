@@ -42,13 +42,12 @@ def when(at: float | None) -> str:
 
 def table(caption: str, headers: Iterable[str], rows: Iterable[Iterable[object]]) -> Html:
     """A table in a horizontally scrolling region (narrow screens), with a caption."""
-    head = join(fill("<th scope=\"col\">{h}</th>", h=h) for h in headers)
+    head = join(fill('<th scope="col">{h}</th>', h=h) for h in headers)
     body = join(
-        fill("<tr>{cells}</tr>", cells=join(fill("<td>{c}</td>", c=c) for c in row))
-        for row in rows
+        fill("<tr>{cells}</tr>", cells=join(fill("<td>{c}</td>", c=c) for c in row)) for row in rows
     )
     if not body:
-        return fill("<p class=\"empty\">{caption}: none.</p>", caption=caption)
+        return fill('<p class="empty">{caption}: none.</p>', caption=caption)
     return fill(
         '<div class="scroll" role="region" aria-label="{caption}" tabindex="0">'
         "<table><caption>{caption}</caption><thead><tr>{head}</tr></thead>"
@@ -63,8 +62,15 @@ def hidden_csrf(csrf: str) -> Html:
     return fill('<input type="hidden" name="csrf" value="{csrf}">', csrf=csrf)
 
 
-def button_form(action: str, label: str, csrf: str, *, note: bool = False, danger: bool = False,
-                extra: Html = Html("")) -> Html:
+def button_form(
+    action: str,
+    label: str,
+    csrf: str,
+    *,
+    note: bool = False,
+    danger: bool = False,
+    extra: Html | None = None,
+) -> Html:
     """A POST form with one submit button (and an optional labelled note field)."""
     field = Html("")
     if note:
@@ -80,7 +86,7 @@ def button_form(action: str, label: str, csrf: str, *, note: bool = False, dange
         action=action,
         csrf=hidden_csrf(csrf),
         field=field,
-        extra=extra,
+        extra=extra or Html(""),
         cls="danger" if danger else "primary",
         label=label,
     )
@@ -91,10 +97,24 @@ def pager(base: str, page: int, more: bool, query: str = "") -> Html:
     links = []
     sep = "&amp;" if query else ""
     if page > 1:
-        links.append(fill('<a href="{b}?{q}{s}page={p}" rel="prev">Previous page</a>',
-                          b=base, q=Html(query), s=Html(sep), p=page - 1))
+        links.append(
+            fill(
+                '<a href="{b}?{q}{s}page={p}" rel="prev">Previous page</a>',
+                b=base,
+                q=Html(query),
+                s=Html(sep),
+                p=page - 1,
+            )
+        )
     links.append(fill("<span>Page {p}</span>", p=page))
     if more:
-        links.append(fill('<a href="{b}?{q}{s}page={p}" rel="next">Next page</a>',
-                          b=base, q=Html(query), s=Html(sep), p=page + 1))
+        links.append(
+            fill(
+                '<a href="{b}?{q}{s}page={p}" rel="next">Next page</a>',
+                b=base,
+                q=Html(query),
+                s=Html(sep),
+                p=page + 1,
+            )
+        )
     return fill('<nav class="pager" aria-label="pages">{links}</nav>', links=join(links, " "))
