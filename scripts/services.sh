@@ -5,6 +5,7 @@
 #   scripts/services.sh stop    stop both and delete their data
 #   scripts/services.sh env     print the URLs of running servers
 #
+# `start` also installs Debian's chromium (root + apt) for the dashboard's browser tests.
 # .services/env holds IMMUNO_TEST_POSTGRES_URL and IMMUNO_TEST_REDIS_URL; the tests
 # read it. Without root and without the binaries, `start` says so and exits 0 (the
 # PostgreSQL tests then skip) unless CI is set, where it fails.
@@ -138,7 +139,14 @@ stop() {
     rm -rf $STATE
 }
 
+start_chromium() {  # the dashboard's browser tests (tests/dashboard/test_browser.py)
+    command -v chromium >/dev/null && return 0
+    apt_install chromium || say "chromium unavailable: the dashboard's browser tests will skip"
+}
+
 start() {
+    mkdir -p $STATE
+    start_chromium
     if running; then
         say "already running ($ENV_FILE)"
         return 0

@@ -100,8 +100,12 @@ class Desk:
         return str(payloads[0])
 
     def held_call(self) -> str:
-        call = {"kind": "tool_call", "agent": "payments", "tool": "shell.run",
-                "args": {"command": "ls"}}
+        call = {
+            "kind": "tool_call",
+            "agent": "payments",
+            "tool": "shell.run",
+            "args": {"command": "ls"},
+        }
         answer = self.client.post("/v1/check", json=call, headers=self.bearer("payments", "agent"))
         assert answer.json()["action"] == "hold"
         return str(answer.json()["approval_id"])

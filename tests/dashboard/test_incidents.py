@@ -19,9 +19,7 @@ VARIANT = (
 
 
 def _codes(desk: Desk, n: int = 5) -> list[str]:
-    return [
-        f.code for raw in desk.audit_tail(n) for f in decode_entry(raw).verdict.findings
-    ]
+    return [f.code for raw in desk.audit_tail(n) for f in decode_entry(raw).verdict.findings]
 
 
 def test_confirm_turns_the_payload_into_a_vaccine_and_seals_it(desk: Desk) -> None:
@@ -88,7 +86,8 @@ def test_false_positive_counts_each_stopped_signal_once(desk: Desk) -> None:
     incident = desk.payload_incident()
     health = desk.immune.store.query("SELECT agent, health, points FROM response_health")
     answer = desk.client.post(
-        f"/v1/incidents/{incident}/false-positive", json={"note": "a test page"},
+        f"/v1/incidents/{incident}/false-positive",
+        json={"note": "a test page"},
         headers=desk.bearer(),
     )
     assert answer.status_code == 200, answer.text
@@ -120,7 +119,9 @@ def test_incident_routes_need_the_operator_role_and_name_what_is_wrong(desk: Des
     ):
         assert desk.client.request(method, path, headers=agent).status_code == 403, path
         assert desk.client.request(method, path).status_code == 401, path
-    assert desk.client.post("/v1/incidents/inc-nope/confirm", headers=desk.bearer()).status_code == 404
+    assert (
+        desk.client.post("/v1/incidents/inc-nope/confirm", headers=desk.bearer()).status_code == 404
+    )
     bad = desk.client.get("/v1/incidents", params={"limit": 0}, headers=desk.bearer())
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "limit"
     unknown = desk.client.post(

@@ -35,6 +35,8 @@ header form{margin-left:auto}
 main{max-width:1200px;margin:0 auto;padding:1rem}
 h1{font-size:1.5rem;margin:.5rem 0 1rem}
 h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
+h3{font-size:1rem;margin:1rem 0 .25rem;word-break:break-all}
+figure{margin:0}
 .flash{border-left:4px solid var(--accent);background:var(--panel);padding:.5rem 1rem}
 .flash.error{border-color:var(--bad)}
 .banner{background:var(--bad);color:#fff;padding:.5rem 1rem;font-weight:700}
@@ -49,7 +51,7 @@ font-size:.85rem;background:var(--panel);padding:.25rem .5rem;max-width:40rem}
 border:1px solid var(--line)}
 .healthy{color:var(--ok)}.watched{color:var(--accent)}.throttled{color:var(--warn)}
 .quarantined,.locked{color:var(--bad);font-weight:700}
-form.act{display:flex;flex-wrap:wrap;gap:.25rem .5rem;align-items:center;margin:.25rem 0}
+form.act{display:flex;flex-wrap:wrap;gap:.25rem .5rem;align-items:center;margin:.25rem 0 .75rem}
 label{font-weight:600}
 input[type=text],input[type=password]{font:inherit;padding:.35rem .5rem;
 border:1px solid var(--muted);border-radius:4px;min-width:10rem;max-width:100%}
