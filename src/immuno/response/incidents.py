@@ -23,6 +23,7 @@ from immuno.store.base import Store
 Decision = Literal["confirmed", "false_positive"]
 DECISIONS: tuple[Decision, ...] = ("confirmed", "false_positive")
 MAX_PAGE = 200
+MAX_OFFSET = 10_000_000
 
 MIGRATIONS = [
     """
@@ -144,7 +145,7 @@ class IncidentBook:
     def page(self, limit: int = 50, offset: int = 0) -> list[IncidentRow]:
         """Incidents, most recently seen first."""
         _bounded("limit", limit, 1, MAX_PAGE)
-        _bounded("offset", offset, 0)
+        _bounded("offset", offset, 0, MAX_OFFSET)
         rows = self.store.query(
             f"SELECT {_INCIDENT_COLUMNS} FROM {_JOIN} ORDER BY i.last_at DESC, i.id"
             " LIMIT ? OFFSET ?",
@@ -166,7 +167,7 @@ class IncidentBook:
     ) -> list[TimelineRow]:
         """The incident's findings in time order, one page."""
         _bounded("limit", limit, 1, 10_000)
-        _bounded("offset", offset, 0)
+        _bounded("offset", offset, 0, MAX_OFFSET)
         if incident.kind == "payload":
             where, params = "fingerprint = ?", (incident.key,)
         else:

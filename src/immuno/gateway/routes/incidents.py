@@ -14,7 +14,7 @@ from immuno.gateway.replies import HTTPError, not_found, reply
 from immuno.gateway.routes.spec import Api, Param
 from immuno.gateway.schemas import decode
 from immuno.gateway.service import Gateway, query_int
-from immuno.response.incidents import MAX_PAGE, IncidentBook, IncidentRow, TimelineRow
+from immuno.response.incidents import MAX_OFFSET, MAX_PAGE, IncidentBook, IncidentRow, TimelineRow
 from immuno.response.payloads import Missing, Payload
 
 
@@ -59,14 +59,14 @@ def _conflict(exc: InputError) -> HTTPError:
 async def list_incidents(gateway: Gateway, request: Request) -> Response:
     gateway.admit(request, operator=True)
     limit = query_int(request, "limit", 50, low=1, high=MAX_PAGE)
-    offset = query_int(request, "offset", 0, low=0)
+    offset = query_int(request, "offset", 0, low=0, high=MAX_OFFSET)
     return reply(IncidentList(_book(gateway).page(limit, offset)))
 
 
 async def show_incident(gateway: Gateway, request: Request) -> Response:
     gateway.admit(request, operator=True)
     limit = query_int(request, "limit", 50, low=1, high=1000)
-    offset = query_int(request, "offset", 0, low=0)
+    offset = query_int(request, "offset", 0, low=0, high=MAX_OFFSET)
     book = _book(gateway)
     incident = _known(book, request.path_params["id"])
     return reply(IncidentOut(incident, book.timeline(incident, limit, offset)))
@@ -120,7 +120,7 @@ async def false_positive(gateway: Gateway, request: Request) -> Response:
 
 
 _ID = Param("id", "string", "the incident id (inc-...)", True, "path")
-_OFFSET = Param("offset", "integer", "skip this many (default 0)", minimum=0)
+_OFFSET = Param("offset", "integer", "skip this many (default 0)", minimum=0, maximum=MAX_OFFSET)
 API = (
     Api(
         "GET",
