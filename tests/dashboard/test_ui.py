@@ -12,6 +12,7 @@ import pytest
 
 from immuno.audit import decode_entry
 from immuno.gateway.ui import auth
+from immuno.gateway.ui.data import Reader
 
 from .conftest import HOSTILE, Desk, csrf_of
 
@@ -147,6 +148,20 @@ def test_approve_and_deny(desk: Desk) -> None:
     assert _last_code(desk) == "operator.deny"
     decided = desk.client.get("/ui/approvals", params={"status": "denied"})
     assert deny in decided.text and approve not in decided.text
+
+
+def test_rates_counted_by_increments_equal_a_full_count(desk: Desk) -> None:
+    desk.payload_incident()
+    incremental = Reader(desk.immune)
+    first = {r.layer: (r.stopped, r.flagged) for r in incremental.rates()}
+    assert first["detect"] == (2, 0)
+    desk.check("alice", HOSTILE.replace("customer", "supplier"))
+    desk.check("bob", "The weather in Paris is mild today.")
+    desk.immune.layer("response").flush()
+    incremental._rates = None  # the cache ran out
+    again = {r.layer: (r.stopped, r.flagged) for r in incremental.rates()}
+    full = {r.layer: (r.stopped, r.flagged) for r in Reader(desk.immune).rates()}
+    assert again == full and again["detect"] == (3, 0)
 
 
 def test_verify_the_audit_log(desk: Desk) -> None:

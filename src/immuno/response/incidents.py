@@ -4,7 +4,8 @@ decision on each (confirmed as an attack, or a false positive). Component
 
 Reads are indexed and bounded: a page of incidents is one query on
 ``response_incidents (last_at)``, a timeline one query on the finding rows' own
-indexes (fingerprint, or source and time), never the whole table.
+indexes (fingerprint, or source and time), never the whole table. The migration also
+indexes the quarantine by signal (to recover a payload) and by time (its pages).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ MIGRATIONS = [
     );
     CREATE INDEX IF NOT EXISTS response_incidents_last ON response_incidents (last_at);
     CREATE INDEX IF NOT EXISTS detect_quarantine_signal ON detect_quarantine (signal_id);
+    CREATE INDEX IF NOT EXISTS detect_quarantine_at ON detect_quarantine (at);
     """,
 ]
 

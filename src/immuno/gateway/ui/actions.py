@@ -86,10 +86,20 @@ async def release_benign(view: View, form: dict[str, str]) -> Flash:
 
 async def approve(view: View, form: dict[str, str]) -> Flash:
     ident = view.request.path_params["id"]
-    _approved, remark = operator.approve(
+    approved, remark = operator.approve(
         view.immune, ident, view.who.agent, form.get("note") or None
     )
-    return "ok", f"approved {ident}; " + (remark or "counted as a false positive and sealed")
+    if remark is None:
+        return "ok", f"approved {ident}; counted as a false positive and sealed"
+    seq = operator.record_act(
+        view.immune,
+        view.who.agent,
+        "approve",
+        ident,
+        f"{view.who.agent} approved {ident}",
+        agent=approved.agent,
+    )
+    return "ok", f"approved {ident}; {remark}; {_sealed(seq)}"
 
 
 async def deny(view: View, form: dict[str, str]) -> Flash:

@@ -1,7 +1,8 @@
 """What the dashboard reads: one page of rows at a time, through indexed queries.
 
-Per-layer rates aggregate whole tables, so they are computed at most once every
-``RATES_TTL`` seconds per worker and shared by every page view in between."""
+Per-layer rates aggregate tables: they are computed at most once every ``RATES_TTL``
+seconds per worker and shared by every page view in between, and the largest table
+(the threat store's finding rows) is read once per worker, then only its new rows."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from immuno.core.pipeline import Immune
 from immuno.detect.quarantine import Held
 from immuno.detect.schema import migrate as migrate_detect
 from immuno.policy.approvals import Approval, Approvals
+from immuno.response.incidents import IncidentBook
 from immuno.response.outcomes import SCHEMA as OUTCOMES_SCHEMA
 from immuno.response.threats import COMPONENT as RESPONSE
 from immuno.response.threats import MIGRATIONS as RESPONSE_MIGRATIONS
@@ -60,8 +62,12 @@ class Reader:
         store.migrate("outcomes", OUTCOMES_SCHEMA)
         migrate_detect(store)
         Approvals(store, immune.clock)  # its tables
+        IncidentBook(store)  # its tables and the indexes the pages read through
         self._rates: tuple[float, list[Rate]] | None = None
         self._lock = threading.Lock()
+        # Signals with a finding, per layer, among finding rows up to id ``_read_to``.
+        self._read_to = 0
+        self._seen: dict[str, int] = {}
 
     @property
     def store(self) -> Any:
@@ -94,6 +100,11 @@ class Reader:
         with self._lock:
             if self._rates is not None and now - self._rates[0] < RATES_TTL:
                 return self._rates[1]
+            rates = self._compute()
+            self._rates = (now, rates)
+            return rates
+
+    def _compute(self) -> list[Rate]:
         stopped = dict(
             self.store.query("SELECT layer, count(*) FROM outcomes_stopped GROUP BY layer")
         )
@@ -103,11 +114,7 @@ class Reader:
                 " GROUP BY layer"
             )
         )
-        seen = dict(
-            self.store.query(
-                "SELECT layer, count(DISTINCT signal_id) FROM response_findings GROUP BY layer"
-            )
-        )
+        seen = self._seen_signals()
         layers = sorted(stopped.keys() | wrong.keys() | seen.keys())
         rates = [
             Rate(
@@ -118,9 +125,24 @@ class Reader:
             )
             for layer in layers
         ]
-        with self._lock:
-            self._rates = (now, rates)
         return rates
+
+    def _seen_signals(self) -> dict[str, int]:
+        """Per layer, the signals it had a finding on. Finding rows only grow, and one
+        signal's rows are written in one transaction (consecutive ids), so only the rows
+        added since the last reading are counted: one full read per worker, then
+        increments through the primary key."""
+        top = self.store.query("SELECT COALESCE(MAX(id), 0) FROM response_findings")[0][0]
+        if int(top) > self._read_to:
+            rows = self.store.query(
+                "SELECT layer, count(DISTINCT signal_id) FROM response_findings"
+                " WHERE id > ? AND id <= ? GROUP BY layer",
+                (self._read_to, int(top)),
+            )
+            for layer, count in rows:
+                self._seen[str(layer)] = self._seen.get(str(layer), 0) + int(count)
+            self._read_to = int(top)
+        return dict(self._seen)
 
     # -- queues --------------------------------------------------------------------------
 

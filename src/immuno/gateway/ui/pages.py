@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from immuno.audit import AuditLog
+from immuno.audit.reader import log_size
 from immuno.core.errors import InputError
 from immuno.detect.quarantine import STATUSES as QUARANTINE_STATUSES
 from immuno.gateway.ui import charts, scorecard
@@ -342,7 +343,7 @@ async def audit(view: View) -> Html:
     if not isinstance(log, AuditLog):
         return fill('<p class="empty">The configured sealer is not an immuno audit log.</p>')
     head = log.latest_head()
-    size = log.size
+    size = log_size(log.store)  # every worker's entries, not only this one's
     if head is None:
         facts = fill(
             "<dt>entries</dt><dd>{n}</dd><dt>signed tree head</dt><dd>none yet</dd>", n=size
