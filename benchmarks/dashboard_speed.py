@@ -14,8 +14,9 @@ TestClient, a browser's session cookie, so the session check is included) and ti
 from the request to the whole body: the server's time plus the test client's own
 (about 0.3 ms). The overview's rates are cached for a few seconds per worker, and
 a worker reads the finding rows in full only once, then only new rows; the overview
-is timed three ways: as a worker's first view (everything counted), with the cache
-expired (recounted), and from the cache.
+is timed three ways: as a worker's first view (the full count starts on a thread of
+its own; the page waits for it at most 150 ms), with the cache expired (recounted),
+and from the cache. The time of the full count itself is printed too.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from immuno.core.finding import Finding, Severity
 from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.core.verdict import Verdict
 from immuno.gateway import build_app
+from immuno.gateway.ui.counts import SignalCounts
 from immuno.identity import Registry
 from immuno.identity.tokens import TokenIssuer
 from immuno.policy.approvals import Approvals
@@ -234,12 +236,15 @@ def main() -> None:
         if reader is not None:
             reader._rates = None
 
-    def started() -> None:  # a worker's first view: every finding row read once
+    def started() -> None:  # a worker's first view: every finding row read (in the background)
+        reader = getattr(app.state, "ui_reader", None)
+        if reader is not None and reader.counts._thread is not None:
+            reader.counts._thread.join()  # the previous worker's count, not timed
         app.state.ui_reader = None
 
     last = (count - 1) // 25 + 1
     pages = [
-        ("/ui (overview, a worker's first view: full count)", "/ui", started),
+        ("/ui (overview, a worker's first view)", "/ui", started),
         ("/ui (overview, rates recounted: cache expired)", "/ui", expired),
         ("/ui (overview, rates from the per-worker cache)", "/ui", None),
         ("/ui/incidents", "/ui/incidents", None),
@@ -267,6 +272,13 @@ def main() -> None:
         p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
         verdict = "met" if p99 <= TARGET_MS else "MISSED"
         print(f"{name:58} {statistics.median(times):7.2f}ms {p99:7.2f}ms  {verdict}")
+    counter = SignalCounts(immune.store)
+    began = time.perf_counter()
+    counter.current(wait=60.0)
+    print(
+        f"\na worker's first full count of the finding rows (background): "
+        f"{(time.perf_counter() - began) * 1000:.0f} ms"
+    )
     page = client.get("/ui/audit").text
     found = _CSRF.search(page)
     assert found is not None

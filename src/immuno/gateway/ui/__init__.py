@@ -21,7 +21,7 @@ from immuno.core.errors import InputError, StoreError
 from immuno.gateway.limits import read_body
 from immuno.gateway.replies import HTTPError
 from immuno.gateway.service import Gateway
-from immuno.gateway.ui import actions, auth, pages
+from immuno.gateway.ui import actions, auth, incident_pages, pages
 from immuno.gateway.ui.layout import CSS, page
 from immuno.gateway.ui.markup import Html, fill, hidden_csrf
 from immuno.gateway.ui.view import View
@@ -231,8 +231,8 @@ def routes() -> list[BaseRoute]:
         Route("/ui/logout", logout, methods=["POST"]),
         Route("/ui/static/app.css", stylesheet, methods=["GET"]),
         _page("/ui", "Overview", "/ui", pages.overview),
-        _page("/ui/incidents", "Incidents", "/ui/incidents", pages.incidents),
-        _page("/ui/incidents/{id}", "Incident", "/ui/incidents", pages.incident),
+        _page("/ui/incidents", "Incidents", "/ui/incidents", incident_pages.incidents),
+        _page("/ui/incidents/{id}", "Incident", "/ui/incidents", incident_pages.incident),
         _page("/ui/quarantine", "Quarantine", "/ui/quarantine", pages.quarantine),
         _page("/ui/approvals", "Approvals", "/ui/approvals", pages.approvals),
         _page("/ui/audit", "Audit log", "/ui/audit", pages.audit),

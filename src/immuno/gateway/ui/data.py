@@ -2,7 +2,8 @@
 
 Per-layer rates aggregate tables: they are computed at most once every ``RATES_TTL``
 seconds per worker and shared by every page view in between, and the largest table
-(the threat store's finding rows) is read once per worker, then only its new rows."""
+(the threat store's finding rows) is read once per worker in the background, then
+only its new rows (:mod:`immuno.gateway.ui.counts`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import msgspec
 from immuno.core.pipeline import Immune
 from immuno.detect.quarantine import Held
 from immuno.detect.schema import migrate as migrate_detect
+from immuno.gateway.ui.counts import SignalCounts
 from immuno.policy.approvals import Approval, Approvals
 from immuno.response.incidents import IncidentBook
 from immuno.response.outcomes import SCHEMA as OUTCOMES_SCHEMA
@@ -23,6 +25,7 @@ from immuno.response.threats import COMPONENT as RESPONSE
 from immuno.response.threats import MIGRATIONS as RESPONSE_MIGRATIONS
 
 RATES_TTL = 5.0
+FIRST_COUNT_WAIT = 0.15  # seconds a page waits for a worker's first count of findings
 _RUNG = (
     "CASE health WHEN 'locked' THEN 0 WHEN 'quarantined' THEN 1 WHEN 'throttled' THEN 2"
     " WHEN 'watched' THEN 3 ELSE 4 END"
@@ -44,7 +47,7 @@ class AgentRow:
 class Rate:
     layer: str
     stopped: int
-    flagged: int  # signals with a finding of the layer that it did not stop
+    flagged: int | None  # signals with a finding of the layer it did not stop (None: counting)
     false_positives: int
 
     @property
@@ -65,9 +68,7 @@ class Reader:
         IncidentBook(store)  # its tables and the indexes the pages read through
         self._rates: tuple[float, list[Rate]] | None = None
         self._lock = threading.Lock()
-        # Signals with a finding, per layer, among finding rows up to id ``_read_to``.
-        self._read_to = 0
-        self._seen: dict[str, int] = {}
+        self.counts = SignalCounts(store)
 
     @property
     def store(self) -> Any:
@@ -101,7 +102,8 @@ class Reader:
             if self._rates is not None and now - self._rates[0] < RATES_TTL:
                 return self._rates[1]
             rates = self._compute()
-            self._rates = (now, rates)
+            if self.counts.ready:  # a partial answer is not kept
+                self._rates = (now, rates)
             return rates
 
     def _compute(self) -> list[Rate]:
@@ -114,35 +116,20 @@ class Reader:
                 " GROUP BY layer"
             )
         )
-        seen = self._seen_signals()
-        layers = sorted(stopped.keys() | wrong.keys() | seen.keys())
+        seen = self.counts.current(FIRST_COUNT_WAIT)
+        layers = sorted(stopped.keys() | wrong.keys() | (seen or {}).keys())
         rates = [
             Rate(
                 layer=str(layer),
                 stopped=int(stopped.get(layer, 0)),
-                flagged=max(0, int(seen.get(layer, 0)) - int(stopped.get(layer, 0))),
+                flagged=None
+                if seen is None
+                else max(0, seen.get(str(layer), 0) - int(stopped.get(layer, 0))),
                 false_positives=int(wrong.get(layer, 0)),
             )
             for layer in layers
         ]
         return rates
-
-    def _seen_signals(self) -> dict[str, int]:
-        """Per layer, the signals it had a finding on. Finding rows only grow, and one
-        signal's rows are written in one transaction (consecutive ids), so only the rows
-        added since the last reading are counted: one full read per worker, then
-        increments through the primary key."""
-        top = self.store.query("SELECT COALESCE(MAX(id), 0) FROM response_findings")[0][0]
-        if int(top) > self._read_to:
-            rows = self.store.query(
-                "SELECT layer, count(DISTINCT signal_id) FROM response_findings"
-                " WHERE id > ? AND id <= ? GROUP BY layer",
-                (self._read_to, int(top)),
-            )
-            for layer, count in rows:
-                self._seen[str(layer)] = self._seen.get(str(layer), 0) + int(count)
-            self._read_to = int(top)
-        return dict(self._seen)
 
     # -- queues --------------------------------------------------------------------------
 
