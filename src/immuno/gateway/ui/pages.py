@@ -74,7 +74,9 @@ async def overview(view: View) -> Html:
         '<div class="grid">{counts}{auto}</div>{table}</section>',
         chart=ladder_chart,
         agents=table(
-            "Agents", ("agent", "health", "points", "since (UTC)", "exposed by", "reason"), rows
+            "Agents",
+            ("agent", "health", "points (last change)", "since (UTC)", "exposed by", "reason"),
+            rows,
         ),
         pages=pager("/ui", view.page, len(agents) > PAGE_SIZE),
         counts=counts,
