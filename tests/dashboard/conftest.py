@@ -17,11 +17,11 @@ from immuno.core.config import (
     DetectConfig,
     GatewayConfig,
     PolicyConfig,
-    StoreConfig,
 )
 from immuno.gateway import build_app
 from immuno.identity import Registry
 from immuno.identity.tokens import TokenIssuer
+from tests.backends import store_config
 
 AUDIENCE = "immuno-gateway"
 ATTACK = (
@@ -57,7 +57,7 @@ class Desk:
         manifest = folder / "manifest.yaml"
         manifest.write_text(MANIFEST, encoding="utf-8")
         self.config = Config(
-            store=StoreConfig(path=str(folder / "immuno.db")),
+            store=store_config(folder / "immuno.db"),  # or PostgreSQL: tests/backends.py
             policy=PolicyConfig(manifests=[str(manifest)]),
             audit=AuditConfig(store_content=store_content),
             detect=DetectConfig(excise=[]),  # stopped whole: held in quarantine

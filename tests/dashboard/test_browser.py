@@ -24,6 +24,8 @@ from immuno.identity.tokens import TokenIssuer
 
 from .conftest import ATTACK, AUDIENCE, HOSTILE
 
+# A server on a SQLite file of its own: one run is enough.
+pytestmark = pytest.mark.sqlite_only
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
 WIDTHS = (1280, 390)

@@ -54,7 +54,8 @@ def test_confirm_turns_the_payload_into_a_vaccine_and_seals_it(desk: Desk) -> No
 
 def test_no_recoverable_payload_is_refused_unless_asked(desk: Desk) -> None:
     incident = desk.payload_incident()
-    desk.immune.store.query("DELETE FROM detect_quarantine")
+    with desk.immune.store.transaction() as cur:
+        cur.execute("DELETE FROM detect_quarantine")
     refused = desk.client.post(f"/v1/incidents/{incident}/confirm", headers=desk.bearer())
     assert refused.status_code == 409
     message = refused.json()["error"]["message"]
@@ -75,7 +76,8 @@ def test_the_audit_log_is_the_fallback_when_it_keeps_content(
 ) -> None:
     desk = make_desk(store_content=True)
     incident = desk.payload_incident()
-    desk.immune.store.query("DELETE FROM detect_quarantine")
+    with desk.immune.store.transaction() as cur:
+        cur.execute("DELETE FROM detect_quarantine")
     answer = desk.client.post(f"/v1/incidents/{incident}/confirm", headers=desk.bearer())
     assert answer.status_code == 200, answer.text
     (payload,) = answer.json()["vaccinated"]
