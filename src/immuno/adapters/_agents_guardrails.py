@@ -60,9 +60,7 @@ def _part_texts(parts: Iterable[Any]) -> list[str]:
 def tripwire(verdicts: list[Verdict]) -> GuardrailFunctionOutput:
     """Tripped when any verdict would not let its text go out as it is."""
     stopped = [v for v in verdicts if not v.allowed]
-    info = [
-        {"action": v.action.value, "codes": v.codes, "explain": v.explain()} for v in stopped
-    ]
+    info = [{"action": v.action.value, "codes": v.codes, "explain": v.explain()} for v in stopped]
     return GuardrailFunctionOutput(output_info=info, tripwire_triggered=bool(stopped))
 
 

@@ -128,9 +128,7 @@ class ToolGuard:
         with self._lock:
             approval = self._held.get(key)
         try:
-            guard_call(
-                self.immune, self.agent, self.tool, args, trace=trace, approval_id=approval
-            )
+            guard_call(self.immune, self.agent, self.tool, args, trace=trace, approval_id=approval)
         except HeldForApproval as held:
             self._remember(key, held.verdict)
             return self._refuse(held, result=False)

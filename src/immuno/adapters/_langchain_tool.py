@@ -101,9 +101,7 @@ class GuardedTool(BaseTool):
         finally:
             _CALL_ID.reset(token)
 
-    async def ainvoke(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Any:
+    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         token = _CALL_ID.set(_call_id(input))
         try:
             return await super().ainvoke(input, config, **kwargs)

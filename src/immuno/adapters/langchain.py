@@ -144,9 +144,7 @@ def thread_session(immune: Immune, thread: Mapping[str, Any] | str) -> Session:
     key = thread if isinstance(thread, str) else thread_of(thread)
     session = thread_session_id(THREAD_PREFIX, key)
     if session is None:
-        raise InputError(
-            "thread", "needs a thread id, or a config with configurable.thread_id"
-        )
+        raise InputError("thread", "needs a thread id, or a config with configurable.thread_id")
     return Session(immune, session)
 
 

@@ -90,7 +90,9 @@ def guard_tool(
     if getattr(inner.on_invoke_tool, _GUARDED, False):
         raise InputError("tool", f"{inner.name!r} is already guarded")
     policy_name = check_name(name, "name") if name is not None else inner.name
-    guarded = guarded_copy(inner, ToolGuard(immune, agent, policy_name, Provenance(provenance), mode))
+    guarded = guarded_copy(
+        inner, ToolGuard(immune, agent, policy_name, Provenance(provenance), mode)
+    )
     setattr(guarded.on_invoke_tool, _GUARDED, True)
     return guarded
 
