@@ -16,8 +16,9 @@ reach the tool or the model:
   stopped content) and the run goes on. A held call's text names the approval
   request; once an operator approves it, the same call with the same arguments runs
   (once).
-* ``on_refusal="raise"``: :class:`Blocked` / :class:`HeldForApproval` propagates out
-  of ``Runner.run``.
+* ``on_refusal="raise"``: the run stops; ``Runner.run`` raises the SDK's
+  ``UserError``, whose ``__cause__`` is the :class:`Blocked` /
+  :class:`HeldForApproval` (the SDK wraps what a tool raises).
 
 :func:`guardrails` adds an input guardrail (run before the agent starts) and an
 output guardrail; either trips (``InputGuardrailTripwireTriggered`` /
