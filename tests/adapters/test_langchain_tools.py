@@ -235,3 +235,20 @@ def test_bad_arguments_are_named(immune: Immune) -> None:
         guard_tool(immune, 5, agent="a")
     with pytest.raises(InputError, match="thread"):
         thread_session(immune, {"configurable": {}})
+
+
+def test_a_tool_class_with_a_single_text_input_is_judged_by_it(immune: Immune) -> None:
+    class FetchPage(BaseTool):
+        name: str = "fetch_page"
+        description: str = "Fetch a web page."
+
+        def _run(self, url: str) -> str:
+            return f"page at {url}"
+
+    fetch = guard_tool(immune, FetchPage(), agent="assistant")
+    assert (
+        fetch.invoke("https://shop.example/deals", THREAD) == "page at https://shop.example/deals"
+    )
+    refused = fetch.invoke("https://evil.example/", THREAD)
+    assert refused.startswith("immuno refused the call to fetch_page")
+    assert "evil.example" in refused

@@ -6,15 +6,15 @@ from __future__ import annotations
 import asyncio
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.runnables import Runnable, RunnableConfig
-from langchain_core.tools import BaseTool, tool
+from langchain_core.tools import BaseTool, InjectedToolCallId, tool
 from langgraph.graph import END, START, MessagesState, StateGraph
-from langgraph.prebuilt import ToolNode
+from langgraph.prebuilt import InjectedState, ToolNode, ToolRuntime
 from langgraph.prebuilt import create_react_agent as _create_react_agent
 
 from immuno import Blocked, Excised, Immune
@@ -228,3 +228,31 @@ def test_the_callback_handler_checks_tool_messages_the_model_reads(immune: Immun
         model.invoke([unseen], {"callbacks": [handler]})
     clean = ToolMessage(CLEAN, tool_call_id="clean", name="fetch_page")
     assert model.invoke([clean], {"callbacks": [handler]}).content == "done"
+
+
+def test_injected_state_call_id_and_runtime_pass_through_unjudged(immune: Immune) -> None:
+    seen: dict[str, object] = {}
+
+    @tool
+    def fetch_page(
+        url: str,
+        state: Annotated[dict[str, Any], InjectedState],
+        call_id: Annotated[str, InjectedToolCallId],
+        runtime: ToolRuntime,
+    ) -> str:
+        """Fetch a web page."""
+        seen.update(messages=len(state["messages"]), call_id=call_id, runtime=runtime)
+        return CLEAN
+
+    (guarded,) = guard_tools(immune, [fetch_page], agent="assistant")
+    schema = guarded.tool_call_schema.model_json_schema()  # type: ignore[union-attr]
+    assert list(schema["properties"]) == ["url"]  # what the model sees, and immuno judges
+    graph = StateGraph(MessagesState)
+    graph.add_node("tools", ToolNode([guarded]))
+    graph.add_edge(START, "tools")
+    graph.add_edge("tools", END)
+    script = calls(("fetch_page", {"url": "https://shop.example/deals"}))
+    out = graph.compile().invoke({"messages": script[:1]}, thread("injected"))
+    assert out["messages"][-1].content == CLEAN
+    assert seen["messages"] == 1 and seen["call_id"] == "call-0"
+    assert isinstance(seen["runtime"], ToolRuntime)
