@@ -13,7 +13,12 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, StructuredTool, tool
 
 from immuno import Blocked, HeldForApproval, Immune, InputError, StoreError
-from immuno.adapters.langchain import guard_tool, guard_tools, thread_session
+from immuno.adapters.langchain import (
+    ImmunoCallbackHandler,
+    guard_tool,
+    guard_tools,
+    thread_session,
+)
 from tests.adapters.conftest import ATTACKER, CLEAN, GOOD, POISONED, REQUEST
 
 THREAD: RunnableConfig = {"configurable": {"thread_id": "thread-1"}}
@@ -235,6 +240,12 @@ def test_bad_arguments_are_named(immune: Immune) -> None:
         guard_tool(immune, 5, agent="a")
     with pytest.raises(InputError, match="thread"):
         thread_session(immune, {"configurable": {}})
+    with pytest.raises(InputError, match="provenance: must be one of trusted, internal, untrusted"):
+        guard_tool(immune, bank.tool(), agent="a", provenance="web")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="agent"):
+        ImmunoCallbackHandler(immune, agent="")
+    with pytest.raises(InputError, match="provenance"):
+        ImmunoCallbackHandler(immune, agent="a", provenance="web")  # type: ignore[arg-type]
 
 
 def test_a_tool_class_with_a_single_text_input_is_judged_by_it(immune: Immune) -> None:

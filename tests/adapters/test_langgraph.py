@@ -220,6 +220,25 @@ def test_the_callback_handler_lets_a_benign_task_through(immune: Immune) -> None
     assert world.sent == [(GOOD, 120.0)]
 
 
+def test_the_callback_handler_maps_tool_names_to_the_manifest(immune: Immune) -> None:
+    sent: list[str] = []
+
+    @tool
+    def pay(account: str, amount: float) -> str:
+        """Send money to an account."""
+        sent.append(account)
+        return "sent"
+
+    handler = ImmunoCallbackHandler(immune, agent="assistant", names={"pay": "send_money"})
+    config: RunnableConfig = {"callbacks": [handler]}
+    with immune.session(REQUEST, agent="assistant"):  # no LangGraph here: no thread
+        assert pay.invoke({"account": GOOD, "amount": 1}, config) == "sent"
+        with pytest.raises(Blocked) as refused:
+            pay.invoke({"account": ATTACKER, "amount": 1}, config)
+    assert "send_money (money sink)" in refused.value.verdict.explain()
+    assert sent == [GOOD]
+
+
 def test_the_callback_handler_checks_tool_messages_the_model_reads(immune: Immune) -> None:
     handler = ImmunoCallbackHandler(immune, agent="assistant")
     model = ScriptedModel(responses=[AIMessage("done")])

@@ -279,3 +279,7 @@ def test_bad_arguments_are_named(immune: Immune) -> None:
         guard_tools(immune, [fetch], agent="a", names={"nope": "x"})
     with pytest.raises(InputError, match="group"):
         thread_session(immune, RunConfig())
+    with pytest.raises(InputError, match="provenance: must be one of trusted, internal, untrusted"):
+        guard_tool(immune, fetch, agent="a", provenance="web")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="agent"):
+        guardrails(immune, agent="")

@@ -50,6 +50,15 @@ def check_on_refusal(value: object) -> OnRefusal:
     raise InputError("on_refusal", f"must be 'message' or 'raise', got {value!r}")
 
 
+def check_provenance(value: object) -> Provenance:
+    """``value`` as a Provenance, or an InputError naming the choices."""
+    try:
+        return Provenance(value)
+    except ValueError:
+        choices = ", ".join(p.value for p in Provenance)
+        raise InputError("provenance", f"must be one of {choices}, got {value!r}") from None
+
+
 def check_name(value: object, field_name: str) -> str:
     """A non-empty string, or an InputError naming the field."""
     if not isinstance(value, str) or not value.strip():

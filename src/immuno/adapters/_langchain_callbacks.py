@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from immuno.adapters._guard import check_name, session_for
+from immuno.adapters._guard import check_name, check_provenance, session_for
 from immuno.adapters._langchain_tool import THREAD_PREFIX, result_text
 from immuno.adapters._require import missing
 from immuno.core.sdk import guard_call, guard_result
@@ -29,6 +29,7 @@ from immuno.core.signal import Provenance
 try:
     from langchain_core.callbacks import BaseCallbackHandler
     from langchain_core.messages import BaseMessage, ToolMessage
+    from pydantic_core import to_jsonable_python
 except ImportError as error:  # pragma: no cover - exercised without the extra
     raise missing("immuno.adapters.langchain", "langchain", error) from None
 
@@ -43,6 +44,8 @@ class ImmunoCallbackHandler(BaseCallbackHandler):
 
     Pass it in the run's config (``{"callbacks": [handler]}``) or to the agent's
     ``with_config``. ``names`` maps a tool's LangChain name to its manifest name.
+    The session is the caller's (``with immune.session()``), else the thread named by
+    the run's metadata (``thread_id``, which LangGraph sets), else none.
     """
 
     raise_error = True  # a refusal must stop the run, never be logged and ignored
@@ -59,7 +62,7 @@ class ImmunoCallbackHandler(BaseCallbackHandler):
         self.immune = immune
         self.agent = check_name(agent, "agent")
         self.names = dict(names or {})
-        self.provenance = Provenance(provenance)
+        self.provenance = check_provenance(provenance)
         self._runs: OrderedDict[UUID, tuple[str, str | None]] = OrderedDict()
         self._checked: OrderedDict[str, None] = OrderedDict()  # tool call ids
         self._lock = threading.Lock()
@@ -80,7 +83,8 @@ class ImmunoCallbackHandler(BaseCallbackHandler):
         trace = session_for(THREAD_PREFIX, (metadata or {}).get("thread_id"))
         with self._lock:
             self._keep(self._runs, run_id, (tool, trace))
-        args = inputs if inputs is not None else {"input": input_str}
+        given = inputs if inputs is not None else {"input": input_str}
+        args = {k: to_jsonable_python(v, fallback=repr) for k, v in given.items()}
         guard_call(self.immune, self.agent, tool, args, trace=trace)
 
     def on_tool_end(

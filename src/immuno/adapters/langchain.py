@@ -43,6 +43,7 @@ from immuno.adapters._guard import (
     ToolGuard,
     check_name,
     check_on_refusal,
+    check_provenance,
     thread_session_id,
 )
 from immuno.adapters._langchain_callbacks import ImmunoCallbackHandler
@@ -101,7 +102,7 @@ def guard_tool(
         metadata=inner.metadata,
         extras=inner.extras,
         inner=inner,
-    ).bind_guard(ToolGuard(immune, agent, policy_name, Provenance(provenance), mode))
+    ).bind_guard(ToolGuard(immune, agent, policy_name, check_provenance(provenance), mode))
 
 
 def guard_tools(

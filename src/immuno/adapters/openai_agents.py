@@ -46,6 +46,7 @@ from immuno.adapters._guard import (
     ToolGuard,
     check_name,
     check_on_refusal,
+    check_provenance,
     thread_session_id,
 )
 from immuno.adapters._require import missing
@@ -92,7 +93,7 @@ def guard_tool(
         raise InputError("tool", f"{inner.name!r} is already guarded")
     policy_name = check_name(name, "name") if name is not None else inner.name
     guarded = guarded_copy(
-        inner, ToolGuard(immune, agent, policy_name, Provenance(provenance), mode)
+        inner, ToolGuard(immune, agent, policy_name, check_provenance(provenance), mode)
     )
     setattr(guarded.on_invoke_tool, _GUARDED, True)
     return guarded
