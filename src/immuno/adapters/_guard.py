@@ -52,8 +52,10 @@ def check_on_refusal(value: object) -> OnRefusal:
 
 def check_provenance(value: object) -> Provenance:
     """``value`` as a Provenance, or an InputError naming the choices."""
+    if isinstance(value, Provenance):
+        return value
     try:
-        return Provenance(value)
+        return Provenance(str(value))
     except ValueError:
         choices = ", ".join(p.value for p in Provenance)
         raise InputError("provenance", f"must be one of {choices}, got {value!r}") from None
