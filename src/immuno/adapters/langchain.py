@@ -24,8 +24,9 @@ Sessions: a call or output belongs to the session the caller is in (``with
 immune.session(request, agent=...)`` around ``invoke``); else to the LangGraph
 thread (``config["configurable"]["thread_id"]``), whose session is
 ``langgraph:<thread_id>`` and lives across the thread's runs until
-:func:`thread_session` ``(...).end()`` or ``policy.session_ttl`` quiet seconds; else
-it is judged alone. File the user's words for a thread with
+:func:`thread_session` ``(...).end()`` or ``policy.session_ttl`` quiet seconds (an
+ended session's id stays refused for a while: calls in that thread are then refused);
+else it is judged alone. File the user's words for a thread with
 ``thread_session(immune, config).trust(agent, text)``: what the user asked vouches
 for that thread only.
 

@@ -29,7 +29,8 @@ Sessions: one session per ``Runner.run`` is the documented way: run inside
 the tools and guardrails join it through the context). Without one, a tool call
 belongs to the run's conversation group, ``RunConfig(group_id=...)``, whose
 session is ``openai-agents:<group_id>`` and lives across the group's runs until
-:func:`thread_session` ``(...).end()`` or ``policy.session_ttl`` quiet seconds;
+:func:`thread_session` ``(...).end()`` or ``policy.session_ttl`` quiet seconds (then
+its id stays refused for a while);
 file the user's words for a group with ``thread_session(immune, group).trust(agent,
 text)``. Without either, a call is judged alone.
 """
