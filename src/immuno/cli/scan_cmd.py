@@ -24,6 +24,7 @@ from immuno.cli.options import ConfigOption
 from immuno.core.action import Action
 from immuno.core.config import Config, Thresholds, load_config
 from immuno.core.errors import InputError
+from immuno.core.known import fields_at, listing
 from immuno.core.pipeline import Immune
 from immuno.core.signal import parse_signal, signal_for_source
 
@@ -72,6 +73,8 @@ def _describe(exc: msgspec.DecodeError, line: bytes) -> tuple[str | None, str]:
         return None, "expected a JSON object with id, text and source"
     message = message.replace("Object missing required field", "missing required field")
     message = message.replace(" - at `$.", " at field `")
+    if message.startswith("missing required field"):
+        message += listing("a line", fields_at(ScanRequest))
     return ident, message
 
 

@@ -51,6 +51,7 @@ import re2
 import yaml
 
 from immuno.core.errors import ConfigError
+from immuno.core.known import unknown
 from immuno.policy.canonical import KINDS
 from immuno.policy.spec import (
     SINKS,
@@ -96,7 +97,8 @@ class _Doc:
         if not isinstance(node, yaml.MappingNode):
             raise self.fail(node, path, "must be a mapping")
         pairs: _Pairs = {}
-        known = set(allowed) if allowed is not None else None
+        order = list(allowed) if allowed is not None else None
+        known = set(order) if order is not None else None
         for key_node, value_node in node.value:
             key = self.value(key_node)
             if not isinstance(key, str) or not key:
@@ -104,7 +106,8 @@ class _Doc:
             if key in pairs:
                 raise self.fail(key_node, f"{path}.{key}", "duplicate key")
             if known is not None and key not in known:
-                raise self.fail(key_node, f"{path}.{key}", f"unknown key (known: {sorted(known)})")
+                owner = "a manifest" if path == "(top level)" else path
+                raise self.fail(key_node, f"{path}.{key}", unknown(owner, order or (), "key"))
             pairs[key] = (key_node, value_node)
         return pairs
 
