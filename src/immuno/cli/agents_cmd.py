@@ -159,7 +159,7 @@ def list_agents(as_json: JsonOption = False, config: ConfigOption = None) -> Non
         for record in records
     ]
     out = console()
-    out.print(table("agents", AGENT_COLUMNS, rows, out.width))
+    out.print(table("agents", AGENT_COLUMNS, rows, out))
 
 
 AGENT_COLUMNS = (Col("agent"), Col("roles"), Col("status"), Col("keys (kid alg status until)"))

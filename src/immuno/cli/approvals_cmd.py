@@ -16,13 +16,13 @@ from immuno.core.config import load_config
 from immuno.policy.approvals import Approval, Approvals
 
 COLUMNS = (
-    Col("id"),
-    Col("created", drop_below=100),
+    Col("id", whole=True),
+    Col("created", drop=2),
     Col("status"),
     Col("agent"),
     Col("tool"),
     Col("arguments"),
-    Col("reason", drop_below=120),
+    Col("reason", drop=3),
 )
 
 
@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
         cells = [
             (a.id, _when(a.created), a.status, a.agent, a.tool, a.args, a.reason) for a in rows
         ]
-        out.print(table(f"approval requests ({status})", COLUMNS, cells, out.width))
+        out.print(table(f"approval requests ({status})", COLUMNS, cells, out))
 
     @approvals.command("approve")
     def approve(

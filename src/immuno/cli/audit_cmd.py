@@ -257,12 +257,12 @@ def register(app: typer.Typer) -> None:
             )
         out = console()
         title = f"audit log: last {len(rows)} of {size} entries"
-        out.print(table(title, TAIL_COLUMNS, rows, out.width))
+        out.print(table(title, TAIL_COLUMNS, rows, out))
 
 
 TAIL_COLUMNS = (
-    Col("seq", justify="right"),
-    Col("time (UTC)", drop_below=90),
+    Col("seq", justify="right", whole=True),
+    Col("time (UTC)", drop=1),
     Col("agent"),
     Col("kind"),
     Col("tool"),

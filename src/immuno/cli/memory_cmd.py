@@ -18,9 +18,9 @@ COLUMNS = (
     Col("namespace"),
     Col("key"),
     Col("value"),
-    Col("provenance", drop_below=100),
+    Col("provenance", drop=2),
     Col("writer"),
-    Col("trace", drop_below=120),
+    Col("trace", drop=3),
 )
 
 
@@ -48,7 +48,7 @@ def _show(title: str, records: list[Record], as_json: bool, empty: str) -> None:
         )
         for r in records
     ]
-    out.print(table(title, COLUMNS, rows, out.width))
+    out.print(table(title, COLUMNS, rows, out))
 
 
 @memory_app.command("pending")

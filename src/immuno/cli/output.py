@@ -15,7 +15,8 @@ from typing import Annotated, Any
 
 import msgspec
 import typer
-from rich.console import Console, RenderableType
+from rich.console import Console, JustifyMethod, RenderableType
+from rich.measure import Measurement
 from rich.table import Table
 
 JsonOption = Annotated[
@@ -26,12 +27,13 @@ JsonOption = Annotated[
 
 @dataclass(frozen=True)
 class Col:
-    """One column: ``drop_below`` leaves it out on consoles narrower than that."""
+    """One column. ``drop``: 0 keeps it always; when the table is wider than the
+    console, columns with the highest ``drop`` are left out first."""
 
     name: str
-    justify: str = "left"
-    drop_below: int = 0
-    min_width: int | None = None
+    justify: JustifyMethod = "left"
+    drop: int = 0
+    whole: bool = False  # an id: shrink other columns first, fold it only as a last resort
 
 
 def console(*, stderr: bool = False) -> Console:
@@ -43,20 +45,32 @@ def table(
     title: str,
     columns: Sequence[Col],
     rows: Sequence[Sequence[RenderableType]],
-    width: int,
+    out: Console,
     **options: Any,
 ) -> Table:
-    """A table of ``rows`` for a console ``width`` wide: cells fold, never clip."""
-    keep = [i for i, col in enumerate(columns) if width >= col.drop_below]
-    shown = Table(title=title, **options)
+    """A table of ``rows`` for ``out``: optional columns are left out (highest ``drop``
+    first) while it would be wider than the console, and cells fold, never clip."""
+    keep = list(range(len(columns)))
+    optional = sorted((i for i, c in enumerate(columns) if c.drop), key=lambda i: -columns[i].drop)
+    unbounded = out.options.update_width(1 << 16)
+    while True:
+        shown = _build(title, columns, rows, keep, options)
+        if not optional or Measurement.get(out, unbounded, shown).minimum <= out.width:
+            return shown
+        keep.remove(optional.pop(0))
+
+
+def _build(
+    title: str,
+    columns: Sequence[Col],
+    rows: Sequence[Sequence[RenderableType]],
+    keep: list[int],
+    options: dict[str, Any],
+) -> Table:
+    shown = Table(title=title or None, **options)
     for i in keep:
         col = columns[i]
-        shown.add_column(
-            col.name,
-            justify=col.justify,  # type: ignore[arg-type]
-            overflow="fold",
-            min_width=col.min_width,
-        )
+        shown.add_column(col.name, justify=col.justify, overflow="fold", no_wrap=col.whole)
     for row in rows:
         shown.add_row(*(row[i] for i in keep))
     return shown

@@ -67,10 +67,9 @@ def _summary(manifest: Manifest, console: Console) -> None:
         extra = "trusted output" if tool.trusted_output else ""
         rules = f"approval {'required' if tool.approval else 'no'}; flow {tool.on_violation}"
         tools.append((tool.name, tool.sink or extra or "-", args or "(none)", rate, rules))
-    width = console.width
     console.print(
-        output.table("agents", AGENT_COLUMNS, agents, width),
-        output.table("tools", TOOL_COLUMNS, tools, width),
+        output.table("agents", AGENT_COLUMNS, agents, console),
+        output.table("tools", TOOL_COLUMNS, tools, console),
     )
 
 
@@ -113,8 +112,8 @@ WRITTEN_COLUMNS = (
     output.Col("level"),
     output.Col("agent"),
     output.Col("tool"),
-    output.Col("trace", drop_below=100),
-    output.Col("at", drop_below=120),
+    output.Col("trace", drop=2),
+    output.Col("at", drop=3),
 )
 
 
@@ -204,7 +203,7 @@ def register(app: typer.Typer) -> None:
         ]
         out = output.console()
         title = "values written back from untrusted content"
-        out.print(output.table(title, WRITTEN_COLUMNS, rows, out.width))
+        out.print(output.table(title, WRITTEN_COLUMNS, rows, out))
 
     @policy.command("forget")
     def forget(

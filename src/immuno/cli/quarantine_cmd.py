@@ -18,10 +18,10 @@ from immuno.core.errors import InputError
 from immuno.detect.quarantine import Quarantine
 
 COLUMNS = (
-    Col("id"),
-    Col("when (UTC)", drop_below=100),
+    Col("id", whole=True),
+    Col("when (UTC)", drop=2),
     Col("agent"),
-    Col("kind", drop_below=100),
+    Col("kind", drop=2),
     Col("action"),
     Col("score", justify="right"),
     Col("status"),
@@ -70,7 +70,7 @@ def register(app: typer.Typer) -> None:
             for item in items
         ]
         out = console()
-        out.print(table(f"quarantine ({len(items)} shown)", COLUMNS, rows, out.width))
+        out.print(table(f"quarantine ({len(items)} shown)", COLUMNS, rows, out))
 
     @group.command()
     def show(

@@ -12,6 +12,7 @@ One reply per input line, in order, flushed at once; exit 0 when every line pars
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -21,6 +22,7 @@ import msgspec
 import typer
 
 from immuno.cli.options import ConfigOption
+from immuno.cli.progress import counted, progress
 from immuno.core.action import Action
 from immuno.core.config import Config, Thresholds, load_config
 from immuno.core.errors import InputError
@@ -138,10 +140,11 @@ def register(app: typer.Typer) -> None:
         else:
             try:
                 handle = file.open("rb")
+                size = os.fstat(handle.fileno()).st_size
             except OSError as exc:
                 raise InputError(str(file), f"cannot open: {exc.strerror}") from None
-            with handle:
-                ok = scan_stream(immune, handle, out)
+            with handle, progress(f"scanning {file.name}", size or None) as bar:
+                ok = scan_stream(immune, counted(handle, bar), out)
         raise typer.Exit(0 if ok else 2)
 
     @app.command()
