@@ -15,7 +15,7 @@ from immuno.core.config import load_config
 from immuno.core.errors import InputError
 from immuno.core.pipeline import Immune
 from immuno.identity import ED25519, DriftMonitor, Registry, read_passphrase
-from immuno.identity.registry import AgentRecord
+from immuno.identity.registry import ALGORITHMS, AgentRecord
 from immuno.identity.tokens import TokenIssuer
 
 agents = typer.Typer(help="The agent registry: keys, roles, rotation, revocation.")
@@ -94,10 +94,11 @@ def register_agent(
     config: ConfigOption = None,
 ) -> None:
     """Register an agent with its first key (generated here unless --public-key)."""
+    if alg not in ALGORITHMS:
+        raise InputError("--alg", f"must be one of {', '.join(ALGORITHMS)}, got {alg!r}")
+    key = _public_key(public_key)
     immune = _immune(config, create=True)
-    enrolled = _registry(immune).register(
-        agent, public_key=_public_key(public_key), roles=role or [], alg=alg
-    )
+    enrolled = _registry(immune).register(agent, public_key=key, roles=role or [], alg=alg)
     note = _save_private(out, agent, enrolled.private_pem, enrolled.secret)
     typer.echo(f"registered {agent} with key {enrolled.kid} ({enrolled.alg}){note}")
 

@@ -80,9 +80,15 @@ def _pinned(public_key: str | None, settings: Config) -> bytes:
 
 def _read_head(path: Path) -> TreeHead:
     try:
-        return head_from_json(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError) as exc:
-        raise InputError("--head", f"cannot read a tree head from {path}: {exc}") from None
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError("--head", f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError("--head", f"{path} is not UTF-8 text") from None
+    try:
+        return head_from_json(json.loads(text))
+    except (ValueError, TypeError, KeyError) as exc:
+        raise InputError("--head", f"{path} is not a saved tree head: {exc}") from None
 
 
 def head_text(head: TreeHead) -> str:

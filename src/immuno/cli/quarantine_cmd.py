@@ -117,4 +117,6 @@ def register(app: typer.Typer) -> None:
             raise InputError("purge", "give exactly one of an id or --older-than-days")
         before = None if older_than_days is None else time.time() - older_than_days * 86400
         count = _open(config).purge(ident, before=before)
+        if ident is not None and not count:
+            raise InputError("id", f"no quarantined content with id {ident!r}")
         typer.echo(f"purged {count} item(s)")
