@@ -40,7 +40,8 @@ def _usage(exc: click_errors.UsageError) -> str:
 def run(app: typer.Typer, args: Sequence[str] | None = None) -> int:
     """Run ``app`` on ``args`` (default: the process's) and return the exit status."""
     try:
-        result = app(args=list(args) if args is not None else None, standalone_mode=False)
+        argv = list(args) if args is not None else None
+        result = app(args=argv, prog_name="immuno", standalone_mode=False)
     except click_errors.NoArgsIsHelpError as exc:
         if exc.ctx is not None:
             typer.echo(exc.ctx.get_help())
