@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from tests.cli.conftest import Populated, Run
 
 # Commands that read, or act on records that must already exist: never a new store.
