@@ -191,3 +191,25 @@ def test_the_demo_fits_80_columns(
     assert re.search(r"root [0-9a-f]{64}", joined)
     assert re.search(r"signature [0-9a-f]{128}", joined)
     assert "policy.flow.untrusted_value" in "".join(cells_by_column(out))
+
+
+def test_policy_check_json(cli: Run, populated: Populated) -> None:
+    manifest = str(populated.config.parent / "agents.yaml")
+    code, out, err = cli("policy", "check", manifest, "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["agents"] == [
+        {"agent": "payments", "roles": [], "tools": ["shell.run"], "expansion": "deny"}
+    ]
+    (tool,) = summary["tools"]
+    assert tool["tool"] == "shell.run" and tool["approval"] is True
+    assert tool["arguments"] == ["command"] and tool["sink"] == "shell"
+    assert summary["roles"] == {} and summary["warnings"] == []
+
+
+def test_empty_listings_say_so(cli: Run, populated: Populated) -> None:
+    config = str(populated.config)
+    code, out, _ = cli("approvals", "list", "--status", "denied", "--config", config)
+    assert code == 0 and out.strip() == "no approval requests (denied)"
+    code, out, _ = cli("quarantine", "list", "--status", "released", "--config", config)
+    assert code == 0 and out.strip() == "nothing in quarantine with status released"

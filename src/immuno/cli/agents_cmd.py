@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from immuno.cli.options import ConfigOption
-from immuno.cli.output import Col, JsonOption, console, print_json, table
+from immuno.cli.output import Col, JsonOption, console, print_json, print_table
 from immuno.cli.stores import existing_immune
 from immuno.core.config import load_config
 from immuno.core.errors import InputError
@@ -160,7 +160,7 @@ def list_agents(as_json: JsonOption = False, config: ConfigOption = None) -> Non
         for record in records
     ]
     out = console()
-    out.print(table("agents", AGENT_COLUMNS, rows, out))
+    print_table(out, "agents", AGENT_COLUMNS, rows, "no agent is registered")
 
 
 AGENT_COLUMNS = (Col("agent"), Col("roles"), Col("status"), Col("keys (kid alg status until)"))

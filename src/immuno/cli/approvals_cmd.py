@@ -10,7 +10,7 @@ import typer
 
 from immuno import operator
 from immuno.cli.options import ConfigOption
-from immuno.cli.output import Col, JsonOption, console, print_json, table
+from immuno.cli.output import Col, JsonOption, console, print_json, print_table
 from immuno.cli.stores import existing_immune, existing_store
 from immuno.core.config import load_config
 from immuno.policy.approvals import Approval, Approvals
@@ -60,7 +60,8 @@ def register(app: typer.Typer) -> None:
         cells = [
             (a.id, _when(a.created), a.status, a.agent, a.tool, a.args, a.reason) for a in rows
         ]
-        out.print(table(f"approval requests ({status})", COLUMNS, cells, out))
+        title = f"approval requests ({status})"
+        print_table(out, title, COLUMNS, cells, f"no approval requests ({status})")
 
     @approvals.command("approve")
     def approve(

@@ -27,7 +27,7 @@ from immuno.audit import (
 from immuno.audit.forensics import verify_file
 from immuno.audit.treehead import head_from_json, head_to_json
 from immuno.cli.options import ConfigOption
-from immuno.cli.output import Col, JsonOption, console, print_json, table
+from immuno.cli.output import Col, JsonOption, console, print_json, print_table
 from immuno.cli.progress import Tracker, progress
 from immuno.cli.stores import existing_store
 from immuno.core.authority import DEFAULT_AUTHORITY_FILE, Authority
@@ -153,6 +153,8 @@ def register(app: typer.Typer) -> None:
                     if not authority.exists():  # nothing was ever sealed here
                         raise NoStore(str(file))
                     raise TamperError(None, f"{file}: the store is gone")
+                if file is None:  # a server store: one without immuno's tables is none yet
+                    existing_store(settings).close()
                 key = _pinned(public_key, settings)
                 saved = [_read_head(path) for path in witness or []]
                 with progress("verifying the audit log") as bar:
@@ -263,7 +265,7 @@ def register(app: typer.Typer) -> None:
             )
         out = console()
         title = f"audit log: last {len(rows)} of {size} entries"
-        out.print(table(title, TAIL_COLUMNS, rows, out))
+        print_table(out, title, TAIL_COLUMNS, rows, "the audit log is empty")
 
 
 TAIL_COLUMNS = (

@@ -9,7 +9,7 @@ import typer
 from immuno.cli.options import ConfigOption
 from immuno.cli.output import Col, JsonOption, console, print_json, table
 from immuno.cli.stores import existing_immune
-from immuno.memory import GuardedMemory, Record
+from immuno.memory import GuardedMemory, MemoryTampered, Record
 
 memory_app = typer.Typer(help="Guarded memory: quarantined writes and integrity.")
 _PREVIEW = 60
@@ -97,8 +97,12 @@ def reject(
 
 @memory_app.command("verify")
 def verify(config: ConfigOption = None) -> None:
-    """Recompute the integrity chain of committed memory (exit 2 if it was tampered with)."""
-    length = _memory(config).verify()
+    """Recompute the integrity chain of committed memory (exit 1 if it was tampered with)."""
+    try:
+        length = _memory(config).verify()
+    except MemoryTampered as exc:
+        typer.echo(f"TAMPERED: {exc}")
+        raise typer.Exit(1) from None
     typer.echo(f"memory chain intact: {length} entries")
 
 

@@ -60,6 +60,17 @@ def table(
         keep.remove(optional.pop(0))
 
 
+def print_table(
+    out: Console,
+    title: str,
+    columns: Sequence[Col],
+    rows: Sequence[Sequence[RenderableType]],
+    empty: str,
+) -> None:
+    """The table, or ``empty`` (a plain sentence) when there are no rows."""
+    out.print(table(title, columns, rows, out) if rows else empty, highlight=False)
+
+
 def _build(
     title: str,
     columns: Sequence[Col],

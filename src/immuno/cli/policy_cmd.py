@@ -106,6 +106,36 @@ def _level(level: Source) -> str:
     return "clean" if level is Source.CLEAN else "flagged"
 
 
+def _manifest_json(manifest: Manifest) -> dict[str, Any]:
+    """The summary as data: agents, roles, tools and the warnings."""
+    return {
+        "agents": [
+            {
+                "agent": agent.name,
+                "roles": list(agent.roles),
+                "tools": sorted(manifest.granted(agent)),
+                "expansion": agent.expansion,
+            }
+            for agent in manifest.agents.values()
+        ],
+        "roles": {role.name: list(role.tools) for role in manifest.roles.values()},
+        "tools": [
+            {
+                "tool": tool.name,
+                "sink": tool.sink,
+                "arguments": list(tool.args),
+                "rate": {"calls": tool.rate.calls, "per": tool.rate.per} if tool.rate else None,
+                "approval": tool.approval,
+                "on_violation": tool.on_violation,
+                "if_tainted": tool.if_tainted,
+                "trusted_output": tool.trusted_output,
+            }
+            for tool in manifest.tools.values()
+        ],
+        "warnings": warnings(manifest),
+    }
+
+
 WRITTEN_COLUMNS = (
     output.Col("value"),
     output.Col("service"),
@@ -126,9 +156,13 @@ def register(app: typer.Typer) -> None:
     @policy.command("check")
     def check(
         files: Annotated[list[Path], typer.Argument(help="Manifest files (YAML).")],
+        as_json: JsonOption = False,
     ) -> None:
         """Validate manifests (file, line and field on error) and summarise them."""
         manifest = load_manifests(files)
+        if as_json:
+            print_json(_manifest_json(manifest))
+            return
         console = Console()
         _summary(manifest, console)
         for warning in warnings(manifest):
@@ -203,7 +237,7 @@ def register(app: typer.Typer) -> None:
         ]
         out = output.console()
         title = "values written back from untrusted content"
-        out.print(output.table(title, WRITTEN_COLUMNS, rows, out))
+        output.print_table(out, title, WRITTEN_COLUMNS, rows, "no value written back")
 
     @policy.command("forget")
     def forget(

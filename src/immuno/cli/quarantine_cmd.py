@@ -11,7 +11,7 @@ import typer
 
 from immuno import operator
 from immuno.cli.options import ConfigOption
-from immuno.cli.output import Col, JsonOption, console, print_json, table
+from immuno.cli.output import Col, JsonOption, console, print_json, print_table
 from immuno.cli.stores import existing_immune, existing_store
 from immuno.core.config import load_config
 from immuno.core.errors import InputError
@@ -70,7 +70,9 @@ def register(app: typer.Typer) -> None:
             for item in items
         ]
         out = console()
-        out.print(table(f"quarantine ({len(items)} shown)", COLUMNS, rows, out))
+        title = f"quarantine ({len(items)} shown)"
+        empty = "nothing in quarantine" + (f" with status {status}" if status else "")
+        print_table(out, title, COLUMNS, rows, empty)
 
     @group.command()
     def show(
