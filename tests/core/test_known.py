@@ -129,3 +129,28 @@ def test_scan_contract_names_its_fields() -> None:
     reply, parsed = scan_line(immune, b'{"id": "x", "text": "hi"}')
     assert not parsed
     assert b"missing required field `source`; a line has: id, text, source" in reply
+
+
+def test_undeclared_references_list_what_is_declared(tmp_path: Path) -> None:
+    from immuno.policy.manifest import load_manifests
+
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "agents:\n  a:\n    tools: [shel.run]\ntools:\n  shell.run: {}\n  web.get: {}\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_manifests([path])
+    assert "agents.a.tools: undeclared 'shel.run'; the manifests declare: shell.run, web.get" in (
+        str(caught.value)
+    )
+
+
+def test_a_long_listing_is_cut_and_counted() -> None:
+    names = [f"t{i:02d}" for i in range(30)]
+    assert listing("x", names).endswith("t22, t23, and 6 more")
+
+
+def test_an_unknown_provenance_lists_the_known_ones() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config("memory:\n  quarantine: [dubious]\n")
+    assert "unknown provenance 'dubious'; one of trusted, internal, untrusted" in str(caught.value)

@@ -275,7 +275,10 @@ class Config(_Section, frozen=True):
         _check_response(self.response)
         for name in self.memory.quarantine:
             if name not in _PROVENANCES:
-                raise ConfigError("memory.quarantine", f"unknown provenance {name!r}")
+                known = ", ".join(_PROVENANCES)
+                raise ConfigError(
+                    "memory.quarantine", f"unknown provenance {name!r}; one of {known}"
+                )
 
 
 _PROVENANCES = ("trusted", "internal", "untrusted")

@@ -57,10 +57,17 @@ def fields_at(kind: type, path: str = "") -> list[str]:
     return [field.encode_name for field in struct.fields] if struct is not None else []
 
 
-def listing(owner: str, known: Iterable[str]) -> str:
+LISTED = 24  # names shown at most; the rest are counted
+
+
+def listing(owner: str, known: Iterable[str], verb: str = "has") -> str:
     """``"; a signal has: kind, agent, ..."`` (empty when nothing is known)."""
     names = list(known)
-    return f"; {owner} has: {', '.join(names)}" if names else ""
+    if not names:
+        return ""
+    shown = ", ".join(names[:LISTED])
+    more = f", and {len(names) - LISTED} more" if len(names) > LISTED else ""
+    return f"; {owner} {verb}: {shown}{more}"
 
 
 def unknown(owner: str, known: Iterable[str], what: str = "field") -> str:
