@@ -209,3 +209,8 @@ def test_as_a_real_process(args: list[str], words: str, tmp_path: Path) -> None:
 def test_no_arguments_prints_the_help(cli: Run) -> None:
     code, out, _ = cli()
     assert code == 0 and "Usage: immuno" in out and "quarantine" in out
+
+
+def test_a_group_without_a_command_prints_its_help_once(cli: Run) -> None:
+    code, out, _ = cli("audit")
+    assert code == 0 and out.count("Usage: immuno audit") == 1

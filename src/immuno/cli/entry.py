@@ -43,8 +43,9 @@ def run(app: typer.Typer, args: Sequence[str] | None = None) -> int:
         argv = list(args) if args is not None else None
         result = app(args=argv, prog_name="immuno", standalone_mode=False)
     except click_errors.NoArgsIsHelpError as exc:
-        if exc.ctx is not None:
-            typer.echo(exc.ctx.get_help())
+        shown = exc.format_message()  # rich help is printed as it is made; plain help is text
+        if shown.strip():
+            typer.echo(shown)
         return 0
     except click_errors.UsageError as exc:
         _say(_usage(exc))
