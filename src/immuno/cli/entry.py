@@ -1,9 +1,9 @@
 """Running the command line: every error is one line on stderr and exit status 2.
 
 Exit status: 0 done; 1 the answer is no (``check`` stopped the signal, ``policy
-explain`` denied the call, ``audit verify`` found tampering); 2 the command could not
-do what was asked (a bad argument or option, a bad file, no store yet, a record that
-does not exist).
+explain`` denied the call, ``audit verify`` or ``memory verify`` found tampering); 2 the
+command could not do what was asked (a bad argument or option, a bad file, no store
+yet, a record that does not exist).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """How commands print: tables that fit the terminal, and ``--json``.
 
 Tables fold long cells instead of clipping them with an ellipsis, so an id is always
-printed whole (on two lines if it must); columns marked ``drop_below`` are left out
-when the console is narrower than that. ``--json`` prints one JSON document (an array
-of objects for a listing) with full ids and every field.
+printed whole (on two lines if it must); columns of least use (``Col.drop``) are left
+out while the table cannot fit the console. ``--json`` prints one JSON document (an
+array of objects for a listing) with full ids and every field.
 """
 
 from __future__ import annotations
