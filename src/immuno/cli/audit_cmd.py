@@ -11,6 +11,7 @@ from typing import Annotated, BinaryIO
 import msgspec
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from immuno.audit import (
     AuditError,
@@ -161,10 +162,13 @@ def register(app: typer.Typer) -> None:
                     report = verify_file(settings.store.location, key, saved, bar.at)
                 source = str(file) if file is not None else redact(settings.store.location)
         except TamperError as exc:
-            console.print(f"[bold red]TAMPERED[/]: {exc}", highlight=False, soft_wrap=True)
+            console.print(
+                f"[bold red]TAMPERED[/]: {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(1) from None
         except AuditError as exc:
-            console.print(f"[bold red]NOT VERIFIED[/]: {exc}", highlight=False, soft_wrap=True)
+            shown = escape(str(exc))
+            console.print(f"[bold red]NOT VERIFIED[/]: {shown}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
         console.print(_report_text(report, source), highlight=False, soft_wrap=True)
 

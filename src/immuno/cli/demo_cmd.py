@@ -40,10 +40,10 @@ def register(app: typer.Typer) -> None:
             # Each attack meets a fresh network: no health state or memory carried over.
             rows = run_all(lambda: _fresh(settings, audit))
         columns = (
-            Col("attack"),
-            Col("unprotected"),
-            Col("protected by immuno"),
-            Col("stopped by"),
+            Col("attack", markup=True),
+            Col("unprotected", markup=True),
+            Col("protected by immuno", markup=True),
+            Col("stopped by", markup=True),
             Col(f"detect score\n(blocks at {settings.thresholds.block:.2f})", "right", drop=1),
             Col("checks", "right", drop=3),
             Col("µs per check\n(median)", "right", drop=2),

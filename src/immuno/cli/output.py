@@ -18,6 +18,7 @@ import typer
 from rich.console import Console, JustifyMethod, RenderableType
 from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 JsonOption = Annotated[
     bool,
@@ -34,6 +35,7 @@ class Col:
     justify: JustifyMethod = "left"
     drop: int = 0
     whole: bool = False  # an id: shrink other columns first, fold it only as a last resort
+    markup: bool = False  # cells are rich markup; otherwise plain text, shown as it is
 
 
 def console(*, stderr: bool = False) -> Console:
@@ -83,8 +85,13 @@ def _build(
         col = columns[i]
         shown.add_column(col.name, justify=col.justify, overflow="fold", no_wrap=col.whole)
     for row in rows:
-        shown.add_row(*(row[i] for i in keep))
+        shown.add_row(*(_cell(row[i], columns[i]) for i in keep))
     return shown
+
+
+def _cell(value: RenderableType, col: Col) -> RenderableType:
+    """Stored text (a quarantined page, an agent's name) is never read as markup."""
+    return Text(value) if isinstance(value, str) and not col.markup else value
 
 
 def _default(value: object) -> object:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import msgspec
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from immuno.cli import output
 from immuno.cli.options import ConfigOption
@@ -166,7 +167,7 @@ def register(app: typer.Typer) -> None:
         console = Console()
         _summary(manifest, console)
         for warning in warnings(manifest):
-            console.print(f"[yellow]warning:[/] {warning}")
+            console.print(f"[yellow]warning:[/] {escape(warning)}")
         console.print(
             f"ok: {len(manifest.agents)} agents, {len(manifest.roles)} roles, "
             f"{len(manifest.tools)} tools; anything not declared is denied"

@@ -25,7 +25,7 @@ _STYLE = {
 }
 HEALTH_COLUMNS = (
     Col("agent"),
-    Col("health"),
+    Col("health", markup=True),
     Col("points", justify="right"),
     Col("since", drop=2),
     Col("exposed by"),
@@ -43,7 +43,7 @@ RATE_COLUMNS = (
     Col("layer"),
     Col("stopped or held", justify="right"),
     Col("false positives", justify="right"),
-    Col("rate", justify="right"),
+    Col("rate", justify="right", markup=True),
 )
 
 
