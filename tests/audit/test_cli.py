@@ -13,7 +13,7 @@ from immuno.audit import verify_inclusion
 from immuno.audit.merkle import leaf_hash
 from immuno.cli import app
 from immuno.core.config import parse_config
-from immuno.core.errors import ConfigError
+from immuno.core.errors import NoStore
 from immuno.core.pipeline import Immune
 
 runner = CliRunner()
@@ -103,7 +103,8 @@ def test_commands_refuse_a_store_that_does_not_exist(tmp_path: Path) -> None:
     path = tmp_path / "immuno.yaml"
     path.write_text(f"store: {{path: {tmp_path / 'nowhere' / 'x.db'}}}\n")
     result = runner.invoke(app, ["audit", "tail", "--config", str(path)])
-    assert isinstance(result.exception, ConfigError) and "no store here" in str(result.exception)
+    assert isinstance(result.exception, NoStore) and "no store yet" in str(result.exception)
+    assert not (tmp_path / "nowhere").exists()
 
 
 def test_a_saved_head_catches_a_tail_cut_with_its_heads(config: Path, tmp_path: Path) -> None:

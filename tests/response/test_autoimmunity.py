@@ -41,6 +41,7 @@ def config_file(tmp_path: Path) -> Path:
         f"policy:\n  manifests: [{tmp_path / 'agents.yaml'}]\n",
         encoding="utf-8",
     )
+    Immune(load_config(config)).close()  # the store exists: operator commands need one
     return config
 
 

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from immuno.audit.check import Report, verify_store
 from immuno.audit.entry import Entry, decode_entry
 from immuno.audit.errors import AuditError, ProofError, TamperError, TreeHeadError
-from immuno.audit.export import verify_export, write_export
+from immuno.audit.export import export_lines, verify_export, write_export
 from immuno.audit.log import AuditLog
 from immuno.audit.reader import ConsistencyProof, InclusionProof
 from immuno.audit.sealer import open_log
@@ -53,6 +53,7 @@ __all__ = [
     "TreeHead",
     "TreeHeadError",
     "decode_entry",
+    "export_lines",
     "open_log",
     "verify_consistency",
     "verify_export",

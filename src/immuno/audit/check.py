@@ -3,7 +3,7 @@ tree head against the pinned authority key, and name the first entry that is wro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import msgspec
 
@@ -29,11 +29,17 @@ class Report(msgspec.Struct, frozen=True, kw_only=True):
         return self.size - self.signed_size
 
 
-def verify_store(store: Store, public_key: bytes, witnessed: Sequence[TreeHead] = ()) -> Report:
+def verify_store(
+    store: Store,
+    public_key: bytes,
+    witnessed: Sequence[TreeHead] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
     """Raise :class:`TamperError` naming the first bad entry, or return a :class:`Report`.
 
     ``witnessed`` are heads kept outside the store (saved earlier, published): the log
     must still hold and agree with them, which catches rows and heads cut off the end.
+    ``progress(done, total)`` is told of every entry replayed.
     """
     try:
         sealed = store.query("SELECT 1 FROM immuno_schema WHERE component = 'audit'")
@@ -47,9 +53,12 @@ def verify_store(store: Store, public_key: bytes, witnessed: Sequence[TreeHead] 
     except (StoreError, TypeError, ValueError) as exc:
         heads, unreadable = [], f"signed tree heads are unreadable: {exc}"
     checker = LogChecker(public_key, [*heads, *witnessed])
+    total = _size(store) if progress is not None else 0
     try:
         for seq, entry, hashes in reader.entries(store):
             checker.entry(seq, entry, hashes)
+            if progress is not None:
+                progress(seq + 1, total)
     except StoreError as exc:  # a damaged file fails mid-read
         raise TamperError(checker.tree.size, f"unreadable from here on: {exc}") from None
     if unreadable is not None:
@@ -58,3 +67,10 @@ def verify_store(store: Store, public_key: bytes, witnessed: Sequence[TreeHead] 
     return Report(
         size=size, signed_size=checker.signed_size, heads=len(heads), root=checker.tree.root()
     )
+
+
+def _size(store: Store) -> int:
+    try:
+        return reader.log_size(store)
+    except StoreError:  # unreadable: the replay below names where
+        return 0

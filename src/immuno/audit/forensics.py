@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import struct
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from immuno.audit.check import Report, verify_store
@@ -36,14 +36,20 @@ def declared_size(path: Path) -> tuple[int, int] | None:
     return pages * page_size, path.stat().st_size
 
 
-def verify_file(location: str, public_key: bytes, witnessed: Sequence[TreeHead] = ()) -> Report:
-    """Verify the log in the SQLite file at ``location``; raise :class:`TamperError`."""
+def verify_file(
+    location: str,
+    public_key: bytes,
+    witnessed: Sequence[TreeHead] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Verify the log in the SQLite file at ``location``; raise :class:`TamperError`.
+    ``progress(done, total)`` is told of every entry replayed."""
     try:
         store = open_store(location)
     except StoreError as exc:
         return _verify_damaged(Path(location), public_key, str(exc), witnessed)
     try:
-        return verify_store(store, public_key, witnessed)
+        return verify_store(store, public_key, witnessed, progress)
     finally:
         store.close()
 

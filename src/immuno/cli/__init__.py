@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.console import Console
 
 from immuno._version import __version__
 from immuno.cli import (
@@ -14,6 +13,7 @@ from immuno.cli import (
     audit_cmd,
     ca_cmd,
     demo_cmd,
+    entry,
     incidents_cmd,
     init_cmd,
     memory_cmd,
@@ -24,7 +24,6 @@ from immuno.cli import (
     serve_cmd,
     vaccinate_cmd,
 )
-from immuno.core.errors import ImmunoError
 
 app = typer.Typer(
     name="immuno",
@@ -33,7 +32,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
 
 
 def _version(value: bool) -> None:
@@ -68,9 +66,5 @@ serve_cmd.register(app)
 
 
 def main() -> None:
-    """Entry point: an ImmunoError becomes one clear line and exit status 2."""
-    try:
-        app()
-    except ImmunoError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)  # one line
-        sys.exit(2)
+    """Entry point: any error becomes one clear line on stderr and exit status 2."""
+    sys.exit(entry.run(app))

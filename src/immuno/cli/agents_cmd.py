@@ -7,22 +7,26 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from immuno.cli.options import ConfigOption
+from immuno.cli.output import Col, JsonOption, console, print_json, print_table
+from immuno.cli.stores import existing_immune
 from immuno.core.config import load_config
 from immuno.core.errors import InputError
 from immuno.core.pipeline import Immune
 from immuno.identity import ED25519, DriftMonitor, Registry, read_passphrase
+from immuno.identity.registry import ALGORITHMS, AgentRecord
 from immuno.identity.tokens import TokenIssuer
 
 agents = typer.Typer(help="The agent registry: keys, roles, rotation, revocation.")
 tokens = typer.Typer(help="Session tokens (JWT, EdDSA) signed by the immuno authority.")
 
 
-def _immune(config: Path | None) -> Immune:
-    return Immune(load_config(config), layers=[_Noop()])
+def _immune(config: Path | None, *, create: bool = False) -> Immune:
+    """The store and authority; an existing store unless ``create`` (registering)."""
+    if create:
+        return Immune(load_config(config), layers=[_Noop()])
+    return existing_immune(config, layers=[_Noop()])
 
 
 class _Noop:
@@ -90,10 +94,11 @@ def register_agent(
     config: ConfigOption = None,
 ) -> None:
     """Register an agent with its first key (generated here unless --public-key)."""
-    immune = _immune(config)
-    enrolled = _registry(immune).register(
-        agent, public_key=_public_key(public_key), roles=role or [], alg=alg
-    )
+    if alg not in ALGORITHMS:
+        raise InputError("--alg", f"must be one of {', '.join(ALGORITHMS)}, got {alg!r}")
+    key = _public_key(public_key)
+    immune = _immune(config, create=True)
+    enrolled = _registry(immune).register(agent, public_key=key, roles=role or [], alg=alg)
     note = _save_private(out, agent, enrolled.private_pem, enrolled.secret)
     typer.echo(f"registered {agent} with key {enrolled.kid} ({enrolled.alg}){note}")
 
@@ -136,19 +141,46 @@ def rebaseline_agent(
 
 
 @agents.command("list")
-def list_agents(config: ConfigOption = None) -> None:
+def list_agents(as_json: JsonOption = False, config: ConfigOption = None) -> None:
     """List registered agents, their roles, status and keys."""
-    table = Table(title="agents")
-    for column in ("agent", "roles", "status", "keys (kid alg status until)"):
-        table.add_column(column)
-    for record in _registry(_immune(config)).agents():
-        keys = "\n".join(
-            f"{kid} {alg} {status}"
-            + (f" {time.strftime('%Y-%m-%d %H:%M', time.gmtime(until))}" if until else "")
-            for kid, alg, status, until in record.keys
+    records = _registry(_immune(config)).agents()
+    if as_json:
+        print_json([_agent_json(record) for record in records])
+        return
+    rows = [
+        (
+            record.agent,
+            ", ".join(record.roles),
+            record.status,
+            "\n".join(
+                f"{kid} {alg} {status}" + (f" {_until(until)}" if until else "")
+                for kid, alg, status, until in record.keys
+            ),
         )
-        table.add_row(record.agent, ", ".join(record.roles), record.status, keys)
-    Console().print(table)
+        for record in records
+    ]
+    out = console()
+    print_table(out, "agents", AGENT_COLUMNS, rows, "no agent is registered")
+
+
+AGENT_COLUMNS = (Col("agent"), Col("roles"), Col("status"), Col("keys (kid alg status until)"))
+
+
+def _until(at: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(at))
+
+
+def _agent_json(record: AgentRecord) -> dict[str, object]:
+    keys = [
+        {"kid": kid, "alg": alg, "status": status, "not_after": until}
+        for kid, alg, status, until in record.keys
+    ]
+    return {
+        "agent": record.agent,
+        "roles": list(record.roles),
+        "status": record.status,
+        "keys": keys,
+    }
 
 
 @tokens.command("issue")

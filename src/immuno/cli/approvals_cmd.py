@@ -7,19 +7,27 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from immuno import operator
 from immuno.cli.options import ConfigOption
+from immuno.cli.output import Col, JsonOption, console, print_json, print_table
+from immuno.cli.stores import existing_immune, existing_store
 from immuno.core.config import load_config
-from immuno.core.pipeline import Immune
 from immuno.policy.approvals import Approval, Approvals
-from immuno.store import open_store
+
+COLUMNS = (
+    Col("id", whole=True),
+    Col("created", drop=2),
+    Col("status"),
+    Col("agent"),
+    Col("tool"),
+    Col("arguments"),
+    Col("reason", drop=3),
+)
 
 
 def _book(config: ConfigOption) -> Approvals:
-    return Approvals(open_store(load_config(config).store.location), time.time)
+    return Approvals(existing_store(load_config(config)), time.time)
 
 
 def _when(at: float) -> str:
@@ -37,19 +45,23 @@ def register(app: typer.Typer) -> None:
     @approvals.command("list")
     def list_(
         status: Annotated[
-            str | None, typer.Option(help="pending, approved, denied or used (default: all).")
+            str | None, typer.Option(help="pending (default), approved, denied, used, or all.")
         ] = "pending",
-        limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+        limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
+        as_json: JsonOption = False,
         config: ConfigOption = None,
     ) -> None:
         """List approval requests (pending ones by default; --status all for every one)."""
         rows = _book(config).list(None if status == "all" else status, limit)
-        table = Table(title=f"approval requests ({status})")
-        for column in ("id", "created", "status", "agent", "tool", "arguments", "reason"):
-            table.add_column(column)
-        for a in rows:
-            table.add_row(a.id, _when(a.created), a.status, a.agent, a.tool, a.args, a.reason)
-        Console().print(table)
+        if as_json:
+            print_json(rows)
+            return
+        out = console()
+        cells = [
+            (a.id, _when(a.created), a.status, a.agent, a.tool, a.args, a.reason) for a in rows
+        ]
+        title = f"approval requests ({status})"
+        print_table(out, title, COLUMNS, cells, f"no approval requests ({status})")
 
     @approvals.command("approve")
     def approve(
@@ -62,7 +74,7 @@ def register(app: typer.Typer) -> None:
 
         An approval is an operator outcome: the hold was a false positive of the layers
         that held the call, counted in their autoimmunity rate (``immuno status``)."""
-        immune = Immune(load_config(config))
+        immune = existing_immune(config)
         try:
             approved, remark = operator.approve(immune, request, by, note)
             if remark is not None:

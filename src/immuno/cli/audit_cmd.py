@@ -6,11 +6,12 @@ import datetime
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
+import msgspec
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from immuno.audit import (
     AuditError,
@@ -19,18 +20,21 @@ from immuno.audit import (
     TamperError,
     TreeHead,
     decode_entry,
+    export_lines,
     reader,
     verify_export,
     verify_inclusion,
-    write_export,
 )
 from immuno.audit.forensics import verify_file
 from immuno.audit.treehead import head_from_json, head_to_json
 from immuno.cli.options import ConfigOption
+from immuno.cli.output import Col, JsonOption, console, print_json, print_table
+from immuno.cli.progress import Tracker, progress
+from immuno.cli.stores import existing_store
 from immuno.core.authority import DEFAULT_AUTHORITY_FILE, Authority
 from immuno.core.config import Config, load_config
-from immuno.core.errors import ConfigError, InputError
-from immuno.store import Store, open_store
+from immuno.core.errors import ConfigError, InputError, NoStore
+from immuno.store import Store
 from immuno.store.location import redact
 
 KeyOption = Annotated[
@@ -47,16 +51,14 @@ def _authority(settings: Config) -> Authority:
 
 
 def _store(settings: Config) -> Store:
-    file = settings.store.file
-    if file is not None and not file.exists():
-        raise ConfigError(str(file), "no store here: nothing has been sealed yet")
-    return open_store(settings.store.location)
+    return existing_store(settings)
 
 
 def _log(settings: Config) -> AuditLog:
     audit = settings.audit
+    store = _store(settings)
     return AuditLog(
-        _store(settings),
+        store,
         _authority(settings),
         store_content=audit.store_content,
         head_every=audit.head_every,
@@ -79,9 +81,15 @@ def _pinned(public_key: str | None, settings: Config) -> bytes:
 
 def _read_head(path: Path) -> TreeHead:
     try:
-        return head_from_json(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError) as exc:
-        raise InputError("--head", f"cannot read a tree head from {path}: {exc}") from None
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError("--head", f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError("--head", f"{path} is not UTF-8 text") from None
+    try:
+        return head_from_json(json.loads(text))
+    except (ValueError, TypeError, KeyError) as exc:
+        raise InputError("--head", f"{path} is not a saved tree head: {exc}") from None
 
 
 def head_text(head: TreeHead) -> str:
@@ -140,18 +148,27 @@ def register(app: typer.Typer) -> None:
                     raise InputError("--export", f"cannot read {export}: {exc.strerror}") from None
                 source = str(export) + ("" if key else " (key as announced by the file)")
             else:
-                key = _pinned(public_key, settings)
                 file = settings.store.file
+                authority = settings.store.folder / DEFAULT_AUTHORITY_FILE
                 if file is not None and not file.exists():
+                    if not authority.exists():  # nothing was ever sealed here
+                        raise NoStore(str(file))
                     raise TamperError(None, f"{file}: the store is gone")
+                if file is None:  # a server store: one without immuno's tables is none yet
+                    existing_store(settings).close()
+                key = _pinned(public_key, settings)
                 saved = [_read_head(path) for path in witness or []]
-                report = verify_file(settings.store.location, key, saved)
+                with progress("verifying the audit log") as bar:
+                    report = verify_file(settings.store.location, key, saved, bar.at)
                 source = str(file) if file is not None else redact(settings.store.location)
         except TamperError as exc:
-            console.print(f"[bold red]TAMPERED[/]: {exc}", highlight=False, soft_wrap=True)
+            console.print(
+                f"[bold red]TAMPERED[/]: {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(1) from None
         except AuditError as exc:
-            console.print(f"[bold red]NOT VERIFIED[/]: {exc}", highlight=False, soft_wrap=True)
+            shown = escape(str(exc))
+            console.print(f"[bold red]NOT VERIFIED[/]: {shown}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
         console.print(_report_text(report, source), highlight=False, soft_wrap=True)
 
@@ -162,6 +179,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Print an inclusion proof of entry SEQ against a signed tree head (JSON)."""
         log = _log(load_config(config))
+        if not 0 <= seq < log.size:
+            last = f"0..{log.size - 1}" if log.size else "none: the log is empty"
+            raise InputError("seq", f"no entry {seq} in the audit log (entries: {last})")
         head = log.latest_head()
         if head is None or head.size <= seq:
             head = log.sign_head()
@@ -194,11 +214,17 @@ def register(app: typer.Typer) -> None:
         head = log.latest_head()
         if head is None or head.size != log.size:
             log.sign_head()  # so the export ends under a signature
-        if out is None:
-            write_export(log.store, log.authority.public_bytes, sys.stdout.buffer)
-            return
-        with out.open("wb") as handle:
-            lines = write_export(log.store, log.authority.public_bytes, handle)
+        total = 1 + log.size + len(reader.heads(log.store))
+        with progress("exporting the audit log", total) as bar:
+            if out is None:
+                _export(log, sys.stdout.buffer, bar)
+                return
+            try:
+                handle = out.open("wb")
+            except OSError as exc:
+                raise InputError("--out", f"cannot write {out}: {exc.strerror}") from None
+            with handle:
+                lines = _export(log, handle, bar)
         typer.echo(f"wrote {lines} lines to {out}; check with: immuno audit verify --export {out}")
 
     @audit.command()
@@ -214,26 +240,53 @@ def register(app: typer.Typer) -> None:
     @audit.command()
     def tail(
         config: ConfigOption = None,
-        count: Annotated[int, typer.Option("-n", help="How many entries.")] = 10,
+        count: Annotated[int, typer.Option("-n", min=1, help="How many entries.")] = 10,
+        as_json: JsonOption = False,
     ) -> None:
-        """Show the newest sealed decisions."""
+        """Show the newest sealed decisions (--json: every field of each entry)."""
         store = _store(load_config(config))
         size = reader.log_size(store)
-        table = Table(title=f"audit log: last {min(count, size)} of {size} entries")
-        for column in ("seq", "time (UTC)", "agent", "kind", "tool", "action", "findings"):
-            table.add_column(column, justify="right" if column == "seq" else "left")
-        for seq, raw, _ in reader.entries(store, max(size - count, 0)):
-            entry = decode_entry(raw)
+        entries = [
+            (seq, decode_entry(raw)) for seq, raw, _ in reader.entries(store, max(size - count, 0))
+        ]
+        if as_json:
+            print_json([{"seq": seq, **msgspec.to_builtins(entry)} for seq, entry in entries])
+            return
+        rows = []
+        for seq, entry in entries:
             signal, verdict = entry.signal, entry.verdict
             when = datetime.datetime.fromtimestamp(signal.at, datetime.UTC)
-            codes = ", ".join(f.code for f in verdict.findings) or "-"
-            table.add_row(
-                str(seq),
-                f"{when:%Y-%m-%d %H:%M:%S}",
-                signal.agent,
-                signal.kind,
-                signal.tool or "-",
-                verdict.action,
-                codes,
+            rows.append(
+                (
+                    str(seq),
+                    f"{when:%Y-%m-%d %H:%M:%S}",
+                    signal.agent,
+                    signal.kind,
+                    signal.tool or "-",
+                    verdict.action,
+                    ", ".join(f.code for f in verdict.findings) or "-",
+                )
             )
-        Console().print(table)
+        out = console()
+        title = f"audit log: last {len(rows)} of {size} entries"
+        print_table(out, title, TAIL_COLUMNS, rows, "the audit log is empty")
+
+
+TAIL_COLUMNS = (
+    Col("seq", justify="right", whole=True),
+    Col("time (UTC)", drop=1),
+    Col("agent"),
+    Col("kind"),
+    Col("tool"),
+    Col("action"),
+    Col("findings"),
+)
+
+
+def _export(log: AuditLog, out: BinaryIO, bar: Tracker) -> int:
+    count = 0
+    for line in export_lines(log.store, log.authority.public_bytes):
+        out.write(line + b"\n")
+        count += 1
+        bar.advance(1)
+    return count

@@ -14,8 +14,8 @@ from immuno.identity.ca import DEFAULT_CERT_DAYS, LocalCA
 ca = typer.Typer(help="A local certificate authority (the immuno authority key) for mTLS.")
 
 
-def _ca(config: Path | None) -> LocalCA:
-    immune = _immune(config)
+def _ca(config: Path | None, *, create: bool = False) -> LocalCA:
+    immune = _immune(config, create=create)
     folder = immune.config.store.folder / "ca"
     return LocalCA(folder, immune.authority, immune.store, immune.clock)
 
@@ -23,7 +23,7 @@ def _ca(config: Path | None) -> LocalCA:
 @ca.command("init")
 def init_ca(config: ConfigOption = None) -> None:
     """Create the CA certificate and an empty revocation list."""
-    local = _ca(config)
+    local = _ca(config, create=True)
     local.init()
     typer.echo(f"CA certificate {local.ca_file}, revocation list {local.crl_file}")
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import os
 
 import msgspec
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from immuno.audit import AuditLog, open_log, verify_store
 from immuno.cli.audit_cmd import head_text
 from immuno.cli.options import ConfigOption
+from immuno.cli.output import Col, table
 from immuno.core.config import Config, load_config
 from immuno.core.pipeline import Immune
 from immuno.core.signal import Signal, SignalKind
@@ -25,8 +26,8 @@ def register(app: typer.Typer) -> None:
     def demo(config: ConfigOption = None) -> None:
         """Attack a simulated agent network, unprotected and protected, and compare."""
         console = Console()
-        if not console.is_terminal:  # piped or captured: no terminal width to respect
-            console = Console(width=140)
+        if not console.is_terminal and not os.environ.get("COLUMNS"):
+            console = Console(width=140)  # piped or captured, no width asked for
         settings = with_manifest(load_config(config))
         console.print(
             "[bold]immuno demo[/] - a [bold yellow]SIMULATION[/]: scripted agents (planner, "
@@ -38,19 +39,18 @@ def register(app: typer.Typer) -> None:
         with console.status("running attacks..."):
             # Each attack meets a fresh network: no health state or memory carried over.
             rows = run_all(lambda: _fresh(settings, audit))
-        table = Table(title="attacks on the simulated network", show_lines=True)
-        table.add_column("attack", style="bold", min_width=22)
-        table.add_column("unprotected")
-        table.add_column("protected by immuno")
-        table.add_column("stopped by")
-        table.add_column(
-            f"detect score\n(blocks at {settings.thresholds.block:.2f})", justify="right"
+        columns = (
+            Col("attack", markup=True),
+            Col("unprotected", markup=True),
+            Col("protected by immuno", markup=True),
+            Col("stopped by", markup=True),
+            Col(f"detect score\n(blocks at {settings.thresholds.block:.2f})", "right", drop=1),
+            Col("checks", "right", drop=3),
+            Col("µs per check\n(median)", "right", drop=2),
         )
-        table.add_column("checks", justify="right")
-        table.add_column("µs per check\n(median)", justify="right")
-        for row in rows:
-            table.add_row(
-                f"{row.attack.name}\n[dim]{row.attack.story}[/]",
+        cells = [
+            (
+                f"[bold]{row.attack.name}[/]\n[dim]{row.attack.story}[/]",
                 _outcome(row.unprotected.compromised, row.unprotected.detail),
                 _outcome(row.protected.compromised, row.protected.detail),
                 f"[yellow]{row.stopped_by}[/]"
@@ -60,7 +60,10 @@ def register(app: typer.Typer) -> None:
                 str(row.checks),
                 f"{row.median_us:.0f}",
             )
-        console.print(table)
+            for row in rows
+        ]
+        title = "attacks on the simulated network"
+        console.print(table(title, columns, cells, console, show_lines=True))
         defended = sum(not row.protected.compromised for row in rows)
         console.print(f"{defended} of {len(rows)} attacks stopped.")
         if audit is not None:
@@ -72,7 +75,7 @@ def register(app: typer.Typer) -> None:
                 f"{report.heads} signed tree head(s) check out.",
                 highlight=False,
             )
-            console.print(head_text(head), highlight=False, soft_wrap=True)
+            console.print(head_text(head), highlight=False, overflow="fold")
 
 
 _WARM = "Opening hours: Monday to Friday, 9:00 to 17:00. Closed on public holidays."

@@ -6,22 +6,38 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-import msgspec
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from rich.text import Text
 
 from immuno import operator
 from immuno.cli.options import ConfigOption
+from immuno.cli.output import Col, JsonOption, console, print_json, print_table
+from immuno.cli.stores import existing_immune, existing_store
 from immuno.core.config import load_config
-from immuno.core.pipeline import Immune
 from immuno.response.incidents import MAX_PAGE, IncidentBook, IncidentRow
-from immuno.store import open_store
 
 ByOption = Annotated[str, typer.Option("--by", help="Who decides (for the record).")]
 NoteOption = Annotated[str | None, typer.Option("--note", help="Why (kept with the decision).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+COLUMNS = (
+    Col("incident", whole=True),
+    Col("kind"),
+    Col("severity", drop=2),
+    Col("count", justify="right"),
+    Col("last seen (UTC)", drop=1),
+    Col("agents", drop=3),
+    Col("status"),
+)
+TIMELINE = (
+    Col("when (UTC)", drop=1),
+    Col("signal", whole=True),
+    Col("agent"),
+    Col("finding"),
+    Col("severity", drop=2),
+)
+
+
+def _book(config: ConfigOption) -> IncidentBook:
+    return IncidentBook(existing_store(load_config(config)))
 
 
 def _when(at: float) -> str:
@@ -30,10 +46,6 @@ def _when(at: float) -> str:
 
 def _status(incident: IncidentRow) -> str:
     return incident.decision.decision.replace("_", " ") if incident.decision else "open"
-
-
-def _json(value: object) -> None:
-    typer.echo(msgspec.json.format(msgspec.json.encode(value)).decode())
 
 
 def _decided(result: operator.IncidentDecided) -> None:
@@ -74,25 +86,23 @@ def register(app: typer.Typer) -> None:
         config: ConfigOption = None,
     ) -> None:
         """List incidents, most recently seen first, with the operator's decision."""
-        rows = IncidentBook(open_store(load_config(config).store.location)).page(limit, offset)
+        rows = _book(config).page(limit, offset)
         if as_json:
-            _json({"incidents": rows})
+            print_json(rows)
             return
-        table = Table(title=f"incidents ({len(rows)} shown)")
-        for column in ("incident", "kind", "severity", "count", "last seen (UTC)", "agents"):
-            table.add_column(column, no_wrap=column == "incident")
-        table.add_column("status")
-        for row in rows:
-            table.add_row(
-                row.id,
-                row.kind,
-                row.severity,
-                str(row.count),
-                _when(row.last_at),
-                escape(", ".join(row.agents)),
-                _status(row),
+        cells = [
+            (
+                r.id,
+                r.kind,
+                r.severity,
+                str(r.count),
+                _when(r.last_at),
+                ", ".join(r.agents),
+                _status(r),
             )
-        Console().print(table if rows else "no incidents")
+            for r in rows
+        ]
+        print_table(console(), f"incidents ({len(rows)} shown)", COLUMNS, cells, "no incidents")
 
     @group.command()
     def show(
@@ -102,30 +112,24 @@ def register(app: typer.Typer) -> None:
         config: ConfigOption = None,
     ) -> None:
         """Show one incident: what it is, its decision, and its timeline of findings."""
-        book = IncidentBook(open_store(load_config(config).store.location))
+        book = _book(config)
         incident = book.get(ident)
         timeline = book.timeline(incident, limit=limit)
         if as_json:
-            _json({"incident": incident, "timeline": timeline})
+            print_json({"incident": incident, "timeline": timeline})
             return
-        console = Console()
-        console.print(
-            f"{incident.id}: {incident.kind} incident, {incident.severity}, {incident.count}"
-            f" finding(s), agents {escape(', '.join(incident.agents))}; {_status(incident)}",
-            highlight=False,
-        )
-        table = Table(title="timeline")
-        for column in ("when (UTC)", "signal", "agent", "finding", "severity"):
-            table.add_column(column)
-        for row in timeline:
-            table.add_row(
-                _when(row.at),
-                row.signal_id,
-                escape(row.agent),
-                f"{row.layer}/{row.code}",
-                row.severity,
+        out = console()
+        out.print(
+            Text(
+                f"{incident.id}: {incident.kind} incident, {incident.severity},"
+                f" {incident.count} finding(s), agents {', '.join(incident.agents)};"
+                f" {_status(incident)}"
             )
-        console.print(table)
+        )
+        cells = [
+            (_when(r.at), r.signal_id, r.agent, f"{r.layer}/{r.code}", r.severity) for r in timeline
+        ]
+        print_table(out, "timeline", TIMELINE, cells, "no findings recorded")
 
     @group.command()
     def confirm(
@@ -142,7 +146,7 @@ def register(app: typer.Typer) -> None:
         config: ConfigOption = None,
     ) -> None:
         """Confirm an incident as an attack: its payload becomes a vaccine (audited)."""
-        immune = Immune(load_config(config))
+        immune = existing_immune(config)
         try:
             _decided(
                 operator.confirm_incident(immune, ident, by, note, without_vaccine=without_vaccine)
@@ -158,7 +162,7 @@ def register(app: typer.Typer) -> None:
         config: ConfigOption = None,
     ) -> None:
         """Record an incident as a false positive, counted in the autoimmunity rate."""
-        immune = Immune(load_config(config))
+        immune = existing_immune(config)
         try:
             _decided(operator.incident_false_positive(immune, ident, by, note))
         finally:

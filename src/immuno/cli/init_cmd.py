@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from immuno.core.config import DEFAULT_CONFIG_FILE, parse_config
+from immuno.core.errors import InputError
 
 TEMPLATE = """\
 # immuno configuration. Every key is optional: an empty file is the strict default.
@@ -125,8 +126,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write a commented immuno.yaml with the strict defaults."""
         if path.exists() and not force:
-            typer.echo(f"{path} exists; pass --force to overwrite it", err=True)
-            raise typer.Exit(1)
+            raise InputError(str(path), "exists; pass --force to overwrite it")
         parse_config(TEMPLATE, str(path))  # the template must always be valid
-        path.write_text(TEMPLATE, encoding="utf-8")
+        try:
+            path.write_text(TEMPLATE, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(str(path), f"cannot write: {exc.strerror}") from None
         typer.echo(f"wrote {path}")

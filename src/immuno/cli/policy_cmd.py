@@ -5,6 +5,7 @@ written`` / ``forget`` (values agents wrote back from untrusted content)."""
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,9 +13,12 @@ from typing import Annotated, Any
 import msgspec
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
+from immuno.cli import output
 from immuno.cli.options import ConfigOption
+from immuno.cli.output import JsonOption, print_json
+from immuno.cli.stores import existing_store
 from immuno.core.action import Action
 from immuno.core.config import load_config
 from immuno.core.errors import InputError
@@ -23,7 +27,6 @@ from immuno.policy.flow import TraceReads
 from immuno.policy.manifest import load_manifests
 from immuno.policy.spec import ArgSpec, Manifest, Source
 from immuno.policy.written import WrittenValues
-from immuno.store import open_store
 
 _LEVELS = {"trusted": Source.TRUSTED, "clean": Source.CLEAN, "flagged": Source.ANY}
 
@@ -49,22 +52,32 @@ def warnings(manifest: Manifest) -> list[str]:
 
 
 def _summary(manifest: Manifest, console: Console) -> None:
-    agents = Table(title="agents")
-    for column in ("agent", "roles", "tools held", "expansion"):
-        agents.add_column(column)
-    for agent in manifest.agents.values():
-        held = ", ".join(sorted(manifest.granted(agent))) or "(none)"
-        agents.add_row(agent.name, ", ".join(agent.roles), held, agent.expansion)
-    tools = Table(title="tools")
-    for column in ("tool", "sink", "arguments", "rate", "on approval / violation"):
-        tools.add_column(column)
+    agents = [
+        (
+            agent.name,
+            ", ".join(agent.roles),
+            ", ".join(sorted(manifest.granted(agent))) or "(none)",
+            agent.expansion,
+        )
+        for agent in manifest.agents.values()
+    ]
+    tools = []
     for tool in manifest.tools.values():
         args = ", ".join(_arg_summary(a) for a in tool.args.values())
         rate = f"{tool.rate.calls}/{tool.rate.per:g}s" if tool.rate else "-"
         extra = "trusted output" if tool.trusted_output else ""
         rules = f"approval {'required' if tool.approval else 'no'}; flow {tool.on_violation}"
-        tools.add_row(tool.name, tool.sink or extra or "-", args or "(none)", rate, rules)
-    console.print(agents, tools)
+        tools.append((tool.name, tool.sink or extra or "-", args or "(none)", rate, rules))
+    console.print(
+        output.table("agents", AGENT_COLUMNS, agents, console),
+        output.table("tools", TOOL_COLUMNS, tools, console),
+    )
+
+
+AGENT_COLUMNS = tuple(output.Col(c) for c in ("agent", "roles", "tools held", "expansion"))
+TOOL_COLUMNS = tuple(
+    output.Col(c) for c in ("tool", "sink", "arguments", "rate", "on approval / violation")
+)
 
 
 def _arg_summary(arg: ArgSpec) -> str:
@@ -87,7 +100,52 @@ def _reads(values: list[str]) -> TraceReads:
 
 
 def _written(config: ConfigOption) -> WrittenValues:
-    return WrittenValues(open_store(load_config(config).store.location), time.time)
+    return WrittenValues(existing_store(load_config(config)), time.time)
+
+
+def _level(level: Source) -> str:
+    return "clean" if level is Source.CLEAN else "flagged"
+
+
+def _manifest_json(manifest: Manifest) -> dict[str, Any]:
+    """The summary as data: agents, roles, tools and the warnings."""
+    return {
+        "agents": [
+            {
+                "agent": agent.name,
+                "roles": list(agent.roles),
+                "tools": sorted(manifest.granted(agent)),
+                "expansion": agent.expansion,
+            }
+            for agent in manifest.agents.values()
+        ],
+        "roles": {role.name: list(role.tools) for role in manifest.roles.values()},
+        "tools": [
+            {
+                "tool": tool.name,
+                "sink": tool.sink,
+                "arguments": list(tool.args),
+                "rate": {"calls": tool.rate.calls, "per": tool.rate.per} if tool.rate else None,
+                "approval": tool.approval,
+                "on_violation": tool.on_violation,
+                "if_tainted": tool.if_tainted,
+                "trusted_output": tool.trusted_output,
+            }
+            for tool in manifest.tools.values()
+        ],
+        "warnings": warnings(manifest),
+    }
+
+
+WRITTEN_COLUMNS = (
+    output.Col("value"),
+    output.Col("service"),
+    output.Col("level"),
+    output.Col("agent"),
+    output.Col("tool"),
+    output.Col("trace", drop=2),
+    output.Col("at", drop=3),
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -99,13 +157,17 @@ def register(app: typer.Typer) -> None:
     @policy.command("check")
     def check(
         files: Annotated[list[Path], typer.Argument(help="Manifest files (YAML).")],
+        as_json: JsonOption = False,
     ) -> None:
         """Validate manifests (file, line and field on error) and summarise them."""
         manifest = load_manifests(files)
+        if as_json:
+            print_json(_manifest_json(manifest))
+            return
         console = Console()
         _summary(manifest, console)
         for warning in warnings(manifest):
-            console.print(f"[yellow]warning:[/] {warning}")
+            console.print(f"[yellow]warning:[/] {escape(warning)}")
         console.print(
             f"ok: {len(manifest.agents)} agents, {len(manifest.roles)} roles, "
             f"{len(manifest.tools)} tools; anything not declared is denied"
@@ -152,19 +214,31 @@ def register(app: typer.Typer) -> None:
 
     @policy.command("written")
     def written(
-        limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+        limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
+        as_json: JsonOption = False,
         config: ConfigOption = None,
     ) -> None:
         """List values agents wrote into tools while only untrusted content supported
         them: trusted reads of the same service keep them at this level."""
-        table = Table(title="values written back from untrusted content")
-        for column in ("value", "service", "level", "agent", "tool", "trace", "at"):
-            table.add_column(column)
-        for w in _written(config).list(limit):
-            when = datetime.fromtimestamp(w.at, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-            level = "clean" if w.level is Source.CLEAN else "flagged"
-            table.add_row(w.value, w.scope, level, w.agent, w.tool, w.trace or "-", when)
-        Console().print(table)
+        values = _written(config).list(limit)
+        if as_json:
+            print_json([{**asdict(w), "level": _level(w.level)} for w in values])
+            return
+        rows = [
+            (
+                w.value,
+                w.scope,
+                _level(w.level),
+                w.agent,
+                w.tool,
+                w.trace or "-",
+                datetime.fromtimestamp(w.at, UTC).strftime("%Y-%m-%d %H:%M:%SZ"),
+            )
+            for w in values
+        ]
+        out = output.console()
+        title = "values written back from untrusted content"
+        output.print_table(out, title, WRITTEN_COLUMNS, rows, "no value written back")
 
     @policy.command("forget")
     def forget(

@@ -8,20 +8,30 @@ from typing import Annotated
 
 import msgspec
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from immuno import operator
 from immuno.cli.options import ConfigOption
+from immuno.cli.output import Col, JsonOption, console, print_json, print_table
+from immuno.cli.stores import existing_immune, existing_store
 from immuno.core.config import load_config
 from immuno.core.errors import InputError
-from immuno.core.pipeline import Immune
 from immuno.detect.quarantine import Quarantine
-from immuno.store import open_store
+
+COLUMNS = (
+    Col("id", whole=True),
+    Col("when (UTC)", drop=2),
+    Col("agent"),
+    Col("kind", drop=2),
+    Col("action"),
+    Col("score", justify="right"),
+    Col("status"),
+    Col("text"),
+)
+_PREVIEW = 50
 
 
 def _open(config: ConfigOption) -> Quarantine:
-    return Quarantine(open_store(load_config(config).store.location))
+    return Quarantine(existing_store(load_config(config)))
 
 
 def _when(at: float) -> str:
@@ -37,17 +47,17 @@ def register(app: typer.Typer) -> None:
         status: Annotated[
             str | None, typer.Option(help="held, flagged or released (default: all).")
         ] = None,
-        limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+        limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
+        as_json: JsonOption = False,
         config: ConfigOption = None,
     ) -> None:
-        """List quarantined content, newest first."""
+        """List quarantined content, newest first (--json: with full content and reasons)."""
         items = _open(config).list(status, limit)
-        table = Table(title=f"quarantine ({len(items)} shown)")
-        table.add_column("id", no_wrap=True, min_width=18)
-        for column in ("when (UTC)", "agent", "kind", "action", "score", "status", "text"):
-            table.add_column(column)
-        for item in items:
-            table.add_row(
+        if as_json:
+            print_json(items)
+            return
+        rows = [
+            (
                 item.id,
                 _when(item.at),
                 item.agent,
@@ -55,9 +65,14 @@ def register(app: typer.Typer) -> None:
                 item.action,
                 f"{item.score:.2f}",
                 item.status,
-                item.content[:50].replace("\n", " "),
+                item.content[:_PREVIEW].replace("\n", " "),
             )
-        Console().print(table)
+            for item in items
+        ]
+        out = console()
+        title = f"quarantine ({len(items)} shown)"
+        empty = "nothing in quarantine" + (f" with status {status}" if status else "")
+        print_table(out, title, COLUMNS, rows, empty)
 
     @group.command()
     def show(
@@ -85,7 +100,7 @@ def register(app: typer.Typer) -> None:
         if not false_positive:
             typer.echo(_open(config).release(ident).content)
             return
-        immune = Immune(load_config(config))
+        immune = existing_immune(config)
         try:
             typer.echo(operator.release(immune, ident, false_positive=True, by=by).content)
         finally:
@@ -104,4 +119,6 @@ def register(app: typer.Typer) -> None:
             raise InputError("purge", "give exactly one of an id or --older-than-days")
         before = None if older_than_days is None else time.time() - older_than_days * 86400
         count = _open(config).purge(ident, before=before)
+        if ident is not None and not count:
+            raise InputError("id", f"no quarantined content with id {ident!r}")
         typer.echo(f"purged {count} item(s)")

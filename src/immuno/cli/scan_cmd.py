@@ -12,6 +12,7 @@ One reply per input line, in order, flushed at once; exit 0 when every line pars
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -21,9 +22,11 @@ import msgspec
 import typer
 
 from immuno.cli.options import ConfigOption
+from immuno.cli.progress import counted, progress
 from immuno.core.action import Action
 from immuno.core.config import Config, Thresholds, load_config
 from immuno.core.errors import InputError
+from immuno.core.known import fields_at, listing
 from immuno.core.pipeline import Immune
 from immuno.core.signal import parse_signal, signal_for_source
 
@@ -72,6 +75,8 @@ def _describe(exc: msgspec.DecodeError, line: bytes) -> tuple[str | None, str]:
         return None, "expected a JSON object with id, text and source"
     message = message.replace("Object missing required field", "missing required field")
     message = message.replace(" - at `$.", " at field `")
+    if message.startswith("missing required field"):
+        message += listing("a line", fields_at(ScanRequest))
     return ident, message
 
 
@@ -128,17 +133,19 @@ def register(app: typer.Typer) -> None:
         config: ConfigOption = None,
     ) -> None:
         """Scan JSON lines {id, text, source}; write one verdict line per input line."""
-        immune = Immune(_with_threshold(load_config(config), threshold))
+        settings = _with_threshold(load_config(config), threshold)
         out = sys.stdout.buffer
         if file is None:
+            immune = Immune(settings)
             ok = scan_stream(immune, iter(sys.stdin.buffer.readline, b""), out)
-        else:
-            try:
-                handle = file.open("rb")
-            except OSError as exc:
-                raise InputError(str(file), f"cannot open: {exc.strerror}") from None
-            with handle:
-                ok = scan_stream(immune, handle, out)
+            raise typer.Exit(0 if ok else 2)
+        try:
+            handle = file.open("rb")
+            size = os.fstat(handle.fileno()).st_size
+        except OSError as exc:
+            raise InputError(str(file), f"cannot open: {exc.strerror}") from None
+        with handle, progress(f"scanning {file.name}", size or None) as bar:
+            ok = scan_stream(Immune(settings), counted(handle, bar), out)
         raise typer.Exit(0 if ok else 2)
 
     @app.command()
@@ -150,13 +157,17 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Check one signal (JSON) and print its verdict (JSON). Exit 1 when it may not
         go ahead as it is (stopped, or only its ``sanitized`` rest may)."""
+        settings = load_config(config)
         data = sys.stdin.buffer.read() if file is None else _read(file)
+        if not data.strip():
+            where = "stdin" if file is None else str(file)
+            raise InputError(where, "empty: expected one signal as a JSON object")
         try:
             raw: Any = _decode_any(data)
         except msgspec.DecodeError as exc:
             raise InputError("signal", f"not valid JSON: {exc}") from None
         signal = parse_signal(raw)
-        verdict = Immune(load_config(config)).check(signal)
+        verdict = Immune(settings).check(signal)
         sys.stdout.buffer.write(msgspec.json.format(_encode(verdict)) + b"\n")
         raise typer.Exit(0 if verdict.allowed else 1)
 

@@ -29,8 +29,10 @@ def register(app: typer.Typer) -> None:
         else:
             try:
                 text = file.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise InputError(str(file), f"cannot read: {exc}") from None
+            except OSError as exc:
+                raise InputError(str(file), f"cannot read: {exc.strerror}") from None
+            except UnicodeDecodeError:
+                raise InputError(str(file), "not UTF-8 text") from None
         attacks = [line for line in text.splitlines() if line.strip()] if each_line else [text]
         if not any(a.strip() for a in attacks):
             raise InputError(str(file), "is empty: nothing to vaccinate against")

@@ -14,6 +14,7 @@ import msgspec
 import yaml
 
 from immuno.core.errors import ConfigError, StoreError
+from immuno.core.known import explain_validation
 from immuno.store.location import parse_location
 
 DEFAULT_CONFIG_FILE = "immuno.yaml"
@@ -274,7 +275,10 @@ class Config(_Section, frozen=True):
         _check_response(self.response)
         for name in self.memory.quarantine:
             if name not in _PROVENANCES:
-                raise ConfigError("memory.quarantine", f"unknown provenance {name!r}")
+                known = ", ".join(_PROVENANCES)
+                raise ConfigError(
+                    "memory.quarantine", f"unknown provenance {name!r}; one of {known}"
+                )
 
 
 _PROVENANCES = ("trusted", "internal", "untrusted")
@@ -360,11 +364,9 @@ def parse_config(document: str, source: str = DEFAULT_CONFIG_FILE) -> Config:
         match = _PATH_RE.search(message)
         dotted = match.group(1) if match else ""
         problem = _PATH_RE.sub("", message).strip() or message
-        if problem.startswith("Object contains unknown field"):
-            unknown = re.search(r"`([^`]+)`", message)
-            key = unknown.group(1) if unknown else "?"
-            dotted = f"{dotted}.{key}"
-            problem = "unknown key"
+        named = explain_validation(message, Config, "the configuration", "key")
+        if named is not None and problem.startswith("Object contains unknown field"):
+            dotted, problem = "." + named[0], named[1]
         key_name = dotted.lstrip(".") or "(top level)"
         line = _line_of(document, _split_path(dotted))
         where = f"{source}, line {line}: {key_name}" if line else f"{source}: {key_name}"

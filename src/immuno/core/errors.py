@@ -4,6 +4,7 @@
     ├── ConfigError                a configuration or data file is wrong (names file, key)
     ├── InputError                 a signal or request is malformed (names the field)
     ├── StoreError                 persistence failed or the store is newer than the code
+    │   └── NoStore                a store that must already exist does not (yet)
     ├── LayerError                 a layer failed internally (the pipeline turns it into block)
     └── Refused                    a guarded action must not run; carries the Verdict
         ├── Blocked                the verdict is block or quarantine
@@ -47,6 +48,15 @@ class InputError(ImmunoError):
 
 class StoreError(ImmunoError):
     """The store could not be opened, migrated, read or written."""
+
+
+class NoStore(StoreError):
+    """A store opened only to read does not exist: nothing has been recorded there.
+    ``where`` is the path or (redacted) URL that was looked at."""
+
+    def __init__(self, where: str, problem: str = "nothing has been recorded here") -> None:
+        self.where = where
+        super().__init__(f"no store yet at {where}: {problem}")
 
 
 class LayerError(ImmunoError):

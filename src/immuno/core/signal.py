@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from immuno.core.errors import InputError
+from immuno.core.known import explain_validation
 from immuno.core.parts import Parts, signal_parts
 
 
@@ -139,12 +140,9 @@ def parse_signal(data: object) -> Signal:
 
 
 def _field_and_problem(message: str) -> tuple[str, str]:
-    unknown = re.match(r"Object contains unknown field `([^`]+)`", message)
-    if unknown:
-        return unknown.group(1), "unknown field"
-    missing = re.match(r"Object missing required field `([^`]+)`", message)
-    if missing:
-        return missing.group(1), "required field is missing"
+    named = explain_validation(message, Signal, "a signal")
+    if named is not None:
+        return named
     located = re.search(r"(.*?) - at `\$\.?([^`]*)`", message)
     if located:
         return located.group(2), located.group(1)

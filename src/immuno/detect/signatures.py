@@ -17,6 +17,7 @@ import yaml
 
 from immuno.core.errors import ConfigError
 from immuno.core.finding import Severity
+from immuno.core.known import explain_validation
 from immuno.core.signal import Channel
 
 BUILTIN_PACKS = ("core",)
@@ -81,7 +82,10 @@ def load_pack(source: str | Path) -> Pack:
     except yaml.YAMLError as exc:
         raise ConfigError(where, f"not valid YAML: {exc}") from None
     except msgspec.ValidationError as exc:
-        raise ConfigError(where, str(exc)) from None
+        named = explain_validation(str(exc), Pack, "a signature pack", "key")
+        if named is None:
+            raise ConfigError(where, str(exc)) from None
+        raise ConfigError(f"{where}: {named[0]}", named[1]) from None
     _validate(pack, where)
     return pack
 

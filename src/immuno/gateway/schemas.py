@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import msgspec
 
 from immuno.core.errors import InputError
+from immuno.core.known import explain_validation
 from immuno.core.verdict import Verdict
 from immuno.gateway.replies import HTTPError, invalid
 
@@ -218,8 +219,13 @@ _UNKNOWN = re.compile(r"Object contains unknown field `([^`]+)`")
 _MISSING = re.compile(r"Object missing required field `([^`]+)`")
 
 
-def _field_and_problem(message: str) -> tuple[str, str]:
-    """msgspec's message -> (dotted field, problem): "$.args.x" becomes "args.x"."""
+def _field_and_problem(message: str, kind: type | None = None) -> tuple[str, str]:
+    """msgspec's message -> (dotted field, problem): "$.args.x" becomes "args.x"; an
+    unknown or missing field's problem names the fields its object has."""
+    if kind is not None and isinstance(kind, type) and issubclass(kind, msgspec.Struct):
+        listed = explain_validation(message, kind, "the body")
+        if listed is not None:
+            return listed
     located = _LOCATED.match(message)
     where, problem = (located.group(2), located.group(1)) if located else ("", message)
     for pattern, what in ((_UNKNOWN, "unknown field"), (_MISSING, "required field is missing")):
@@ -234,7 +240,7 @@ def decode(body: bytes, kind: type[T]) -> T:
     try:
         return msgspec.json.decode(body, type=kind)
     except msgspec.ValidationError as exc:
-        raise invalid(*_field_and_problem(str(exc))) from None
+        raise invalid(*_field_and_problem(str(exc), kind)) from None
     except msgspec.DecodeError as exc:
         raise HTTPError(400, "malformed", f"the body is not valid JSON: {exc}") from None
     except InputError as exc:  # a Struct's own check (an enum given as text, say)

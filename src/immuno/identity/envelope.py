@@ -26,6 +26,7 @@ from typing import Any
 import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from immuno.core.known import explain_validation
 from immuno.identity.errors import EnvelopeRejected
 from immuno.identity.registry import ED25519, HMAC_SHA256, key_id
 from immuno.identity.sealing import raw_public
@@ -97,7 +98,9 @@ def parse_envelope(data: Envelope | dict[str, Any]) -> Envelope:
     try:
         return msgspec.convert(data, Envelope)
     except msgspec.ValidationError as exc:
-        raise EnvelopeRejected("malformed", f"envelope: {exc}") from None
+        named = explain_validation(str(exc), Envelope, "an envelope")
+        problem = f"{named[0]}: {named[1]}" if named is not None else str(exc)
+        raise EnvelopeRejected("malformed", f"envelope: {problem}") from None
 
 
 class Signer:

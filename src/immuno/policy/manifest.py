@@ -51,6 +51,7 @@ import re2
 import yaml
 
 from immuno.core.errors import ConfigError
+from immuno.core.known import listing, unknown
 from immuno.policy.canonical import KINDS
 from immuno.policy.spec import (
     SINKS,
@@ -96,7 +97,8 @@ class _Doc:
         if not isinstance(node, yaml.MappingNode):
             raise self.fail(node, path, "must be a mapping")
         pairs: _Pairs = {}
-        known = set(allowed) if allowed is not None else None
+        order = list(allowed) if allowed is not None else None
+        known = set(order) if order is not None else None
         for key_node, value_node in node.value:
             key = self.value(key_node)
             if not isinstance(key, str) or not key:
@@ -104,7 +106,8 @@ class _Doc:
             if key in pairs:
                 raise self.fail(key_node, f"{path}.{key}", "duplicate key")
             if known is not None and key not in known:
-                raise self.fail(key_node, f"{path}.{key}", f"unknown key (known: {sorted(known)})")
+                owner = "a manifest" if path == "(top level)" else path
+                raise self.fail(key_node, f"{path}.{key}", unknown(owner, order or (), "key"))
             pairs[key] = (key_node, value_node)
         return pairs
 
@@ -383,19 +386,22 @@ def parse_manifest(text: str, source: str = "<manifest>") -> Manifest:
 
 
 def _check_references(part: Manifest, whole: Manifest) -> None:
+    tools = listing("the manifests", sorted(whole.tools), "declare")
     for role in part.roles.values():
         for tool in role.tools:
             if tool not in whole.tools:
-                raise ConfigError(f"{role.where}: roles.{role.name}.tools", f"undeclared {tool!r}")
+                where = f"{role.where}: roles.{role.name}.tools"
+                raise ConfigError(where, f"undeclared {tool!r}{tools}")
     for agent in part.agents.values():
         for role_name in agent.roles:
             if role_name not in whole.roles:
-                raise ConfigError(f"{agent.where}: agents.{agent.name}.roles", f"no {role_name!r}")
+                roles = listing("the manifests", sorted(whole.roles), "declare")
+                where = f"{agent.where}: agents.{agent.name}.roles"
+                raise ConfigError(where, f"no {role_name!r}{roles or '; no role is declared'}")
         for tool in agent.tools:
             if tool not in whole.tools:
-                raise ConfigError(
-                    f"{agent.where}: agents.{agent.name}.tools", f"undeclared {tool!r}"
-                )
+                where = f"{agent.where}: agents.{agent.name}.tools"
+                raise ConfigError(where, f"undeclared {tool!r}{tools}")
 
 
 def merge(manifests: Sequence[Manifest]) -> Manifest:

@@ -36,17 +36,26 @@ class SQLiteStore:
 
     dialect = "sqlite"
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        """``create=False``: open an existing file only (its folder and the file are
+        never made; a missing file is an error, even one removed a moment ago)."""
         self.location = str(path)
-        if self.location != ":memory:":
+        if self.location != ":memory:" and create:
             try:
                 Path(self.location).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"{self.location}: cannot create directory: {exc}") from None
         self._lock = threading.RLock()
+        target = self.location
+        if not create and target != ":memory:":  # SQLite itself refuses to make the file
+            target = Path(target).resolve().as_uri() + "?mode=rw"
         try:
             self._conn = sqlite3.connect(
-                self.location, isolation_level=None, check_same_thread=False, timeout=5.0
+                target,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=5.0,
+                uri=not create,
             )
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
