@@ -24,7 +24,13 @@ from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.core.verdict import Verdict
 from immuno.detect.quarantine import Held, Quarantine
 from immuno.policy.approvals import Approval, Approvals
-from immuno.response.incidents import DecisionRecord, IncidentBook, IncidentRow, TimelineRow
+from immuno.response.incidents import (
+    MAX_OFFSET,
+    DecisionRecord,
+    IncidentBook,
+    IncidentRow,
+    TimelineRow,
+)
 from immuno.response.payloads import Missing, Payload, recover
 
 
@@ -89,7 +95,14 @@ def _flushed(immune: Immune) -> IncidentBook:
 
 
 def _sightings(book: IncidentBook, incident: IncidentRow, limit: int) -> list[TimelineRow]:
-    return book.timeline(incident, limit=limit)
+    """The incident's findings in time order, at most ``limit`` (read page by page)."""
+    rows: list[TimelineRow] = []
+    while len(rows) < limit:
+        page = book.timeline(incident, limit=min(10_000, limit - len(rows)), offset=len(rows))
+        rows.extend(page)
+        if len(page) < 10_000:
+            break
+    return rows
 
 
 def record_act(
@@ -207,7 +220,8 @@ def incident_false_positive(
     agents' health is left as it is: releasing an agent is a separate act."""
     book = _flushed(immune)
     incident = book.undecided(ident)
-    signals = list(dict.fromkeys(r.signal_id for r in _sightings(book, incident, 10_000)))
+    everything = _sightings(book, incident, MAX_OFFSET)  # every finding of it
+    signals = list(dict.fromkeys(r.signal_id for r in everything))
     counted = flagged = already = 0
     for signal_id in signals:
         try:

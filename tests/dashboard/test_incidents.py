@@ -7,8 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import msgspec
+import pytest
 
 from immuno.audit import decode_entry, verify_store
+from immuno.core.errors import InputError
+from immuno.response.incidents import DecisionRecord, IncidentBook
 
 from .conftest import ATTACK, Desk
 
@@ -134,3 +137,22 @@ def test_incident_routes_need_the_operator_role_and_name_what_is_wrong(desk: Des
     assert len(listed.json()["incidents"]) == 1
     paths = msgspec.json.decode(desk.client.get("/openapi.json").content)["paths"]
     assert "/v1/incidents/{id}/confirm" in paths
+
+
+def test_two_operators_deciding_at_once_keep_one_decision(desk: Desk) -> None:
+    incident = desk.payload_incident()
+    book = IncidentBook(desk.immune.store)
+    first = DecisionRecord(
+        incident=incident,
+        decision="confirmed",
+        by="ana",
+        at=1.0,
+        seq=None,
+        vaccines=[],
+        counted=0,
+    )
+    book.record(first)
+    late = msgspec.structs.replace(first, decision="false_positive", by="bo")
+    with pytest.raises(InputError, match="already decided: confirmed by ana"):
+        book.record(late)
+    assert book.get(incident).decision == first

@@ -198,10 +198,11 @@ class IncidentBook:
         return incident
 
     def record(self, decision: DecisionRecord) -> DecisionRecord:
+        """Keep a decision; refused (naming who) when another operator decided first."""
         with self.store.transaction() as cur:
-            cur.execute(
+            done = cur.execute(
                 "INSERT INTO incident_decisions (incident, decision, by, at, seq, vaccines,"
-                " counted, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " counted, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (
                     decision.incident,
                     decision.decision,
@@ -212,5 +213,7 @@ class IncidentBook:
                     decision.counted,
                     decision.note,
                 ),
-            )
+            ).rowcount
+        if not done:
+            self.undecided(decision.incident)  # raises, naming the decision kept
         return decision
