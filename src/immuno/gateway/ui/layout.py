@@ -47,6 +47,8 @@ th,td{border-bottom:1px solid var(--line);padding:.4rem .5rem;text-align:left;
 vertical-align:top}
 td pre,pre.payload{white-space:pre-wrap;word-break:break-word;margin:0;
 font-size:.85rem;background:var(--panel);padding:.25rem .5rem;max-width:40rem}
+td pre{min-width:18rem}
+.code{overflow-wrap:anywhere;min-width:10rem}
 .pill{display:inline-block;padding:0 .5rem;border-radius:1rem;font-size:.85rem;
 border:1px solid var(--line)}
 .healthy{color:var(--ok)}.watched{color:var(--accent)}.throttled{color:var(--warn)}
@@ -69,7 +71,15 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;marg
 dl.facts dt{font-weight:600}dl.facts dd{margin:0;word-break:break-all}
 .muted{color:var(--muted)}.empty{color:var(--muted);font-style:italic}
 @media (max-width:600px){main{padding:.5rem}h1{font-size:1.25rem}
-header form{margin-left:0}}
+header form{margin-left:0}
+table,tbody,tr,td,caption{display:block}
+thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+tr{border:1px solid var(--line);border-radius:6px;margin:.5rem 0;padding:.25rem .5rem}
+td{border:0;padding:.2rem 0;display:grid;grid-template-columns:6.5rem minmax(0,1fr);
+gap:.5rem}
+td::before{content:attr(data-label);font-weight:600;color:var(--muted)}
+td .v{min-width:0;overflow-wrap:anywhere}
+td pre,pre.payload{max-width:100%;min-width:0}}
 """
 
 _PAGE = """<!doctype html>

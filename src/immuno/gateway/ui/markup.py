@@ -41,10 +41,20 @@ def when(at: float | None) -> str:
 
 
 def table(caption: str, headers: Iterable[str], rows: Iterable[Iterable[object]]) -> Html:
-    """A table in a horizontally scrolling region (narrow screens), with a caption."""
-    head = join(fill('<th scope="col">{h}</th>', h=h) for h in headers)
+    """A table with a caption, in a region that scrolls sideways when it must. Each
+    cell carries its column's name, so a narrow screen shows every row as a card of
+    labelled fields (see the stylesheet)."""
+    names = list(headers)
+    head = join(fill('<th scope="col">{h}</th>', h=h) for h in names)
     body = join(
-        fill("<tr>{cells}</tr>", cells=join(fill("<td>{c}</td>", c=c) for c in row)) for row in rows
+        fill(
+            "<tr>{cells}</tr>",
+            cells=join(
+                fill('<td data-label="{h}"><div class="v">{c}</div></td>', h=h, c=c)
+                for h, c in zip(names, row, strict=True)
+            ),
+        )
+        for row in rows
     )
     if not body:
         return fill('<p class="empty">{caption}: none.</p>', caption=caption)

@@ -124,7 +124,10 @@ async def quarantine(view: View) -> Html:
                 f"{item.score:.2f}",
                 item.status,
                 payload_block(item.content, 200),
-                join(fill("<div>{r}</div>", r=r) for r in item.reasons[:3]),
+                join(
+                    fill('<div class="code">{r}</div>', r=r.split(": ", 1)[0])
+                    for r in item.reasons[:4]
+                ),
                 actions,
             )
         )
@@ -150,7 +153,7 @@ async def quarantine(view: View) -> Html:
                     "score",
                     "status",
                     "content",
-                    "reasons",
+                    "findings",
                     "actions",
                 ),
                 rows,
