@@ -1,0 +1,121 @@
+"""Resource limits of a sandboxed run: kernel rlimits set before bubblewrap starts, a
+process count watched from outside, and what a dead run's status says about which
+limit ended it.
+
+CPU seconds, address space and file size are rlimits (inherited by every process of
+the sandbox, each on its own). The number of processes is counted from outside: the
+runner walks the sandbox's process tree (``/proc/PID/task/TID/children``) every few
+milliseconds and kills the whole sandbox once it holds more than the limit. This works
+whoever the caller is; ``RLIMIT_NPROC`` does not bind root (the kernel exempts uid 0),
+and a fork bomb outruns no poll by more than a few milliseconds' worth of forks.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import resource
+import signal
+from collections.abc import Callable
+
+from immuno.sandbox.spec import Limits
+
+MB = 1024 * 1024
+POLL_SECONDS = 0.003
+# A Python callable reports these failures itself (child.py), with these names.
+MEMORY_ERROR = "MemoryError"
+FILE_SIZE_ERROR = f"OSError:{errno.EFBIG}"
+
+
+def rlimits(limits: Limits) -> list[tuple[int, tuple[int, int]]]:
+    cpu = max(1, int(limits.cpu_seconds + 0.999))
+    memory = limits.memory_mb * MB
+    size = limits.file_size_mb * MB
+    return [
+        (resource.RLIMIT_CPU, (cpu, cpu + 1)),  # SIGXCPU at the soft limit, SIGKILL after
+        (resource.RLIMIT_AS, (memory, memory)),
+        (resource.RLIMIT_FSIZE, (size, size)),
+        (resource.RLIMIT_CORE, (0, 0)),
+    ]
+
+
+def preexec(limits: Limits) -> Callable[[], None]:
+    """What runs in the forked child before bubblewrap is exec'd."""
+    wanted = rlimits(limits)
+
+    def apply() -> None:
+        for which, value in wanted:
+            resource.setrlimit(which, value)
+
+    return apply
+
+
+def processes(root: int, stop_above: int) -> list[int]:
+    """The processes in the tree under ``root`` (itself excluded), the walk stopped
+    once there are more than ``stop_above``; empty once the tree is gone."""
+    found: list[int] = []
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/children", "rb") as f:
+                    children = [int(c) for c in f.read().split()]
+            except OSError:
+                continue
+            found.extend(children)
+            if len(found) > stop_above:
+                return found
+            todo.extend(children)
+    return found
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def usage(pids: list[int]) -> tuple[float, float]:
+    """(largest address space in MB, CPU seconds) of these processes right now."""
+    largest, cpu = 0.0, 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                fields = f.read().rpartition(b")")[2].split()
+        except OSError:
+            continue
+        # after the command name: state is field 3, utime 14, stime 15, vsize 23
+        cpu += (int(fields[11]) + int(fields[12])) / _TICK
+        largest = max(largest, int(fields[20]) / MB)
+    return largest, cpu
+
+
+def killed_by(
+    limits: Limits,
+    status: int | None,
+    cpu_seconds: float,
+    peak_mb: float,
+    child_error: str | None,
+) -> str | None:
+    """Which limit ended a run the runner did not kill itself: ``status`` is the exit
+    status (128 + N for a signal, as bubblewrap reports it), ``peak_mb`` the largest
+    address space seen, ``child_error`` what a Python callable's runner reported. None
+    when no limit explains it."""
+    if child_error == MEMORY_ERROR:
+        return "memory"
+    if child_error == FILE_SIZE_ERROR:
+        return "file_size"
+    if status is None or status == 0:
+        return None
+    sig = status - 128 if status > 128 else -status if status < 0 else 0
+    if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu_seconds >= 0.9 * limits.cpu_seconds):
+        return "cpu"
+    if sig == signal.SIGXFSZ:
+        return "file_size"
+    # An address-space limit fails allocations; the program then dies its own way. A
+    # failed run seen using most of its allowance is taken as having run out.
+    if peak_mb >= 0.8 * limits.memory_mb:
+        return "memory"
+    return None
