@@ -95,8 +95,9 @@ def test_the_parents_environment_does_not_leak(monkeypatch: pytest.MonkeyPatch) 
     assert not any("s3cr3t-token" in v for v in seen.values())
     assert not any(k.endswith("IMMUNO_TEST_SECRET") for k in seen)
     assert seen["HOME"] == "/tmp"
-    shell = run_command(SandboxSpec(), ["sh", "-c", "env; cat /proc/1/environ"], tool="t",
-                        options=options())
+    shell = run_command(
+        SandboxSpec(), ["sh", "-c", "env; cat /proc/1/environ"], tool="t", options=options()
+    )
     assert b"s3cr3t-token" not in shell.stdout and shell.exit_code == 0
 
 
@@ -159,8 +160,9 @@ def test_a_fork_bomb_is_killed() -> None:
 
 def test_one_process_means_no_fork_at_all() -> None:
     spec = SandboxSpec(limits=Limits(processes=1))
-    outcome = run_command(spec, ["sh", "-c", "true & wait; echo forked"], tool="t",
-                          options=options())
+    outcome = run_command(
+        spec, ["sh", "-c", "true & wait; echo forked"], tool="t", options=options()
+    )
     assert b"forked" not in outcome.stdout
     assert outcome.exit_code != 0
 

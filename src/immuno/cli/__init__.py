@@ -19,6 +19,7 @@ from immuno.cli import (
     policy_cmd,
     quarantine_cmd,
     response_cmd,
+    sandbox_cmd,
     scan_cmd,
     serve_cmd,
     vaccinate_cmd,
@@ -61,6 +62,7 @@ audit_cmd.register(app)
 vaccinate_cmd.register(app)
 quarantine_cmd.register(app)
 serve_cmd.register(app)
+sandbox_cmd.register(app)
 
 
 def main() -> None:

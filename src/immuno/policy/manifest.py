@@ -53,7 +53,6 @@ import yaml
 from immuno.core.errors import ConfigError
 from immuno.core.known import listing, unknown
 from immuno.policy.canonical import KINDS
-from immuno.sandbox.spec import parse_sandbox
 from immuno.policy.spec import (
     SINKS,
     TYPES,
@@ -67,6 +66,7 @@ from immuno.policy.spec import (
     ToolSpec,
     UrlRule,
 )
+from immuno.sandbox.spec import parse_sandbox
 
 T = TypeVar("T")
 _Pairs = dict[str, tuple[yaml.Node, yaml.Node]]

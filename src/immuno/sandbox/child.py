@@ -15,6 +15,7 @@ proxy outside decides where it may go.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -38,10 +39,8 @@ def _copy(src: socket.socket, dst: socket.socket) -> None:
     except OSError:
         pass
     finally:
-        try:
+        with contextlib.suppress(OSError):
             dst.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
 
 
 def _forward(port: int) -> None:

@@ -132,7 +132,9 @@ class EgressProxy:
         if connection.allowed:
             log.info("sandbox %s: connect %s allowed", self.tool, connection)
         else:
-            log.warning("sandbox %s: connect %s refused: %s", self.tool, connection, connection.reason)
+            log.warning(
+                "sandbox %s: connect %s refused: %s", self.tool, connection, connection.reason
+            )
 
     # -- one client connection ----------------------------------------------------
 
@@ -226,9 +228,7 @@ class EgressProxy:
         self, address: str, port: int, host: str, writer: asyncio.StreamWriter
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
         try:
-            return await asyncio.wait_for(
-                asyncio.open_connection(address, port), CONNECT_TIMEOUT
-            )
+            return await asyncio.wait_for(asyncio.open_connection(address, port), CONNECT_TIMEOUT)
         except (OSError, TimeoutError) as exc:
             log.info("sandbox %s: %s:%d unreachable (%s)", self.tool, host, port, exc)
             await _answer(writer, 502, f"{host}:{port} unreachable")

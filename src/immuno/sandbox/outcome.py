@@ -130,7 +130,10 @@ def findings(outcome: Outcome) -> list[Finding]:
                 code="sandbox.denied.path",
                 severity=Severity.HIGH,
                 score=1.0,
-                message=f"{outcome.tool} reached for {path}, outside its declared paths: {outcome.error}",
+                message=(
+                    f"{outcome.tool} reached for {path}, outside its declared paths: "
+                    f"{outcome.error}"
+                ),
                 evidence=path,
                 action=Action.BLOCK,
             )

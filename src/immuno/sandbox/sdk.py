@@ -189,11 +189,8 @@ def sandboxed_tool(
 
     @functools.wraps(func)
     def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
-        call_trace = kwargs.pop(TRACE_KWARG, trace)
-        approval = kwargs.pop(APPROVAL_KWARG, None)
-        for value, field in ((call_trace, TRACE_KWARG), (approval, APPROVAL_KWARG)):
-            if value is not None and not isinstance(value, str):
-                raise InputError(field, f"must be a string, got {type(value).__name__}")
+        call_trace = _optional_str(kwargs.pop(TRACE_KWARG, trace), TRACE_KWARG)
+        approval = _optional_str(kwargs.pop(APPROVAL_KWARG, None), APPROVAL_KWARG)
         try:
             bound = signature.bind(*args, **kwargs)
         except TypeError as exc:
@@ -209,3 +206,9 @@ def sandboxed_tool(
         return value_of(run)  # type: ignore[no-any-return]
 
     return guarded
+
+
+def _optional_str(value: object, field: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise InputError(field, f"must be a string, got {type(value).__name__}")

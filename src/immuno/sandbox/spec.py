@@ -117,7 +117,9 @@ def parse_sandbox(doc: Doc, node: yaml.Node, path: str) -> SandboxSpec:
     hosts: tuple[HostRule, ...] = ()
     if "hosts" in pairs:
         here = f"{path}.hosts"
-        hosts = tuple(parse_host(doc, item, here, text) for text, item in doc.names(pairs["hosts"][1], here))
+        hosts = tuple(
+            parse_host(doc, item, here, text) for text, item in doc.names(pairs["hosts"][1], here)
+        )
     limits = Limits()
     if "limits" in pairs:
         limits = _limits(doc, pairs["limits"][1], f"{path}.limits")
@@ -147,6 +149,8 @@ def parse_host(doc: Doc, node: yaml.Node, path: str, text: str) -> HostRule:
 def host_rule(text: str) -> HostRule:
     """``name``, ``name:port``, ``*.name``, ``1.2.3.4:port``, ``[::1]:port``."""
     raw = text.strip().lower()
+    if "/" in raw or "@" in raw:
+        raise ValueError(f"not a host name: give a host or host:port, not a URL, got {text!r}")
     port: int | None = None
     if raw.startswith("["):
         host, sep, rest = raw[1:].partition("]")
