@@ -77,7 +77,7 @@ def test_a_command_runs_and_its_outcome_is_sealed(immune: Immune, folder: Path) 
 
 
 def test_a_refused_call_never_runs(immune: Immune, folder: Path) -> None:
-    with pytest.raises(Blocked, match="policy.arg_invalid"):
+    with pytest.raises(Blocked, match=r"policy\.arg_invalid"):
         immune.run_sandboxed(
             "analyst", "data.count", ["touch", str(folder / "ran")], {"name": "c.csv"}
         )
@@ -88,7 +88,7 @@ def test_a_decorated_tool_runs_sandboxed(immune: Immune, folder: Path) -> None:
     write = immune.tool(agent="analyst", name="tool.write", sandboxed=True)(tools.write_file)
     assert write(path=str(folder / "out.txt"), text="hello") == f"wrote {folder / 'out.txt'}"
     assert (folder / "out.txt").read_text() == "hello"
-    with pytest.raises(Blocked, match="sandbox.denied.path"):
+    with pytest.raises(Blocked, match=r"sandbox\.denied\.path"):
         write(path="/etc/planted", text="x")  # writable only inside FOLDER
 
 
@@ -123,7 +123,7 @@ def test_a_tool_that_raises_is_reported(immune: Immune, tmp_path: Path) -> None:
 def test_no_bubblewrap_means_refused(tmp_path: Path, folder: Path) -> None:
     immune = make_immune(tmp_path, folder, "sandbox: {bwrap: /nonexistent/bwrap}\n")
     try:
-        with pytest.raises(Blocked, match="sandbox.unavailable") as refused:
+        with pytest.raises(Blocked, match=r"sandbox\.unavailable") as refused:
             immune.run_sandboxed(
                 "analyst", "report.echo", ["touch", str(folder / "ran")], {"text": "x"}
             )

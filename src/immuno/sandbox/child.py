@@ -1,10 +1,10 @@
 """What runs inside the sandbox: the standard library only, never immuno itself.
 
     python -I -S -B child.py call RESULT_FD [PROXY_PORT]
-        read a callable's reference and its pickled arguments on stdin, import it, call
-        it, write {"ok": true, "value": ...} (JSON) or {"ok": false, "error": ...} to
-        RESULT_FD. Results travel as JSON, never as pickle: the caller must not
-        unpickle what a sandboxed process wrote.
+        read a callable's reference and its arguments (marshal, from the caller) on
+        stdin, import it, call it, write {"ok": true, "value": ...} (JSON) or
+        {"ok": false, "error": ...} to RESULT_FD. Replies travel as JSON, never as
+        pickle or marshal: the caller must not load those from a sandboxed process.
     python -I -S -B child.py run PROXY_PORT -- COMMAND...
         serve the egress proxy on 127.0.0.1:PROXY_PORT, run COMMAND, exit as it did.
 
@@ -15,16 +15,16 @@ proxy outside decides where it may go.
 
 from __future__ import annotations
 
-import contextlib
-import json
+import marshal
 import os
 import sys
-from typing import TYPE_CHECKING, Any
 
+# Imports are made where needed (typing and contextlib not at all): the child's
+# start-up is part of every call's cost. mypy reads any TYPE_CHECKING as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import socket
-
-# Imports are made where needed: the child's start-up is part of every call's cost.
+    from typing import Any
 
 EGRESS_SOCKET = "/run/immuno/egress.sock"
 MAIN_ALIAS = "__immuno_sandbox_main__"
@@ -39,8 +39,10 @@ def _copy(src: socket.socket, dst: socket.socket) -> None:
     except OSError:
         pass
     finally:
-        with contextlib.suppress(OSError):
+        try:  # noqa: SIM105  (contextlib is not imported here: start-up time)
             dst.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
 
 
 def _forward(port: int) -> None:
@@ -68,8 +70,6 @@ def _forward(port: int) -> None:
 
 
 def _resolve(header: dict[str, Any]) -> Any:
-    import importlib
-
     for root in reversed(header["roots"]):
         sys.path.insert(0, root)
     sys.path.extend(p for p in header.get("site", ()) if p not in sys.path)
@@ -81,7 +81,8 @@ def _resolve(header: dict[str, Any]) -> Any:
         target = target[parts[0]]
         parts = parts[1:]
     else:
-        target = importlib.import_module(header["module"])
+        __import__(header["module"])
+        target = sys.modules[header["module"]]
         parts = header["qualname"].split(".")
     for part in parts:
         target = getattr(target, part)
@@ -104,10 +105,9 @@ def _error(exc: BaseException) -> dict[str, Any]:
 
 
 def call(result_fd: int, port: int | None) -> int:
-    import pickle
     import resource
 
-    header = json.loads(sys.stdin.buffer.readline())
+    header, args, kwargs = marshal.loads(sys.stdin.buffer.read())
     nproc = header.get("nproc")
     if nproc:  # counted in this user namespace; root ignores it (limits.py watches too)
         resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
@@ -116,8 +116,9 @@ def call(result_fd: int, port: int | None) -> int:
     reply: dict[str, Any]
     try:
         func = _resolve(header)
-        args, kwargs = pickle.loads(sys.stdin.buffer.read())
         value = func(*args, **kwargs)
+        import json
+
         try:
             reply = {"ok": True, "value": value}
             encoded = json.dumps(reply)
@@ -127,6 +128,7 @@ def call(result_fd: int, port: int | None) -> int:
     except MemoryError:
         encoded = '{"ok": false, "error": "MemoryError", "message": "out of memory"}'
     except BaseException as exc:  # the tool's failure is reported, not raised
+        import json
         import traceback
 
         traceback.print_exc()

@@ -1,4 +1,5 @@
-"""Resource limits of a sandboxed run: kernel rlimits set before bubblewrap starts, a
+"""Resource limits of a sandboxed run: kernel rlimits set before bubblewrap starts (by
+``prlimit``, else in the forked child), a
 process count watched from outside, and what a dead run's status says about which
 limit ended it.
 
@@ -37,6 +38,25 @@ def rlimits(limits: Limits) -> list[tuple[int, tuple[int, int]]]:
         (resource.RLIMIT_FSIZE, (size, size)),
         (resource.RLIMIT_CORE, (0, 0)),
     ]
+
+
+PRLIMIT = "/usr/bin/prlimit"
+_NAMES = {
+    resource.RLIMIT_CPU: "cpu",
+    resource.RLIMIT_AS: "as",
+    resource.RLIMIT_FSIZE: "fsize",
+    resource.RLIMIT_CORE: "core",
+}
+
+
+def prlimit_argv(limits: Limits) -> list[str] | None:
+    """util-linux's ``prlimit`` in front of bubblewrap: it sets the hard and soft limits
+    and execs it, which spares forking the caller's whole process for a ``preexec_fn``
+    (about 15 ms for a large caller). None when it is not installed."""
+    if not os.access(PRLIMIT, os.X_OK):
+        return None
+    options = [f"--{_NAMES[which]}={soft}:{hard}" for which, (soft, hard) in rlimits(limits)]
+    return [PRLIMIT, *options, "--"]
 
 
 def preexec(limits: Limits) -> Callable[[], None]:

@@ -15,9 +15,10 @@ verdict.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
+import marshal
 import os
-import pickle
 import selectors
 import signal
 import subprocess
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from immuno.core.errors import ConfigError
+from immuno.core.errors import ConfigError, InputError
 from immuno.sandbox import bwrap as bw
 from immuno.sandbox import child as child_module
 from immuno.sandbox import limits as lim
@@ -54,6 +55,7 @@ class Options:
     extra_runtime: tuple[str, ...] = field(default=())
 
 
+@functools.cache
 def python_runtime() -> tuple[str, ...]:
     """What a Python callable needs to start: the interpreter, its standard library,
     site-packages, and the immuno package (for child.py). Read-only inside."""
@@ -73,7 +75,8 @@ def python_runtime() -> tuple[str, ...]:
             kept.add(real)
         if os.path.exists(path) and path != real and not path.startswith("/usr/"):
             kept.add(path)
-    return tuple(sorted(kept))
+    outer = [p for p in kept if not any(p != q and p.startswith(q + "/") for q in kept)]
+    return tuple(sorted(outer))
 
 
 def site_packages() -> list[str]:
@@ -137,7 +140,10 @@ def run_callable(
     header, shown = module_of(func)
     header["nproc"] = spec.limits.processes + 1
     header["site"] = site_packages()
-    payload = json.dumps(header).encode() + b"\n" + pickle.dumps((tuple(args), dict(kwargs)))
+    try:  # plain data only: what an agent's call carries
+        payload = marshal.dumps((header, tuple(args), dict(kwargs)))
+    except ValueError:
+        raise InputError(tool, "a sandboxed tool's arguments must be plain data") from None
     read, write = os.pipe()
     argv = [sys.executable, "-I", "-S", "-B", CHILD, "call", str(write)]
     if spec.hosts and options.bwrap is not None:
@@ -196,15 +202,16 @@ def _run(
             cwd = stack.enter_context(tempfile.TemporaryDirectory(prefix="immuno-unsandboxed-"))
             env["HOME"] = env["TMPDIR"] = cwd
         started = time.monotonic()
+        limited = lim.prlimit_argv(spec.limits)
         proc = subprocess.Popen(
-            argv,
+            [*limited, *argv] if limited else argv,
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             pass_fds=fds,
             env=env,
             cwd=cwd,
-            preexec_fn=lim.preexec(spec.limits),
+            preexec_fn=None if limited else lim.preexec(spec.limits),
             start_new_session=True,
         )
         _close(info_w)
