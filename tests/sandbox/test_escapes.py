@@ -17,6 +17,7 @@ import pytest
 
 from immuno.sandbox import Options, Outcome, run_callable, run_command
 from immuno.sandbox.outcome import findings
+from immuno.sandbox.run import python_runtime
 from immuno.sandbox.spec import Limits, SandboxSpec, host_rule
 from tests.sandbox import tools
 from tests.sandbox.conftest import SUPPORT, Server
@@ -173,7 +174,8 @@ def test_a_memory_bomb_is_stopped() -> None:
     assert outcome.killed == "memory", outcome.summary()
     assert "sandbox.killed.memory" in codes(outcome)
     command = [sys.executable, "-c", "a = []\nwhile True: a.append(bytearray(4 << 20))"]
-    shell = run_command(spec, command, tool="t", options=options())
+    with_python = SandboxSpec(read=python_runtime(), limits=spec.limits)  # as a command
+    shell = run_command(with_python, command, tool="t", options=options())
     assert shell.killed == "memory", shell.summary()
 
 

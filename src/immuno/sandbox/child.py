@@ -91,6 +91,43 @@ def _resolve(header: dict[str, Any]) -> Any:
     return target
 
 
+_ESCAPES = {i: f"\\u{i:04x}" for i in range(32)} | {ord('"'): '\\"', ord("\\"): "\\\\"}
+_SPECIAL = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+
+def _string(text: str) -> str:
+    out = text.translate(_ESCAPES)
+    try:
+        out.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: escape them, as JSON allows
+        out = "".join(f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF else c for c in out)
+    return f'"{out}"'
+
+
+def to_json(value: object, depth: int = 0) -> str:
+    """JSON without the json module (its import, with re and enum, costs more than the
+    rest of the child's start-up). Plain data only; anything else is a TypeError."""
+    if depth > 64:
+        raise ValueError("nested deeper than 64 levels")
+    if value is None or value is True or value is False:
+        return {None: "null", True: "true", False: "false"}[value]
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        text = repr(value)
+        return _SPECIAL.get(text, text)
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(to_json(v, depth + 1) for v in value) + "]"
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise TypeError("dictionary keys must be strings")
+        items = (f"{_string(k)}:{to_json(v, depth + 1)}" for k, v in value.items())
+        return "{" + ",".join(items) + "}"
+    raise TypeError(f"{type(value).__name__} is not plain data")
+
+
 def _error(exc: BaseException) -> dict[str, Any]:
     import errno
 
@@ -114,25 +151,22 @@ def call(result_fd: int, port: int | None) -> int:
     if port is not None:
         _forward(port)
     reply: dict[str, Any]
+    encoded: str
     try:
         func = _resolve(header)
         value = func(*args, **kwargs)
-        import json
-
         try:
-            reply = {"ok": True, "value": value}
-            encoded = json.dumps(reply)
+            encoded = '{"ok":true,"value":' + to_json(value) + "}"
         except (TypeError, ValueError) as exc:
             reply = {"ok": False, "error": "TypeError", "message": f"result is not JSON: {exc}"}
-            encoded = json.dumps(reply)
+            encoded = to_json(reply)
     except MemoryError:
         encoded = '{"ok": false, "error": "MemoryError", "message": "out of memory"}'
     except BaseException as exc:  # the tool's failure is reported, not raised
-        import json
         import traceback
 
         traceback.print_exc()
-        encoded = json.dumps(_error(exc))
+        encoded = to_json(_error(exc))
     sys.stdout.flush()
     with os.fdopen(result_fd, "w", encoding="utf-8") as out:
         out.write(encoded)

@@ -125,7 +125,7 @@ def run_command(
     if spec.hosts and options.bwrap is not None:
         argv = [sys.executable, "-I", "-S", "-B", CHILD, "run", str(PROXY_PORT), "--", *command]
         return _run(spec, argv, tool, options, stdin, python_runtime(), None)
-    return _run(spec, list(command), tool, options, stdin, python_runtime(), None)
+    return _run(spec, list(command), tool, options, stdin, (), None)
 
 
 def run_callable(
