@@ -23,7 +23,6 @@ import time
 from collections.abc import Callable
 
 from _sandbox_probe import summarise
-
 from immuno.sandbox import STRICT, Options, probe, run_callable, run_command
 
 TEXT = "quarterly figures attached; please review the supplier list " * 20
