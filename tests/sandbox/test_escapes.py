@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from immuno import ConfigError
 from immuno.sandbox import Options, Outcome, run_callable, run_command
 from immuno.sandbox.outcome import findings
 from immuno.sandbox.run import python_runtime
@@ -300,3 +301,13 @@ def test_connect_to_another_host_is_refused(servers: tuple[Server, Server]) -> N
     tunnel = call(tools.proxy_connect, f"127.0.0.1:{allowed.port}", spec=_net(allowed))
     assert value(tunnel) == "HTTP/1.1 200 Connection established"
     assert forbidden.requests == []
+
+
+def test_no_write_path_may_expose_the_callers_python(tmp_path: Path) -> None:
+    for code in python_runtime():
+        outer = os.path.dirname(code)
+        for path in (code, outer):
+            with pytest.raises(ConfigError, match="could rewrite the Python code"):
+                call(tools.echo, "x", spec=SandboxSpec(write=(path,)))
+    reading = call(tools.echo, "x", spec=SandboxSpec(read=(os.path.dirname(python_runtime()[0]),)))
+    assert value(reading) == "x"  # reading it is fine

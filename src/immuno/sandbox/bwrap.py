@@ -48,6 +48,7 @@ class Layout:
     spec: SandboxSpec
     runtime: tuple[str, ...] = ()  # interpreter, packages: read-only, same path
     hidden: tuple[str, ...] = ()  # folders never shown (the immuno store)
+    protected: tuple[str, ...] = ()  # never writable: the caller's interpreter and packages
     socket: str | None = None  # the egress proxy's socket, outside
     env: Mapping[str, str] = field(default_factory=dict)
 
@@ -84,18 +85,25 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
-def check_paths(spec: SandboxSpec, hidden: Sequence[str]) -> None:
-    """Declared paths must exist and must not lie inside a hidden folder."""
+def check_paths(spec: SandboxSpec, hidden: Sequence[str], protected: Sequence[str] = ()) -> None:
+    """Declared paths must exist and must not lie inside a hidden folder; a writable
+    one must neither hold nor lie inside the caller's interpreter and packages (the
+    tool could rewrite code the caller runs next)."""
     for kind, paths in (("read", spec.read), ("write", spec.write)):
+        where = f"{spec.where}: sandbox.paths.{kind}"
         for path in paths:
             if not os.path.exists(path):
-                raise ConfigError(f"{spec.where}: sandbox.paths.{kind}", f"{path} does not exist")
+                raise ConfigError(where, f"{path} does not exist")
             real = os.path.realpath(path)
             for folder in hidden:
                 if _inside(real, folder):
+                    raise ConfigError(where, f"{path} is inside the immuno store ({folder})")
+            for code in protected if kind == "write" else ():
+                if _inside(real, code) or _inside(code, real):
                     raise ConfigError(
-                        f"{spec.where}: sandbox.paths.{kind}",
-                        f"{path} is inside the immuno store ({folder}); refused",
+                        where,
+                        f"{path} would make {code} writable: the tool could rewrite the "
+                        "Python code the caller runs; refused",
                     )
 
 
@@ -109,7 +117,7 @@ def argv(
 ) -> list[str]:
     """The full argv: bwrap, its options, then the command."""
     spec = layout.spec
-    check_paths(spec, layout.hidden)
+    check_paths(spec, layout.hidden, layout.protected)
     out = [
         bwrap,
         "--unshare-user",

@@ -187,6 +187,7 @@ def _run(
                 spec=spec,
                 runtime=(*runtime, *options.extra_runtime),
                 hidden=options.hidden,
+                protected=python_runtime(),
                 socket=proxy.socket_path if proxy else None,
                 env=proxy_env,
             )
@@ -197,6 +198,7 @@ def _run(
                 raise
             fds += [seccomp_r, info_w]
         else:
+            bw.check_paths(spec, options.hidden, python_runtime())
             info_r, info_w = -1, -1
             env = bw.clean_env()
             cwd = stack.enter_context(tempfile.TemporaryDirectory(prefix="immuno-unsandboxed-"))
@@ -329,13 +331,13 @@ class _Watch:
         data = os.read(key.fd, 65536)
         if not data:
             self.selector.unregister(key.fd)
-            if buffer is self.info:
+            return
+        if buffer is self.info:
+            if self.root is None:  # bubblewrap writes it once, before the tool starts
+                buffer.extend(data)
                 self._found_root()
             return
         buffer.extend(data)
-        if buffer is self.info:
-            self._found_root()
-            return
         used = len(self.out) + len(self.err) + len(self.reply)
         if used > self.limits.output_bytes:
             over = used - self.limits.output_bytes
