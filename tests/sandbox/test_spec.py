@@ -85,3 +85,12 @@ def test_host_rules_match_names_and_ports() -> None:
     assert not host_rule("*.example.com").matches("evil-example.com", 80)
     assert host_rule("10.0.0.7:5432").matches("10.0.0.7", 5432)
     assert str(host_rule("[::1]:9")) == "[::1]:9"
+
+
+def test_every_public_name_of_the_package_resolves() -> None:
+    import immuno.sandbox as package
+
+    for name in package.__all__:
+        assert getattr(package, name) is not None, name
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = package.nothing

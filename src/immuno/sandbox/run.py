@@ -279,6 +279,7 @@ class _Watch:
         self.peak_mb = 0.0  # largest address space seen
         self.cpu = 0.0  # CPU seconds of the live processes, as last seen
         self.root: int | None = None if info is not None else proc.pid
+        self.root_fd: int | None = None
         self.selector = selectors.DefaultSelector()
         assert proc.stdout is not None and proc.stderr is not None
         self.selector.register(proc.stdout.fileno(), selectors.EVENT_READ, self.out)
@@ -307,6 +308,9 @@ class _Watch:
                 self._count()
         finally:
             self.selector.close()
+            if self.root_fd is not None:
+                os.close(self.root_fd)
+                self.root_fd = None
             for stream in (self.proc.stdout, self.proc.stderr):
                 if stream is not None:
                     stream.close()
@@ -345,16 +349,23 @@ class _Watch:
             self.kill("output")
 
     def _found_root(self) -> None:
-        with contextlib.suppress(ValueError):
+        with contextlib.suppress(ValueError, KeyError, TypeError):
             self.root = int(json.loads(bytes(self.info))["child-pid"])
+        if self.root is not None:
+            # bubblewrap has not reaped it yet: a pidfd names this process for good,
+            # so a kill can never reach another that later gets the same number
+            with contextlib.suppress(OSError):
+                self.root_fd = os.pidfd_open(self.root)
 
     def kill(self, why: str) -> None:
         self.killed = why
-        for pid in (self.root, self.proc.pid):  # the namespace's init takes every process
-            if pid is not None:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(pid, signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
+        if self.root_fd is not None:  # the namespace's init: its death takes every process
+            with contextlib.suppress(OSError):
+                signal.pidfd_send_signal(self.root_fd, signal.SIGKILL)
+        elif self.root is not None and self.root == self.proc.pid:  # unsandboxed
+            with contextlib.suppress(OSError):
+                os.kill(self.root, signal.SIGKILL)
+        with contextlib.suppress(OSError):  # bubblewrap itself: not reaped, so still ours
             os.killpg(self.proc.pid, signal.SIGKILL)
 
 
