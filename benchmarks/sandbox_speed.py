@@ -9,8 +9,9 @@ in the same run (the two alternate, so load on the machine falls on both alike).
 - a Python callable: ``run_callable`` (a fresh interpreter in the sandbox imports the
   function, calls it, and sends the value back as JSON) against calling it in process;
   target: at most 60 ms more;
-- for reference: ``bwrap --ro-bind / / true`` with no namespace beyond mount, and a bare
-  ``python -I -S -c pass``, so the share of bubblewrap and of the interpreter shows.
+- for reference: ``bwrap --ro-bind / / true`` with no namespace beyond mount, and
+  ``python -I -S -c pass`` bare and sandboxed, so the shares of bubblewrap, of the
+  interpreter's start and of the runner inside (child.py) show.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ import time
 from collections.abc import Callable
 
 from _sandbox_probe import summarise
-from immuno.sandbox import STRICT, Options, probe, run_callable, run_command
+from immuno.sandbox import STRICT, Options, SandboxSpec, probe, run_callable, run_command
+from immuno.sandbox.run import python_runtime
 
 TEXT = "quarterly figures attached; please review the supplier list " * 20
 
@@ -43,6 +45,7 @@ def main() -> None:
         sys.exit("this host cannot sandbox: " + "; ".join(support.missing))
     assert support.bwrap is not None
     options = Options(bwrap=support.bwrap)
+    with_python = SandboxSpec(read=python_runtime())  # the interpreter, as a command
     check = run_callable(STRICT, summarise, (TEXT, 12), {}, tool="bench", options=options)
     assert check.reply == {"ok": True, "value": summarise(TEXT, 12)}, check.summary()
     cases: dict[str, Callable[[], object]] = {
@@ -57,6 +60,9 @@ def main() -> None:
         ),
         "python -I -S -c pass": lambda: subprocess.run(
             [sys.executable, "-I", "-S", "-c", "pass"], check=True
+        ),
+        "python -I -S -c pass, sandboxed": lambda: run_command(
+            with_python, [sys.executable, "-I", "-S", "-c", "pass"], tool="bench", options=options
         ),
     }
     samples: dict[str, list[float]] = {name: [] for name in cases}

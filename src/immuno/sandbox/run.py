@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib.util
 import json
 import marshal
 import os
@@ -43,6 +44,13 @@ from immuno.sandbox.spec import SandboxSpec
 
 PROXY_PORT = 3128  # on the sandbox's own loopback
 CHILD = os.path.abspath(child_module.__file__)
+# child.py imported (from its compiled cache) rather than run as a script, which would
+# compile it on every call; then its folder leaves sys.path so no tool module is shadowed
+_BOOT = (
+    f"import sys; sys.path.insert(0, {os.path.dirname(CHILD)!r}); import child; "
+    "del sys.path[0], sys.modules['child']; sys.exit(child.main(sys.argv[1:]))"
+)
+PYTHON = [sys.executable, "-I", "-S", "-B", "-c", _BOOT]
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,7 @@ def python_runtime() -> tuple[str, ...]:
     return tuple(sorted(outer))
 
 
+@functools.cache
 def site_packages() -> list[str]:
     """Where installed packages are (the child starts without ``site``: faster)."""
     paths = sysconfig.get_paths()
@@ -107,9 +116,15 @@ def module_of(func: Callable[..., Any]) -> tuple[dict[str, Any], tuple[str, ...]
     depth = len(module.split(".")) + (1 if path.name == "__init__.py" else 0)
     root = path.parents[depth - 1]
     top = root / module.split(".")[0]
-    shown = str(top) if top.is_dir() else str(path)
+    shown = (str(top),) if top.is_dir() else (str(path), *_compiled(path))
     header = {"module": module, "file": str(path), "qualname": qualname, "roots": [str(root)]}
-    return header, (shown,)
+    return header, shown
+
+
+def _compiled(source: Path) -> tuple[str, ...]:
+    """A lone module's compiled cache, so the child need not compile it each call."""
+    cached = importlib.util.cache_from_source(str(source))
+    return (cached,) if os.path.exists(cached) else ()
 
 
 def run_command(
@@ -123,7 +138,7 @@ def run_command(
     if not command:
         raise ConfigError("sandbox", "an empty command")
     if spec.hosts and options.bwrap is not None:
-        argv = [sys.executable, "-I", "-S", "-B", CHILD, "run", str(PROXY_PORT), "--", *command]
+        argv = [*PYTHON, "run", str(PROXY_PORT), "--", *command]
         return _run(spec, argv, tool, options, stdin, python_runtime(), None)
     return _run(spec, list(command), tool, options, stdin, (), None)
 
@@ -145,7 +160,7 @@ def run_callable(
     except ValueError:
         raise InputError(tool, "a sandboxed tool's arguments must be plain data") from None
     read, write = os.pipe()
-    argv = [sys.executable, "-I", "-S", "-B", CHILD, "call", str(write)]
+    argv = [*PYTHON, "call", str(write)]
     if spec.hosts and options.bwrap is not None:
         argv.append(str(PROXY_PORT))
     try:
