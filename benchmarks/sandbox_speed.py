@@ -71,7 +71,7 @@ def main() -> None:
             samples[name].append(timed(fn))
     median = {name: statistics.median(values) for name, values in samples.items()}
     for name, value in median.items():
-        print(f"{name:32} median {value:8.2f} ms")
+        print(f"{name:32} median {value:9.3f} ms")
     command = median["true, sandboxed"] - median["true, bare"]
     ratio = median["true, sandboxed"] / median["true, bare"]
     print(
