@@ -98,8 +98,13 @@ def warn_if_unsafe(immune: Immune) -> None:
     """At start: say loudly that sandboxed tools may run unsandboxed."""
     if immune.config.sandbox.unsafe_run_unsandboxed:
         support = host.support(immune.config.sandbox.bwrap)
-        why = "; ".join(support.missing) if not support.ok else "it can now, so it will"
-        log.warning(UNSAFE_WARNING, why)
+        if support.ok:
+            log.warning(
+                "sandbox.unsafe_run_unsandboxed is true: on a host that cannot sandbox, "
+                "sandboxed tools would run WITHOUT a sandbox (this one can, so they run in it)"
+            )
+        else:
+            log.warning(UNSAFE_WARNING, "; ".join(support.missing))
 
 
 def _check(
