@@ -127,10 +127,16 @@ def test_proc_self_and_pid_1_show_only_the_sandbox(tmp_path: Path) -> None:
     assert all(v.startswith("error") for v in shadow.values()), shadow
 
 
-def test_ptrace_of_the_parent_is_refused() -> None:
-    outcome = call(tools.ptrace, [1, os.getpid(), os.getppid()])
-    seen = value(outcome)
-    assert set(seen.values()) == {errno.EPERM}, seen  # the seccomp filter refuses ptrace
+@pytest.mark.parametrize("who", ["the sandbox's init", "the caller", "the caller's parent"])
+def test_ptrace_of_the_parent_kills_the_tool(who: str) -> None:
+    pid = {"the sandbox's init": 1, "the caller": os.getpid(), "the caller's parent": os.getppid()}
+    outcome = call(tools.ptrace, [pid[who]])
+    assert outcome.killed == "syscall" and outcome.reply is None, outcome.summary()
+    assert "sandbox.killed.syscall" in codes(outcome)
+    shell = run_command(
+        SandboxSpec(), ["sh", "-c", "mount -t tmpfs x /tmp; echo $?"], tool="t", options=options()
+    )
+    assert shell.stdout.strip() not in (b"", b"0")  # refused (EPERM), not fatal
 
 
 def test_the_immuno_store_is_hidden_and_untouched(tmp_path: Path) -> None:

@@ -134,6 +134,8 @@ def killed_by(
         return "cpu"
     if sig == signal.SIGXFSZ:
         return "file_size"
+    if sig == signal.SIGSYS:  # the seccomp filter killed it
+        return "syscall"
     # An address-space limit fails allocations; the program then dies its own way. A
     # failed run seen using most of its allowance is taken as having run out.
     if peak_mb >= 0.8 * limits.memory_mb:

@@ -24,7 +24,11 @@ _LIMIT_SHOWN = {
     "wall": lambda lim: f"{lim.wall_seconds:g} seconds of wall time",
     "output": lambda lim: f"{lim.output_bytes} bytes of output",
 }
-KILLED = tuple(_LIMIT_SHOWN)
+_SYSCALL = (
+    "it made a system call the sandbox forbids (ptrace, process memory, kernel modules, "
+    "open by handle, or another architecture's calls) and was killed by the seccomp filter"
+)
+KILLED = (*_LIMIT_SHOWN, "syscall")
 
 
 @dataclass(frozen=True)
@@ -176,12 +180,16 @@ def _declared(path: str, shown: tuple[str, ...]) -> bool:
 
 
 def killed_finding(tool: str, limit: str, limits: Limits) -> Finding:
+    if limit == "syscall":
+        why, severity = _SYSCALL, Severity.HIGH
+    else:
+        why, severity = f"it went over its limit of {_LIMIT_SHOWN[limit](limits)}", Severity.MEDIUM
     return Finding(
         layer=LAYER,
         code=f"sandbox.killed.{limit}",
-        severity=Severity.MEDIUM,
+        severity=severity,
         score=1.0,
-        message=f"{tool} was stopped: it went over its limit of {_LIMIT_SHOWN[limit](limits)}",
+        message=f"{tool} was stopped: {why}",
         action=Action.BLOCK,
     )
 

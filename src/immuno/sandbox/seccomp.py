@@ -1,8 +1,9 @@
 """The seccomp filter every sandboxed process runs under, compiled by libseccomp.
 
 The filter is a deny list on top of the namespaces: the calls a tool never needs and an
-escape often does. Denied calls fail with EPERM (or ENOSYS for ``clone3``, so the C
-library falls back to ``clone``, whose flags the filter can read). Calls made in another
+escape often does. The most telling kill the process (``KILLED``); the others fail with
+EPERM (or ENOSYS for ``clone3``, so the C library falls back to ``clone``, whose flags
+the filter can read). Calls made in another
 architecture's convention (``int 0x80`` on x86-64) kill the process: libseccomp's
 default for a foreign architecture. The program is built by libseccomp through the
 ``pyseccomp`` bindings (ctypes), never assembled by hand; without them there is no
@@ -16,25 +17,30 @@ import functools
 import tempfile
 from typing import Any
 
-# Calls no tool needs: debugging other processes, kernel modules and keys, mounts and
-# namespaces, raw kernel interfaces that have been escape routes.
-DENIED = (
+# Calls no ordinary tool makes and an escape does: reading or steering another
+# process, loading kernel code, opening files by handle. They kill the process
+# (SIGSYS), so the attempt shows in the outcome (``sandbox.killed.syscall``).
+KILLED = (
     "ptrace",
     "process_vm_readv",
     "process_vm_writev",
+    "open_by_handle_at",
+    "kexec_load",
+    "kexec_file_load",
+    "init_module",
+    "finit_module",
+    "delete_module",
+)
+# Calls a tool does not need, which some programs probe for and cope without: mounts
+# and namespaces, keys, raw kernel interfaces. They fail with EPERM.
+DENIED = (
     "mount",
     "umount2",
     "pivot_root",
     "chroot",
     "unshare",
     "setns",
-    "open_by_handle_at",
     "name_to_handle_at",
-    "kexec_load",
-    "kexec_file_load",
-    "init_module",
-    "finit_module",
-    "delete_module",
     "reboot",
     "swapon",
     "swapoff",
@@ -107,6 +113,8 @@ def program(*, single_process: bool) -> bytes:
     sc = _bindings()
     try:
         rules = sc.SyscallFilter(defaction=sc.ALLOW)
+        for name in KILLED:
+            rules.add_rule(sc.KILL_PROCESS, name)
         deny = sc.ERRNO(errno.EPERM)
         for name in DENIED:
             rules.add_rule(deny, name)
