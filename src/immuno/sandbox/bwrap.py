@@ -8,8 +8,8 @@ private ``/tmp`` (a tmpfs of at most ``memory_mb``); a fresh ``/dev`` and ``/pro
 the root itself is then made read-only. Every namespace is new (user, pid,
 network, mount, IPC, UTS, cgroup where the kernel has it), no capability is kept, no
 user namespace can be made inside, and the seccomp filter is loaded last. The
-immuno store's folder is hidden under an empty tmpfs wherever a declared path would
-show it.
+immuno store's folder is hidden under an empty read-only tmpfs wherever a declared
+path would show it.
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ def argv(
         if any(_inside(folder, os.path.realpath(p)) or _inside(folder, p) for p in shown):
             # made first when missing, so a tool cannot plant a store for immuno to open
             os.makedirs(folder, mode=0o700, exist_ok=True)
-            out += ["--tmpfs", folder]
+            out += ["--tmpfs", folder, "--remount-ro", folder]  # empty, and stays so
     if layout.socket is not None:
         out += ["--dir", SOCKET_DIR, "--ro-bind", layout.socket, f"{SOCKET_DIR}/egress.sock"]
     out += ["--remount-ro", "/", "--chdir", SANDBOX_HOME, "--clearenv"]
