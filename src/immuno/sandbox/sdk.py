@@ -139,12 +139,24 @@ def execute(
         raise_for(verdict)
         raise ConfigError("sandbox", f"{tool} was refused but the verdict allowed it")
     spec = spec_for(immune, tool)
-    if callable(target):
-        outcome = run_callable(spec, target, (), dict(args), tool=tool, options=how)
-    else:
-        if isinstance(target, str) or not all(isinstance(a, str) for a in target):
-            raise InputError("command", "must be a list of strings (argv), not a shell line")
-        outcome = run_command(spec, list(target), tool=tool, options=how, stdin=stdin)
+    if not callable(target) and (
+        isinstance(target, str) or not all(isinstance(a, str) for a in target)
+    ):
+        raise InputError("command", "must be a list of strings (argv), not a shell line")
+    try:
+        if callable(target):
+            outcome = run_callable(spec, target, (), dict(args), tool=tool, options=how)
+        else:
+            outcome = run_command(spec, list(target), tool=tool, options=how, stdin=stdin)
+    except OSError as exc:  # the sandbox itself could not start: refused, and sealed
+        why = f"the sandbox could not start ({exc})"
+        verdict = _check(immune, agent, tool, "", trace, [unavailable_finding(tool, why)])
+        raise_for(verdict)
+        raise
+    except RuntimeError as exc:  # the egress proxy did not start
+        verdict = _check(immune, agent, tool, "", trace, [unavailable_finding(tool, str(exc))])
+        raise_for(verdict)
+        raise
     verdict = _check(immune, agent, tool, outcome.text(), trace, findings(outcome))
     raise_for(verdict)
     return SandboxRun(outcome, verdict)

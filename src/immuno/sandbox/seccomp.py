@@ -93,7 +93,10 @@ def _bindings() -> Any:
     try:
         import pyseccomp
     except (ImportError, OSError, AttributeError) as exc:  # the module dlopens libseccomp
-        raise SeccompUnavailable(f"pyseccomp/libseccomp not usable ({exc})") from None
+        raise SeccompUnavailable(
+            f"pyseccomp/libseccomp not usable ({exc}): pip install 'immuno[sandbox]', "
+            "apt-get install libseccomp2"
+        ) from None
     return pyseccomp
 
 
