@@ -55,3 +55,17 @@ def test_a_bad_configuration_is_an_error(tmp_path: Path) -> None:
     done = check(tmp_path)
     assert done.returncode == 2
     assert "immuno.yaml, line 2: sandbox.unsafe: unknown key" in done.stderr
+
+
+def test_the_group_alone_prints_its_help(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "immuno", "sandbox"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0 and done.stdout.count("Usage: immuno sandbox") == 1
+    assert "check" in done.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no store made

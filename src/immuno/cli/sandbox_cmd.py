@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import msgspec
 import typer
 
 from immuno.cli.options import ConfigOption
+from immuno.cli.output import JsonOption
 from immuno.core.config import load_config
 from immuno.sandbox.host import probe
 
 
 def register(app: typer.Typer) -> None:
-    sandbox = typer.Typer(help="Sandboxed tools (bubblewrap): what this host supports.")
+    sandbox = typer.Typer(
+        help="Sandboxed tools (bubblewrap): what this host supports.", no_args_is_help=True
+    )
     app.add_typer(sandbox, name="sandbox")
 
     @sandbox.command("check")
     def check(
-        as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+        as_json: JsonOption = False,
         config: ConfigOption = None,
     ) -> None:
         """Try bubblewrap, each namespace and the seccomp filter for real; say what is
