@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -306,7 +307,46 @@ def test_connect_to_another_host_is_refused(servers: tuple[Server, Server]) -> N
     assert value(outcome).startswith("HTTP/1.1 403")
     assert "sandbox.denied.connect" in codes(outcome)
     tunnel = call(tools.proxy_connect, f"127.0.0.1:{allowed.port}", spec=_net(allowed))
-    assert value(tunnel) == "HTTP/1.1 200 Connection established"
+    assert value(tunnel) == (
+        "HTTP/1.1 200 Connection established | HTTP/1.0 200 OK | ['allowed', 'server']"
+    )
+    assert allowed.requests == [f"127.0.0.1:{allowed.port} /tunnelled"]
+    assert forbidden.requests == []
+
+
+def test_every_connection_is_logged(
+    servers: tuple[Server, Server], caplog: pytest.LogCaptureFixture
+) -> None:
+    allowed, forbidden = servers
+    with caplog.at_level(logging.INFO, logger="immuno.sandbox.egress"):
+        call(tools.fetch, f"http://127.0.0.1:{allowed.port}/", spec=_net(allowed))
+        call(tools.fetch, f"http://127.0.0.1:{forbidden.port}/", spec=_net(allowed))
+    said = [r.getMessage() for r in caplog.records if r.name == "immuno.sandbox.egress"]
+    assert said == [
+        f"sandbox t: connect 127.0.0.1:{allowed.port} allowed",
+        f"sandbox t: connect 127.0.0.1:{forbidden.port} refused: "
+        f"127.0.0.1:{forbidden.port} is not a declared host",
+    ]
+
+
+def test_a_command_reaches_its_hosts_through_the_proxy(servers: tuple[Server, Server]) -> None:
+    allowed, forbidden = servers
+    script = (
+        "import sys, urllib.request as u\n"
+        "for port in sys.argv[1:]:\n"
+        "    try:\n"
+        "        print(u.urlopen(f'http://127.0.0.1:{port}/cmd', timeout=5).read().decode())\n"
+        "    except Exception as exc:\n"
+        "        print('refused', exc)\n"
+    )
+    spec = SandboxSpec(read=python_runtime(), hosts=_net(allowed).hosts)
+    command = [sys.executable, "-c", script, str(allowed.port), str(forbidden.port)]
+    outcome = run_command(spec, command, tool="t", options=options())
+    assert outcome.stdout.decode().splitlines() == [
+        "allowed server",
+        "refused HTTP Error 403: Forbidden",
+    ]
+    assert "sandbox.denied.connect" in codes(outcome)
     assert forbidden.requests == []
 
 

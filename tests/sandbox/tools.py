@@ -145,12 +145,20 @@ def connect_raw(host: str, port: int) -> str:
 
 
 def proxy_connect(target: str) -> str:
-    """Ask the proxy itself for a CONNECT tunnel to ``target`` (host:port)."""
+    """Ask the proxy itself for a CONNECT tunnel to ``target`` (host:port); through an
+    open tunnel, send a request and add the first line of the answer."""
     proxy = os.environ["HTTP_PROXY"].removeprefix("http://")
     host, _, port = proxy.partition(":")
     with socket.create_connection((host, int(port)), timeout=5) as conn:
         conn.sendall(f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n".encode())
-        return conn.recv(200).decode(errors="replace").splitlines()[0]
+        status = conn.recv(200).decode(errors="replace").splitlines()[0]
+        if " 200 " not in status:
+            return status
+        conn.sendall(f"GET /tunnelled HTTP/1.0\r\nHost: {target}\r\n\r\n".encode())
+        answer = b""
+        while chunk := conn.recv(4096):
+            answer += chunk
+        return f"{status} | {answer.decode().splitlines()[0]} | {answer.decode().split()[-2:]}"
 
 
 def recipe(text: str) -> str:
