@@ -98,17 +98,23 @@ _TICK = os.sysconf("SC_CLK_TCK")
 
 
 def usage(pids: list[int]) -> tuple[float, float]:
-    """(largest address space in MB, CPU seconds) of these processes right now."""
+    """(largest address space any of these processes has had, in MB; their CPU seconds)
+    right now. The peak (``VmPeak``) is the kernel's, so a poll that comes late still
+    sees how far a process went."""
     largest, cpu = 0.0, 0.0
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat", "rb") as f:
                 fields = f.read().rpartition(b")")[2].split()
+            with open(f"/proc/{pid}/status", "rb") as f:
+                status = f.read()
         except OSError:
             continue
-        # after the command name: state is field 3, utime 14, stime 15, vsize 23
+        # after the command name: state is field 3, utime 14, stime 15
         cpu += (int(fields[11]) + int(fields[12])) / _TICK
-        largest = max(largest, int(fields[20]) / MB)
+        at = status.find(b"VmPeak:")
+        if at >= 0:
+            largest = max(largest, int(status[at + 7 :].split()[0]) / 1024)
     return largest, cpu
 
 
