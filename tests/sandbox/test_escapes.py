@@ -153,7 +153,7 @@ def test_the_immuno_store_is_hidden_and_untouched(tmp_path: Path) -> None:
     assert outcome.reply is not None and outcome.reply["errno"] == errno.EROFS
     assert "sandbox.denied.path" in codes(outcome)
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
-    with pytest.raises(Exception, match="inside the immuno store"):
+    with pytest.raises(ConfigError, match="is inside immuno's own"):
         call(tools.listing, str(store), spec=SandboxSpec(read=(str(store),)), hidden=hidden)
 
 

@@ -162,3 +162,22 @@ def test_only_plain_module_level_functions_are_sandboxed(immune: Immune) -> None
     guarded = immune.tool(agent="analyst", name="report.echo", sandboxed=True)(local)
     with pytest.raises(ConfigError, match="module-level function"):
         guarded(text="x")
+
+
+def test_immunos_secrets_are_hidden_even_inside_a_declared_path(
+    tmp_path: Path, folder: Path
+) -> None:
+    passphrase = folder / "passphrase.txt"
+    passphrase.write_text("correct horse battery staple")
+    immune = make_immune(tmp_path, folder, f"identity: {{passphrase_file: {passphrase}}}\n")
+    try:
+        run = immune.run_sandboxed(
+            "analyst", "data.count", ["cat", str(passphrase)], {"name": "a.csv"}
+        )
+        assert run.exit_code == 0 and run.text == ""  # an empty file in its place
+        listing = immune.run_sandboxed(
+            "analyst", "data.count", ["ls", "-A", str(tmp_path / ".immuno")], {"name": "a.csv"}
+        )
+        assert listing.exit_code != 0  # the store's folder is not under FOLDER: not there
+    finally:
+        immune.close()

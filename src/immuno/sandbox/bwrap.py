@@ -14,8 +14,10 @@ path would show it.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +49,7 @@ class Layout:
 
     spec: SandboxSpec
     runtime: tuple[str, ...] = ()  # interpreter, packages: read-only, same path
-    hidden: tuple[str, ...] = ()  # folders never shown (the immuno store)
+    hidden: tuple[str, ...] = ()  # never shown: the immuno store, keys, the passphrase
     protected: tuple[str, ...] = ()  # never writable: the caller's interpreter and packages
     socket: str | None = None  # the egress proxy's socket, outside
     env: Mapping[str, str] = field(default_factory=dict)
@@ -81,6 +83,17 @@ def _system(argv: list[str]) -> None:
         argv += ["--ro-bind", name, name]
 
 
+@functools.cache
+def _empty_file() -> str:
+    """An empty read-only file to lay over a secret file (a device node like /dev/null
+    cannot be read on bubblewrap's nodev binds)."""
+    handle, path = tempfile.mkstemp(prefix="immuno-empty-")
+    os.close(handle)
+    os.chmod(path, 0o444)
+    atexit.register(os.unlink, path)
+    return path
+
+
 def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
@@ -97,7 +110,7 @@ def check_paths(spec: SandboxSpec, hidden: Sequence[str], protected: Sequence[st
             real = os.path.realpath(path)
             for folder in hidden:
                 if _inside(real, folder):
-                    raise ConfigError(where, f"{path} is inside the immuno store ({folder})")
+                    raise ConfigError(where, f"{path} is inside immuno's own {folder}; refused")
             for code in protected if kind == "write" else ():
                 if _inside(real, code) or _inside(code, real):
                     raise ConfigError(
@@ -148,6 +161,9 @@ def argv(
     shown = [*layout.runtime, *spec.read, *spec.write]
     for folder in layout.hidden:
         if any(_inside(folder, os.path.realpath(p)) or _inside(folder, p) for p in shown):
+            if os.path.isfile(folder):  # a key or a passphrase: an empty file instead
+                out += ["--ro-bind", _empty_file(), folder]
+                continue
             # made first when missing, so a tool cannot plant a store for immuno to open
             os.makedirs(folder, mode=0o700, exist_ok=True)
             out += ["--tmpfs", folder, "--remount-ro", folder]  # empty, and stays so

@@ -84,7 +84,7 @@ def options(immune: Immune) -> Options | str:
     """How to run here, or why a sandboxed tool is refused."""
     config = immune.config.sandbox
     support = host.support(config.bwrap)
-    hidden = (os.path.realpath(immune.config.store.folder),)
+    hidden = hidden_paths(immune)
     if support.ok:
         return Options(bwrap=support.bwrap, hidden=hidden)
     why = "; ".join(support.missing)
@@ -92,6 +92,19 @@ def options(immune: Immune) -> Options | str:
         log.warning(UNSAFE_WARNING, why)
         return Options(bwrap=None, hidden=hidden)
     return why
+
+
+def hidden_paths(immune: Immune) -> tuple[str, ...]:
+    """What a sandbox never shows, whatever its declared paths: the store's folder (the
+    database, the authority key, the CA), the passphrase file, the gateway's TLS key."""
+    config = immune.config
+    paths = [
+        str(config.store.folder),
+        config.identity.passphrase_file,
+        config.gateway.tls.key,
+        config.gateway.tls.ca,
+    ]
+    return tuple(os.path.realpath(p) for p in paths if p)
 
 
 def warn_if_unsafe(immune: Immune) -> None:
