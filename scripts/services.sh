@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Throwaway PostgreSQL and Redis servers for the test suite, on 127.0.0.1 only.
+# Throwaway PostgreSQL and Redis servers for the test suite, on 127.0.0.1 only, and
+# bubblewrap and libseccomp for the sandbox tests (tests/sandbox).
 #
 #   scripts/services.sh start   install if missing (root + apt), start, write .services/env
 #   scripts/services.sh stop    stop both and delete their data
@@ -121,6 +122,13 @@ start_redis() {
     say "Redis on 127.0.0.1:$port"
 }
 
+sandbox_tools() {  # no server: the sandboxed-tool tests need the binaries only
+    if command -v bwrap >/dev/null && ldconfig -p 2>/dev/null | grep -q libseccomp.so.2; then
+        return 0
+    fi
+    apt_install bubblewrap libseccomp2
+}
+
 stop() {
     if [ -f $STATE/pg_data ]; then
         local data
@@ -154,6 +162,10 @@ start() {
     stop
     mkdir -p $STATE
     : >"$ENV_FILE"
+    if ! sandbox_tools; then
+        [ -z "${CI:-}" ] || die "could not install bubblewrap"
+        say "bubblewrap unavailable: the sandbox tests will skip"
+    fi
     if ! start_postgres || ! start_redis; then
         if [ -n "${CI:-}" ] || [ "$(id -u)" = 0 ]; then
             stop

@@ -39,6 +39,7 @@ CONFIG_KEYS = frozenset(
         "identity",
         "audit",
         "gateway",
+        "sandbox",
     }
 )
 BASH_TIMEOUT = 120.0

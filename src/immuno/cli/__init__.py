@@ -20,6 +20,7 @@ from immuno.cli import (
     policy_cmd,
     quarantine_cmd,
     response_cmd,
+    sandbox_cmd,
     scan_cmd,
     serve_cmd,
     vaccinate_cmd,
@@ -63,6 +64,7 @@ vaccinate_cmd.register(app)
 quarantine_cmd.register(app)
 incidents_cmd.register(app)
 serve_cmd.register(app)
+sandbox_cmd.register(app)
 
 
 def main() -> None:

@@ -115,6 +115,14 @@ gateway:
     cert: null   # the server's certificate and key (PEM): serve HTTPS
     key: null
     ca: null     # the local CA folder (`immuno ca init`): require client certificates
+
+sandbox:
+  # Sandboxed tools run under bubblewrap (`immuno sandbox check`). The binary; null
+  # finds /usr/bin/bwrap or the one on PATH.
+  bwrap: null
+  # Without bubblewrap a sandboxed tool is refused. true runs it WITHOUT a sandbox
+  # (only a clean environment and rlimits), with a warning at every start.
+  unsafe_run_unsandboxed: false
 """
 
 

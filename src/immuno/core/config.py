@@ -232,6 +232,15 @@ class GatewayConfig(_Section, frozen=True):
             raise ConfigError("gateway.tls.ca", "mTLS needs the server's cert and key too")
 
 
+class SandboxConfig(_Section, frozen=True):
+    """Sandboxed tools (``immuno.sandbox``). Without bubblewrap they are refused, unless
+    ``unsafe_run_unsandboxed``: then they run with only a clean environment and rlimits,
+    and a warning says so at every start."""
+
+    bwrap: str | None = None  # the bubblewrap binary; default /usr/bin/bwrap, else PATH
+    unsafe_run_unsandboxed: bool = False
+
+
 class Config(_Section, frozen=True):
     store: StoreConfig = msgspec.field(default_factory=StoreConfig)
     thresholds: Thresholds = msgspec.field(default_factory=Thresholds)
@@ -242,6 +251,7 @@ class Config(_Section, frozen=True):
     identity: IdentityConfig = msgspec.field(default_factory=IdentityConfig)
     audit: AuditConfig = msgspec.field(default_factory=AuditConfig)
     gateway: GatewayConfig = msgspec.field(default_factory=GatewayConfig)
+    sandbox: SandboxConfig = msgspec.field(default_factory=SandboxConfig)
 
     def __post_init__(self) -> None:
         ident = self.identity

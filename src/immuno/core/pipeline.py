@@ -114,6 +114,10 @@ class Immune:
         self._owns_sealer = sealer is None  # a shared log is closed by its owner
         self._closed = False
         self.judged = judged_kinds(self.layers)
+        if self.config.sandbox.unsafe_run_unsandboxed:  # said at every start
+            from immuno.sandbox.sdk import warn_if_unsafe
+
+            warn_if_unsafe(self)
 
     def _build_components(self) -> list[Any]:
         built = (registration.factory(self) for registration in registered())
@@ -320,9 +324,34 @@ class Immune:
         name: str | None = None,
         provenance: Provenance = Provenance.UNTRUSTED,
         trace: str | None = None,
+        sandboxed: bool = False,
     ) -> Callable[[Callable[sdk.P, sdk.R]], Callable[sdk.P, sdk.R]]:
-        """Decorator: every call is checked first, every result before the model reads it."""
-        return sdk.tool(self, agent=agent, name=name, provenance=provenance, trace=trace)
+        """Decorator: every call is checked first, every result before the model reads it.
+        ``sandboxed=True`` runs the function in the tool's sandbox (``immuno.sandbox``)."""
+        return sdk.tool(
+            self, agent=agent, name=name, provenance=provenance, trace=trace, sandboxed=sandboxed
+        )
+
+    def run_sandboxed(
+        self,
+        agent: str,
+        tool: str,
+        target: Sequence[str] | Callable[..., Any],
+        args: Mapping[str, Any] | None = None,
+        *,
+        trace: str | None = None,
+        approval_id: str | None = None,
+        stdin: bytes = b"",
+    ) -> Any:
+        """Check the call, run ``target`` (an argv list, or a module-level function
+        called with ``**args``) in the tool's sandbox, check its output as an untrusted
+        tool result with the sandbox's outcome as evidence; returns a ``SandboxRun``.
+        Raises Blocked / Excised / HeldForApproval like ``guard_call`` and ``guard_result``."""
+        from immuno.sandbox.sdk import run_sandboxed
+
+        return run_sandboxed(
+            self, agent, tool, target, args, trace=trace, approval_id=approval_id, stdin=stdin
+        )
 
     def fold(
         self, signal_id: str, findings: Sequence[Finding], content: str | None = None

@@ -119,12 +119,18 @@ def tool(
     name: str | None = None,
     provenance: Provenance = Provenance.UNTRUSTED,
     trace: str | None = None,
+    sandboxed: bool = False,
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Decorator: guard every call of the function as tool ``name`` used by ``agent``."""
+    """Decorator: guard every call of the function as tool ``name`` used by ``agent``.
+    ``sandboxed``: the function runs in the tool's sandbox (``immuno.sandbox``)."""
 
     def wrap(func: Callable[P, R]) -> Callable[P, R]:
         tool_name = name or func.__name__
         signature = inspect.signature(func)
+        if sandboxed:
+            from immuno.sandbox.sdk import sandboxed_tool
+
+            return sandboxed_tool(immune, agent, tool_name, func, trace)
 
         def before(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, str | None]:
             call_trace = _optional_str(kwargs.pop(TRACE_KWARG, trace), TRACE_KWARG)

@@ -66,6 +66,7 @@ from immuno.policy.spec import (
     ToolSpec,
     UrlRule,
 )
+from immuno.sandbox.spec import parse_sandbox
 
 T = TypeVar("T")
 _Pairs = dict[str, tuple[yaml.Node, yaml.Node]]
@@ -172,6 +173,7 @@ _TOOL_KEYS = (
     "outsider_fields",
     "if_tainted",
     "args",
+    "sandbox",
 )
 MAX_DEPTH = 16  # fields and items inside each other
 
@@ -325,6 +327,8 @@ def _tool(doc: _Doc, name: str, node: yaml.Node, path: str) -> ToolSpec:
             if calls < 1 or per <= 0:
                 raise doc.fail(value, here, "calls must be >= 1 and per > 0")
             fields["rate"] = Rate(calls=calls, per=per)
+        elif key == "sandbox":  # how the tool runs when run sandboxed (immuno.sandbox)
+            fields["sandbox"] = parse_sandbox(doc, value, here)
         elif key == "args":
             args = doc.mapping(value, here)
             fields["args"] = {

@@ -7,6 +7,8 @@ import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from immuno.sandbox.spec import SandboxSpec
+
 
 class Source(enum.IntEnum):
     """How trustworthy the content a value came from must be (``from:`` on an argument).
@@ -96,6 +98,7 @@ class ToolSpec:
     outsider_fields: tuple[str, ...] = ()
     if_tainted: str = "allow"  # after the agent read untrusted content: allow | hold | block
     args: dict[str, ArgSpec] = field(default_factory=dict)
+    sandbox: SandboxSpec | None = None  # where it runs when run sandboxed (immuno.sandbox)
 
 
 @dataclass(frozen=True)

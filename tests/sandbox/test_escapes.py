@@ -1,0 +1,360 @@
+"""The escape suite: each attempt is refused or killed, and leaves a finding.
+
+Every case runs a real process under real bubblewrap, its network through a real egress
+proxy, against real HTTP servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from immuno import ConfigError
+from immuno.sandbox import Options, Outcome, run_callable, run_command
+from immuno.sandbox.outcome import findings
+from immuno.sandbox.run import python_runtime
+from immuno.sandbox.spec import Limits, SandboxSpec, host_rule
+from tests.sandbox import tools
+from tests.sandbox.conftest import SUPPORT, Server
+
+pytestmark = pytest.mark.needs_sandbox
+
+
+def options(hidden: Sequence[str] = (), resolver: Any = None) -> Options:
+    if resolver is None:
+        return Options(bwrap=SUPPORT.bwrap, hidden=tuple(hidden))
+    return Options(bwrap=SUPPORT.bwrap, hidden=tuple(hidden), resolver=resolver)
+
+
+def call(
+    func: Callable[..., Any], *args: Any, spec: SandboxSpec | None = None, **opts: Any
+) -> Outcome:
+    return run_callable(spec or SandboxSpec(), func, args, {}, tool="t", options=options(**opts))
+
+
+def codes(outcome: Outcome) -> set[str]:
+    return {f.code for f in findings(outcome)}
+
+
+def value(outcome: Outcome) -> Any:
+    assert outcome.reply is not None and outcome.reply["ok"], outcome.summary()
+    return outcome.reply["value"]
+
+
+# -- files -------------------------------------------------------------------------
+
+
+def test_writing_outside_declared_paths_is_refused(folder: Path, tmp_path: Path) -> None:
+    readable = folder / "in.txt"
+    readable.write_text("original")
+    spec = SandboxSpec(read=(str(folder),))
+    for target in (str(readable), "/etc/immuno-planted", "/usr/bin/immuno-planted"):
+        outcome = call(tools.write_file, target, "overwritten", spec=spec)
+        assert outcome.reply is not None and outcome.reply["errno"] == errno.EROFS, target
+        assert "sandbox.denied.path" in codes(outcome), outcome.summary()
+        assert not os.path.exists(target) or Path(target).read_text() == "original"
+    # elsewhere under /tmp: the write lands in the sandbox's own /tmp, gone with it
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("original")
+    call(tools.write_file, str(elsewhere), "overwritten", spec=spec)
+    assert elsewhere.read_text() == "original"
+
+
+def test_a_declared_write_path_is_writable(folder: Path) -> None:
+    target = folder / "out.txt"
+    outcome = call(tools.write_file, str(target), "made", spec=SandboxSpec(write=(str(folder),)))
+    assert value(outcome) == f"wrote {target}"
+    assert target.read_text() == "made"
+    assert codes(outcome) == {"sandbox.outcome"}
+
+
+def test_ssh_keys_and_shadow_are_not_there(
+    tmp_path: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    key = home / ".ssh" / "id_ed25519"
+    key.write_text("PRIVATE KEY")
+    monkeypatch.setenv("HOME", str(home))
+    spec = SandboxSpec(read=(str(folder),))
+    for secret in (str(key), os.path.expanduser("~/.ssh/id_ed25519"), "/etc/shadow"):
+        outcome = call(tools.read_file, secret, spec=spec)
+        assert outcome.reply is not None and not outcome.reply["ok"], secret
+        assert outcome.reply["errno"] == errno.ENOENT
+        assert "sandbox.denied.path" in codes(outcome)
+        assert "PRIVATE KEY" not in outcome.text()
+
+
+def test_the_parents_environment_does_not_leak(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IMMUNO_TEST_SECRET", "s3cr3t-token")
+    seen = value(call(tools.environment))
+    assert not any("s3cr3t-token" in v for v in seen.values())
+    assert not any(k.endswith("IMMUNO_TEST_SECRET") for k in seen)
+    assert seen["HOME"] == "/tmp"
+    shell = run_command(
+        SandboxSpec(), ["sh", "-c", "env; cat /proc/1/environ"], tool="t", options=options()
+    )
+    assert b"s3cr3t-token" not in shell.stdout and shell.exit_code == 0
+
+
+def test_symlinks_lead_nowhere_outside(folder: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET")
+    (folder / "planted").mkdir()
+    (folder / "planted" / "link").symlink_to(secret)  # planted before the run
+    spec = SandboxSpec(read=(str(folder / "planted"),), write=(str(folder / "w"),))
+    (folder / "w").mkdir()
+    for where in (folder / "planted", folder / "w"):
+        outcome = call(tools.symlink_read, str(where), str(secret), spec=spec)
+        assert outcome.reply is not None and not outcome.reply["ok"]
+        assert outcome.reply["errno"] == errno.ENOENT
+        assert "sandbox.denied.path" in codes(outcome)
+        assert "TOP SECRET" not in outcome.text()
+
+
+def test_proc_self_and_pid_1_show_only_the_sandbox(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET")
+    seen = value(call(tools.proc_tricks, str(secret)))
+    assert all(v == f"error {errno.ENOENT}" for v in seen.values()), seen
+    shadow = value(call(tools.proc_tricks, "/etc/shadow"))
+    assert all(v.startswith("error") for v in shadow.values()), shadow
+
+
+@pytest.mark.parametrize("who", ["the sandbox's init", "the caller", "the caller's parent"])
+def test_ptrace_of_the_parent_kills_the_tool(who: str) -> None:
+    pid = {"the sandbox's init": 1, "the caller": os.getpid(), "the caller's parent": os.getppid()}
+    outcome = call(tools.ptrace, [pid[who]])
+    assert outcome.killed == "syscall" and outcome.reply is None, outcome.summary()
+    assert "sandbox.killed.syscall" in codes(outcome)
+    shell = run_command(
+        SandboxSpec(), ["sh", "-c", "mount -t tmpfs x /tmp; echo $?"], tool="t", options=options()
+    )
+    assert shell.stdout.strip() not in (b"", b"0")  # refused (EPERM), not fatal
+
+
+def test_the_immuno_store_is_hidden_and_untouched(tmp_path: Path) -> None:
+    store = tmp_path / ".immuno"
+    store.mkdir()
+    db = store / "immuno.db"
+    db.write_bytes(b"the real store")
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    spec = SandboxSpec(write=(str(tmp_path),))
+    hidden = [os.path.realpath(store)]
+    assert value(call(tools.listing, str(store), spec=spec, hidden=hidden)) == []
+    outcome = call(tools.write_file, str(db), "poisoned", spec=spec, hidden=hidden)
+    assert outcome.reply is not None and outcome.reply["errno"] == errno.EROFS
+    assert "sandbox.denied.path" in codes(outcome)
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    with pytest.raises(ConfigError, match="is inside immuno's own"):
+        call(tools.listing, str(store), spec=SandboxSpec(read=(str(store),)), hidden=hidden)
+
+
+# -- resources ---------------------------------------------------------------------
+
+
+def test_a_fork_bomb_is_killed() -> None:
+    spec = SandboxSpec(limits=Limits(processes=8, wall_seconds=20))
+    outcome = call(tools.fork_bomb, 3.0, spec=spec)
+    assert outcome.killed == "processes"
+    assert "sandbox.killed.processes" in codes(outcome)
+    assert outcome.wall_seconds < 2.5
+
+
+def test_one_process_means_no_fork_at_all() -> None:
+    spec = SandboxSpec(limits=Limits(processes=1))
+    outcome = run_command(
+        spec, ["sh", "-c", "true & wait; echo forked"], tool="t", options=options()
+    )
+    assert b"forked" not in outcome.stdout
+    assert outcome.exit_code != 0
+
+
+def test_a_memory_bomb_is_stopped() -> None:
+    spec = SandboxSpec(limits=Limits(memory_mb=256))
+    outcome = call(tools.memory_bomb, spec=spec)
+    assert outcome.killed == "memory", outcome.summary()
+    assert "sandbox.killed.memory" in codes(outcome)
+    command = [sys.executable, "-c", "a = []\nwhile True: a.append(bytearray(4 << 20))"]
+    with_python = SandboxSpec(read=python_runtime(), limits=spec.limits)  # as a command
+    shell = run_command(with_python, command, tool="t", options=options())
+    assert shell.killed == "memory", shell.summary()
+
+
+def test_a_runaway_loop_is_killed_by_cpu_time() -> None:
+    spec = SandboxSpec(limits=Limits(cpu_seconds=1, wall_seconds=20))
+    outcome = call(tools.spin, 30.0, spec=spec)
+    assert outcome.killed == "cpu", outcome.summary()
+    assert "sandbox.killed.cpu" in codes(outcome)
+    assert outcome.wall_seconds < 10
+
+
+def test_a_process_that_waits_forever_is_killed_by_wall_time() -> None:
+    spec = SandboxSpec(limits=Limits(wall_seconds=1))
+    outcome = call(tools.sleep, 60.0, spec=spec)
+    assert outcome.killed == "wall" and outcome.exit_code is None
+    assert "sandbox.killed.wall" in codes(outcome)
+    assert 1 <= outcome.wall_seconds < 5
+
+
+def test_a_huge_output_is_cut_and_killed() -> None:
+    spec = SandboxSpec(limits=Limits(output_bytes=65536))
+    outcome = call(tools.flood, 64, spec=spec)
+    assert outcome.killed == "output" and outcome.truncated
+    assert len(outcome.stdout) + len(outcome.stderr) <= 65536
+    assert "sandbox.killed.output" in codes(outcome)
+    shell = run_command(spec, ["yes"], tool="t", options=options())
+    assert shell.killed == "output" and len(shell.stdout) <= 65536
+
+
+def test_a_huge_file_is_refused() -> None:
+    spec = SandboxSpec(limits=Limits(file_size_mb=1))
+    outcome = call(tools.big_file, "/tmp/big", 8, spec=spec)
+    assert outcome.killed == "file_size", outcome.summary()
+    assert "sandbox.killed.file_size" in codes(outcome)
+
+
+# -- network -----------------------------------------------------------------------
+
+
+def _net(server: Server) -> SandboxSpec:
+    return SandboxSpec(hosts=(host_rule(f"127.0.0.1:{server.port}"),))
+
+
+def test_a_declared_host_is_reached_through_the_proxy(servers: tuple[Server, Server]) -> None:
+    allowed, _ = servers
+    outcome = call(tools.fetch, f"http://127.0.0.1:{allowed.port}/ok", spec=_net(allowed))
+    assert value(outcome) == "200 allowed server"
+    assert allowed.requests == [f"127.0.0.1:{allowed.port} /ok"]
+    assert [c.allowed for c in outcome.connections] == [True]
+    assert codes(outcome) == {"sandbox.outcome"}
+
+
+def test_an_undeclared_host_by_ip_is_refused(servers: tuple[Server, Server]) -> None:
+    allowed, forbidden = servers
+    outcome = call(tools.fetch, f"http://127.0.0.1:{forbidden.port}/x", spec=_net(allowed))
+    assert value(outcome).startswith("403")
+    assert "sandbox.denied.connect" in codes(outcome)
+    assert forbidden.requests == []
+
+
+def test_an_undeclared_name_is_refused_without_a_lookup(servers: tuple[Server, Server]) -> None:
+    allowed, _ = servers
+    asked: list[str] = []
+
+    def resolver(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return ["127.0.0.1"]
+
+    outcome = call(tools.fetch, "http://evil.example/", spec=_net(allowed), resolver=resolver)
+    assert value(outcome).startswith("403")
+    assert "sandbox.denied.connect" in codes(outcome)
+    assert asked == []
+
+
+def test_a_direct_connection_around_the_proxy_finds_no_network(
+    servers: tuple[Server, Server],
+) -> None:
+    allowed, forbidden = servers
+    for spec in (SandboxSpec(), _net(allowed)):
+        outcome = call(tools.connect_raw, "127.0.0.1", forbidden.port, spec=spec)
+        assert value(outcome) == "error ECONNREFUSED"  # the sandbox's own, empty loopback
+    assert value(call(tools.connect_raw, "1.1.1.1", 80)).startswith("error ENETUNREACH")
+    assert forbidden.requests == []
+
+
+def test_dns_rebinding_to_loopback_is_refused(servers: tuple[Server, Server]) -> None:
+    allowed, _ = servers
+    asked: list[str] = []
+
+    def rebinding(host: str, port: int) -> list[str]:
+        """A name the manifest declares, answered with loopback (alone, or after a
+        public address): the proxy must judge the address it would connect to."""
+        asked.append(host)
+        return ["127.0.0.1"] if len(asked) == 1 else ["93.184.216.34", "127.0.0.1"]
+
+    spec = SandboxSpec(hosts=(host_rule(f"rebind.test:{allowed.port}"),))
+    url = f"http://rebind.test:{allowed.port}/"
+    for _ in range(2):
+        outcome = call(tools.fetch, url, spec=spec, resolver=rebinding)
+        assert value(outcome).startswith("403")
+        assert "non-public address (127.0.0.1)" in outcome.connections[0].reason
+        assert "sandbox.denied.connect" in codes(outcome)
+    assert asked == ["rebind.test", "rebind.test"]
+    assert allowed.requests == []
+
+
+def test_a_forged_host_header_is_refused(servers: tuple[Server, Server]) -> None:
+    allowed, _ = servers
+    outcome = call(
+        tools.fetch, f"http://127.0.0.1:{allowed.port}/", "evil.example", spec=_net(allowed)
+    )
+    assert value(outcome).startswith("403")
+    assert "sandbox.denied.connect" in codes(outcome)
+    assert allowed.requests == []
+
+
+def test_connect_to_another_host_is_refused(servers: tuple[Server, Server]) -> None:
+    allowed, forbidden = servers
+    outcome = call(tools.proxy_connect, f"127.0.0.1:{forbidden.port}", spec=_net(allowed))
+    assert value(outcome).startswith("HTTP/1.1 403")
+    assert "sandbox.denied.connect" in codes(outcome)
+    tunnel = call(tools.proxy_connect, f"127.0.0.1:{allowed.port}", spec=_net(allowed))
+    assert value(tunnel) == (
+        "HTTP/1.1 200 Connection established | HTTP/1.0 200 OK | ['allowed', 'server']"
+    )
+    assert allowed.requests == [f"127.0.0.1:{allowed.port} /tunnelled"]
+    assert forbidden.requests == []
+
+
+def test_every_connection_is_logged(
+    servers: tuple[Server, Server], caplog: pytest.LogCaptureFixture
+) -> None:
+    allowed, forbidden = servers
+    with caplog.at_level(logging.INFO, logger="immuno.sandbox.egress"):
+        call(tools.fetch, f"http://127.0.0.1:{allowed.port}/", spec=_net(allowed))
+        call(tools.fetch, f"http://127.0.0.1:{forbidden.port}/", spec=_net(allowed))
+    said = [r.getMessage() for r in caplog.records if r.name == "immuno.sandbox.egress"]
+    assert said == [
+        f"sandbox t: connect 127.0.0.1:{allowed.port} allowed",
+        f"sandbox t: connect 127.0.0.1:{forbidden.port} refused: "
+        f"127.0.0.1:{forbidden.port} is not a declared host",
+    ]
+
+
+def test_a_command_reaches_its_hosts_through_the_proxy(servers: tuple[Server, Server]) -> None:
+    allowed, forbidden = servers
+    script = (
+        "import sys, urllib.request as u\n"
+        "for port in sys.argv[1:]:\n"
+        "    try:\n"
+        "        print(u.urlopen(f'http://127.0.0.1:{port}/cmd', timeout=5).read().decode())\n"
+        "    except Exception as exc:\n"
+        "        print('refused', exc)\n"
+    )
+    spec = SandboxSpec(read=python_runtime(), hosts=_net(allowed).hosts)
+    command = [sys.executable, "-c", script, str(allowed.port), str(forbidden.port)]
+    outcome = run_command(spec, command, tool="t", options=options())
+    assert outcome.stdout.decode().splitlines() == [
+        "allowed server",
+        "refused HTTP Error 403: Forbidden",
+    ]
+    assert "sandbox.denied.connect" in codes(outcome)
+    assert forbidden.requests == []
+
+
+def test_no_write_path_may_expose_the_callers_python(tmp_path: Path) -> None:
+    for code in python_runtime():
+        outer = os.path.dirname(code)
+        for path in (code, outer):
+            with pytest.raises(ConfigError, match="could rewrite the Python code"):
+                call(tools.echo, "x", spec=SandboxSpec(write=(path,)))
+    reading = call(tools.echo, "x", spec=SandboxSpec(read=(os.path.dirname(python_runtime()[0]),)))
+    assert value(reading) == "x"  # reading it is fine
