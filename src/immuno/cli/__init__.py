@@ -18,6 +18,7 @@ from immuno.cli import (
     init_cmd,
     memory_cmd,
     policy_cmd,
+    proxy_cmd,
     quarantine_cmd,
     response_cmd,
     sandbox_cmd,
@@ -65,6 +66,7 @@ quarantine_cmd.register(app)
 incidents_cmd.register(app)
 serve_cmd.register(app)
 sandbox_cmd.register(app)
+proxy_cmd.register(app)
 
 
 def main() -> None:
