@@ -139,3 +139,17 @@ def test_apis_with_unchecked_tool_calls_are_refused(rig: Rig) -> None:
     elsewhere = rig.client.get("/admin")
     assert elsewhere.status_code == 404
     assert decode(elsewhere)["error"]["code"] == "not_found"
+
+
+def test_a_body_over_the_limit_is_a_413(immune: Immune) -> None:
+    settings = ProxySettings(
+        upstream="http://127.0.0.1:9/v1", agent="payments", max_body_bytes=1024
+    )
+    with (
+        Served(build_proxy_app(immune, settings)) as served,
+        httpx.Client(base_url=served.url, timeout=30.0) as client,
+    ):
+        big = {"messages": [{"role": "user", "content": "x" * 2048}]}
+        response = client.post("/v1/chat/completions", json=big)
+    assert response.status_code == 413
+    assert decode(response)["error"]["message"] == "the body exceeds 1024 bytes"

@@ -39,6 +39,9 @@ def register(app: typer.Typer) -> None:
             typer.Option(help="The agent (manifest) every request is for; else X-Immuno-Agent."),
         ] = None,
         timeout: Annotated[float, typer.Option(help="Seconds to wait for the upstream.")] = 600.0,
+        max_body_bytes: Annotated[
+            int, typer.Option(help="Larger request bodies are refused (413).")
+        ] = 32 * 1024 * 1024,
     ) -> None:
         """Serve /v1/chat/completions, checking messages and tool calls in flight."""
         try:
@@ -56,7 +59,14 @@ def register(app: typer.Typer) -> None:
             raise ConfigError("--agent", "must not be empty")
         if not timeout > 0:
             raise ConfigError("--timeout", f"must be > 0, got {timeout}")
-        settings = ProxySettings(upstream=check_upstream(upstream), agent=agent, timeout=timeout)
+        if max_body_bytes < 1024:
+            raise ConfigError("--max-body-bytes", f"must be >= 1024, got {max_body_bytes}")
+        settings = ProxySettings(
+            upstream=check_upstream(upstream),
+            agent=agent,
+            timeout=timeout,
+            max_body_bytes=max_body_bytes,
+        )
         app = build_proxy_app(Immune(load_config(config)), settings, close=True)
         who = f" for agent {agent!r}" if agent else ""
         typer.echo(f"immuno proxy listening on http://{host}:{port}/v1{who}")
