@@ -27,6 +27,12 @@ def output_stopped(verdict: Verdict) -> str:
     return f"[immuno withheld the assistant's reply: {verdict.explain()}]"
 
 
+def output_stopped_late(verdict: Verdict) -> str:
+    """The same, for a streamed reply: its text has been sent and cannot be taken back."""
+    lead = "[immuno stopped the reply above once it was complete, after it was sent"
+    return f"{lead}: {verdict.explain()}]"
+
+
 def legacy_refusal() -> str:
     return "[immuno refused a legacy function_call: only tool_calls are checked]"
 

@@ -25,7 +25,7 @@ from immuno.chat_proxy.outbound import (
     finish_after,
     invalid_upstream,
     legacy_refusal,
-    output_stopped,
+    output_stopped_late,
 )
 from immuno.chat_proxy.wire import decode_json, encode
 
@@ -196,7 +196,7 @@ class StreamChecker:
         if text:
             verdict = self.turn.output(text, f"choices[{index}].delta.content")
             if not verdict.allowed:
-                notes.append(output_stopped(verdict))
+                notes.append(output_stopped_late(verdict))
         out: list[bytes] = []
         if allowed:
             out.append(self._chunk(index, {"tool_calls": allowed}))
