@@ -164,3 +164,37 @@ def test_a_streamed_reply_that_is_stopped_says_so_at_its_end(rig: Rig) -> None:
         "\n[immuno stopped the reply above once it was complete, after it was sent: block" in text
     )
     assert received[-1] == "[DONE]"
+
+
+def test_a_finishing_chunk_s_own_text_comes_before_the_refusal(rig: Rig) -> None:
+    theft = msgspec.json.encode({"account": ATTACKER, "amount": 950}).decode()
+    whole = {"index": 0, "id": "call_1", "type": "function"}
+    whole["function"] = {"name": "bank.transfer", "arguments": theft}
+    rig.upstream.stream(
+        [chunk({"content": "Paying.", "tool_calls": [whole]}, "tool_calls"), "[DONE]"]
+    )
+    received = streamed(rig)
+    assert calls_in(received) == []
+    assert text_of(received).startswith("Paying.\n[immuno refused the call bank.transfer")
+    assert received[-2]["choices"][0]["finish_reason"] == "stop"
+
+
+def test_events_split_anywhere_are_read_alike(rig: Rig) -> None:
+    from immuno.chat_proxy.judge import Turn
+    from immuno.chat_proxy.seen import SeenBook
+    from immuno.chat_proxy.stream import StreamChecker
+
+    arguments = msgspec.json.encode({"account": ATTACKER, "amount": 1}).decode()
+    scripted = [*call_deltas(0, "c1", "bank.transfer", arguments), chunk({}, "tool_calls")]
+    raw = b"".join(b"data: " + msgspec.json.encode(c) + b"\r\n\r\n" for c in scripted)
+    raw += b"data: [DONE]\r\n\r\n"
+    outputs = []
+    for size in (1, 2, 7, len(raw)):
+        turn = Turn(rig.immune, SeenBook(ttl=60.0), "payments", f"split-{size}")
+        checker = StreamChecker(turn)
+        sent = [e for at in range(0, len(raw), size) for e in checker.feed(raw[at : at + size])]
+        outputs.append([*sent, *checker.close()])
+    assert all(out == outputs[-1] for out in outputs)
+    assert outputs[-1][-1] == b"data: [DONE]\n\n"
+    assert b'"c1"' not in b"".join(outputs[-1])
+    assert b"refused the call bank.transfer" in b"".join(outputs[-1])

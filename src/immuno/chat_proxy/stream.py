@@ -59,14 +59,21 @@ class StreamChecker:
     def __init__(self, turn: Turn) -> None:
         self.turn = turn
         self._pending = b""
+        self._carry = b""
         self._choices: dict[int, _Choice] = {}
         self._template: dict[str, Any] = {"object": "chat.completion.chunk"}
 
     def feed(self, data: bytes) -> list[bytes]:
+        data = self._carry + data
+        # a CR LF split across two reads is joined before line ends are read
+        self._carry = b"\r" if data.endswith(b"\r") else b""
+        data = data[:-1] if self._carry else data
+        searched = max(0, len(self._pending) - 1)
         self._pending += data.replace(b"\r\n", b"\n")
         out: list[bytes] = []
-        while (end := self._pending.find(b"\n\n")) >= 0:
+        while (end := self._pending.find(b"\n\n", searched)) >= 0:
             raw, self._pending = self._pending[: end + 2], self._pending[end + 2 :]
+            searched = 0
             out.extend(self._event(raw))
         if len(self._pending) > MAX_EVENT:
             raise invalid_upstream(f"sent a stream event over {MAX_EVENT} bytes")
@@ -74,8 +81,9 @@ class StreamChecker:
 
     def close(self) -> list[bytes]:
         """The upstream ended: the last event, then every call still held back."""
-        out = self._event(self._pending + b"\n\n") if self._pending.strip() else []
-        self._pending = b""
+        rest = self._pending + self._carry
+        out = self._event(rest + b"\n\n") if rest.strip() else []
+        self._pending = self._carry = b""
         for index in sorted(self._choices):
             out.extend(self._finish(index)[0])
         return out
@@ -110,7 +118,12 @@ class StreamChecker:
                 continue
             took, finished = self._take(choice, position)
             changed = changed or took
-            before.extend(finished or ())
+            if finished:
+                changed = True
+                if choice.get("delta"):  # what the finishing chunk still says goes first
+                    before.append(self._chunk_of({**choice, "finish_reason": None}))
+                    choice["delta"] = {}
+                before.extend(finished)
             if _has_something(choice):
                 kept.append(choice)
         if not changed:
@@ -206,7 +219,9 @@ class StreamChecker:
         return out, len(allowed)
 
     def _chunk(self, index: int, delta: dict[str, Any]) -> bytes:
-        choice = {"index": index, "delta": delta, "finish_reason": None}
+        return self._chunk_of({"index": index, "delta": delta, "finish_reason": None})
+
+    def _chunk_of(self, choice: dict[str, Any]) -> bytes:
         return event({**self._template, "choices": [choice]})
 
 
