@@ -153,3 +153,27 @@ def test_a_body_over_the_limit_is_a_413(immune: Immune) -> None:
         response = client.post("/v1/chat/completions", json=big)
     assert response.status_code == 413
     assert decode(response)["error"]["message"] == "the body exceeds 1024 bytes"
+
+
+def test_an_upstream_that_stalls_mid_stream_ends_it_with_a_timeout(
+    immune: Immune, monkeypatch: Any
+) -> None:
+    from tests.chat_proxy import fake_upstream
+
+    monkeypatch.setattr(fake_upstream, "GATE_SECONDS", 3.0)
+    upstream = fake_upstream.FakeUpstream()
+    upstream.stream([chunk({"content": "Hel"}), chunk({"content": "lo"}, "stop")], gate_at=1)
+    with Served(upstream.app()) as slow:
+        settings = ProxySettings(upstream=f"{slow.url}/v1", agent="payments", timeout=0.5)
+        with (
+            Served(build_proxy_app(immune, settings)) as served,
+            httpx.Client(base_url=served.url, timeout=30.0) as client,
+        ):
+            body = {"messages": USER, "stream": True}
+            with client.stream("POST", "/v1/chat/completions", json=body) as response:
+                raw = response.read()
+    first, last = raw.strip().split(b"\n\n")
+    assert msgspec.json.decode(first[len(b"data: ") :])["choices"][0]["delta"]["content"] == "Hel"
+    error = msgspec.json.decode(last[len(b"data: ") :])["error"]
+    assert error["code"] == "upstream_timeout"
+    assert "did not answer in time (ReadTimeout" in error["message"]

@@ -101,6 +101,9 @@ class Upstream:
 
 
 def unreachable(url: str, exc: BaseException) -> ProxyError:
+    if isinstance(exc, httpx.TimeoutException):
+        what = f"did not answer in time ({type(exc).__name__}; the proxy's --timeout)"
+        return ProxyError(504, "upstream_timeout", f"the upstream {url} {what}")
     detail = str(exc) or "no detail"
     return ProxyError(
         502,
