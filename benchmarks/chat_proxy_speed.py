@@ -14,7 +14,11 @@ variation as a changed agent and locks it, which says nothing about the proxy.
 Direct and proxied requests alternate, so both see the same machine; the
 overhead is the difference of each proxied request and the direct one before it.
 Non-streaming (the whole reply) and streaming (20 content deltas, timed to the last
-byte) are measured the same way.
+byte) are measured the same way. Beside the proxy, a bare forwarder on the same stack
+(``_chat_bare_proxy.py``: Starlette, uvicorn, httpx, checking nothing) is the floor of
+any proxy written this way; the CPU time each server process used a request (from
+/proc, so other work on the machine does not count) separates what the checks cost
+from what forwarding costs.
 """
 
 from __future__ import annotations
@@ -120,21 +124,36 @@ def p99(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
-def measure(urls: dict[str, str], *, stream: bool, turns: int, offset: int) -> None:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(
+    urls: dict[str, str], pids: dict[str, int], *, stream: bool, turns: int, offset: int
+) -> None:
     """Alternate one request to each server per turn; print each and the overheads."""
     times: dict[str, list[float]] = {name: [] for name in urls}
     with httpx.Client(timeout=30.0) as client:
+        cpu: dict[str, float] = {}
         for turn in range(-50, turns):  # 50 warm-up turns, not counted
+            if turn == 0:
+                cpu = {name: cpu_seconds(pid) for name, pid in pids.items()}
             history, session = conversation(offset + turn + 50)
             body = {"model": "bench-1", "messages": history, "stream": stream}
             for name, url in urls.items():
                 took = timed(client, f"{url}/v1/chat/completions", body, session)
                 if turn >= 0:
                     times[name].append(took * 1e3)
+        used = {name: (cpu_seconds(pid) - cpu[name]) * 1e3 / turns for name, pid in pids.items()}
     kind = "streaming (20 content deltas)" if stream else "non-streaming"
     print(f"{kind}, {turns} turns (one new message each), ms:")
     for name, values in times.items():
-        print(f"  {name:<24} median {statistics.median(values):6.3f}   p99 {p99(values):6.3f}")
+        print(
+            f"  {name:<24} median {statistics.median(values):6.3f}   p99 {p99(values):6.3f}"
+            f"   its own CPU a request {used[name]:6.3f}"
+        )
     direct = times["direct"]
     for name in [n for n in times if n != "direct"]:
         extra = [t - d for t, d in zip(times[name], direct, strict=True)]
@@ -143,6 +162,8 @@ def measure(urls: dict[str, str], *, stream: bool, turns: int, offset: int) -> N
             f"  overhead {name:<15} median {statistics.median(extra):6.3f}   "
             f"p99 {p99(extra):6.3f}   ratio {ratio:.2f}x"
         )
+    checks = used["immuno proxy"] - used["bare forwarder"]
+    print(f"  CPU the checks add to forwarding, a request: {checks:6.3f}")
 
 
 def main() -> None:
@@ -174,8 +195,9 @@ def main() -> None:
             for name, command in commands.items():
                 started.append(start([sys.executable, *command], root))
                 wait_ready(urls[name], started[-1])
-            measure(urls, stream=False, turns=args.turns, offset=0)
-            measure(urls, stream=True, turns=args.turns, offset=10 * args.turns)
+            pids = {name: process.pid for name, process in zip(commands, started, strict=True)}
+            measure(urls, pids, stream=False, turns=args.turns, offset=0)
+            measure(urls, pids, stream=True, turns=args.turns, offset=10 * args.turns)
         finally:
             for process in reversed(started):
                 stop(process)

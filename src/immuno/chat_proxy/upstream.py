@@ -34,6 +34,7 @@ _HOP = frozenset(
 )
 _NOT_ASKED = _HOP | {"accept-encoding"}
 _NOT_SENT_BACK = _HOP | {"content-encoding"}
+_MAX_URLS = 1024  # parsed upstream URLs kept (one per path and query)
 
 
 def check_upstream(url: str) -> str:
@@ -72,11 +73,22 @@ class Upstream:
             transport=transport,
             follow_redirects=False,
         )
+        self._urls: dict[tuple[str, str], httpx.URL] = {}
 
     def url(self, path: str, query: str = "") -> str:
         """``path`` is what follows ``/v1/`` at the proxy."""
         joined = f"{self.base}/{path.lstrip('/')}"
         return f"{joined}?{query}" if query else joined
+
+    def _parsed(self, path: str, query: str) -> httpx.URL:
+        """The URL parsed once per path (parsing is a good part of building a request)."""
+        key = (path, query)
+        found = self._urls.get(key)
+        if found is None:
+            found = httpx.URL(self.url(path, query))
+            if len(self._urls) < _MAX_URLS:
+                self._urls[key] = found
+        return found
 
     async def send(
         self,
@@ -87,14 +99,14 @@ class Upstream:
         query: str = "",
     ) -> httpx.Response:
         """Send and return the reply with its body still to read (``aiter_bytes``)."""
-        url = self.url(path, query)
+        url = self._parsed(path, query)
         request = self.client.build_request(
             method, url, headers=request_headers(headers), content=body
         )
         try:
             return await self.client.send(request, stream=True)
         except httpx.TransportError as exc:
-            raise unreachable(url, exc) from None
+            raise unreachable(str(url), exc) from None
 
     async def aclose(self) -> None:
         await self.client.aclose()
