@@ -20,7 +20,7 @@ REPLY = (
 PIECES = 20  # content deltas of a streamed reply
 
 _encode = msgspec.json.Encoder().encode
-_COMPLETION = _encode(
+COMPLETION = _encode(
     {
         "id": "chatcmpl-bench",
         "object": "chat.completion",
@@ -62,7 +62,7 @@ async def chat(request: Request) -> Response:
                 yield event
 
         return StreamingResponse(events(), media_type="text/event-stream")
-    return Response(_COMPLETION, media_type="application/json")
+    return Response(COMPLETION, media_type="application/json")
 
 
 async def healthz(request: Request) -> Response:

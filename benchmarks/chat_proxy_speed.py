@@ -34,9 +34,11 @@ import time
 from pathlib import Path
 
 import httpx
+import msgspec
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _timing import prose
+from immuno.core.config import StoreConfig
 
 HERE = Path(__file__).resolve().parent
 STARTUP_SECONDS = 60.0
@@ -47,7 +49,7 @@ store:
 detect:
   classifier: false   # every layer but the classifier (the hot-path budget)
 policy:
-  manifests: [agents.yaml]
+  manifests: [{manifest}]
 """
 MANIFEST = """\
 roles:
@@ -149,6 +151,7 @@ def measure(
         used = {name: (cpu_seconds(pid) - cpu[name]) * 1e3 / turns for name, pid in pids.items()}
     kind = "streaming (20 content deltas)" if stream else "non-streaming"
     print(f"{kind}, {turns} turns (one new message each), ms:")
+    used["direct"] /= len(urls)  # the upstream answers every server's request
     for name, values in times.items():
         print(
             f"  {name:<24} median {statistics.median(values):6.3f}   p99 {p99(values):6.3f}"
@@ -166,6 +169,35 @@ def measure(
     print(f"  CPU the checks add to forwarding, a request: {checks:6.3f}")
 
 
+def in_process(root: Path, turns: int) -> None:
+    """The checks alone, no HTTP: parse the request, judge what is new, check the reply."""
+    from _chat_upstream import COMPLETION
+    from immuno import Immune, load_config
+    from immuno.chat_proxy.judge import Turn
+    from immuno.chat_proxy.outbound import check_completion
+    from immuno.chat_proxy.seen import SeenBook
+    from immuno.chat_proxy.wire import encode, read_messages, read_request
+
+    config = load_config(root / "immuno.yaml")
+    immune = Immune(msgspec.structs.replace(config, store=StoreConfig(path=str(root / "in.db"))))
+    seen = SeenBook(ttl=3600.0)
+    took: list[float] = []
+    for turn in range(-50, turns):
+        history, session = conversation(20 * turns + turn + 50)
+        raw = encode({"model": "bench-1", "messages": history})
+        started = time.perf_counter()
+        body = read_request(raw)
+        messages = read_messages(body)
+        judged = Turn(immune, seen, session, session)
+        judged.messages(body, messages)
+        check_completion(judged, COMPLETION)
+        if turn >= 0:
+            took.append((time.perf_counter() - started) * 1e3)
+    immune.close()
+    print(f"checks alone, in process, {turns} turns (one new message, one reply), ms:")
+    print(f"  median {statistics.median(took):6.3f}   p99 {p99(took):6.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--turns", type=int, default=2000)
@@ -173,7 +205,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         (root / "agents.yaml").write_text(MANIFEST, encoding="utf-8")
-        (root / "immuno.yaml").write_text(CONFIG.format(store=root / "immuno.db"), encoding="utf-8")
+        (root / "immuno.yaml").write_text(
+            CONFIG.format(store=root / "immuno.db", manifest=root / "agents.yaml"), encoding="utf-8"
+        )
         ports = {name: free_port() for name in ("direct", "bare forwarder", "immuno proxy")}
         urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
         upstream = f"{urls['direct']}/v1"
@@ -201,6 +235,7 @@ def main() -> None:
         finally:
             for process in reversed(started):
                 stop(process)
+        in_process(root, args.turns)
 
 
 if __name__ == "__main__":
