@@ -76,10 +76,11 @@ def test_the_user_s_words_are_checked_and_a_refused_one_stops_the_request(rig: R
     assert error["code"] == "refused" and error["field"] == "messages[0]"
     assert error["message"].startswith("the user message was refused: block")
     assert rig.upstream.received == []  # nothing reached the model
-    # The same history again is refused again, from what was decided, without a new check.
+    # Sent again, it is judged again (a refusal may rest on the agent's state) and refused.
     sealed = len(rig.kinds())
     assert rig.chat([{"role": "user", "content": hostile}]).status_code == 403
-    assert len(rig.kinds()) == sealed
+    assert rig.kinds()[sealed:] == ["message"]
+    assert rig.upstream.received == []
 
 
 def test_text_parts_are_read_and_a_tool_result_with_parts_is_replaced_whole(rig: Rig) -> None:

@@ -6,7 +6,9 @@ On the way in (:meth:`Turn.messages`), each message not judged before in the ses
 * ``user``, ``system`` and ``developer`` messages are the words of the user and of
   the developer who wrote the agent: checked as trusted messages and filed in the
   session (``Session.trust``), so the values they name vouch for later calls. One the
-  pipeline stops refuses the request (403), now and whenever the history carries it.
+  pipeline stops refuses the request (403); sent again, it is judged again, since a
+  refusal may rest on the agent's state (locked, its session ended), which an
+  operator can change.
 * ``tool`` (and legacy ``function``) messages are tool results, untrusted, named by
   the tool the assistant called. One whose injected sentences can be cut out is
   forwarded with the rest (``Verdict.sanitized``); one stopped whole is replaced by a
@@ -93,7 +95,8 @@ class Turn:
             decision = self.seen.decided(self.session, digest)
             if decision is None:
                 decision = self._judge(message)
-                self.seen.decide(self.session, digest, decision)
+                if decision.kind != "refuse":  # a refusal may rest on the agent's state
+                    self.seen.decide(self.session, digest, decision)
             if decision.kind == "refuse":
                 raise ProxyError(403, "refused", decision.text, field=message.field)
             if decision.kind == "replace":

@@ -2,11 +2,10 @@
 every turn is judged (and filed, and sealed) once per message, not once per turn.
 
 Kept in this process's memory: ``immuno proxy`` runs one worker. Each session keeps
-the digest of every message judged in it with what was decided (forward it as it
-is, forward a replacement text, or refuse the request), so an injected tool result
-withheld on turn 3 is withheld again on turn 9 without a second verdict, and the
-held calls waiting for an operator (the approval id to present when the model asks
-again).
+the digest of every message judged in it with what was decided (forward it as it is,
+or forward a replacement text), so an injected tool result withheld on turn 3 is
+withheld again on turn 9 without a second verdict; and the held calls waiting for an
+operator (the approval id to present when the model asks again).
 
 Bounded: at most ``sessions`` sessions (least recently used dropped first), at most
 ``messages`` digests per session (oldest dropped first), and a session quiet for
@@ -31,8 +30,8 @@ DEFAULT_MESSAGES = 4_096
 
 @dataclass(frozen=True)
 class Decision:
-    """What to do with a message judged earlier: ``keep`` it, ``replace`` its text by
-    ``text``, or ``refuse`` the request (``text`` says why)."""
+    """What to do with a message: ``keep`` it, ``replace`` its text by ``text``, or
+    ``refuse`` the request (``text`` says why; refusals are not remembered)."""
 
     kind: Literal["keep", "replace", "refuse"]
     text: str = ""
