@@ -118,7 +118,7 @@ def test_a_refusal_for_the_agent_s_state_lifts_when_an_operator_releases_it(rig:
     ask = [{"role": "user", "content": "What is on my calendar today?"}]
     refused = rig.chat(ask)
     assert refused.status_code == 403
-    assert "until an operator releases it" in decode(refused)["error"]["message"]
+    assert "response/response." in decode(refused)["error"]["message"]  # its health
     rig.immune.layer("response").release("payments", "ops")
     sent = rig.upstream.reply(completion("Nothing today."))
     assert rig.chat(ask).content == sent
