@@ -79,6 +79,10 @@ def test_a_named_session_is_used_as_it_is(rig: Rig) -> None:
     rig.upstream.reply(completion("ok"))
     body = rig.chat([{"role": "user", "content": "hi"}], metadata={"immuno_session": "task-43"})
     assert body.headers["x-immuno-session"] == "task-43"
+    assert "metadata" not in rig.upstream.last.json()  # the proxy's own key stays here
+    rig.upstream.reply(completion("ok"))
+    rig.chat([{"role": "user", "content": "hi"}], metadata={"immuno_session": "t", "app": "x"})
+    assert rig.upstream.last.json()["metadata"] == {"app": "x"}
     # What a named session read vouches in it alone, whatever the words of the request.
     transfer = call("call_1", "bank.transfer", {"account": OWN_COMPACT, "amount": 950})
     sent = rig.upstream.reply(completion(None, [transfer]))

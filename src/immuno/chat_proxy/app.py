@@ -25,7 +25,7 @@ from immuno.chat_proxy.errors import ProxyError
 from immuno.chat_proxy.judge import Turn
 from immuno.chat_proxy.outbound import check_completion
 from immuno.chat_proxy.seen import SeenBook
-from immuno.chat_proxy.sessions import agent_of, session_of
+from immuno.chat_proxy.sessions import agent_of, session_of, strip_session
 from immuno.chat_proxy.stream import StreamChecker, event
 from immuno.chat_proxy.upstream import Upstream, reply_headers, unreachable
 from immuno.chat_proxy.wire import encode, read_messages, read_request
@@ -70,7 +70,7 @@ class ChatProxy:
         agent = agent_of(request.headers, self.settings.agent)
         session = session_of(request.headers, body, agent, messages)
         turn = Turn(self.immune, self.seen, agent, session)
-        if turn.messages(body, messages):
+        if turn.messages(body, messages) | strip_session(body):
             raw = encode(body)
         reply = await self.upstream.send("POST", "chat/completions", request.headers.items(), raw)
         headers = {**reply_headers(reply.headers), SESSION_REPLY_HEADER: session}

@@ -4,8 +4,8 @@ The chat API is stateless: every request sends the conversation again, so a
 session is found from the request itself, in this order:
 
 1. the header ``X-Immuno-Session`` (the client names the conversation);
-2. ``metadata.immuno_session`` in the body (kept in the body: upstreams that store
-   completions accept ``metadata``);
+2. ``metadata.immuno_session`` in the body (taken out before the request goes on,
+   with ``metadata`` itself when nothing else is in it: see :func:`strip_session`);
 3. otherwise the conversation's start: a hash of the agent, the ``user`` field, and
    every message up to and including the first user message. Every later turn of a
    conversation starts the same way, so it lands in the same session; two
@@ -54,6 +54,17 @@ def agent_of(headers: Mapping[str, str], fixed: str | None) -> str:
     if len(named) > MAX_AGENT:
         raise malformed("X-Immuno-Agent", f"an agent name is at most {MAX_AGENT} characters")
     return named
+
+
+def strip_session(body: dict[str, Any]) -> bool:
+    """Take the proxy's own key out of ``metadata``; True when the body changed."""
+    metadata = body.get("metadata")
+    if not isinstance(metadata, dict) or METADATA_KEY not in metadata:
+        return False
+    del metadata[METADATA_KEY]
+    if not metadata:
+        del body["metadata"]
+    return True
 
 
 def session_of(
