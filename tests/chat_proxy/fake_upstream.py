@@ -25,6 +25,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    query: str = ""
 
     def json(self) -> Any:
         return msgspec.json.decode(self.body)
@@ -65,9 +66,9 @@ class FakeUpstream:
 
     def app(self) -> Starlette:
         async def chat(request: Request) -> Response:
-            self.received.append(
-                Received(request.url.path, dict(request.headers), await request.body())
-            )
+            body = await request.body()
+            headers = dict(request.headers)
+            self.received.append(Received(request.url.path, headers, body, request.url.query))
             scripted = self.replies.popleft()
             if isinstance(scripted, bytes):
                 return Response(scripted, media_type="application/json")

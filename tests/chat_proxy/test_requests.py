@@ -46,6 +46,9 @@ def test_a_benign_chat_passes_unchanged_both_ways(rig: Rig) -> None:
     assert rig.upstream.last.body == raw  # the request, byte for byte
     assert rig.upstream.last.headers["authorization"] == "Bearer sk-test"
     assert response.headers["x-immuno-session"].startswith("chat-")
+    rig.upstream.reply(completion("ok"))
+    rig.client.post("/v1/chat/completions?api-version=2024-10-21", content=raw)
+    assert rig.upstream.last.query == "api-version=2024-10-21"
 
 
 def test_an_injected_tool_result_is_excised_before_the_model_reads_it(rig: Rig) -> None:

@@ -72,7 +72,10 @@ class ChatProxy:
         turn = Turn(self.immune, self.seen, agent, session)
         if turn.messages(body, messages) | strip_session(body):
             raw = encode(body)
-        reply = await self.upstream.send("POST", "chat/completions", request.headers.items(), raw)
+        query = request.url.query  # e.g. an api-version the upstream asks for
+        reply = await self.upstream.send(
+            "POST", "chat/completions", request.headers.items(), raw, query
+        )
         headers = {**reply_headers(reply.headers), SESSION_REPLY_HEADER: session}
         streamed = reply.headers.get("content-type", "").startswith("text/event-stream")
         if reply.is_success and streamed:
