@@ -114,3 +114,20 @@ def test_rewired_habits_are_mostly_caught() -> None:
     result = report(normal, rewired)
     assert result.false_alarm_traces <= 1
     assert result.detection_rate >= 0.5
+
+
+def test_an_agent_that_does_the_same_thing_every_turn_never_drifts() -> None:
+    # A chat agent answering alike, turn after turn, at a steady and at an uneven pace:
+    # the baseline sharpening as it learns must not read as the agent changing.
+    for pace in ((1.0,), (0.3, 2.0, 0.7, 5.0)):
+        monitor = DriftMonitor(DriftSettings())
+        clock = FakeClock()
+        alarms = 0
+        for turn in range(1500):
+            for kind in (SignalKind.MESSAGE, SignalKind.OUTPUT):
+                clock.now += pace[turn % len(pace)]
+                signal = Signal(kind=kind, agent="bot", content="It is sunny.", at=clock.now)
+                drift = monitor.score(signal)
+                alarms += drift is not None and drift.alarm
+                monitor.learn(signal)
+        assert alarms == 0, pace

@@ -53,7 +53,7 @@ class DriftSettings:
     calibration_rate: float = 0.01  # weight of a new score in the running mean/variance
     threshold: float = 14.0  # standard deviations above the agent's usual drift
     floor: float = 0.15  # raw divergence (bits) below which nothing is raised
-    min_sd: float = 0.02
+    min_sd: float = 0.2  # bits: smaller moves of surprise or divergence are noise
     # CUSUM per surprise part (step, size, pace): the allowance (sd per step) that is
     # ignored, and the level that raises the alarm
     slack: tuple[float, float, float] = (0.5, 1.0, 1.0)
