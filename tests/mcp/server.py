@@ -1,7 +1,8 @@
 """A small MCP server for the proxy tests, built with the SDK's MCPServer.
 
     python server.py                 # stdio
-    python server.py --http PORT     # streamable HTTP on 127.0.0.1:PORT/mcp
+    python server.py --http PORT [--json]   # streamable HTTP on 127.0.0.1:PORT/mcp
+                                            # (SSE answers, or JSON with --json)
 
 Environment: ``NOTES_CALLS`` names a file each tool call is appended to (one JSON line),
 so a test can tell what reached the server; ``NOTES_VARIANT`` changes the server:
@@ -82,7 +83,8 @@ if VARIANT == "poisoned":
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--http":
-        server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]))
+    if len(sys.argv) >= 3 and sys.argv[1] == "--http":
+        port, json_response = int(sys.argv[2]), "--json" in sys.argv[3:]
+        server.run("streamable-http", host="127.0.0.1", port=port, json_response=json_response)
     else:
         server.run()

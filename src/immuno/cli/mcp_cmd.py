@@ -93,17 +93,27 @@ def register(app: typer.Typer) -> None:
 
             target = http.check_url(upstream)
             host, port = http.parse_listen(listen)
-        immune = Immune(load_config(config))
-        try:
-            relay = Relay(immune, agent, server)
-            if upstream is not None:
-                http.serve(relay, target, host, port)
-                return
-            from immuno.mcp_proxy import stdio
+        settings = load_config(config)
+        if upstream is not None:
+            immune = Immune(settings)
+            try:
+                http.serve(Relay(immune, agent, server), target, host, port)
+            finally:
+                immune.close()
+            return
+        from immuno.mcp_proxy import stdio
 
-            status = asyncio.run(stdio.run(relay, command or []))
+        built: list[Immune] = []
+
+        def build() -> Relay:  # while the server starts
+            built.append(Immune(settings))
+            return Relay(built[0], agent, server)
+
+        try:
+            status = asyncio.run(stdio.run(build, command or []))
         finally:
-            immune.close()
+            for immune in built:
+                immune.close()
         sys.exit(status)
 
     @mcp.command("manifest")

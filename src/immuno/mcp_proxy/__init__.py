@@ -2,10 +2,7 @@
 
 ``relay`` is the core both transports share (``stdio``, ``http``); ``listing`` and
 ``pins`` pin tool definitions; ``calls`` checks calls and results; ``manifest`` and
-``lister`` write a starting manifest from a server's tools.
+``lister`` write a starting manifest from a server's tools. Import the modules you
+use: the transports pull in the MCP types, uvicorn and httpx, which the rest of the
+command line does not need.
 """
-
-from immuno.mcp_proxy.pins import Pin, Pins, digest_of
-from immuno.mcp_proxy.relay import Connection, Relay
-
-__all__ = ["Connection", "Pin", "Pins", "Relay", "digest_of"]

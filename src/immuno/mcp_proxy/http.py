@@ -21,7 +21,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 import uvicorn
-from mcp.types import jsonrpc
+from mcp_types import jsonrpc
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mcp.types import Tool
+from mcp_types import Tool
 from pydantic import ValidationError
 
 from immuno.core.action import Action

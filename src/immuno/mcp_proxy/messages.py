@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from mcp.types import jsonrpc
+from mcp_types import jsonrpc
 
 # Keys a client may put in a request's ``params._meta`` for the proxy.
 SESSION_META = "immuno/session"  # the immuno session (user task) the request belongs to

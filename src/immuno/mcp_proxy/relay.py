@@ -28,7 +28,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from mcp.types import SERVER_INFO_META_KEY, jsonrpc
+from mcp_types import SERVER_INFO_META_KEY, jsonrpc
 
 from immuno.core.errors import InputError
 from immuno.core.pipeline import Immune

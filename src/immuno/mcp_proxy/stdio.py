@@ -14,8 +14,9 @@ import asyncio
 import contextlib
 import os
 import shutil
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from immuno.core.errors import InputError
 from immuno.mcp_proxy.relay import Connection, Relay
@@ -57,8 +58,11 @@ class _Out:
             data = data[written:]
 
 
-async def run(relay: Relay, command: Sequence[str]) -> int:
-    """Relay between this process's stdio and the server ``command``; its exit status."""
+async def run(relay: Callable[[], Relay], command: Sequence[str]) -> int:
+    """Relay between this process's stdio and the server ``command``; its exit status.
+
+    ``relay`` builds the relay once the server is starting, so the two start together.
+    """
     argv = resolve(command)
     process = await asyncio.create_subprocess_exec(
         *argv,
@@ -67,16 +71,23 @@ async def run(relay: Relay, command: Sequence[str]) -> int:
         limit=LINE_LIMIT,
     )
     assert process.stdin is not None and process.stdout is not None
-    connection = relay.connect()
-    out = _Out()
     try:
-        client = await _pipe_reader(sys.stdin.buffer)
-    except ValueError:
+        proxy = relay()
+        try:
+            client = await _pipe_reader(sys.stdin.buffer)
+        except ValueError:
+            raise InputError("stdin", "must be a pipe from an MCP client") from None
+    except BaseException:
         process.kill()
         await process.wait()
-        raise InputError("stdin", "must be a pipe from an MCP client") from None
+        raise
+    connection = proxy.connect()
+    out = _Out()
     downstream = asyncio.create_task(_from_client(connection, client, process.stdin, out))
     upstream = asyncio.create_task(_from_server(connection, process.stdout, out))
+    # A client that stops the proxy (SIGTERM) ends it like a closed stdin: the server
+    # is asked to exit, the session ended and what the pipeline buffers written.
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, downstream.cancel)
     try:
         await asyncio.wait({downstream, upstream}, return_when=asyncio.FIRST_COMPLETED)
         if upstream.done():  # the server closed its stdout: the connection is over
@@ -89,7 +100,8 @@ async def run(relay: Relay, command: Sequence[str]) -> int:
         except TimeoutError:
             process.terminate()
             status = await process.wait()
-        await asyncio.wait_for(upstream, EXIT_GRACE)  # what the server wrote before exiting
+        with contextlib.suppress(TimeoutError):  # what the server wrote before exiting
+            await asyncio.wait_for(upstream, EXIT_GRACE)
         return status
     finally:
         if process.returncode is None:
@@ -97,7 +109,7 @@ async def run(relay: Relay, command: Sequence[str]) -> int:
             await process.wait()
         for task in (downstream, upstream):
             task.cancel()
-        relay.close(connection)
+        proxy.close(connection)
 
 
 async def _from_client(
