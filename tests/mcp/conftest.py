@@ -126,14 +126,8 @@ def wait_listening(port: int, process: subprocess.Popen[bytes], timeout: float =
     raise TimeoutError(f"nothing listening on port {port} after {timeout} s")
 
 
-def start(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen([sys.executable, *args], env=env, stderr=subprocess.PIPE)
-    try:
-        wait_listening(port, process)
-    except BaseException:
-        stop(process)
-        raise
-    return process
+def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, *args], env=env, stderr=subprocess.PIPE)
 
 
 def stop(process: subprocess.Popen[bytes]) -> str:
@@ -151,28 +145,27 @@ def stop(process: subprocess.Popen[bytes]) -> str:
 class HttpPair:
     """The test server on HTTP and the proxy in front of it, each on a free port."""
 
-    def __init__(self, workdir: Workdir, variant: str = "") -> None:
+    def __init__(self, workdir: Workdir, variant: str = "", json_response: bool = False) -> None:
+        self.workdir = workdir
         self.server_port, self.proxy_port = free_port(), free_port()
         self.upstream = f"http://127.0.0.1:{self.server_port}/mcp"
         self.url = f"http://127.0.0.1:{self.proxy_port}/mcp"
         env = workdir.env(variant)
-        self.server = start([str(SERVER), "--http", str(self.server_port)], env, self.server_port)
-        listen = f"127.0.0.1:{self.proxy_port}"
-        args = workdir.proxy_args("--agent", "assistant", "--upstream", self.upstream)
+        server = [str(SERVER), "--http", str(self.server_port)]
+        if json_response:
+            server.append("--json")
+        proxy = workdir.proxy_args("--agent", "assistant", "--upstream", self.upstream)
+        # both start at once: the proxy needs its upstream only when a request comes
+        self.server = spawn(server, env)
+        self.proxy = spawn([*proxy, "--listen", f"127.0.0.1:{self.proxy_port}"], env)
         try:
-            self.proxy = start([*args, "--listen", listen], env, self.proxy_port)
+            wait_listening(self.server_port, self.server)
+            wait_listening(self.proxy_port, self.proxy)
         except BaseException:
-            stop(self.server)
+            self.close()
             raise
 
     def close(self) -> str:
         log = stop(self.proxy)
         stop(self.server)
         return log
-
-
-@pytest.fixture
-def http_pair(workdir: Workdir) -> Iterator[HttpPair]:
-    pair = HttpPair(workdir)
-    yield pair
-    pair.close()

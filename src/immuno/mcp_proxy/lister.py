@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TextIO
 
 import anyio
 from mcp.client.session import ClientSession
@@ -36,9 +37,20 @@ async def _listed(session: ClientSession) -> tuple[list[dict[str, Any]], str]:
     return tools, started.server_info.name
 
 
+def _errlog() -> TextIO:
+    """Where the server's stderr goes: ours, or the process's own when ours is not a
+    file (a captured stream)."""
+    try:
+        sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        return sys.__stderr__ or sys.stderr
+    return sys.stderr
+
+
 async def _from_command(argv: Sequence[str]) -> tuple[list[dict[str, Any]], str]:
     params = StdioServerParameters(command=argv[0], args=list(argv[1:]), env=dict(os.environ))
-    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+    transport = stdio_client(params, errlog=_errlog())
+    async with transport as (read, write), ClientSession(read, write) as session:
         return await _listed(session)
 
 
