@@ -150,20 +150,29 @@ class HttpPair:
         self.server_port, self.proxy_port = free_port(), free_port()
         self.upstream = f"http://127.0.0.1:{self.server_port}/mcp"
         self.url = f"http://127.0.0.1:{self.proxy_port}/mcp"
-        env = workdir.env(variant)
-        server = [str(SERVER), "--http", str(self.server_port)]
-        if json_response:
-            server.append("--json")
+        self.json_response = json_response
         proxy = workdir.proxy_args("--agent", "assistant", "--upstream", self.upstream)
         # both start at once: the proxy needs its upstream only when a request comes
-        self.server = spawn(server, env)
-        self.proxy = spawn([*proxy, "--listen", f"127.0.0.1:{self.proxy_port}"], env)
+        self.server = self._spawn_server(variant)
+        self.proxy = spawn([*proxy, "--listen", f"127.0.0.1:{self.proxy_port}"], workdir.env())
         try:
             wait_listening(self.server_port, self.server)
             wait_listening(self.proxy_port, self.proxy)
         except BaseException:
             self.close()
             raise
+
+    def _spawn_server(self, variant: str) -> subprocess.Popen[bytes]:
+        server = [str(SERVER), "--http", str(self.server_port)]
+        if self.json_response:
+            server.append("--json")
+        return spawn(server, self.workdir.env(variant))
+
+    def restart_server(self, variant: str = "") -> None:
+        """Stop the server and start it again on its port (the proxy stays up)."""
+        stop(self.server)
+        self.server = self._spawn_server(variant)
+        wait_listening(self.server_port, self.server)
 
     def close(self) -> str:
         log = stop(self.proxy)

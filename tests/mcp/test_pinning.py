@@ -10,12 +10,12 @@ from immuno.audit.reader import entries
 from immuno.cli import app
 from immuno.mcp_proxy.pins import Pins
 from immuno.store import open_store
-from tests.mcp.clients import via_stdio
-from tests.mcp.conftest import Workdir
+from tests.mcp.clients import via_http, via_stdio
+from tests.mcp.conftest import HttpPair, Workdir
 
 SERVED = {"read_note", "fetch_page", "send_mail", "delete_note"}
 READ = {"read_note": {"name": "groceries"}}
-RESTARTS = 3  # here; benchmarks/mcp_restarts.py restarts the server 100 times
+RESTARTS = 3  # a server start costs seconds here; benchmarks/mcp_restarts.py does 100
 
 
 def _audited(workdir: Workdir, code: str) -> int:
@@ -88,9 +88,17 @@ def test_a_rug_pull_is_withheld_raised_and_lifted_by_a_re_pin(workdir: Workdir) 
 
 
 def test_an_unchanged_server_restarted_raises_no_false_alarm(workdir: Workdir) -> None:
-    runs = [via_stdio(workdir, READ) for _ in range(1 + RESTARTS)]
+    pair = HttpPair(workdir)  # the proxy stays up; the server restarts, a new process each time
+    try:
+        runs = [via_http(pair.url, READ)]
+        for _ in range(RESTARTS):
+            pair.restart_server()
+            runs.append(via_http(pair.url, READ))
+    finally:
+        log = pair.close()
     assert all(set(run.tools) == SERVED for run in runs)
-    assert all(not run.results["read_note"].is_error for run in runs)
-    assert all("withheld" not in run.log and "incident" not in run.log for run in runs)
+    assert all(run.text("read_note") == "milk, eggs, bread" for run in runs)
+    assert workdir.called() == ["read_note"] * (1 + RESTARTS)
+    assert "withheld" not in log and "incident" not in log
     assert set(_statuses(workdir).values()) == {"pinned"}
     assert _audited(workdir, "mcp.tool.changed") == 0
