@@ -112,13 +112,24 @@ async def run(relay: Callable[[], Relay], command: Sequence[str]) -> int:
         proxy.close(connection)
 
 
+async def _line(stream: asyncio.StreamReader, side: str) -> bytes:
+    """The next message line; empty at the end, or when a message exceeds the limit
+    (it cannot be checked whole, so the connection ends)."""
+    try:
+        return await stream.readline()
+    except ValueError:
+        limit = LINE_LIMIT // (1024 * 1024)
+        print(f"immuno mcp: a {side} message exceeds {limit} MB; closing", file=sys.stderr)
+        return b""
+
+
 async def _from_client(
     connection: Connection,
     client: asyncio.StreamReader,
     server: asyncio.StreamWriter,
     out: _Out,
 ) -> None:
-    while line := await client.readline():
+    while line := await _line(client, "client"):
         line = line.strip()
         if not line:
             continue
@@ -134,7 +145,7 @@ async def _from_client(
 
 
 async def _from_server(connection: Connection, server: asyncio.StreamReader, out: _Out) -> None:
-    while line := await server.readline():
+    while line := await _line(server, "server"):
         line = line.strip()
         if not line:
             continue
