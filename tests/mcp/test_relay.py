@@ -150,6 +150,15 @@ def test_a_listed_tool_is_forgotten_when_the_list_changes(immune: Immune) -> Non
     )
 
 
+def test_a_task_augmented_call_is_refused(immune: Immune) -> None:
+    connection = Relay(immune, "assistant", "notes").connect()
+    _listed(connection, [READ_NOTE])
+    params = {"name": "read_note", "arguments": {"name": "x"}, "task": {"ttl": 1000}}
+    routed = connection.from_client(_request(4, "tools/call", params))
+    assert routed.to_server is None
+    assert "task-augmented calls are not relayed" in (routed.to_client or b"").decode()
+
+
 def test_a_clean_definition_replaces_a_poisoned_first_sight(immune: Immune) -> None:
     pins = Pins(immune.store, immune.clock)
     assert pins.withhold("notes", "read_note", {"name": "read_note", "description": "bad"}, "x")

@@ -11,7 +11,8 @@ other message as it came (its bytes untouched):
 * ``tools/call``: the call is checked first, the result before the client reads it
   (:class:`~immuno.mcp_proxy.calls.CallGuard`); a tool this connection was not served
   (never listed, withheld, or listed before a ``notifications/tools/list_changed``)
-  is refused, so the client lists tools through the proxy first;
+  is refused, so the client lists tools through the proxy first; so is a
+  task-augmented call (its result would come back through ``tasks/result``, unchecked);
 * ``notifications/tools/list_changed``: the tools served so far are forgotten.
 
 Sessions: each connection is one immuno session (a stdio connection; an HTTP
@@ -100,6 +101,9 @@ class Connection:
             )
         trace = messages.meta_str(params, SESSION_META) or self.session
         refusal = self._unserved(name)
+        if refusal is None and isinstance(params, dict) and params.get("task") is not None:
+            # a task's result comes back through tasks/result, which is not checked
+            refusal = f"immuno refused this call of {name!r}: task-augmented calls are not relayed"
         if refusal is None:
             approval = messages.meta_str(params, APPROVAL_META)
             refusal = self.guard.refusal(name, arguments or {}, trace, approval)
