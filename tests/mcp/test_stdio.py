@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from immuno.core.verdict import EXCISED_MARK
@@ -86,12 +84,3 @@ def test_a_tool_not_listed_through_the_proxy_is_refused(clean: tuple[Workdir, Ru
     assert run.results["count_words"].is_error
     assert "mcp.tool.unlisted" in run.text("count_words")
     assert "count_words" not in workdir.called()
-
-
-def test_an_injected_result_is_stopped_whole_when_excision_is_off(tmp_path: Path) -> None:
-    workdir = make_workdir(tmp_path, detect="  excise: []\n")
-    run = via_stdio(workdir, {"fetch_page": {"title": "quarterly update"}})
-    assert run.results["fetch_page"].is_error
-    assert "immuno stopped the output of 'fetch_page'" in run.text("fetch_page")
-    assert "ssh" not in run.text("fetch_page")
-    assert workdir.called() == ["fetch_page"]

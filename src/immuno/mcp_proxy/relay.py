@@ -97,7 +97,11 @@ class Connection:
         arguments = params.get("arguments", None) if isinstance(params, dict) else None
         if not isinstance(name, str) or not isinstance(arguments, dict | None):
             return Routed(
-                to_client=messages.error(id, jsonrpc.INVALID_PARAMS, "tools/call needs params.name")
+                to_client=messages.error(
+                    id,
+                    jsonrpc.INVALID_PARAMS,
+                    "tools/call needs params.name (a string) and params.arguments (an object)",
+                )
             )
         trace = messages.meta_str(params, SESSION_META) or self.session
         refusal = self._unserved(name)
