@@ -207,4 +207,4 @@ def serve(relay: Relay, upstream: str, host: str, port: int) -> None:
     """Serve the proxy until interrupted."""
     proxy = HttpProxy(relay, upstream)
     print(f"immuno mcp: serving http://{host}:{port}/ -> {upstream}", file=sys.stderr, flush=True)
-    uvicorn.run(proxy.app, host=host, port=port, log_level="warning")
+    uvicorn.run(proxy.app, host=host, port=port, log_level="warning", access_log=False)
