@@ -44,14 +44,17 @@ def _statuses(workdir: Workdir) -> dict[str, str]:
         store.close()
 
 
-def test_a_poisoned_description_is_withheld_and_its_calls_refused(workdir: Workdir) -> None:
-    run = via_stdio(workdir, {"count_words": {"text": "one two"}}, "poisoned")
+def test_poisoned_descriptions_are_withheld_and_their_calls_refused(workdir: Workdir) -> None:
+    calls = {"count_words": {"text": "one two"}, "add": {"a": 1, "b": 2}}
+    run = via_stdio(workdir, calls, "poisoned")
     assert set(run.tools) == SERVED
-    assert run.results["count_words"].is_error
-    assert "mcp.tool.poisoned" in run.text("count_words")
-    assert "count_words" not in workdir.called()
-    assert _statuses(workdir)["count_words"] == "poisoned"
-    assert "withheld tool notes/count_words" in run.log
+    for tool in calls:
+        assert run.results[tool].is_error
+        assert "mcp.tool.poisoned" in run.text(tool)
+        assert _statuses(workdir)[tool] == "poisoned"
+        assert f"withheld tool notes/{tool}" in run.log
+    assert "keep something from the user" in run.text("add")
+    assert workdir.called() == []
 
 
 def test_a_rug_pull_is_withheld_raised_and_lifted_by_a_re_pin(workdir: Workdir) -> None:

@@ -4,7 +4,8 @@ Each tool's definition is compared with its pin (``pins.py``):
 
 * the pinned definition: served;
 * first sight: the definition (its canonical JSON: description, schema texts) is
-  checked by the pipeline as untrusted content; clean, it is pinned and served;
+  checked by the pipeline as untrusted content, with the proxy's own cues of tool
+  poisoning as evidence (``poison.py``); clean, it is pinned and served;
   otherwise it is withheld and recorded as poisoned (the verdict is sealed and
   charged like any stopped content);
 * a definition that differs from the pin (a rug pull): withheld, recorded as the
@@ -32,6 +33,7 @@ from immuno.core.pipeline import Immune
 from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.core.verdict import Verdict
 from immuno.mcp_proxy.pins import Pin, Pins, canonical, definition_of, digest_of
+from immuno.mcp_proxy.poison import poisoning
 
 LAYER = "mcp"
 
@@ -119,7 +121,9 @@ class ToolGate:
         return self._first_sight(server, name, definition)
 
     def _first_sight(self, server: str, name: str, definition: dict[str, Any]) -> Withheld | None:
-        verdict = self.immune.check(tool_signal(self.agent, server, name, definition))
+        signal = tool_signal(self.agent, server, name, definition)
+        found = poisoning(signal.content)
+        verdict = self.immune.check(signal, evidence=[found] if found is not None else [])
         if verdict.allowed:
             if self.pins.pin(server, name, definition):
                 return None
