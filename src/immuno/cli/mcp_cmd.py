@@ -162,7 +162,7 @@ def register(app: typer.Typer) -> None:
                 _when(pin.pinned_at),
                 (pin.digest or "-")[:12],
                 _when(pin.candidate_at),
-                pin.reason or "-",
+                (pin.reason or "-")[:60],
             )
         Console().print(table)
 
