@@ -151,6 +151,32 @@ def test_a_listed_tool_is_forgotten_when_the_list_changes(immune: Immune) -> Non
     )
 
 
+def test_a_session_the_client_opened_vouches_for_its_calls(tmp_path: Path) -> None:
+    manifest = tmp_path / "mail.yaml"
+    manifest.write_text(
+        "agents:\n  assistant:\n    tools: [send_mail]\ntools:\n  send_mail:\n"
+        "    sink: mail\n    args:\n      to: {type: string, from: trusted}\n"
+        "      body: {type: string}\n",
+        encoding="utf-8",
+    )
+    config = Config(
+        store=store_config(tmp_path / "immuno.db"),
+        detect=DetectConfig(classifier=False),
+        policy=PolicyConfig(manifests=[str(manifest)]),
+    )
+    immune = Immune(config)
+    try:
+        connection = Relay(immune, "assistant", "mail").connect()
+        _listed(connection, [{"name": "send_mail", "inputSchema": {"type": "object"}}])
+        task = immune.session("Mail the minutes to bob@example.com", agent="assistant")
+        args = {"to": "bob@example.com", "body": "the minutes"}
+        assert _call(connection, "send_mail", args, 7, session=task.id).to_server is not None
+        refused = (_call(connection, "send_mail", args, 8).to_client or b"").decode()
+        assert "policy.flow" in refused  # the connection's own session heard no user
+    finally:
+        immune.close()
+
+
 def test_a_task_augmented_call_is_refused(immune: Immune) -> None:
     connection = Relay(immune, "assistant", "notes").connect()
     _listed(connection, [READ_NOTE])
