@@ -105,7 +105,7 @@ class HttpProxy:
         if request.method == "POST":
             return await self._post(request)
         sid = request.headers.get(SESSION_HEADER)
-        connection = self.connections.get(sid) if sid else self.stateless
+        connection = self._connection(sid)
         upstream = await self._send(request.method, request.headers, None)
         if isinstance(upstream, Response):
             return upstream
@@ -113,7 +113,9 @@ class HttpProxy:
             gone = self.connections.pop(sid, None)
             if gone is not None:
                 self.relay.close(gone)
-        return await self._answer(upstream, connection or self._register(sid))
+        elif sid and upstream.is_success:
+            self._register(sid, connection)
+        return await self._answer(upstream, connection)
 
     async def _post(self, request: Request) -> Response:
         body = await request.body()
@@ -126,8 +128,7 @@ class HttpProxy:
         head = messages.head(body)
         starting = head is not None and head.method in ("initialize", "server/discover")
         if sid:
-            connection = self.connections.get(sid) or self._register(sid)
-            self.connections.move_to_end(sid)
+            connection = self._connection(sid)
         else:
             connection = self.relay.connect() if starting else self.stateless
         routed = connection.from_client(body)
@@ -137,21 +138,29 @@ class HttpProxy:
         if isinstance(upstream, Response):
             return upstream
         new_sid = upstream.headers.get(SESSION_HEADER)
-        if not sid and new_sid:
+        if sid and upstream.is_success:
+            self._register(sid, connection)  # kept once the server knows the session
+        elif not sid and new_sid:
             self._register(new_sid, connection)
         elif not sid and starting:  # a stateless server: its name holds for every request
             self.stateless.server = self.stateless.server or connection.server
         return await self._answer(upstream, connection)
 
-    def _register(self, sid: str | None, connection: Connection | None = None) -> Connection:
+    def _connection(self, sid: str | None) -> Connection:
+        """The session's connection; a new one for a session this proxy has not seen
+        (kept only once the server accepts the session)."""
         if sid is None:
             return self.stateless
-        connection = connection or self.relay.connect()
+        return self.connections.get(sid) or self.relay.connect()
+
+    def _register(self, sid: str, connection: Connection) -> None:
+        if self.connections.get(sid) is connection:
+            self.connections.move_to_end(sid)
+            return
         self.connections[sid] = connection
         while len(self.connections) > MAX_CONNECTIONS:
             _, oldest = self.connections.popitem(last=False)
             self.relay.close(oldest)
-        return connection
 
     async def _send(
         self, method: str, headers: object, body: bytes | None
