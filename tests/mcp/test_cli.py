@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from immuno.cli import app, main
+from immuno.core.errors import InputError
 from immuno.mcp_proxy.pins import Pins
 from immuno.policy.manifest import load_manifests
 from immuno.store import open_store
@@ -42,9 +43,10 @@ def _exit(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *
         (["proxy", "--agent", "a", "--", "no-such-program-here"], "cannot run 'no-such-program"),
         (["manifest"], "command: no server given"),
         (["manifest", "--upstream", "localhost:8000"], "--upstream: must be an http://"),
-        (["pins", "approve", "notes", "read_note"], "no pin for 'read_note'"),
-        (["pins", "forget", "notes"], "no pins for server 'notes'"),
-        (["pins", "show", "notes", "read_note"], "no pin for 'read_note'"),
+        (["pins", "list"], "no store yet at"),
+        (["pins", "approve", "notes", "read_note"], "no store yet at"),
+        (["pins", "forget", "notes"], "no store yet at"),
+        (["pins", "show", "notes", "read_note"], "no store yet at"),
     ],
 )
 def test_bad_inputs_name_what_is_wrong_and_exit_2(
@@ -58,6 +60,7 @@ def test_bad_inputs_name_what_is_wrong_and_exit_2(
         at = args.index("--") if "--" in args else len(args)
         args = [*args[:at], "--config", str(workdir.config), *args[at:]]
     assert message in _exit(monkeypatch, capsys, "mcp", *args)
+    assert not (workdir.path / "immuno.db").exists()  # nothing created
 
 
 def test_a_server_that_cannot_start_is_a_clear_error(
@@ -79,7 +82,7 @@ def test_pins_are_listed_shown_approved_and_forgotten(workdir: Workdir) -> None:
     runner = CliRunner()
     listed = runner.invoke(app, ["mcp", "pins", "list", "--json", *config])
     assert listed.exit_code == 0, listed.output
-    [row] = [json.loads(line) for line in listed.output.splitlines()]
+    [row] = json.loads(listed.output)
     assert (row["server"], row["tool"], row["status"]) == ("notes", "read_note", "changed")
     shown = runner.invoke(app, ["mcp", "pins", "show", "notes", "read_note", *config])
     old, new = shown.output.split("+++ withheld")
@@ -90,6 +93,15 @@ def test_pins_are_listed_shown_approved_and_forgotten(workdir: Workdir) -> None:
     assert "pinned" in table.output and "changed" not in table.output
     forgot = runner.invoke(app, ["mcp", "pins", "forget", "notes", *config])
     assert forgot.output.strip() == "forgot 1 pin of notes"
+    for args, problem in (
+        (["show", "notes", "read_note"], "no pin for 'read_note' of server 'notes'"),
+        (["approve", "notes", "read_note"], "no pin for 'read_note' of server 'notes'"),
+        (["forget", "notes"], "no pins for server 'notes'"),
+    ):
+        unknown = runner.invoke(app, ["mcp", "pins", *args, *config])
+        assert isinstance(unknown.exception, InputError) and problem in str(unknown.exception)
+    empty = runner.invoke(app, ["mcp", "pins", "list", "--json", *config])
+    assert json.loads(empty.output) == []
 
 
 def test_a_manifest_from_a_real_server_is_valid_policy(

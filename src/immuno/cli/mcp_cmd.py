@@ -11,15 +11,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from immuno.cli.options import ConfigOption
+from immuno.cli.output import Col, JsonOption, console, print_json, print_table
+from immuno.cli.stores import existing_store
 from immuno.core.config import load_config
 from immuno.core.errors import InputError
 from immuno.core.pipeline import Immune
 from immuno.mcp_proxy.pins import Pin, Pins
-from immuno.store import open_store
 
 Command = Annotated[
     list[str] | None,
@@ -37,8 +36,19 @@ def _target(command: list[str] | None, upstream: str | None) -> None:
         raise InputError("command", "no server given: -- <server command...> or --upstream URL")
 
 
+PIN_COLUMNS = (
+    Col("server"),
+    Col("tool"),
+    Col("status"),
+    Col("pinned", drop=2),
+    Col("sha256", drop=3),
+    Col("withheld since", drop=2),
+    Col("reason", drop=1),
+)
+
+
 def _pins(config: Path | None) -> Pins:
-    return Pins(open_store(load_config(config).store.location), time.time)
+    return Pins(existing_store(load_config(config)), time.time)
 
 
 def _when(at: float | None) -> str:
@@ -142,20 +152,16 @@ def register(app: typer.Typer) -> None:
     @pins.command("list")
     def pins_list(
         server: Annotated[str | None, typer.Argument(help="Only this server.")] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+        as_json: JsonOption = False,
         config: ConfigOption = None,
     ) -> None:
         """Every pinned tool, and the definitions withheld (changed or poisoned)."""
         rows = _pins(config).list(server)
         if as_json:
-            for pin in rows:
-                typer.echo(json.dumps(_pin_dict(pin)))
+            print_json([_pin_dict(pin) for pin in rows])
             return
-        table = Table(title="MCP tool pins")
-        for column in ("server", "tool", "status", "pinned", "sha256", "withheld since", "reason"):
-            table.add_column(column)
-        for pin in rows:
-            table.add_row(
+        cells = [
+            (
                 pin.server,
                 pin.tool,
                 pin.status,
@@ -164,7 +170,9 @@ def register(app: typer.Typer) -> None:
                 _when(pin.candidate_at),
                 (pin.reason or "-")[:60],
             )
-        Console().print(table)
+            for pin in rows
+        ]
+        print_table(console(), "MCP tool pins", PIN_COLUMNS, cells, "no MCP tool pinned yet")
 
     @pins.command("show")
     def pins_show(
