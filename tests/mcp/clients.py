@@ -31,6 +31,8 @@ class Run:
 
     tools: dict[str, Tool] = field(default_factory=dict)
     results: dict[str, CallToolResult] = field(default_factory=dict)
+    resource: str = ""  # the text of notes://wiki/quarterly, as delivered
+    prompt: str = ""  # the text of the prompt summarise(name="groceries")
     server: str = ""
     log: str = ""
 
@@ -39,11 +41,18 @@ class Run:
         return "\n".join(getattr(block, "text", "") for block in content)
 
 
-async def _exercise(session: ClientSession, calls: Mapping[str, dict[str, Any]]) -> Run:
+async def _exercise(
+    session: ClientSession, calls: Mapping[str, dict[str, Any]], reads: bool = False
+) -> Run:
     run = Run(server=(await session.initialize()).server_info.name)
     run.tools = {tool.name: tool for tool in (await session.list_tools()).tools}
     for name, args in calls.items():
         run.results[name] = await session.call_tool(name, args)
+    if reads:
+        contents = (await session.read_resource("notes://wiki/quarterly")).contents
+        run.resource = getattr(contents[0], "text", "")
+        prompt = await session.get_prompt("summarise", {"name": "groceries"})
+        run.prompt = getattr(prompt.messages[0].content, "text", "")
     return run
 
 
@@ -52,8 +61,10 @@ def via_stdio(
     calls: Mapping[str, dict[str, Any]] = CALLS,
     variant: str = "",
     *proxy_options: str,
+    reads: bool = False,
 ) -> Run:
-    """One stdio connection: the client starts the proxy, the proxy the server."""
+    """One stdio connection: the client starts the proxy, the proxy the server; with
+    ``reads``, a resource and a prompt are read too."""
     options = ["--agent", "assistant", *proxy_options]
     command = [*options, "--", sys.executable, str(SERVER)]
     params = StdioServerParameters(
@@ -65,7 +76,7 @@ def via_stdio(
         with anyio.fail_after(TIMEOUT), errlog.open("w", encoding="utf-8") as log:
             transport = stdio_client(params, errlog=log)
             async with transport as (read, write), ClientSession(read, write) as session:
-                return await _exercise(session, calls)
+                return await _exercise(session, calls, reads)
 
     run = anyio.run(main)
     run.log = errlog.read_text(encoding="utf-8")

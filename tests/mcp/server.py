@@ -55,6 +55,16 @@ def fetch_page(title: str) -> str:
     return INJECTED
 
 
+@server.resource("notes://wiki/quarterly", description="The wiki's quarterly page.")
+def quarterly_page() -> str:
+    return INJECTED
+
+
+@server.prompt(description="Ask for a summary of a note.")
+def summarise(name: str) -> str:
+    return f"Summarise the note {name} in one sentence."
+
+
 @server.tool(
     description="Send an e-mail.",
     annotations=ToolAnnotations(destructiveHint=True, openWorldHint=True),

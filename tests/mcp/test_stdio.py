@@ -19,7 +19,7 @@ def clean(
 ) -> tuple[Workdir, Run]:
     """One connection to the unchanged server, making every call of ``CALLS``."""
     workdir = make_workdir(tmp_path_factory.mktemp("stdio"), schemas=shared_schemas)
-    return workdir, via_stdio(workdir)
+    return workdir, via_stdio(workdir, reads=True)
 
 
 def test_a_clean_server_s_tools_are_served_and_pinned(clean: tuple[Workdir, Run]) -> None:
@@ -84,3 +84,12 @@ def test_a_tool_not_listed_through_the_proxy_is_refused(clean: tuple[Workdir, Ru
     assert run.results["count_words"].is_error
     assert "mcp.tool.unlisted" in run.text("count_words")
     assert "count_words" not in workdir.called()
+
+
+def test_a_resource_and_a_prompt_are_checked_like_tool_output(
+    clean: tuple[Workdir, Run],
+) -> None:
+    _, run = clean
+    assert run.resource.startswith("Quarterly update: revenue grew 4%")
+    assert EXCISED_MARK in run.resource and "ssh" not in run.resource
+    assert run.prompt == "Summarise the note groceries in one sentence."

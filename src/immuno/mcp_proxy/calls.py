@@ -69,7 +69,7 @@ class CallGuard:
         """The result to deliver in place of ``result``, or None to deliver it as it is."""
         try:
             return self._result(tool, result, trace)
-        except _Stopped as stopped:
+        except Stopped as stopped:
             return error_result(stopped.text)
         except Exception as exc:  # fail closed: unchecked output never reaches the model
             problem = f"{type(exc).__name__}: {exc}"
@@ -85,13 +85,13 @@ class CallGuard:
         delivered: list[Any] = []
         texts: dict[str, str] = {}  # each checked text -> the text delivered for it
         for block in blocks:
-            text = _text_of(block)
+            text = text_of(block)
             if text is None:
                 delivered.append(block)
                 continue
-            kept = self._check(tool, text, trace, excisable=True)
+            kept = self.check_text(tool, text, trace, excisable=True)
             texts[text] = kept
-            delivered.append(block if kept == text else _with_text(block, kept))
+            delivered.append(block if kept == text else with_text(block, kept))
         structured = result.get("structuredContent")
         new_structured = structured
         if structured is not None:
@@ -100,12 +100,14 @@ class CallGuard:
                 new_structured = _replace_leaves(structured, texts)
             else:
                 encoded = msgspec.json.encode(structured).decode()
-                self._check(tool, encoded, trace, excisable=False)
+                self.check_text(tool, encoded, trace, excisable=False)
         if all(kept == text for text, kept in texts.items()):
             return None
         return {**result, "content": delivered, "structuredContent": new_structured}
 
-    def _check(self, tool: str, text: str, trace: str | None, *, excisable: bool) -> str:
+    def check_text(self, tool: str, text: str, trace: str | None, *, excisable: bool) -> str:
+        """The text to deliver (itself, or with its injected sentences cut out);
+        raises :class:`Stopped` when it must not be delivered at all."""
         verdict = self.immune.check(
             Signal(
                 kind=SignalKind.TOOL_RESULT,
@@ -120,16 +122,18 @@ class CallGuard:
             return text
         if excisable and verdict.action is Action.EXCISE and verdict.sanitized is not None:
             return verdict.sanitized
-        raise _Stopped(tool, verdict)
+        raise Stopped(tool, verdict)
 
 
-class _Stopped(Exception):
+class Stopped(Exception):
+    """Content that must not be delivered, and the text that says why."""
+
     def __init__(self, tool: str, verdict: Verdict) -> None:
         self.text = f"immuno stopped the output of {tool!r}: {verdict.explain()}"
         super().__init__(self.text)
 
 
-def _text_of(block: object) -> str | None:
+def text_of(block: object) -> str | None:
     if not isinstance(block, dict):
         return None
     if block.get("type") == "text" and isinstance(block.get("text"), str):
@@ -141,7 +145,7 @@ def _text_of(block: object) -> str | None:
     return None
 
 
-def _with_text(block: dict[str, Any], text: str) -> dict[str, Any]:
+def with_text(block: dict[str, Any], text: str) -> dict[str, Any]:
     if block.get("type") == "text":
         return {**block, "text": text}
     return {**block, "resource": {**block["resource"], "text": text}}

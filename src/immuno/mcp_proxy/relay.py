@@ -1,7 +1,7 @@
 """The relay core both transports share: one :class:`Connection` per MCP connection.
 
 Every JSON-RPC message goes through :meth:`Connection.from_client` or
-:meth:`Connection.from_server`. The proxy acts on four methods and forwards every
+:meth:`Connection.from_server`. The proxy acts on these methods and forwards every
 other message as it came (its bytes untouched):
 
 * ``initialize`` / ``server/discover``: the server's name (``serverInfo.name``) names
@@ -13,6 +13,8 @@ other message as it came (its bytes untouched):
   (never listed, withheld, or listed before a ``notifications/tools/list_changed``)
   is refused, so the client lists tools through the proxy first; so is a
   task-augmented call (its result would come back through ``tasks/result``, unchecked);
+* ``resources/read``, ``prompts/get``: what they return is checked like a tool's
+  output (:mod:`~immuno.mcp_proxy.reads`);
 * ``notifications/tools/list_changed``: the tools served so far are forgotten.
 
 Sessions: each connection is one immuno session (a stdio connection; an HTTP
@@ -34,10 +36,11 @@ from mcp_types import SERVER_INFO_META_KEY, jsonrpc
 from immuno.core.errors import InputError
 from immuno.core.pipeline import Immune
 from immuno.mcp_proxy import messages
-from immuno.mcp_proxy.calls import CallGuard
+from immuno.mcp_proxy.calls import CallGuard, Stopped
 from immuno.mcp_proxy.listing import ToolGate, Withheld
 from immuno.mcp_proxy.messages import APPROVAL_META, SESSION_META
 from immuno.mcp_proxy.pins import Pins
+from immuno.mcp_proxy.reads import METHODS, checked_read
 
 LIST_CHANGED = "notifications/tools/list_changed"
 
@@ -85,6 +88,12 @@ class Connection:
             return Routed(to_server=raw)  # a response or a notification
         if method in ("initialize", "server/discover", "tools/list"):
             self.pending[head.id] = _Pending(method)
+            return Routed(to_server=raw)
+        if method in METHODS:
+            params = (messages.decode(raw) or {}).get("params")
+            trace = messages.meta_str(params, SESSION_META) or self.session
+            source = f"mcp:{self.server or 'unnamed'}/{method}"
+            self.pending[head.id] = _Pending(method, source, trace)
             return Routed(to_server=raw)
         if method == "tools/call":
             return self._call(head.id, raw)
@@ -151,10 +160,24 @@ class Connection:
             return raw
         if pending.method == "tools/list":
             return self._listed(head.id, result)
+        if pending.method in METHODS:
+            return self._read(head.id, raw, pending, result)
         replaced = self.guard.result(pending.tool, result, pending.trace)
         if replaced is None:
             return raw
         return messages.encode({"jsonrpc": "2.0", "id": head.id, "result": replaced})
+
+    def _read(self, id: Any, raw: bytes, pending: _Pending, result: dict[str, Any]) -> bytes:
+        try:
+            replaced = checked_read(self.guard, pending.method, pending.tool, result, pending.trace)
+        except Stopped as stopped:
+            return messages.error(id, jsonrpc.INTERNAL_ERROR, stopped.text)
+        except Exception as exc:  # fail closed: unchecked content never reaches the model
+            problem = f"immuno could not check this {pending.method} result ({exc}); withheld"
+            return messages.error(id, jsonrpc.INTERNAL_ERROR, problem)
+        if replaced is None:
+            return raw
+        return messages.encode({"jsonrpc": "2.0", "id": id, "result": replaced})
 
     def _learn_name(self, result: dict[str, Any]) -> None:
         if self.named:
