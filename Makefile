@@ -26,7 +26,7 @@ unit: $(STAMP)
 	$(BIN)/pytest
 
 # The store-backed tests again, on PostgreSQL (a throwaway server: scripts/services.sh).
-PG_TESTS ?= tests/store tests/audit tests/identity tests/memory tests/response tests/policy tests/detect tests/core tests/fleet
+PG_TESTS ?= tests/store tests/audit tests/identity tests/memory tests/response tests/policy tests/detect tests/core tests/fleet tests/mcp
 unit-postgres: $(STAMP) services
 	IMMUNO_TEST_STORE=postgresql $(BIN)/pytest $(PG_TESTS)
 

@@ -16,6 +16,7 @@ from immuno.cli import (
     entry,
     incidents_cmd,
     init_cmd,
+    mcp_cmd,
     memory_cmd,
     policy_cmd,
     proxy_cmd,
@@ -67,6 +68,7 @@ incidents_cmd.register(app)
 serve_cmd.register(app)
 sandbox_cmd.register(app)
 proxy_cmd.register(app)
+mcp_cmd.register(app)
 
 
 def main() -> None:
