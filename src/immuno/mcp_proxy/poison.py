@@ -3,12 +3,14 @@ not weigh: a tool definition that tells the model to keep something from the use
 or to fetch a secret and pass it along.
 
 A tool description documents a function; it has no business telling the model what
-to keep from the user, or which credentials to read and pass along. Alone, a secret's
-location (an SSH tool names ``~/.ssh``) or a pseudo-markup block is weak, so a
-definition is poisoned when it tells the model to conceal something, or when it names
-a secret's location, an instruction to move it and a pseudo-markup block
-(``<IMPORTANT>``) together. The finding (``mcp.tool.poisoned``) is evidence the
-pipeline folds with its own layers' findings.
+to keep from the user, or which credentials to read and pass along. The structural
+cues decide: a pseudo-markup block addressed to the model (``<IMPORTANT>``) together
+with a secret's location (``~/.ssh``, ``id_rsa``) and a verb that moves it, or with
+words telling the model to conceal something. Alone, each is weak: an SSH tool names
+``~/.ssh``, and an English phrase of concealment is one signal that a German
+description would not carry, so on its own it flags (score 0.6) and never withholds.
+The finding (``mcp.tool.poisoned``) is evidence the pipeline folds with its own
+layers' findings.
 """
 
 from __future__ import annotations
@@ -34,17 +36,22 @@ PSEUDO_TAG = re2.compile(_FLAGS + r"<\s*/?\s*(?:important|system|instructions?|s
 def poisoning(text: str) -> Finding | None:
     """The proxy's finding about a tool definition's text, or None when it has none."""
     cues = []
-    if CONCEALMENT.search(text) is not None:
+    conceals = CONCEALMENT.search(text) is not None
+    if conceals:
         cues.append("tells the model to keep something from the user")
-    if SECRET.search(text) and MOVE.search(text) and PSEUDO_TAG.search(text):
+    tagged = PSEUDO_TAG.search(text) is not None
+    if tagged and SECRET.search(text) and MOVE.search(text):
         cues.append("asks, in a pseudo-markup block, for a secret to be read or passed on")
+    elif tagged and conceals:
+        cues.append("says so in a pseudo-markup block addressed to the model")
     if not cues:
         return None
+    decided = tagged and (len(cues) > 1 or not conceals)  # a structural cue takes part
     return Finding(
         layer="mcp",
         code="mcp.tool.poisoned",
-        severity=Severity.HIGH,
-        score=1.0,
-        action=Action.BLOCK,
+        severity=Severity.HIGH if decided else Severity.LOW,
+        score=1.0 if decided else 0.6,
+        action=Action.BLOCK if decided else None,
         message=f"the tool's definition {' and '.join(cues)}",
     )
