@@ -8,9 +8,10 @@ Three processes on 127.0.0.1: a fake OpenAI-style upstream (``_chat_upstream.py`
 client. Each request is the next turn of a conversation (20 turns, then a new one):
 the whole history is sent again and one user message is new, so the proxy judges
 one new message on the way in and the assistant's reply (as ``output``) on the way
-out. Each conversation is its own agent (``X-Immuno-Agent``): thousands of identical
-turns of one agent are a habit so regular that identity drift reads the first
-variation as a changed agent and locks it, which says nothing about the proxy.
+out. Each conversation is its own agent (``X-Immuno-Agent``): a load generator's
+turns, hundreds a second at the machine's pace, are a rhythm so regular that a shift
+of it (the next phase, another job on the machine) reads to behavioural drift as the
+agent changing pace, which says nothing about the proxy.
 Direct and proxied requests alternate, so both see the same machine; the
 overhead is the difference of each proxied request and the direct one before it.
 Non-streaming (the whole reply) and streaming (20 content deltas, timed to the last

@@ -7,8 +7,9 @@ The client is the SDK's ClientSession; the server is ``_mcp_server.py`` (MCPServ
 whose ``read_doc`` returns a 2 KB e-mail thread. The proxy runs every layer but the
 classifier (``detect.classifier: false``), sealing each verdict in a SQLite audit log;
 the agent's manifest grants ``read_doc``. The behavioural drift detector is off too:
-an agent repeating one identical call and result in a tight loop is refused by it
-(``identity.drift``) after about 160 calls, which would end the run.
+one agent repeating one identical call at the load generator's pace, in batches that
+alternate with the direct connection's, is a rhythm whose every shift reads to it as
+the agent changing pace (``identity.drift``), which would end the run.
 
 Two exchanges are timed, each a request and its response (two messages), from the
 client's send to its receipt:
@@ -63,7 +64,7 @@ detect:
   classifier: false
 identity:
   drift:
-    enabled: false  # thousands of identical calls in a tight loop trip it (see the docstring)
+    enabled: false  # the load generator's batched rhythm trips it (see the docstring)
 """
 WARMUP = 50
 
