@@ -52,16 +52,30 @@ def approve(
         outcome, remark = None, f"{exc.problem}; not counted as an outcome"
     approved = book.approve(request, by, note)
     if outcome is not None:
-        immune.record_outcome(outcome)
+        immune.record_outcome(outcome)  # sealed as the outcome
+    else:
+        record_act(immune, by, "approve", request, f"{by} approved {request}", agent=approved.agent)
     return approved, remark
 
 
+def deny(immune: Immune, request: str, by: str = "operator", note: str | None = None) -> Approval:
+    """Deny a pending request (presenting its id is refused from then on), sealed."""
+    book = Approvals(immune.store, immune.clock)
+    if book.get(request) is None:
+        raise InputError("approval", f"no approval request {request!r}")
+    denied = book.deny(request, by, note)
+    record_act(immune, by, "deny", request, f"{by} denied {request}", agent=denied.agent)
+    return denied
+
+
 def release(immune: Immune, ident: str, *, false_positive: bool, by: str = "operator") -> Held:
-    """Release a quarantined item; with ``false_positive`` it was benign, an outcome
-    charged to the layers that held it (refused for content that was only flagged)."""
+    """Release a quarantined item, sealed; with ``false_positive`` it was benign, an
+    outcome charged to the layers that held it (refused for content only flagged)."""
     quarantine = Quarantine(immune.store)
     if not false_positive:
-        return quarantine.release(ident)
+        released = quarantine.release(ident)
+        record_act(immune, by, "release", ident, f"{by} released {ident}", agent=released.agent)
+        return released
     held = quarantine.get(ident)
     if held.status == "flagged":
         raise InputError("false_positive", f"{ident} was delivered with a flag, never held")

@@ -91,4 +91,8 @@ def register(app: typer.Typer) -> None:
         config: ConfigOption = None,
     ) -> None:
         """Deny a held call: presenting this request id will be refused."""
-        typer.echo(_show(_book(config).deny(request, by, note)))
+        immune = existing_immune(config)
+        try:
+            typer.echo(_show(operator.deny(immune, request, by, note)))
+        finally:
+            immune.close()

@@ -97,12 +97,10 @@ def register(app: typer.Typer) -> None:
         config: ConfigOption = None,
     ) -> None:
         """Release an item (an operator's decision) and print its content for delivery."""
-        if not false_positive:
-            typer.echo(_open(config).release(ident).content)
-            return
         immune = existing_immune(config)
         try:
-            typer.echo(operator.release(immune, ident, false_positive=True, by=by).content)
+            released = operator.release(immune, ident, false_positive=false_positive, by=by)
+            typer.echo(released.content)
         finally:
             immune.close()
 

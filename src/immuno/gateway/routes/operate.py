@@ -72,7 +72,8 @@ async def deny(gateway: Gateway, request: Request) -> Response:
     principal = gateway.admit(request, operator=True)
     ident = request.path_params["id"]
     decision = await _decision(gateway, request)
-    denied = _book(gateway, ident).deny(ident, principal.agent, decision.note)
+    _book(gateway, ident)
+    denied = operator.deny(gateway.immune, ident, principal.agent, decision.note)
     return reply(_approval(denied))
 
 

@@ -11,10 +11,8 @@ from starlette.concurrency import run_in_threadpool
 
 from immuno import operator
 from immuno.audit import AuditError, verify_store
-from immuno.core.errors import InputError
 from immuno.detect.quarantine import Quarantine
 from immuno.gateway.ui.view import View
-from immuno.policy.approvals import Approvals
 from immuno.store import open_store
 
 Flash = tuple[str, str]  # (ok | error, text)
@@ -59,18 +57,10 @@ def _held(view: View) -> str:
 
 async def release(view: View, form: dict[str, str]) -> Flash:
     ident = _held(view)
-    held = operator.release(view.immune, ident, false_positive=False, by=view.who.agent)
+    operator.release(view.immune, ident, false_positive=False, by=view.who.agent)
     delivered = view.gateway.inbox.release(ident)
-    seq = operator.record_act(
-        view.immune,
-        view.who.agent,
-        "release",
-        ident,
-        f"{view.who.agent} released {ident}",
-        agent=held.agent,
-    )
     extra = " and delivered the held message" if delivered else ""
-    return "ok", f"released {ident}{extra}; {_sealed(seq)}"
+    return "ok", f"released {ident}{extra}; sealed in the audit log"
 
 
 async def release_benign(view: View, form: dict[str, str]) -> Flash:
@@ -86,37 +76,16 @@ async def release_benign(view: View, form: dict[str, str]) -> Flash:
 
 async def approve(view: View, form: dict[str, str]) -> Flash:
     ident = view.request.path_params["id"]
-    approved, remark = operator.approve(
-        view.immune, ident, view.who.agent, form.get("note") or None
-    )
+    _, remark = operator.approve(view.immune, ident, view.who.agent, form.get("note") or None)
     if remark is None:
         return "ok", f"approved {ident}; counted as a false positive and sealed"
-    seq = operator.record_act(
-        view.immune,
-        view.who.agent,
-        "approve",
-        ident,
-        f"{view.who.agent} approved {ident}",
-        agent=approved.agent,
-    )
-    return "ok", f"approved {ident}; {remark}; {_sealed(seq)}"
+    return "ok", f"approved {ident}; {remark}; sealed in the audit log"
 
 
 async def deny(view: View, form: dict[str, str]) -> Flash:
     ident = view.request.path_params["id"]
-    book = Approvals(view.store, view.immune.clock)
-    if book.get(ident) is None:
-        raise InputError("approval", f"no approval request {ident!r}")
-    denied = book.deny(ident, view.who.agent, form.get("note") or None)
-    seq = operator.record_act(
-        view.immune,
-        view.who.agent,
-        "deny",
-        ident,
-        f"{view.who.agent} denied {ident}",
-        agent=denied.agent,
-    )
-    return "ok", f"denied {ident}; {_sealed(seq)}"
+    operator.deny(view.immune, ident, view.who.agent, form.get("note") or None)
+    return "ok", f"denied {ident}; sealed in the audit log"
 
 
 async def verify(view: View, form: dict[str, str]) -> Flash:
