@@ -63,9 +63,11 @@ def via_stdio(
     *proxy_options: str,
     reads: bool = False,
 ) -> Run:
-    """One stdio connection: the client starts the proxy, the proxy the server; with
-    ``reads``, a resource and a prompt are read too."""
-    options = ["--agent", "assistant", *proxy_options]
+    """One stdio connection: the client starts the proxy (``--server notes``, unless
+    ``--unnamed`` is among the options), the proxy the server; with ``reads``, a
+    resource and a prompt are read too."""
+    named = [] if "--unnamed" in proxy_options else ["--server", "notes"]
+    options = ["--agent", "assistant", *named, *(o for o in proxy_options if o != "--unnamed")]
     command = [*options, "--", sys.executable, str(SERVER)]
     params = StdioServerParameters(
         command=sys.executable, args=workdir.proxy_args(*command), env=workdir.env(variant)

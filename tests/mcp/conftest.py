@@ -151,7 +151,9 @@ class HttpPair:
         self.upstream = f"http://127.0.0.1:{self.server_port}/mcp"
         self.url = f"http://127.0.0.1:{self.proxy_port}/mcp"
         self.json_response = json_response
-        proxy = workdir.proxy_args("--agent", "assistant", "--upstream", self.upstream)
+        proxy = workdir.proxy_args(
+            "--agent", "assistant", "--server", "notes", "--upstream", self.upstream
+        )
         # both start at once: the proxy needs its upstream only when a request comes
         self.server = self._spawn_server(variant)
         self.proxy = spawn([*proxy, "--listen", f"127.0.0.1:{self.proxy_port}"], workdir.env())

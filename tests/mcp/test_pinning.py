@@ -105,3 +105,19 @@ def test_an_unchanged_server_restarted_raises_no_false_alarm(workdir: Workdir) -
     assert "withheld" not in log and "incident" not in log
     assert set(_statuses(workdir).values()) == {"pinned"}
     assert _audited(workdir, "mcp.tool.changed") == 0
+
+
+def test_a_server_that_renames_itself_keeps_its_pins(workdir: Workdir) -> None:
+    # Without --server the pins belong to the command line the operator configured,
+    # never to the name the server reports: renaming itself starts nothing afresh.
+    first = via_stdio(workdir, READ, "", "--unnamed")
+    assert set(first.tools) == SERVED
+    renamed = via_stdio(workdir, READ, "renamed", "--unnamed")
+    assert set(renamed.tools) == SERVED - {"read_note"}
+    assert "mcp.tool.changed" in renamed.text("read_note")
+    store = open_store(workdir.location)
+    try:
+        servers = {p.server for p in Pins(store, lambda: 0.0).list()}
+    finally:
+        store.close()
+    assert len(servers) == 1 and "notes" not in servers

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shlex
 import sys
 import time
 from datetime import UTC, datetime
@@ -83,7 +84,11 @@ def register(app: typer.Typer) -> None:
         command: Command = None,
         agent: Annotated[str, typer.Option(help="The agent whose manifest applies.")] = "",
         server: Annotated[
-            str | None, typer.Option(help="The server's name for its pins (default: its own).")
+            str | None,
+            typer.Option(
+                help="The server's name for its pins (default: its command line, or the "
+                "upstream URL; never the name the server gives itself)."
+            ),
         ] = None,
         upstream: Upstream = None,
         listen: Annotated[
@@ -98,6 +103,9 @@ def register(app: typer.Typer) -> None:
         _target(command, upstream)
         if not agent:
             raise InputError("--agent", "name the agent whose manifest applies")
+        # Pins belong to what the operator configured, not to what the server calls
+        # itself: a server that renamed itself would otherwise start with fresh pins.
+        server = server or (upstream if upstream is not None else shlex.join(command or []))
         if upstream is not None:
             from immuno.mcp_proxy import http
 

@@ -5,8 +5,9 @@ Every JSON-RPC message goes through :meth:`Connection.from_client` or
 other message as it came (its bytes untouched):
 
 * ``initialize`` / ``server/discover``: the server's name (``serverInfo.name``) names
-  its pins, unless the proxy was given one (``--server``, recommended: a server
-  could rename itself to dodge its pins);
+  its pins only when the proxy was given none (``immuno mcp proxy`` always gives one:
+  ``--server``, else the server's command line or upstream URL, since a server could
+  rename itself to dodge its pins);
 * ``tools/list``: the result is filtered by :class:`~immuno.mcp_proxy.listing.ToolGate`;
 * ``tools/call``: the call is checked first, the result before the client reads it
   (:class:`~immuno.mcp_proxy.calls.CallGuard`); a tool this connection was not served
