@@ -23,7 +23,10 @@ from immuno.core.verdict import Verdict
 
 
 WARM_UP = Signal(
-    kind=SignalKind.MESSAGE, agent="rt-warm-up", content="Good morning.", provenance=Provenance.TRUSTED
+    kind=SignalKind.MESSAGE,
+    agent="rt-warm-up",
+    content="Good morning.",
+    provenance=Provenance.TRUSTED,
 )
 
 

@@ -35,9 +35,7 @@ def _tool(text: str, tool: str) -> Signal:
     )
 
 
-def run(
-    deployment: Deployment, family: str, count: int, seed: int
-) -> Iterator[Result]:
+def run(deployment: Deployment, family: str, count: int, seed: int) -> Iterator[Result]:
     """``count`` attacks and ``count`` benign texts of ``family``."""
     rng = random.Random(f"{family}/{seed}")
     indirect = family.startswith("indirect")

@@ -1,0 +1,96 @@
+"""``immuno redteam``: attack an in-process deployment of the configuration with the
+project's own generated attacks and benign workloads, and score each family."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+import typer
+
+from immuno._version import __version__
+from immuno.cli.options import ConfigOption
+from immuno.cli.output import Col, JsonOption, console, print_json, table
+from immuno.cli.progress import progress
+from immuno.core.config import StoreConfig, load_config
+from immuno.redteam import html, report, runner
+
+FamiliesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--families",
+        help="Comma-separated families (default all): " + ", ".join(runner.SHORT) + ".",
+    ),
+]
+HtmlOption = Annotated[
+    Path | None, typer.Option("--html", help="Also write a self-contained HTML report here.")
+]
+OutOption = Annotated[
+    Path | None,
+    typer.Option("--out", help="Also write the dashboard's scorecard JSON here."),
+]
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def redteam(
+        config: ConfigOption = None,
+        as_json: JsonOption = False,
+        html_file: HtmlOption = None,
+        out: OutOption = None,
+        families: FamiliesOption = None,
+    ) -> None:
+        """Attack this configuration in process with generated attacks and benign
+        workloads; print, per family, attacks stopped, benign passed, the time each
+        check took and the findings that did the stopping."""
+        chosen = runner.parse_families(families)
+        settings = load_config(config)
+        named = msgspec.structs.replace(settings.store, timeout=5.0) != StoreConfig()
+        err = console(stderr=True)
+        if named:
+            where = settings.store.location
+            err.print(f"writing to the configured store {where}", highlight=False)
+        else:
+            where = "a temporary store per case (removed after the run)"
+        started = time.perf_counter()
+        with progress("red team", runner.planned(chosen)) as bar:
+            scores = runner.run(settings, chosen, fresh_stores=not named, step=bar.advance)
+        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        target = f"immuno {__version__}, " + (
+            f"configuration {config}" if config is not None else "default configuration"
+        )
+        done = report.Run(target, stamp, time.perf_counter() - started, where, scores)
+        if out is not None:
+            _write(out, json.dumps(report.scorecard(done), indent=2) + "\n")
+        if html_file is not None:
+            _write(html_file, html.render(done))
+        if as_json:
+            print_json(report.full_json(done))
+            return
+        shown = console()
+        columns = (
+            Col("family"),
+            Col("attacks\nstopped", "right"),
+            Col("benign\npassed", "right"),
+            Col("median\nms", "right", drop=2),
+            Col("p99\nms", "right", drop=3),
+            Col("stopped by", drop=1),
+        )
+        title = f"red team: {target}"
+        shown.print(table(title, columns, report.rows(scores), shown), highlight=False)
+        attacks = sum(s.attacks for s in scores)
+        stopped = sum(s.stopped for s in scores)
+        shown.print(
+            f"{stopped} of {attacks} attacks stopped in {done.seconds:.1f} s. "
+            "Attacks and benign workloads come from immuno's own templates.",
+            highlight=False,
+        )
