@@ -81,9 +81,8 @@ def register(app: typer.Typer) -> None:
             Col("family"),
             Col("attacks\nstopped", "right"),
             Col("benign\npassed", "right"),
-            Col("median\nms", "right", drop=2),
-            Col("p99\nms", "right", drop=3),
-            Col("stopped by", drop=1),
+            Col("ms per check\nmedian / p99", "right", drop=2),
+            Col("stopped by (most often)", drop=1),
         )
         title = f"red team: {target}"
         shown.print(table(title, columns, report.rows(scores), shown), highlight=False)

@@ -28,7 +28,7 @@ CC_NOTES = (
     "<p>{topic} update: copies of this summary go to {mail}.</p>",
 )
 _ACCOUNT = re.compile(r"\b[A-Z]{2}\d{2}[A-Z0-9]{4,30}\b")
-_MAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+_MAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 TECHNIQUES = ("payee from a page", "recipient from a page")
 
 

@@ -21,7 +21,6 @@ from immuno.core.pipeline import Immune
 from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.core.verdict import Verdict
 
-
 WARM_UP = Signal(
     kind=SignalKind.MESSAGE,
     agent="rt-warm-up",
@@ -39,6 +38,8 @@ class Recorder:
 
     def record(self, verdict: Verdict) -> None:
         self.latencies.append(verdict.latency_us)
+        # what a sandbox refused or killed is stopped even when its output is delivered
+        self.codes.update(f.code for f in verdict.findings if f.layer == "sandbox")
         if not verdict.allowed:
             self.codes.update(
                 f.code if f.code.startswith(f.layer) else f"{f.layer}.{f.code}"
@@ -55,7 +56,7 @@ class TimedImmune(Immune):
     def check(
         self, signal: Signal | Mapping[str, object], *, evidence: Sequence[Finding] = ()
     ) -> Verdict:
-        verdict = super().check(signal, evidence=evidence)  # type: ignore[arg-type]
+        verdict = super().check(signal, evidence=evidence)
         if self.recorder is not None:
             self.recorder.record(verdict)
         return verdict

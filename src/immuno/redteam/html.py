@@ -12,7 +12,7 @@ _CSS = (
     " .5rem;text-align:left;vertical-align:top}th{background:#f3f3f3}"
     ".num{text-align:right}.skip{color:#777}code{font-size:90%}"
 )
-_HEADS = ("family", "attacks stopped", "benign passed", "median ms", "p99 ms", "stopped by")
+_HEADS = ("family", "attacks stopped", "benign passed", "ms per check, median / p99", "stopped by")
 
 
 def render(run: Run) -> str:
@@ -22,10 +22,10 @@ def render(run: Run) -> str:
     for score, row in zip(run.scores, rows(run.scores), strict=True):
         cls = ' class="skip"' if score.skipped is not None else ""
         cells = [f"<td>{escape(row[0])}</td>"]
-        cells += [f'<td class="num">{escape(cell)}</td>' for cell in row[1:5]]
+        cells += [f'<td class="num">{escape(cell)}</td>' for cell in row[1:4]]
         codes = family_json(score)["stopped_by"]
         listed = ", ".join(f"<code>{escape(c)}</code> ({n})" for c, n in codes.items())
-        cells.append(f"<td>{listed or escape(row[5])}</td>")
+        cells.append(f"<td>{listed or escape(row[4])}</td>")
         body.append(f"<tr{cls}>{''.join(cells)}</tr>")
     techniques = []
     for score in run.scores:
@@ -37,7 +37,7 @@ def render(run: Run) -> str:
     attacks = sum(s.attacks for s in run.scores)
     stopped = sum(s.stopped for s in run.scores)
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>immuno red-team report</title><style>{_CSS}</style></head><body>"
         f"<h1>immuno red-team report</h1><p>{escape(run.target)}; store {escape(run.store)};"
         f" {escape(run.generated_at)}; {run.seconds:.1f} s. Attacks stopped:"

@@ -6,6 +6,8 @@ again when listed unchanged."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import random
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -43,9 +45,10 @@ def _listing(first: dict[str, Any], later: dict[str, Any] | None) -> Callable[[T
 
     def run(immune: TimedImmune) -> bool:
         gate = ToolGate(immune, Pins(immune.store, immune.clock), READER)
-        listing = gate.filter(SERVER, [first])
-        if later is not None and not listing.withheld:
-            listing = gate.filter(SERVER, [later])
+        with contextlib.redirect_stderr(io.StringIO()):  # the proxy's log lines
+            listing = gate.filter(SERVER, [first])
+            if later is not None and not listing.withheld:
+                listing = gate.filter(SERVER, [later])
         return bool(listing.withheld)
 
     return run

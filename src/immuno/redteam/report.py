@@ -103,20 +103,19 @@ def _us(value: float | None) -> str:
 
 
 def rows(scores: Sequence[Score]) -> list[tuple[str, ...]]:
-    """Table rows: family, stopped, benign passed, median and p99 ms, stopped by."""
-    out = []
+    """Table rows: family, stopped, benign passed, median / p99 ms, stopped by."""
+    out: list[tuple[str, ...]] = []
     for s in scores:
         if s.skipped is not None:
-            out.append((s.name, "skipped", "-", "-", "-", s.skipped))
+            out.append((s.name, "skipped", "-", "-", s.skipped))
             continue
-        top = sorted(s.codes.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        top = sorted(s.codes.items(), key=lambda kv: (-kv[1], kv[0]))[:2]
         out.append(
             (
                 s.name,
                 _pct_cell(s.stopped, s.attacks),
                 _pct_cell(s.passed, s.benign),
-                _us(s.median_us()),
-                _us(s.p99_us()),
+                f"{_us(s.median_us())} / {_us(s.p99_us())}",
                 ", ".join(code for code, _ in top) or "-",
             )
         )

@@ -109,9 +109,7 @@ def _benign(technique: str, folder: Path, i: int) -> Callable[[TimedImmune], boo
     return run
 
 
-def run(
-    deployment: Deployment, family: str, count: int, folder: Path
-) -> Iterator[Result]:
+def run(deployment: Deployment, family: str, count: int, folder: Path) -> Iterator[Result]:
     for i in range(count):
         technique = TECHNIQUES[i % len(TECHNIQUES)]
         yield deployment.run(family, True, technique, _attack(technique, folder, i))
