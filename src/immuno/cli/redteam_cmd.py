@@ -81,11 +81,14 @@ def register(app: typer.Typer) -> None:
             Col("family"),
             Col("attacks\nstopped", "right"),
             Col("benign\npassed", "right"),
-            Col("ms per check\nmedian / p99", "right", drop=2),
-            Col("stopped by (most often)", drop=1),
+            Col("ms per check\nmedian", "right"),
+            Col("ms per check\np99", "right"),
         )
         title = f"red team: {target}"
         shown.print(table(title, columns, report.rows(scores), shown), highlight=False)
+        codes = [(s.name, report.stopped_by(s)) for s in scores]
+        what = (Col("family"), Col("stopped by (findings, attacks)"))
+        shown.print(table("", what, codes, shown, show_lines=True), highlight=False)
         attacks = sum(s.attacks for s in scores)
         stopped = sum(s.stopped for s in scores)
         shown.print(

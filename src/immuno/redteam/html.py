@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from immuno.redteam.report import NOTES, Run, family_json, rows
+from immuno.redteam.report import NOTES, Run, family_json, rows, stopped_by
 
 _CSS = (
     "body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:64rem;color:#222}"
@@ -12,7 +12,7 @@ _CSS = (
     " .5rem;text-align:left;vertical-align:top}th{background:#f3f3f3}"
     ".num{text-align:right}.skip{color:#777}code{font-size:90%}"
 )
-_HEADS = ("family", "attacks stopped", "benign passed", "ms per check, median / p99", "stopped by")
+_HEADS = ("family", "attacks stopped", "benign passed", "median ms", "p99 ms", "stopped by")
 
 
 def render(run: Run) -> str:
@@ -22,10 +22,10 @@ def render(run: Run) -> str:
     for score, row in zip(run.scores, rows(run.scores), strict=True):
         cls = ' class="skip"' if score.skipped is not None else ""
         cells = [f"<td>{escape(row[0])}</td>"]
-        cells += [f'<td class="num">{escape(cell)}</td>' for cell in row[1:4]]
+        cells += [f'<td class="num">{escape(cell)}</td>' for cell in row[1:5]]
         codes = family_json(score)["stopped_by"]
         listed = ", ".join(f"<code>{escape(c)}</code> ({n})" for c, n in codes.items())
-        cells.append(f"<td>{listed or escape(row[4])}</td>")
+        cells.append(f"<td>{listed or escape(stopped_by(score))}</td>")
         body.append(f"<tr{cls}>{''.join(cells)}</tr>")
     techniques = []
     for score in run.scores:

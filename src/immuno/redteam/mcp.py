@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import random
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -45,10 +46,11 @@ def _listing(first: dict[str, Any], later: dict[str, Any] | None) -> Callable[[T
 
     def run(immune: TimedImmune) -> bool:
         gate = ToolGate(immune, Pins(immune.store, immune.clock), READER)
+        server = f"{SERVER}-{uuid.uuid4().hex[:8]}"  # no pin of another case applies
         with contextlib.redirect_stderr(io.StringIO()):  # the proxy's log lines
-            listing = gate.filter(SERVER, [first])
+            listing = gate.filter(server, [first])
             if later is not None and not listing.withheld:
-                listing = gate.filter(SERVER, [later])
+                listing = gate.filter(server, [later])
         return bool(listing.withheld)
 
     return run

@@ -103,20 +103,21 @@ def _us(value: float | None) -> str:
 
 
 def rows(scores: Sequence[Score]) -> list[tuple[str, ...]]:
-    """Table rows: family, stopped, benign passed, median / p99 ms, stopped by."""
+    """Table rows: family, stopped, benign passed, median ms, p99 ms."""
     out: list[tuple[str, ...]] = []
     for s in scores:
         if s.skipped is not None:
-            out.append((s.name, "skipped", "-", "-", s.skipped))
+            out.append((s.name, "skipped", "-", "-", "-"))
             continue
-        top = sorted(s.codes.items(), key=lambda kv: (-kv[1], kv[0]))[:2]
-        out.append(
-            (
-                s.name,
-                _pct_cell(s.stopped, s.attacks),
-                _pct_cell(s.passed, s.benign),
-                f"{_us(s.median_us())} / {_us(s.p99_us())}",
-                ", ".join(code for code, _ in top) or "-",
-            )
-        )
+        stopped, passed = _pct_cell(s.stopped, s.attacks), _pct_cell(s.passed, s.benign)
+        out.append((s.name, stopped, passed, _us(s.median_us()), _us(s.p99_us())))
     return out
+
+
+def stopped_by(score: Score) -> str:
+    """The findings that stopped the family's attacks, most often first, with counts
+    (an attack stopped by several findings counts for each); or why it was skipped."""
+    if score.skipped is not None:
+        return f"skipped: {score.skipped}"
+    ranked = sorted(score.codes.items(), key=lambda kv: (-kv[1], kv[0]))
+    return "\n".join(f"{code} {count}" for code, count in ranked) or "-"

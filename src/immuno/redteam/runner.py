@@ -113,9 +113,11 @@ def run(
             if name == SANDBOX:
                 score.skipped = sandbox.unsupported(config.sandbox.bwrap)
                 cases: Iterator[Result] = iter(())
+                count = max(3, round(SANDBOX_CASES * scale))
                 if score.skipped is None:
-                    count = max(3, round(SANDBOX_CASES * scale))
                     cases = sandbox.run(deployment, name, count, root / "sandbox")
+                else:
+                    step(2 * count)
             else:
                 family, count = FAMILIES[name]
                 cases = family(deployment, name, max(2, round(count * scale)), seed)
