@@ -29,6 +29,7 @@ FAMILIES: dict[str, tuple[Family, int]] = {
 }
 SANDBOX = "sandbox escape"
 SANDBOX_CASES = 6
+MIN_CASES = 6  # a scaled-down run still tries every technique of every family
 NAMES = (*FAMILIES, SANDBOX)
 SHORT = {name.replace(",", "").replace(" ", "-"): name for name in NAMES}
 
@@ -77,7 +78,7 @@ def parse_families(text: str | None) -> list[str]:
     if text is None:
         return list(NAMES)
     chosen: list[str] = []
-    for word in (w.strip() for w in text.split(",")):
+    for word in filter(None, (w.strip() for w in text.split(","))):
         name = SHORT.get(word, word if word in NAMES else None)
         if name is None:
             known = ", ".join(SHORT)
@@ -120,7 +121,7 @@ def run(
                     step(2 * count)
             else:
                 family, count = FAMILIES[name]
-                cases = family(deployment, name, max(2, round(count * scale)), seed)
+                cases = family(deployment, name, max(MIN_CASES, round(count * scale)), seed)
             for result in cases:
                 score.add(result)
                 step(1)
@@ -134,6 +135,6 @@ def planned(families: Sequence[str], scale: float = 1.0) -> int:
     for name in families:
         count = max(3, round(SANDBOX_CASES * scale)) if name == SANDBOX else None
         if count is None:
-            count = max(2, round(FAMILIES[name][1] * scale))
+            count = max(MIN_CASES, round(FAMILIES[name][1] * scale))
         total += 2 * count
     return total
