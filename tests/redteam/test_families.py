@@ -23,7 +23,7 @@ def test_every_family_is_measured_with_numbers_in_range(
         if score.skipped is not None:
             assert name == runner.SANDBOX and score.attacks == 0
             continue
-        assert 0 < score.attacks and 0 <= score.stopped <= score.attacks, name
+        assert score.attacks > 0 and 0 <= score.stopped <= score.attacks, name
         assert score.benign == score.attacks and 0 <= score.passed <= score.benign, name
         assert len(score.latencies) >= score.attacks + score.benign, name
         median, p99 = score.median_us(), score.p99_us()
