@@ -9,6 +9,7 @@ finding codes kept.
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,12 +93,20 @@ class Deployment:
             config = msgspec.structs.replace(
                 config, policy=msgspec.structs.replace(config.policy, manifests=listed)
             )
+        case = next(self._count)
         if self.root is not None:
-            folder = self.root / f"case-{next(self._count)}"
+            folder = self.root / f"case-{case}"
             config = msgspec.structs.replace(
                 config, store=StoreConfig(path=str(folder / "immuno.db"))
             )
-        return TimedImmune(config)
+        if case == 0:
+            return TimedImmune(config)
+        # what a start warns about (a layer turned off) was said at the first case
+        logging.disable(logging.WARNING)
+        try:
+            return TimedImmune(config)
+        finally:
+            logging.disable(logging.NOTSET)
 
     def run(
         self,
