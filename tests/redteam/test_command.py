@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
+from immuno.cli import progress
 from immuno.gateway.ui import scorecard
 from immuno.redteam import runner
 from tests.dashboard.conftest import Desk
@@ -77,6 +80,8 @@ def test_a_configured_store_is_used_and_said(
         (["--families", ","], "--families: names no family"),
         (["--config", "missing.yaml"], "missing.yaml"),
         (["--colour"], "--colour"),
+        (["--out", "."], "--out: . is a folder"),
+        (["--html", "immuno.yaml/report.html"], "--html: "),
     ],
 )
 def test_bad_options_exit_2_naming_what_is_wrong(
@@ -87,6 +92,7 @@ def test_bad_options_exit_2_naming_what_is_wrong(
     named: str,
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "immuno.yaml").write_text("{}\n")
     ran = run_cli(capsys, *args)
     assert ran.code == 2 and named in ran.err, ran.err
     assert ran.out == ""
@@ -99,6 +105,20 @@ def test_a_bad_config_key_exits_2(
     (tmp_path / "immuno.yaml").write_text("detect: {enabeld: false}\n")
     ran = run_cli(capsys, "--families", "impersonation")
     assert ran.code == 2 and "enabeld" in ran.err
+
+
+def test_the_progress_bar_goes_to_stderr_on_a_terminal_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    piped = run_cli(capsys, "--families", "mcp-tools", "--json")
+    screen = io.StringIO()
+    bar = Console(file=screen, force_terminal=True, width=80)
+    monkeypatch.setattr(progress, "stderr_console", lambda: bar)
+    shown = run_cli(capsys, "--families", "mcp-tools", "--json")
+    assert piped.code == shown.code == 0 and piped.err == shown.err == ""
+    assert "red team: attacking" in screen.getvalue()
+    assert json.loads(shown.out)["families"][0]["name"] == "mcp tools"
 
 
 def test_short_and_full_family_names() -> None:

@@ -17,6 +17,7 @@ from immuno.cli.options import ConfigOption
 from immuno.cli.output import Col, JsonOption, console, print_json, table
 from immuno.cli.progress import progress
 from immuno.core.config import StoreConfig, load_config
+from immuno.core.errors import InputError
 from immuno.redteam import html, report, runner
 
 FamiliesOption = Annotated[
@@ -33,6 +34,17 @@ OutOption = Annotated[
     Path | None,
     typer.Option("--out", help="Also write the dashboard's scorecard JSON here."),
 ]
+
+
+def _writable(option: str, path: Path | None) -> None:
+    """Refuse a file option that cannot be written before the run, not after it."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise InputError(option, f"{path} is a folder; give a file to write")
+    parent = next((p for p in path.absolute().parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise InputError(option, f"{parent} is a file, so {path} cannot be written")
 
 
 def _write(path: Path, text: str) -> None:
@@ -53,6 +65,8 @@ def register(app: typer.Typer) -> None:
         workloads; print, per family, attacks stopped, benign passed, the time each
         check took and the findings that did the stopping."""
         chosen = runner.parse_families(families)
+        _writable("--out", out)
+        _writable("--html", html_file)
         settings = load_config(config)
         named = msgspec.structs.replace(settings.store, timeout=5.0) != StoreConfig()
         err = console(stderr=True)
@@ -62,7 +76,7 @@ def register(app: typer.Typer) -> None:
         else:
             where = "a temporary store per case (removed after the run)"
         started = time.perf_counter()
-        with progress("red team", runner.planned(chosen)) as bar:
+        with progress("red team: attacking", runner.planned(chosen)) as bar:
             scores = runner.run(settings, chosen, fresh_stores=not named, step=bar.advance)
         stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         target = f"immuno {__version__}, " + (
