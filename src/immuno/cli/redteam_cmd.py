@@ -18,7 +18,7 @@ from immuno.cli.output import Col, JsonOption, console, print_json, table
 from immuno.cli.progress import progress
 from immuno.core.config import StoreConfig, load_config
 from immuno.core.errors import InputError
-from immuno.redteam import html, report, runner
+from immuno.redteam import html, remote, report, runner
 
 FamiliesOption = Annotated[
     str | None,
@@ -29,6 +29,18 @@ FamiliesOption = Annotated[
 ]
 HtmlOption = Annotated[
     Path | None, typer.Option("--html", help="Also write a self-contained HTML report here.")
+]
+UrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        help="Attack a running `immuno serve` at this URL instead (injection families"
+        " only; the others need the deployment in process).",
+    ),
+]
+TokenOption = Annotated[
+    str | None,
+    typer.Option("--token", envvar="IMMUNO_TOKEN", help="An operator token, with --url."),
 ]
 OutOption = Annotated[
     Path | None,
@@ -60,6 +72,8 @@ def register(app: typer.Typer) -> None:
         html_file: HtmlOption = None,
         out: OutOption = None,
         families: FamiliesOption = None,
+        url: UrlOption = None,
+        token: TokenOption = None,
     ) -> None:
         """Attack this configuration in process with generated attacks and benign
         workloads; print, per family, attacks stopped, benign passed, the time each
@@ -67,21 +81,39 @@ def register(app: typer.Typer) -> None:
         chosen = runner.parse_families(families)
         _writable("--out", out)
         _writable("--html", html_file)
-        settings = load_config(config)
-        named = msgspec.structs.replace(settings.store, timeout=5.0) != StoreConfig()
-        err = console(stderr=True)
-        if named:
-            where = settings.store.location
-            err.print(f"writing to the configured store {where}", highlight=False)
-        else:
-            where = "a temporary store per case (removed after the run)"
         started = time.perf_counter()
-        with progress("red team: attacking", runner.planned(chosen)) as bar:
-            scores = runner.run(settings, chosen, fresh_stores=not named, step=bar.advance)
+        if url is not None:
+            if config is not None:
+                raise InputError(
+                    "--config", "the server's own configuration is attacked with --url"
+                )
+            with (
+                remote.client(url, token) as server,
+                progress("red team: attacking", runner.planned(chosen)) as bar,
+            ):
+                scores = runner.run_remote(server, chosen, step=bar.advance)
+            where = target = f"immuno serve at {url}"
+            console(stderr=True).print(
+                f"checked by the service at {url}: its store and audit log keep these "
+                "signals, as agents rt-reader-N",
+                highlight=False,
+            )
+        else:
+            settings = load_config(config)
+            named = msgspec.structs.replace(settings.store, timeout=5.0) != StoreConfig()
+            if named:
+                where = settings.store.location
+                console(stderr=True).print(
+                    f"writing to the configured store {where}", highlight=False
+                )
+            else:
+                where = "a temporary store per case (removed after the run)"
+            with progress("red team: attacking", runner.planned(chosen)) as bar:
+                scores = runner.run(settings, chosen, fresh_stores=not named, step=bar.advance)
+            target = f"immuno {__version__}, " + (
+                f"configuration {config}" if config is not None else "default configuration"
+            )
         stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        target = f"immuno {__version__}, " + (
-            f"configuration {config}" if config is not None else "default configuration"
-        )
         done = report.Run(target, stamp, time.perf_counter() - started, where, scores)
         if out is not None:
             _write(out, json.dumps(report.scorecard(done), indent=2) + "\n")

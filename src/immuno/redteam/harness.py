@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import msgspec
 
@@ -49,20 +50,6 @@ class Recorder:
             )
 
 
-class TimedImmune(Immune):
-    """An ``Immune`` whose every check is reported to the case's recorder."""
-
-    recorder: Recorder | None = None
-
-    def check(
-        self, signal: Signal | Mapping[str, object], *, evidence: Sequence[Finding] = ()
-    ) -> Verdict:
-        verdict = super().check(signal, evidence=evidence)
-        if self.recorder is not None:
-            self.recorder.record(verdict)
-        return verdict
-
-
 @dataclass(frozen=True)
 class Result:
     """One case's outcome: ``attack`` cases count as stopped when ``held`` (the attack
@@ -75,6 +62,34 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     codes: frozenset[str] = frozenset()
     skipped: str | None = None
+
+
+class Checks(Protocol):
+    """What a case checks its signals through (in process, or a server)."""
+
+    def check(self, signal: Signal) -> Verdict: ...
+
+
+class Runs(Protocol):
+    """Where a case runs: a fresh deployment in process, or a running server."""
+
+    def run(
+        self, family: str, attack: bool, technique: str, body: Callable[[Checks], bool]
+    ) -> Result: ...
+
+
+class TimedImmune(Immune):
+    """An ``Immune`` whose every check is reported to the case's recorder."""
+
+    recorder: Recorder | None = None
+
+    def check(
+        self, signal: Signal | Mapping[str, object], *, evidence: Sequence[Finding] = ()
+    ) -> Verdict:
+        verdict = super().check(signal, evidence=evidence)
+        if self.recorder is not None:
+            self.recorder.record(verdict)
+        return verdict
 
 
 @dataclass

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 from immuno.core.signal import Provenance, Signal, SignalKind, signal_for_source
 from immuno.redteam import grammar
-from immuno.redteam.harness import Deployment, Result, TimedImmune
+from immuno.redteam.harness import Checks, Result, Runs
 
 READER = "rt-reader"
 USER_WRAPPERS = (
@@ -35,7 +35,7 @@ def _tool(text: str, tool: str) -> Signal:
     )
 
 
-def run(deployment: Deployment, family: str, count: int, seed: int) -> Iterator[Result]:
+def run(deployment: Runs, family: str, count: int, seed: int) -> Iterator[Result]:
     """``count`` attacks and ``count`` benign texts of ``family``."""
     rng = random.Random(f"{family}/{seed}")
     indirect = family.startswith("indirect")
@@ -55,8 +55,8 @@ def run(deployment: Deployment, family: str, count: int, seed: int) -> Iterator[
         yield deployment.run(family, False, technique, _check(signal))
 
 
-def _check(signal: Signal) -> Callable[[TimedImmune], bool]:
-    def body(immune: TimedImmune) -> bool:
+def _check(signal: Signal) -> Callable[[Checks], bool]:
+    def body(immune: Checks) -> bool:
         return not immune.check(signal).allowed
 
     return body

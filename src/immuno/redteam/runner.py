@@ -8,9 +8,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 from immuno.core.config import Config
 from immuno.core.errors import InputError
-from immuno.redteam import flow, impersonation, injection, mcp, memory, sandbox
+from immuno.redteam import flow, impersonation, injection, mcp, memory, remote, sandbox
 from immuno.redteam.harness import Deployment, Result
 
 MANIFEST = Path(__file__).with_name("manifest.yaml")
@@ -113,28 +115,55 @@ def run(
             score = Score(name)
             if name == SANDBOX:
                 score.skipped = sandbox.unsupported(config.sandbox.bwrap)
-                cases: Iterator[Result] = iter(())
-                count = max(3, round(SANDBOX_CASES * scale))
+                made: Iterator[Result] = iter(())
+                count = cases(name, scale)
                 if score.skipped is None:
-                    cases = sandbox.run(deployment, name, count, root / "sandbox")
+                    made = sandbox.run(deployment, name, count, root / "sandbox")
                 else:
                     step(2 * count)
             else:
-                family, count = FAMILIES[name]
-                cases = family(deployment, name, max(MIN_CASES, round(count * scale)), seed)
-            for result in cases:
+                family = FAMILIES[name][0]
+                made = family(deployment, name, cases(name, scale), seed)
+            for result in made:
                 score.add(result)
                 step(1)
             scores.append(score)
         return scores
 
 
+def run_remote(
+    client: httpx.Client,
+    families: Sequence[str],
+    *,
+    scale: float = 1.0,
+    seed: int = 1,
+    step: Callable[[int], None] = lambda n: None,
+) -> list[Score]:
+    """The injection families of ``families`` against a running server; the others
+    are reported as skipped, saying why."""
+    deployment = remote.RemoteDeployment(client)
+    scores = []
+    for name in families:
+        score = Score(name)
+        count = cases(name, scale)
+        if name in remote.FAMILIES:
+            for result in injection.run(deployment, name, count, seed):
+                score.add(result)
+                step(1)
+        else:
+            score.skipped = remote.NOT_REMOTE
+            step(2 * count)
+        scores.append(score)
+    return scores
+
+
+def cases(name: str, scale: float = 1.0) -> int:
+    """How many attacks (and as many benign cases) a family runs at ``scale``."""
+    if name == SANDBOX:
+        return max(3, round(SANDBOX_CASES * scale))
+    return max(MIN_CASES, round(FAMILIES[name][1] * scale))
+
+
 def planned(families: Sequence[str], scale: float = 1.0) -> int:
     """How many cases a run of ``families`` makes (for the progress bar)."""
-    total = 0
-    for name in families:
-        count = max(3, round(SANDBOX_CASES * scale)) if name == SANDBOX else None
-        if count is None:
-            count = max(MIN_CASES, round(FAMILIES[name][1] * scale))
-        total += 2 * count
-    return total
+    return sum(2 * cases(name, scale) for name in families)
