@@ -21,6 +21,7 @@ from immuno.cli import (
     policy_cmd,
     proxy_cmd,
     quarantine_cmd,
+    redteam_cmd,
     response_cmd,
     sandbox_cmd,
     scan_cmd,
@@ -69,6 +70,7 @@ serve_cmd.register(app)
 sandbox_cmd.register(app)
 proxy_cmd.register(app)
 mcp_cmd.register(app)
+redteam_cmd.register(app)
 
 
 def main() -> None:

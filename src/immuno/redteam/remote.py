@@ -1,0 +1,111 @@
+"""``--url``: the injection families against a running ``immuno serve``, one
+``POST /v1/check`` per signal with an operator's token. Each case speaks for an agent
+of its own (``rt-reader-N``), so the server's health ladder never carries one case's
+attacks into another's benign work. The latency is the server's own ``Immune.check``
+time for the signal (``latency_us`` of the reply). The other families need the
+deployment's registry, manifests and stores in process, so they are skipped."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import msgspec
+
+from immuno.core.action import Action
+from immuno.core.errors import InputError
+from immuno.core.finding import Finding, Severity
+from immuno.core.signal import Signal
+from immuno.core.verdict import Verdict
+from immuno.redteam.harness import Checks, Recorder, Result
+
+FAMILIES = (
+    "direct injection",
+    "direct injection, obfuscated",
+    "indirect injection",
+    "indirect injection, obfuscated",
+)
+RETRIES = 60  # answers of 429 (rate limited) waited out, each for its Retry-After
+NOT_REMOTE = "not over --url: it needs the deployment's registry, manifests and store in process"
+
+
+class _Agent:
+    """What one case checks through: its signals sent as its own agent."""
+
+    def __init__(self, client: httpx.Client, agent: str, recorder: Recorder) -> None:
+        self.client, self.agent, self.recorder = client, agent, recorder
+
+    def check(self, signal: Signal) -> Verdict:
+        body = msgspec.to_builtins(msgspec.structs.replace(signal, agent=self.agent))
+        for _ in range(RETRIES):
+            try:
+                answer = self.client.post("/v1/check", json=body)
+            except httpx.HTTPError as exc:
+                raise InputError("--url", f"cannot reach {self.client.base_url}: {exc}") from None
+            if answer.status_code != 429:
+                break
+            time.sleep(float(answer.headers.get("Retry-After", "1")))  # the agent's bucket
+        if answer.status_code != 200:
+            raise InputError(
+                "--url", f"POST /v1/check answered {answer.status_code}: {answer.text[:200]}"
+            )
+        verdict = _verdict(answer.json())
+        self.recorder.record(verdict)
+        return verdict
+
+
+def _verdict(reply: dict[str, Any]) -> Verdict:
+    findings = tuple(
+        Finding(
+            layer=f["layer"],
+            code=f["code"],
+            severity=Severity(f["severity"]),
+            score=f["score"],
+            message=f["explanation"],
+            action=Action(f["action"]) if f.get("action") else None,
+        )
+        for f in reply["findings"]
+    )
+    return Verdict(
+        signal_id=reply["signal_id"],
+        action=Action(reply["action"]),
+        score=reply["score"],
+        findings=findings,
+        latency_us=reply["latency_us"],
+        sanitized=reply.get("sanitized"),
+    )
+
+
+@dataclass
+class RemoteDeployment:
+    """Runs cases against the server behind ``client``."""
+
+    client: httpx.Client
+    _count: itertools.count[int] = field(default_factory=itertools.count)
+
+    def run(
+        self, family: str, attack: bool, technique: str, body: Callable[[Checks], bool]
+    ) -> Result:
+        recorder = Recorder()
+        held = body(_Agent(self.client, f"rt-reader-{next(self._count)}", recorder))
+        return Result(
+            family, attack, technique, held, recorder.latencies, frozenset(recorder.codes)
+        )
+
+
+def client(url: str, token: str | None) -> httpx.Client:
+    """A client for ``url`` that sends ``token`` (an operator's), checked to answer."""
+    if not url.startswith(("http://", "https://")):
+        raise InputError("--url", f"must start with http:// or https://, got {url!r}")
+    if not token:
+        raise InputError(
+            "--token",
+            "an operator token is needed with --url "
+            "(or $IMMUNO_TOKEN; `immuno token issue NAME --scope operator`)",
+        )
+    made = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    return made

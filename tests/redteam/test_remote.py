@@ -1,0 +1,53 @@
+"""``--url``: the injection families against a running service (here its ASGI app in
+process, through the same HTTP client the command uses)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from immuno.redteam import remote, runner
+from tests.dashboard.conftest import Desk
+from tests.redteam.conftest import SCALE, Ran, run_cli
+
+
+def test_the_injection_families_run_against_a_service_and_the_rest_say_why(
+    tmp_path: Path,
+) -> None:
+    desk = Desk(tmp_path / "service")
+    try:
+        desk.client.headers.update(desk.bearer())
+        families = ["indirect injection, obfuscated", "impersonation"]
+        scores = runner.run_remote(desk.client, families, scale=SCALE)
+    finally:
+        desk.close()
+    injected, impersonation = scores
+    assert injected.attacks == injected.benign == runner.cases(families[0], SCALE)
+    assert injected.stopped > 0 and injected.passed > 0
+    assert any(code.startswith("detect.") for code in injected.codes)
+    median, p99 = injected.median_us(), injected.p99_us()
+    assert median is not None and p99 is not None and 0 < median <= p99
+    assert impersonation.skipped == remote.NOT_REMOTE and impersonation.attacks == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--url", "localhost:8470", "--token", "t"], "--url: must start with http"),
+        (["--url", "http://127.0.0.1:9"], "--token: an operator token is needed"),
+        (["--url", "http://x", "--token", "t", "--config", "a.yaml"], "--config: the server"),
+        (["--url", "http://127.0.0.1:9", "--token", "t"], "--url: cannot reach"),
+    ],
+)
+def test_bad_url_options_exit_2(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    named: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("IMMUNO_TOKEN", raising=False)
+    ran: Ran = run_cli(capsys, *args)
+    assert ran.code == 2 and named in ran.err, ran.err
