@@ -22,13 +22,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Two workers; the fleet tests (timings across processes) run alone afterwards.
 unit: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --ignore=tests/fleet
+	$(BIN)/pytest tests/fleet
 
 # The store-backed tests again, on PostgreSQL (a throwaway server: scripts/services.sh).
 PG_TESTS ?= tests/store tests/audit tests/identity tests/memory tests/response tests/policy tests/detect tests/core tests/fleet tests/mcp
 unit-postgres: $(STAMP) services
-	IMMUNO_TEST_STORE=postgresql $(BIN)/pytest $(PG_TESTS)
+	IMMUNO_TEST_STORE=postgresql $(BIN)/pytest -n 2 $(filter-out tests/fleet,$(PG_TESTS))
+	IMMUNO_TEST_STORE=postgresql $(BIN)/pytest tests/fleet
 
 services:
 	scripts/services.sh start
