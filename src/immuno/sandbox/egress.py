@@ -106,6 +106,13 @@ class EgressProxy:
         finally:
             self._ready.set()
         self._loop.run_forever()
+        # Stopped: cancel the connections still open and let each finish unwinding
+        # (a pipe's two copies included) before the loop is closed.
+        pending = asyncio.all_tasks(self._loop)
+        for task in pending:
+            task.cancel()
+        self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self._loop.run_until_complete(self._loop.shutdown_asyncgens())
 
     def close(self) -> None:
         if self._thread.is_alive():
@@ -113,9 +120,7 @@ class EgressProxy:
             def stop() -> None:
                 if self._server is not None:
                     self._server.close()
-                for task in asyncio.all_tasks(self._loop):
-                    task.cancel()
-                self._loop.call_soon(self._loop.stop)
+                self._loop.stop()
 
             self._loop.call_soon_threadsafe(stop)
             self._thread.join(5.0)
