@@ -38,6 +38,7 @@ import httpx
 import msgspec
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _service import free_port
 from _timing import prose
 from immuno.core.config import StoreConfig
 
@@ -61,14 +62,6 @@ tools:
     args:
       url: {type: string}
 """
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:

@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from _service import free_port
 from immuno import Config, Immune
 from immuno.core.config import StoreConfig
 from immuno.core.signal import Signal, SignalKind
@@ -56,12 +57,6 @@ while time.monotonic() < deadline:
         print(f"{int(now)} {time.time():.6f}", flush=True)
     time.sleep(0.001)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager

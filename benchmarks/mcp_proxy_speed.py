@@ -44,6 +44,8 @@ from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
+from _service import free_port
+
 HERE = Path(__file__).resolve().parent
 SERVER = HERE / "_mcp_server.py"
 MANIFEST = """\
@@ -79,12 +81,6 @@ def _workdir() -> Path:
 def _proxy(folder: Path, *args: str) -> list[str]:
     config = str(folder / "immuno.yaml")
     return ["-m", "immuno", "mcp", "proxy", "--config", config, "--agent", "reader", *args]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _listening(port: int, process: subprocess.Popen[bytes]) -> None:
@@ -172,7 +168,7 @@ async def _run_stdio(folder: Path, calls: int, rounds: int) -> None:
 
 
 async def _run_http(folder: Path, calls: int, rounds: int) -> None:
-    server_port, proxy_port = _free_port(), _free_port()
+    server_port, proxy_port = free_port(), free_port()
     upstream = f"http://127.0.0.1:{server_port}/mcp"
     server = subprocess.Popen([sys.executable, str(SERVER), "--http", str(server_port)])
     listen = f"127.0.0.1:{proxy_port}"

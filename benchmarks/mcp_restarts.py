@@ -24,10 +24,11 @@ from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
+from _service import free_port
 from immuno.audit.reader import entries
 from immuno.core.config import load_config
 from immuno.store import open_store
-from mcp_proxy_speed import SERVER, _free_port, _listening, _proxy, _workdir
+from mcp_proxy_speed import SERVER, _listening, _proxy, _workdir
 
 TOOLS = {"read_doc", "search", "send_doc"}
 
@@ -72,7 +73,7 @@ def main() -> None:
     proxy = server = None
     try:
         if args.transport == "http":
-            server_port, proxy_port = _free_port(), _free_port()
+            server_port, proxy_port = free_port(), free_port()
             upstream = f"http://127.0.0.1:{server_port}/mcp"
             listen = f"127.0.0.1:{proxy_port}"
             command = [sys.executable, *_proxy(folder, "--upstream", upstream, "--listen", listen)]

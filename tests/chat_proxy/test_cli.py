@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -16,29 +14,9 @@ import pytest
 from tests.chat_proxy.conftest import ASK, ATTACKER, MANIFEST
 from tests.chat_proxy.fake_upstream import FakeUpstream, call, completion
 from tests.chat_proxy.serving import Served
+from tests.net import free_port, wait_ready
 
 IMMUNO = [sys.executable, "-m", "immuno"]
-STARTUP_SECONDS = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"immuno proxy exited with {process.returncode}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"immuno proxy was not ready within {STARTUP_SECONDS}s")
 
 
 def test_immuno_proxy_serves_and_checks(tmp_path: Path) -> None:
@@ -49,7 +27,7 @@ def test_immuno_proxy_serves_and_checks(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     upstream = FakeUpstream()
-    port = _free_port()
+    port = free_port()
     with Served(upstream.app()) as served:
         command = [
             *IMMUNO,
@@ -72,7 +50,7 @@ def test_immuno_proxy_serves_and_checks(tmp_path: Path) -> None:
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait_ready(url, process)
+            wait_ready(f"{url}/healthz", process, what="immuno proxy")
             theft = call("call_1", "bank.transfer", {"account": ATTACKER, "amount": 950})
             upstream.reply(completion(None, [theft]))
             body = {"model": "fake-1", "messages": [{"role": "user", "content": ASK}]}

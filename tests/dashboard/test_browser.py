@@ -6,7 +6,6 @@ keyboard alone. Screenshots are kept in ``tests/dashboard/artifacts/``."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from immuno import Config, Immune
 from immuno.core.config import DetectConfig, StoreConfig
 from immuno.identity import Registry
 from immuno.identity.tokens import TokenIssuer
+from tests.net import free_port
 
 from .conftest import ATTACK, AUDIENCE, HOSTILE
 
@@ -45,12 +45,6 @@ class Server:
     url: str
     token: str
     incidents: list[str]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _prepare(folder: Path) -> tuple[str, list[str]]:
@@ -89,7 +83,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "store:\n  path: immuno.db\ndetect:\n  excise: []\n", encoding="utf-8"
     )
     token, incidents = _prepare(folder)
-    port = _free_port()
+    port = free_port()
     log = (folder / "server.log").open("wb")
     process = subprocess.Popen(
         [

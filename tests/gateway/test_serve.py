@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -16,32 +14,11 @@ import httpx
 from immuno import Immune, load_config
 from immuno.identity import Registry
 from immuno.identity.tokens import TokenIssuer
-
-STARTUP_SECONDS = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"immuno serve exited with {process.returncode}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"immuno serve was not ready within {STARTUP_SECONDS}s")
+from tests.net import free_port, wait_ready
 
 
 def test_serve_with_two_workers_answers_a_real_check(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     config_file = tmp_path / "immuno.yaml"
     config_file.write_text(
         f"store:\n  path: {tmp_path / 'immuno.db'}\ngateway:\n  port: {port}\n", encoding="utf-8"
@@ -71,7 +48,7 @@ def test_serve_with_two_workers_answers_a_real_check(tmp_path: Path) -> None:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(url, process)
+        wait_ready(f"{url}/readyz", process, what="immuno serve")
         headers = {"Authorization": f"Bearer {token}"}
         signal_body = {"kind": "tool_result", "agent": "alice", "content": "Sunny, 21 C."}
         with httpx.Client(base_url=url, timeout=10.0) as client:

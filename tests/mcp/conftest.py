@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests import backends
+from tests.net import free_port
 
 HERE = Path(__file__).resolve().parent
 SERVER = HERE / "server.py"
@@ -105,12 +106,6 @@ def shared_schemas() -> Iterator[backends.Schemas]:
 @pytest.fixture
 def workdir(tmp_path: Path) -> Workdir:
     return make_workdir(tmp_path)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_listening(port: int, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:

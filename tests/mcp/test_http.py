@@ -14,12 +14,12 @@ from tests.mcp.clients import Run, via_http
 from tests.mcp.conftest import (
     HttpPair,
     Workdir,
-    free_port,
     make_workdir,
     spawn,
     stop,
     wait_listening,
 )
+from tests.net import free_port
 
 INITIALIZE = {
     "jsonrpc": "2.0",
