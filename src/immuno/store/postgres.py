@@ -23,6 +23,7 @@ from immuno.core.errors import StoreError
 from immuno.store.base import Row
 from immuno.store.dialect import to_postgres
 from immuno.store.location import redact
+from immuno.store.sql import apply_migrations
 from immuno.store.sqlite import statements
 
 DIALECT = "postgresql"
@@ -176,23 +177,7 @@ class PostgresStore:
             # Migrators in several processes queue on one lock: each step runs once.
             with self.transaction(lock=_MIGRATIONS_LOCK) as cur:
                 cur.execute(_SCHEMA_TABLE)
-                row = cur.execute(
-                    "SELECT version FROM immuno_schema WHERE component = ?", (component,)
-                ).fetchone()
-                current = row[0] if row else 0
-                if current > len(steps):
-                    raise StoreError(
-                        f"schema of {component!r} is version {current}, "
-                        f"newer than this immuno understands ({len(steps)}); upgrade immuno"
-                    )
-                for script in steps[current:]:
-                    for statement in statements(script):
-                        cur.execute(statement)
-                cur.execute(
-                    "INSERT INTO immuno_schema (component, version) VALUES (?, ?) "
-                    "ON CONFLICT (component) DO UPDATE SET version = excluded.version",
-                    (component, len(steps)),
-                )
+                apply_migrations(cur, component, steps, statements)
         except StoreError as exc:
             problem = str(exc).removeprefix(f"{self.location}: ")
             raise StoreError(

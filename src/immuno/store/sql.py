@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from immuno.core.errors import StoreError
 
 
 def upsert(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
@@ -15,3 +18,31 @@ def upsert(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
         f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
     )
     return f"INSERT INTO {table} ({names}) VALUES ({marks}) {conflict}"
+
+
+def apply_migrations(
+    cur: Any,
+    component: str,
+    steps: Sequence[str],
+    split: Callable[[str], Iterator[str]],
+) -> None:
+    """Inside the caller's transaction: run the steps of ``component`` its recorded
+    version has not seen (each script cut into statements by ``split``), then record
+    the new version. A store newer than this immuno is refused, never downgraded."""
+    row = cur.execute(
+        "SELECT version FROM immuno_schema WHERE component = ?", (component,)
+    ).fetchone()
+    current = row[0] if row else 0
+    if current > len(steps):
+        raise StoreError(
+            f"schema of {component!r} is version {current}, "
+            f"newer than this immuno understands ({len(steps)}); upgrade immuno"
+        )
+    for script in steps[current:]:
+        for statement in split(script):
+            cur.execute(statement)
+    cur.execute(
+        "INSERT INTO immuno_schema (component, version) VALUES (?, ?) "
+        "ON CONFLICT (component) DO UPDATE SET version = excluded.version",
+        (component, len(steps)),
+    )

@@ -11,6 +11,7 @@ from typing import Any
 
 from immuno.core.errors import StoreError
 from immuno.store.base import Row
+from immuno.store.sql import apply_migrations
 
 _SCHEMA_TABLE = """CREATE TABLE IF NOT EXISTS immuno_schema (
     component TEXT PRIMARY KEY,
@@ -92,25 +93,14 @@ class SQLiteStore:
             raise StoreError(f"{component}: a schema needs at least one migration step")
         try:
             with self.transaction() as cur:
-                row = cur.execute(
-                    "SELECT version FROM immuno_schema WHERE component = ?", (component,)
-                ).fetchone()
-                current = row[0] if row else 0
-                if current > len(steps):
-                    raise StoreError(
-                        f"{self.location}: schema of {component!r} is version {current}, "
-                        f"newer than this immuno understands ({len(steps)}); upgrade immuno"
-                    )
-                for script in steps[current:]:
-                    for statement in statements(script):
-                        cur.execute(statement)
-                cur.execute(
-                    "INSERT INTO immuno_schema (component, version) VALUES (?, ?) "
-                    "ON CONFLICT (component) DO UPDATE SET version = excluded.version",
-                    (component, len(steps)),
-                )
+                apply_migrations(cur, component, steps, statements)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.location}: migrating {component!r} failed: {exc}") from None
+        except StoreError as exc:
+            problem = str(exc).removeprefix(f"{self.location}: ")
+            raise StoreError(
+                f"{self.location}: migrating {component!r} failed: {problem}"
+            ) from None
         return len(steps)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
