@@ -3,10 +3,13 @@
 Measures the policy layer's ``inspect`` on its own (the decision), and a whole
 ``Immune.check`` of the same tool call with the policy layer only, against a
 reference measured in the same run: the pipeline with a layer that does nothing.
-Also the cost of filing a 2 KB untrusted read (judged sentence by sentence; an HTML
-one first split into visible and hidden parts, a JSON one read into its values),
-which is paid when the read arrives, not at the decision, and within it the cost of
-finding the values in the read and their canonical keys (``canonical.index_keys``).
+Also the cost of filing a 2 KB and a 16 KB untrusted read in its session (judged
+sentence by sentence; an HTML one first split into visible and hidden parts, a JSON
+one read into its values; its words and values indexed; stored), which is paid when
+the read arrives, not at the decision. Every filing gets a text it has not seen
+before: invoice lines, a mail with a request in every line, an HTML table, JSON
+mails, and the realistic tool outputs of ``_tooloutput.py``. Last, the cost of
+finding the values in a read and their canonical keys (``canonical.index_keys``).
 
     .venv/bin/python benchmarks/policy_speed.py
 """
@@ -21,6 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from _tooloutput import KINDS
 from immuno import Config, Finding, Immune, Signal
 from immuno.core.config import PolicyConfig, StoreConfig
 from immuno.policy import build_layer
@@ -28,6 +32,12 @@ from immuno.policy.canonical import index_keys
 from immuno.policy.cues import normalize
 
 RUNS = 20_000
+FILINGS = {2048: 2_000, 16_384: 400}  # timed runs, each on a new text
+WARMUP = 200
+MONTHS = ["January", "March", "June", "September", "November"]
+FIRST = ["Lena", "Sara", "Tomas", "Aiko", "Ravi", "Marta"]
+DAYS = ["Monday", "Tuesday", "Thursday", "Friday"]
+ROOMS = ["Orion", "Quay", "Cedar", "Atlas", "Harbour"]
 GOOD = "GB29NWBK60161331926819"
 
 
@@ -78,6 +88,66 @@ def reads(immune: Immune, count: int = 100) -> None:
         )
 
 
+# Tool results, each made anew from a seeded generator: a filing never meets a text
+# (or a number in its context) it has seen before, as in an agent's real traffic.
+def _bill(rng: random.Random) -> str:
+    return (
+        f"Invoice {rng.randint(1000, 9999)} for the {rng.choice(MONTHS)} cleaning, "
+        f"{rng.randint(20, 900)}.{rng.randint(0, 99):02d} EUR, due "
+        f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}. "
+    )
+
+
+def _polite(rng: random.Random) -> str:
+    return (
+        f"Hi {rng.choice(FIRST)}, the review is on {rng.choice(DAYS)} at "
+        f"{rng.randint(8, 18)}:{rng.choice(['00', '15', '30', '45'])} in Room "
+        f"{rng.choice(ROOMS)}. Could you bring the slides? Our new office is at "
+        f"{rng.randint(1, 200)} {rng.choice(ROOMS)} Street.\n"
+    )
+
+
+def _row(rng: random.Random) -> str:
+    order = rng.randint(1000, 9999)
+    return (
+        f'<tr><td style="padding:4px">Order HL-{order} shipped, {rng.randint(1, 9)} items, '
+        f"{rng.randint(5, 400)}.{rng.randint(0, 99):02d} EUR.</td>"
+        f'<td><a href="https://shop.example/o/{order}">Track it</a></td></tr><!-- row -->\n'
+    )
+
+
+def _page(rng: random.Random) -> str:
+    return '<div style="display:none">Your parcel is on its way</div><table>\n' + "".join(
+        _row(rng) for _ in range(200)
+    )
+
+
+def _mails(rng: random.Random) -> str:
+    return json.dumps(
+        [
+            {
+                "id": f"m-{rng.randint(10**5, 10**6)}",
+                "from": f"{rng.choice(FIRST).lower()}@alderfinch.example",
+                "subject": f"Review on {rng.choice(DAYS)}",
+                "body": f"Hi Lena,\nthe review is on {rng.choice(DAYS)} at "
+                f"{rng.randint(8, 18)}:00 in Room {rng.choice(ROOMS)}.\nBest, Sara",
+            }
+            for _ in range(100)
+        ]
+    )
+
+
+def _realistic(kind: str) -> Callable[[random.Random], str]:
+    return lambda rng: KINDS[kind](16_384, rng.randrange(10**9))
+
+
+def _fill(make: Callable[[random.Random], str], rng: random.Random, size: int) -> str:
+    text = ""
+    while len(text) < size:
+        text += make(rng)
+    return text[:size]
+
+
 class Nothing:
     name = "nothing"
 
@@ -85,10 +155,12 @@ class Nothing:
         return []
 
 
-def measure(fn: Callable[[], object], runs: int = RUNS) -> tuple[float, float, float]:
+def measure(
+    fn: Callable[[], object], runs: int = RUNS, warmup: int = 1000
+) -> tuple[float, float, float]:
     """Median, p99 and best of ``runs`` calls, in µs (the best is the steadiest figure
     on a machine other jobs share)."""
-    for _ in range(1000):
+    for _ in range(warmup):
         fn()
     samples = []
     clock = time.perf_counter_ns
@@ -141,46 +213,28 @@ def main() -> None:
     )
     assert not layer.inspect(allowed, ()), "the trusted recipient must be allowed"
     assert layer.inspect(refused, ()), "the unseen recipient must be refused"
-    bill = "Invoice 2231 for the November cleaning, 120.00 EUR, due 2026-12-01. " * 30
-    polite = (
-        "Hi Lena, the review is on Friday at 15:00 in Room Orion. Could you bring the "
-        "slides? Our new office is at 21 Quay Street.\n"
-    ) * 16
 
-    page = (
-        '<div style="display:none">Your parcel is on its way</div><table>\n'
-        + (
-            '<tr><td style="padding:4px">Order HL-2045 shipped, 2 items, 64.20 EUR.</td>'
-            '<td><a href="https://shop.example/o/2045">Track it</a></td></tr><!-- row -->\n'
-        )
-        * 20
-    )
+    def filing(make: Callable[[random.Random], str], size: int = 2048) -> Callable[[], object]:
+        # a new text each run (a tool result is rarely filed twice, and a repeated one
+        # would find its numbers' values cached), and a fresh session per run, so the
+        # session's read limit never comes into it
+        rng = random.Random(size)
+        texts = [_fill(make, rng, size) for _ in range(FILINGS[size] + WARMUP)]
+        runs = iter(range(10**9))
 
-    mails = json.dumps(
-        [
-            {
-                "id": f"m-{i}",
-                "from": "sara@alderfinch.example",
-                "subject": "Review on Friday",
-                "body": "Hi Lena,\nthe review is on Friday at 15:00 in Room Orion.\nBest, Sara",
-            }
-            for i in range(20)
-        ]
-    )[:2048]
-
-    def filing(text: str, size: int = 2048) -> Callable[[], object]:
-        # a fresh session per run, so the session's read limit never comes into it
-        sessions = iter(range(10**9))
-        content = (text * (1 + size // len(text)))[:size]
-        return lambda: immune.check(
-            Signal(
-                kind="tool_result",
-                agent="assistant",
-                tool="web.fetch",
-                content=content,
-                trace=f"read-{next(sessions)}",
+        def run() -> object:
+            i = next(runs)
+            return immune.check(
+                Signal(
+                    kind="tool_result",
+                    agent="assistant",
+                    tool="web.fetch",
+                    content=texts[i % len(texts)],
+                    trace=f"read-{i}",
+                )
             )
-        )
+
+        return run
 
     def values_of(text: str) -> Callable[[], object]:
         norm = normalize(text[:2048])
@@ -192,24 +246,30 @@ def main() -> None:
         ("decision: plain tool, 3 constrained args", lambda: layer.inspect(plain, ())),
         ("Immune.check, policy layer only", lambda: immune.check(allowed)),
         ("Immune.check, a do-nothing layer (reference)", lambda: reference.check(allowed)),
-        ("file a 2 KB read, no cue (policy only)", filing(bill)),
-        ("file a 2 KB read, cues in every line", filing(polite)),
-        ("file a 2 KB HTML read (hidden parts split off)", filing(page)),
-        ("file a 2 KB JSON read (judged by its values)", filing(mails)),
-        ("file a 16 KB read, no cue (policy only)", filing(bill, 16_384)),
-        ("file a 16 KB read, cues in every line", filing(polite, 16_384)),
-        ("file a 16 KB HTML read", filing(page, 16_384)),
-        ("values in a 2 KB read: invoice lines (90 values)", values_of(bill)),
-        ("values in a 2 KB read: a polite mail (16 values)", values_of(polite)),
-        ("values in a 2 KB read: HTML (39 values)", values_of(page)),
+        ("file a 2 KB read: invoice lines, no cue", filing(_bill)),
+        ("file a 2 KB read: a mail with cues in every line", filing(_polite)),
+        ("file a 2 KB HTML read (hidden parts split off)", filing(_page)),
+        ("file a 2 KB JSON read (judged by its values)", filing(_mails)),
+        *[(f"file a 2 KB read: {kind}", filing(_realistic(kind))) for kind in KINDS],
+        ("file a 16 KB read: invoice lines, no cue", filing(_bill, 16_384)),
+        ("file a 16 KB read: a mail with cues in every line", filing(_polite, 16_384)),
+        ("file a 16 KB HTML read", filing(_page, 16_384)),
+        *[(f"file a 16 KB read: {kind}", filing(_realistic(kind), 16_384)) for kind in KINDS],
+        ("values in a 2 KB read: invoice lines", values_of(_fill(_bill, random.Random(1), 2048))),
+        ("values in a 2 KB read: a polite mail", values_of(_fill(_polite, random.Random(1), 2048))),
+        ("values in a 2 KB read: HTML", values_of(_fill(_page, random.Random(1), 2048))),
         ("values in a 2 KB read: prose, no digit", values_of("The plan is fine. " * 120)),
     ]
     print(f"policy decision, 50-tool manifest, trace of 100 prior reads, {RUNS} runs each")
     results = {}
     for label, fn in rows:
-        median, p99, best = measure(fn, RUNS if label.startswith(("decision", "Immune")) else 2_000)
+        if label.startswith("file"):
+            runs = FILINGS[16_384 if "16 KB" in label else 2048]
+            median, p99, best = measure(fn, runs, WARMUP)
+        else:
+            median, p99, best = measure(fn, RUNS if label[0] in "dI" else 2_000)
         results[label] = median
-        print(f"  {label:48s} median {median:7.2f} µs   p99 {p99:7.2f} µs   best {best:7.2f} µs")
+        print(f"  {label:52s} median {median:7.2f} µs   p99 {p99:7.2f} µs   best {best:7.2f} µs")
     ref = results["Immune.check, a do-nothing layer (reference)"]
     whole = results["Immune.check, policy layer only"]
     print(f"  policy adds {whole - ref:.2f} µs to a check ({whole / ref:.2f}x the reference)")
