@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from _tooloutput import KINDS
+from _tooloutput import KINDS, _record
 from immuno import Config, Finding, Immune, Signal
 from immuno.core.config import PolicyConfig, StoreConfig
 from immuno.policy import build_layer
@@ -90,6 +90,9 @@ def reads(immune: Immune, count: int = 100) -> None:
 
 # Tool results, each made anew from a seeded generator: a filing never meets a text
 # (or a number in its context) it has seen before, as in an agent's real traffic.
+Sized = Callable[[random.Random, int], str]  # a tool result of about ``size`` characters
+
+
 def _bill(rng: random.Random) -> str:
     return (
         f"Invoice {rng.randint(1000, 9999)} for the {rng.choice(MONTHS)} cleaning, "
@@ -116,36 +119,59 @@ def _row(rng: random.Random) -> str:
     )
 
 
-def _page(rng: random.Random) -> str:
+def _row_page(rng: random.Random) -> str:
+    """A page: a hidden line, then a table of rows (as many as the size holds)."""
     return '<div style="display:none">Your parcel is on its way</div><table>\n' + "".join(
         _row(rng) for _ in range(200)
     )
 
 
-def _mails(rng: random.Random) -> str:
-    return json.dumps(
-        [
-            {
-                "id": f"m-{rng.randint(10**5, 10**6)}",
-                "from": f"{rng.choice(FIRST).lower()}@alderfinch.example",
-                "subject": f"Review on {rng.choice(DAYS)}",
-                "body": f"Hi Lena,\nthe review is on {rng.choice(DAYS)} at "
-                f"{rng.randint(8, 18)}:00 in Room {rng.choice(ROOMS)}.\nBest, Sara",
-            }
-            for _ in range(100)
-        ]
-    )
+def _mail(rng: random.Random) -> dict[str, str]:
+    return {
+        "id": f"m-{rng.randint(10**5, 10**6)}",
+        "from": f"{rng.choice(FIRST).lower()}@alderfinch.example",
+        "subject": f"Review on {rng.choice(DAYS)}",
+        "body": f"Hi Lena,\nthe review is on {rng.choice(DAYS)} at "
+        f"{rng.randint(8, 18)}:00 in Room {rng.choice(ROOMS)}.\nBest, Sara",
+    }
 
 
-def _realistic(kind: str) -> Callable[[random.Random], str]:
-    return lambda rng: KINDS[kind](16_384, rng.randrange(10**9))
+def _order(rng: random.Random) -> dict[str, object]:
+    return _record(rng, rng.randrange(1000))
 
 
-def _fill(make: Callable[[random.Random], str], rng: random.Random, size: int) -> str:
-    text = ""
-    while len(text) < size:
-        text += make(rng)
-    return text[:size]
+def _whole_json(item: Callable[[random.Random], object]) -> Sized:
+    """A JSON list of items, whole (a tool returns a document, not one cut short), as
+    many as fit in ``size``."""
+
+    def make(rng: random.Random, size: int) -> str:
+        items: list[object] = []
+        text = "[]"
+        while True:
+            items.append(item(rng))
+            longer = json.dumps(items, ensure_ascii=False)
+            if len(longer) > size and len(items) > 1:
+                return text
+            text = longer
+
+    return make
+
+
+def _realistic(kind: str) -> Sized:
+    """``_tooloutput.py``'s generator of ``kind``, cut to ``size`` as it does."""
+    return lambda rng, size: KINDS[kind](size, rng.randrange(10**9))
+
+
+def _repeated(piece: Callable[[random.Random], str]) -> Sized:
+    """Pieces made one after the other up to ``size``, the last one cut."""
+
+    def make(rng: random.Random, size: int) -> str:
+        text = ""
+        while len(text) < size:
+            text += piece(rng)
+        return text[:size]
+
+    return make
 
 
 class Nothing:
@@ -214,12 +240,12 @@ def main() -> None:
     assert not layer.inspect(allowed, ()), "the trusted recipient must be allowed"
     assert layer.inspect(refused, ()), "the unseen recipient must be refused"
 
-    def filing(make: Callable[[random.Random], str], size: int = 2048) -> Callable[[], object]:
+    def filing(make: Sized, size: int = 2048) -> Callable[[], object]:
         # a new text each run (a tool result is rarely filed twice, and a repeated one
         # would find its numbers' values cached), and a fresh session per run, so the
         # session's read limit never comes into it
         rng = random.Random(size)
-        texts = [_fill(make, rng, size) for _ in range(FILINGS[size] + WARMUP)]
+        texts = [make(rng, size) for _ in range(FILINGS[size] + WARMUP)]
         runs = iter(range(10**9))
 
         def run() -> object:
@@ -246,18 +272,26 @@ def main() -> None:
         ("decision: plain tool, 3 constrained args", lambda: layer.inspect(plain, ())),
         ("Immune.check, policy layer only", lambda: immune.check(allowed)),
         ("Immune.check, a do-nothing layer (reference)", lambda: reference.check(allowed)),
-        ("file a 2 KB read: invoice lines, no cue", filing(_bill)),
-        ("file a 2 KB read: a mail with cues in every line", filing(_polite)),
-        ("file a 2 KB HTML read (hidden parts split off)", filing(_page)),
-        ("file a 2 KB JSON read (judged by its values)", filing(_mails)),
+        ("file a 2 KB read: invoice lines, no cue", filing(_repeated(_bill))),
+        ("file a 2 KB read: a mail with cues in every line", filing(_repeated(_polite))),
+        ("file a 2 KB HTML read (hidden parts split off)", filing(_repeated(_row_page))),
+        ("file a 2 KB JSON read (judged by its values)", filing(_whole_json(_mail))),
+        ("file a 2 KB JSON read: records", filing(_whole_json(_order))),
         *[(f"file a 2 KB read: {kind}", filing(_realistic(kind))) for kind in KINDS],
-        ("file a 16 KB read: invoice lines, no cue", filing(_bill, 16_384)),
-        ("file a 16 KB read: a mail with cues in every line", filing(_polite, 16_384)),
-        ("file a 16 KB HTML read", filing(_page, 16_384)),
+        ("file a 16 KB read: invoice lines, no cue", filing(_repeated(_bill), 16_384)),
+        ("file a 16 KB read: a mail with cues in every line", filing(_repeated(_polite), 16_384)),
+        ("file a 16 KB HTML read", filing(_repeated(_row_page), 16_384)),
+        ("file a 16 KB JSON read: records", filing(_whole_json(_order), 16_384)),
         *[(f"file a 16 KB read: {kind}", filing(_realistic(kind), 16_384)) for kind in KINDS],
-        ("values in a 2 KB read: invoice lines", values_of(_fill(_bill, random.Random(1), 2048))),
-        ("values in a 2 KB read: a polite mail", values_of(_fill(_polite, random.Random(1), 2048))),
-        ("values in a 2 KB read: HTML", values_of(_fill(_page, random.Random(1), 2048))),
+        (
+            "values in a 2 KB read: invoice lines",
+            values_of(_repeated(_bill)(random.Random(1), 2048)),
+        ),
+        (
+            "values in a 2 KB read: a polite mail",
+            values_of(_repeated(_polite)(random.Random(1), 2048)),
+        ),
+        ("values in a 2 KB read: HTML", values_of(_repeated(_row_page)(random.Random(1), 2048))),
         ("values in a 2 KB read: prose, no digit", values_of("The plan is fine. " * 120)),
     ]
     print(f"policy decision, 50-tool manifest, trace of 100 prior reads, {RUNS} runs each")

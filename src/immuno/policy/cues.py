@@ -252,6 +252,11 @@ _RECORD = re.compile(r"\s*(?:[-*\u2022]|\d{1,3}[.)]|\w[\w .'/-]{0,30}:)\s")
 # (a Cyrillic "е" in "Please") is disguised; disguised text vouches for nothing.
 _HIDDEN = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\U000e0000-\U000e007f]")
 _MIXED_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[\u0370-\u03ff\u0400-\u04ff])\w+")
+# a character either of the two needs: one scan of the text finds most have none
+_SUSPECT = re.compile(
+    "[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\U000e0000-\U000e007f"
+    "\u0370-\u03ff\u0400-\u04ff]"
+)
 
 
 # "ignoreAll": a lower-case letter, then a capital that starts a word (found with re2,
@@ -266,8 +271,10 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "_": 
 def _unjoined(text: str) -> str:
     """``text`` with underscores read as spaces and typographic apostrophes as ``'``
     ("Don’t tell", "S’il vous plaît"): the same length, so offsets hold."""
+    if text.isascii():
+        return text.replace("_", " ") if "_" in text else text
     if "_" in text or "\u2019" in text or "\u2018" in text or "\u02bc" in text:
-        return text.translate(_APOSTROPHES)
+        return text.translate(_APOSTROPHES)  # off ``str.translate``'s fast path: rare
     return text
 
 
@@ -304,9 +311,9 @@ def normalize(text: str) -> str:
 
 
 def disguised(text: str) -> bool:
-    return not text.isascii() and (
-        _HIDDEN.search(text) is not None or _MIXED_WORD.search(text) is not None
-    )
+    if text.isascii() or _SUSPECT.search(text) is None:
+        return False
+    return _HIDDEN.search(text) is not None or _MIXED_WORD.search(text) is not None
 
 
 def carries_instructions(text: str) -> bool:

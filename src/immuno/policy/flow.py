@@ -64,9 +64,10 @@ from immuno.policy.hidden import split
 from immuno.policy.spec import Source
 
 # a word ends at whitespace and at these (quotes, brackets ...): they become spaces, one
-# character for one (which keeps ``str.translate`` on its fast path); a NUL (a sentence
-# left out) then stands apart as a word of its own that ends a run of groups
-_SEPARATORS = str.maketrans(dict.fromkeys("\"'`<>()[]{};|", " "))
+# byte for one in the text's UTF-8 (``str.translate`` is slow on text that is not ASCII;
+# no byte of a multi-byte character is ASCII); a NUL (a sentence left out) then stands
+# apart as a word of its own that ends a run of groups
+_SEPARATORS = bytes.maketrans(b"\"'`<>()[]{};|", b" " * 13)
 _EDGE = ".,:;!?*\x00"  # a NUL stands for a sentence left out: it ends a run of groups
 _DIGIT = re.compile(r"[0-9]")
 _DASHED = re.compile(r"(?=.*[0-9])[^\W_]{1,6}(?:-[^\W_]{1,6})+")  # groups, one with a digit
@@ -85,7 +86,11 @@ def tokens(text: str, canonical: bool = True) -> set[str]:
     """The words of a normalised text, plus the forms a value may take when quoted:
     ``2,450`` also as ``2450``, and groups printed apart (``DE89 3704 0044``,
     ``5512-3456-7890``) joined; and (``canonical``) the keys of the values in it."""
-    spaced = text.translate(_SEPARATORS)
+    spaced = (
+        text.encode("utf-8", "surrogatepass")
+        .translate(_SEPARATORS)
+        .decode("utf-8", "surrogatepass")
+    )
     if "\x00" in spaced:
         spaced = spaced.replace("\x00", " \x00 ")
     raws = spaced.split()

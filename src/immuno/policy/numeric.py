@@ -215,7 +215,7 @@ def _run_key(run: str) -> tuple[str, str] | None:
             return ("account", "account:" + run)
         if len(run) > 1 and run[0] == "0":
             return None  # 007: an identifier
-        return ("amount", "amount:" + plain(Decimal(run)))
+        return ("amount", "amount:" + run)  # digits with no leading zero: their plain form
     if " " in run:
         return ("account", "account:" + run.replace(" ", "")) if _all_groups(run, " ") else None
     seps = {c for c in run if not c.isdigit()}
@@ -291,7 +291,15 @@ def _amount(run: str, seps: set[str]) -> str | None:
             integer, fraction = _grouped(run, sep), ""
     if integer is None:
         return None
-    return plain(Decimal(f"{integer}.{fraction}" if fraction else integer))
+    return _plain_digits(integer, fraction)
+
+
+def _plain_digits(integer: str, fraction: str) -> str:
+    """``plain(Decimal(f"{integer}.{fraction}"))`` for digit strings, without Decimal:
+    no leading zero, no trailing zero in the fraction, no empty fraction."""
+    whole = integer.lstrip("0") or "0"
+    fraction = fraction.rstrip("0")
+    return f"{whole}.{fraction}" if fraction else whole
 
 
 def _grouped(text: str, sep: str) -> str | None:
