@@ -15,7 +15,6 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
-import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -32,6 +31,7 @@ from immuno.chat_proxy.wire import encode, read_messages, read_request
 from immuno.core.pipeline import Immune
 from immuno.gateway.limits import read_body
 from immuno.gateway.replies import HTTPError
+from immuno.upstream import Reply, UpstreamError
 
 log = logging.getLogger("immuno.chat_proxy")
 
@@ -52,15 +52,9 @@ class ProxySettings:
 
 
 class ChatProxy:
-    def __init__(
-        self,
-        immune: Immune,
-        settings: ProxySettings,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
+    def __init__(self, immune: Immune, settings: ProxySettings) -> None:
         self.immune, self.settings = immune, settings
-        self.upstream = Upstream(settings.upstream, timeout=settings.timeout, transport=transport)
+        self.upstream = Upstream(settings.upstream, timeout=settings.timeout)
         self.seen = SeenBook(ttl=immune.config.policy.session_ttl)
 
     async def chat(self, request: Request) -> Response:
@@ -79,14 +73,14 @@ class ChatProxy:
         headers = {**reply_headers(reply.headers), SESSION_REPLY_HEADER: session}
         streamed = reply.headers.get("content-type", "").startswith("text/event-stream")
         if reply.is_success and streamed:
-            relay = _relay(reply, StreamChecker(turn), self.upstream.url("chat/completions"))
+            relay = _relay(reply, StreamChecker(turn))
             return StreamingResponse(relay, status_code=reply.status_code, headers=headers)
         try:
-            content = await reply.aread()
-        except httpx.TransportError as exc:
-            raise unreachable(self.upstream.url("chat/completions"), exc) from None
+            content = await reply.read()
+        except UpstreamError as exc:
+            raise unreachable(exc) from None
         finally:
-            await reply.aclose()
+            reply.close()
         if reply.is_success:  # an upstream error carries no completion to check
             content = check_completion(turn, content)
         return Response(content, status_code=reply.status_code, headers=headers)
@@ -103,9 +97,8 @@ class ChatProxy:
         raw = await _body(request, self.settings.max_body_bytes)
         query = request.url.query
         reply = await self.upstream.send(request.method, path, request.headers.items(), raw, query)
-        url = self.upstream.url(path)
         return StreamingResponse(
-            _passed(reply, url), status_code=reply.status_code, headers=reply_headers(reply.headers)
+            _passed(reply), status_code=reply.status_code, headers=reply_headers(reply.headers)
         )
 
 
@@ -116,34 +109,34 @@ async def _body(request: Request, limit: int) -> bytes:
         raise ProxyError(exc.status, exc.code, exc.message) from None
 
 
-async def _relay(reply: httpx.Response, checker: StreamChecker, url: str) -> AsyncIterator[bytes]:
+async def _relay(reply: Reply, checker: StreamChecker) -> AsyncIterator[bytes]:
     """The upstream's events, checked; a failure ends the stream with an error event
     (no ``[DONE]``), and what was held back is never sent."""
     try:
-        async for piece in reply.aiter_bytes():
+        async for piece in reply.chunks():
             for out in checker.feed(piece):
                 yield out
         for out in checker.close():
             yield out
     except ProxyError as exc:
         yield event(exc.payload())
-    except httpx.TransportError as exc:
-        yield event(unreachable(url, exc).payload())
+    except UpstreamError as exc:
+        yield event(unreachable(exc).payload())
     except Exception as exc:  # fail closed: nothing held back goes out
         log.exception("the stream check failed")
         yield event(ProxyError(500, "internal", f"the stream check failed ({exc!r})").payload())
     finally:
-        await reply.aclose()
+        reply.close()
 
 
-async def _passed(reply: httpx.Response, url: str) -> AsyncIterator[bytes]:
+async def _passed(reply: Reply) -> AsyncIterator[bytes]:
     try:
-        async for piece in reply.aiter_bytes():
+        async for piece in reply.chunks():
             yield piece
-    except httpx.TransportError as exc:
-        log.warning("%s", unreachable(url, exc).message)
+    except UpstreamError as exc:
+        log.warning("%s", unreachable(exc).message)
     finally:
-        await reply.aclose()
+        reply.close()
 
 
 def _guarded(handler_name: str) -> Callable[[Request], Awaitable[Response]]:
@@ -178,11 +171,9 @@ def build_proxy_app(
     settings: ProxySettings,
     *,
     close: bool = False,
-    transport: httpx.AsyncBaseTransport | None = None,
 ) -> Starlette:
-    """The proxy over ``immune``. With ``close``, the app closes it on shutdown;
-    ``transport`` replaces the network to the upstream (tests, in-process use)."""
-    proxy = ChatProxy(immune, settings, transport=transport)
+    """The proxy over ``immune``. With ``close``, the app closes it on shutdown."""
+    proxy = ChatProxy(immune, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

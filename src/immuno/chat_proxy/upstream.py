@@ -1,4 +1,4 @@
-"""The upstream API: requests forwarded with httpx, headers passed through.
+"""The upstream API: requests forwarded (``immuno.upstream``), headers passed through.
 
 The client's headers go on as they came (``Authorization`` included) except those
 that belong to one connection (``Connection``, ``Host``, ``Content-Length``...),
@@ -9,13 +9,12 @@ without the encoding and length of a body the proxy may have changed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
-
-import httpx
 
 from immuno.chat_proxy.errors import ProxyError
 from immuno.core.errors import ConfigError
+from immuno.upstream import Reply, UpstreamClient, UpstreamError
 
 _HOP = frozenset(
     {
@@ -34,7 +33,6 @@ _HOP = frozenset(
 )
 _NOT_ASKED = _HOP | {"accept-encoding"}
 _NOT_SENT_BACK = _HOP | {"content-encoding"}
-_MAX_URLS = 1024  # parsed upstream URLs kept (one per path and query)
 
 
 def check_upstream(url: str) -> str:
@@ -55,40 +53,19 @@ def request_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]
     ]
 
 
-def reply_headers(headers: httpx.Headers) -> dict[str, str]:
+def reply_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in headers.items() if k.lower() not in _NOT_SENT_BACK}
 
 
 class Upstream:
-    def __init__(
-        self,
-        base: str,
-        *,
-        timeout: float = 600.0,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
+    def __init__(self, base: str, *, timeout: float = 600.0) -> None:
         self.base = check_upstream(base)
-        self.client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            transport=transport,
-            follow_redirects=False,
-        )
-        self._urls: dict[tuple[str, str], httpx.URL] = {}
+        self.client = UpstreamClient(connect=min(timeout, 10.0), read=timeout)
 
     def url(self, path: str, query: str = "") -> str:
         """``path`` is what follows ``/v1/`` at the proxy."""
         joined = f"{self.base}/{path.lstrip('/')}"
         return f"{joined}?{query}" if query else joined
-
-    def _parsed(self, path: str, query: str) -> httpx.URL:
-        """The URL parsed once per path (parsing is a good part of building a request)."""
-        key = (path, query)
-        found = self._urls.get(key)
-        if found is None:
-            found = httpx.URL(self.url(path, query))
-            if len(self._urls) < _MAX_URLS:
-                self._urls[key] = found
-        return found
 
     async def send(
         self,
@@ -97,28 +74,22 @@ class Upstream:
         headers: Iterable[tuple[str, str]],
         body: bytes,
         query: str = "",
-    ) -> httpx.Response:
-        """Send and return the reply with its body still to read (``aiter_bytes``)."""
-        url = self._parsed(path, query)
-        request = self.client.build_request(
-            method, url, headers=request_headers(headers), content=body
-        )
+    ) -> Reply:
+        """Send and return the reply with its body still to read."""
+        url = self.url(path, query)
         try:
-            return await self.client.send(request, stream=True)
-        except httpx.TransportError as exc:
-            raise unreachable(str(url), exc) from None
+            return await self.client.send(method, url, request_headers(headers), body)
+        except UpstreamError as exc:
+            raise unreachable(exc) from None
 
     async def aclose(self) -> None:
         await self.client.aclose()
 
 
-def unreachable(url: str, exc: BaseException) -> ProxyError:
-    if isinstance(exc, httpx.TimeoutException):
-        what = f"did not answer in time ({type(exc).__name__}; the proxy's --timeout)"
-        return ProxyError(504, "upstream_timeout", f"the upstream {url} {what}")
-    detail = str(exc) or "no detail"
+def unreachable(exc: UpstreamError) -> ProxyError:
+    if exc.timeout:
+        what = f"did not answer in time ({type(exc.cause).__name__}; the proxy's --timeout)"
+        return ProxyError(504, "upstream_timeout", f"the upstream {exc.url} {what}")
     return ProxyError(
-        502,
-        "upstream_unreachable",
-        f"the upstream {url} could not be reached ({type(exc).__name__}: {detail})",
+        502, "upstream_unreachable", f"the upstream {exc.url} could not be reached ({exc})"
     )

@@ -3,6 +3,6 @@
 ``relay`` is the core both transports share (``stdio``, ``http``); ``listing`` and
 ``pins`` pin tool definitions; ``calls`` checks calls and results; ``manifest`` and
 ``lister`` write a starting manifest from a server's tools. Import the modules you
-use: the transports pull in the MCP types, uvicorn and httpx, which the rest of the
+use: the transports pull in the MCP types, uvicorn and aiohttp, which the rest of the
 command line does not need.
 """

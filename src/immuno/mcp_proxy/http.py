@@ -18,8 +18,8 @@ import sys
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
-import httpx
 import uvicorn
 from mcp_types import jsonrpc
 from starlette.applications import Starlette
@@ -31,6 +31,7 @@ from immuno.core.errors import InputError
 from immuno.mcp_proxy import messages
 from immuno.mcp_proxy.relay import Connection, Relay
 from immuno.mcp_proxy.sse import Event, events
+from immuno.upstream import Reply, UpstreamClient, UpstreamError
 
 SESSION_HEADER = "mcp-session-id"
 MAX_CONNECTIONS = 10_000
@@ -50,16 +51,17 @@ _HOP = frozenset(
         "accept-encoding",
     }
 )
-TIMEOUT = httpx.Timeout(30.0, read=None)  # a server's stream may be quiet for long
+CONNECT_TIMEOUT = 30.0  # seconds; a server's stream may then be quiet for as long as it likes
 
 
 def check_url(url: str) -> str:
     """The upstream URL, or an InputError saying what is wrong with it."""
     try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
+        parsed = urlsplit(url)
+        host = parsed.hostname
+    except (ValueError, TypeError, AttributeError) as exc:
         raise InputError("--upstream", f"not a URL ({exc}): {url!r}") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
+    if parsed.scheme not in ("http", "https") or not host:
         raise InputError(
             "--upstream", f"must be an http:// or https:// URL with a host, got {url!r}"
         )
@@ -78,15 +80,20 @@ def _forwarded(headers: object) -> dict[str, str]:
     return {k: v for k, v in items if k.lower() not in _HOP}
 
 
+def _unreachable(upstream: str, exc: UpstreamError) -> Response:
+    problem = f"immuno mcp proxy: upstream {upstream} unreachable: {exc}"
+    return Response(
+        messages.error(None, jsonrpc.INTERNAL_ERROR, problem), 502, media_type="application/json"
+    )
+
+
 class HttpProxy:
     """The Starlette app relaying one upstream MCP endpoint through ``relay``."""
 
-    def __init__(
-        self, relay: Relay, upstream: str, client: httpx.AsyncClient | None = None
-    ) -> None:
+    def __init__(self, relay: Relay, upstream: str) -> None:
         self.relay = relay
         self.upstream = upstream
-        self.client = client or httpx.AsyncClient(timeout=TIMEOUT)
+        self.client = UpstreamClient(connect=CONNECT_TIMEOUT, read=None)
         self.connections: OrderedDict[str, Connection] = OrderedDict()
         self.stateless = relay.connect()
         self.app = Starlette(
@@ -162,23 +169,13 @@ class HttpProxy:
             _, oldest = self.connections.popitem(last=False)
             self.relay.close(oldest)
 
-    async def _send(
-        self, method: str, headers: object, body: bytes | None
-    ) -> httpx.Response | Response:
-        request = self.client.build_request(
-            method, self.upstream, headers=_forwarded(headers), content=body
-        )
+    async def _send(self, method: str, headers: object, body: bytes | None) -> Reply | Response:
         try:
-            return await self.client.send(request, stream=True)
-        except httpx.HTTPError as exc:
-            problem = f"immuno mcp proxy: upstream {self.upstream} unreachable: {exc}"
-            return Response(
-                messages.error(None, jsonrpc.INTERNAL_ERROR, problem),
-                502,
-                media_type="application/json",
-            )
+            return await self.client.send(method, self.upstream, _forwarded(headers).items(), body)
+        except UpstreamError as exc:
+            return _unreachable(self.upstream, exc)
 
-    async def _answer(self, upstream: httpx.Response, connection: Connection) -> Response:
+    async def _answer(self, upstream: Reply, connection: Connection) -> Response:
         headers = _forwarded(upstream.headers)
         kind = upstream.headers.get("content-type", "")
         if kind.startswith("text/event-stream"):
@@ -186,9 +183,11 @@ class HttpProxy:
                 self._relay_events(upstream, connection), upstream.status_code, headers
             )
         try:
-            body = await upstream.aread()
+            body = await upstream.read()
+        except UpstreamError as exc:
+            return _unreachable(self.upstream, exc)
         finally:
-            await upstream.aclose()
+            upstream.close()
         if kind.startswith("application/json") and upstream.is_success and body.strip():
             delivered = connection.from_server(body.strip())
             if delivered is None:
@@ -197,19 +196,19 @@ class HttpProxy:
             body = delivered
         return Response(body, upstream.status_code, headers)
 
-    async def _relay_events(
-        self, upstream: httpx.Response, connection: Connection
-    ) -> AsyncIterator[bytes]:
+    async def _relay_events(self, upstream: Reply, connection: Connection) -> AsyncIterator[bytes]:
         try:
-            async for event in events(upstream.aiter_lines()):
+            async for event in events(upstream.lines()):
                 if event.data and event.event in (None, "message"):
                     delivered = connection.from_server(event.data.encode())
                     if delivered is None:
                         continue
                     event = Event(event.event, delivered.decode(), event.id, event.retry)
                 yield event.encode()
+        except UpstreamError as exc:  # the stream ends; the client reconnects if it wants
+            print(f"immuno mcp: upstream stream ended: {exc}", file=sys.stderr)
         finally:
-            await upstream.aclose()
+            upstream.close()
 
 
 def serve(relay: Relay, upstream: str, host: str, port: int) -> None:

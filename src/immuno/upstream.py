@@ -1,0 +1,122 @@
+"""Requests to the upstream of a proxy (``immuno proxy``, ``immuno mcp proxy`` over
+HTTP), on aiohttp: one pooled session per proxy, opened in the proxy's event loop,
+and replies whose body is read whole, in pieces or line by line later.
+
+aiohttp parses HTTP in C; a proxy forwarding with a pure-Python client spent more
+time in the client than in its checks. The session keeps no cookies (a proxy
+serves many clients, and one's cookies are none of another's business), follows no
+redirect, and honours the ``HTTP(S)_PROXY`` environment as clients usually do.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import AsyncIterator, Iterable
+
+import aiohttp
+from multidict import CIMultiDictProxy
+from yarl import URL
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class UpstreamError(Exception):
+    """The upstream could not be reached, or stopped answering (``timeout``: in time)."""
+
+    def __init__(self, url: str, cause: BaseException) -> None:
+        self.url = url
+        self.cause = cause
+        self.timeout = isinstance(cause, TimeoutError)
+        detail = str(cause) or "no detail"
+        super().__init__(f"{type(cause).__name__}: {detail}")
+
+
+class Reply:
+    """An upstream's reply, its body still to read; ``close`` it when done."""
+
+    def __init__(self, response: aiohttp.ClientResponse, url: str) -> None:
+        self._response = response
+        self.url = url
+        self.status_code = response.status
+        self.headers: CIMultiDictProxy[str] = response.headers
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status_code < 300
+
+    async def read(self) -> bytes:
+        try:
+            return await self._response.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise UpstreamError(self.url, exc) from None
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """The body as it arrives."""
+        try:
+            async for piece in self._response.content.iter_any():
+                yield piece
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise UpstreamError(self.url, exc) from None
+
+    async def lines(self) -> AsyncIterator[str]:
+        """The body as text lines without their breaks (``\\r\\n``, ``\\n`` or ``\\r``),
+        of any length (aiohttp's own line reader refuses lines past 128 KiB, and one
+        event of a server's stream can carry a large tool result)."""
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        pending = ""
+        async for piece in self.chunks():
+            pending += decoder.decode(piece)
+            held = pending.endswith("\r")  # maybe the first half of a "\r\n"
+            *complete, pending = _LINE_BREAK.split(pending[:-1] if held else pending)
+            for line in complete:
+                yield line
+            if held:
+                pending += "\r"
+        pending = (pending + decoder.decode(b"", final=True)).removesuffix("\r")
+        if pending:
+            yield pending
+
+    def close(self) -> None:
+        self._response.release()
+
+
+class UpstreamClient:
+    """One session to one upstream. ``connect`` bounds opening a connection; ``read``
+    (None: no bound) the wait for each piece of a reply."""
+
+    def __init__(self, *, connect: float, read: float | None) -> None:
+        self._timeout = aiohttp.ClientTimeout(total=None, connect=connect, sock_read=read)
+        self._session: aiohttp.ClientSession | None = None
+
+    def _opened(self) -> aiohttp.ClientSession:
+        # made on first use: a session belongs to the event loop that runs it
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=self._timeout,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                trust_env=True,
+                auto_decompress=True,
+            )
+        return self._session
+
+    async def send(
+        self, method: str, url: str, headers: Iterable[tuple[str, str]], body: bytes | None
+    ) -> Reply:
+        """Send the request; the reply's headers have arrived, its body has not."""
+        try:
+            response = await self._opened().request(
+                method,
+                URL(url, encoded=True),  # the client's query as it sent it
+                headers=list(headers),
+                data=body or None,
+                allow_redirects=False,
+            )
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise UpstreamError(url, exc) from None
+        return Reply(response, url)
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
