@@ -10,6 +10,7 @@ redirect, and honours the ``HTTP(S)_PROXY`` environment as clients usually do.
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import re
 from collections.abc import AsyncIterator, Iterable
@@ -88,10 +89,14 @@ class UpstreamClient:
     def __init__(self, *, connect: float, read: float | None) -> None:
         self._timeout = aiohttp.ClientTimeout(total=None, connect=connect, sock_read=read)
         self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def _opened(self) -> aiohttp.ClientSession:
-        # made on first use: a session belongs to the event loop that runs it
-        if self._session is None or self._session.closed:
+        # made on first use, and again in another event loop: a session belongs to the
+        # loop that made it (an app called from several asyncio.run, as tests do)
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._loop is not loop:
+            self._loop = loop
             self._session = aiohttp.ClientSession(
                 timeout=self._timeout,
                 cookie_jar=aiohttp.DummyCookieJar(),
