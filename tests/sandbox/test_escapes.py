@@ -18,6 +18,7 @@ import pytest
 
 from immuno import ConfigError
 from immuno.sandbox import Options, Outcome, run_callable, run_command
+from immuno.sandbox.netcount import Attempts
 from immuno.sandbox.outcome import findings
 from immuno.sandbox.run import python_runtime
 from immuno.sandbox.spec import Limits, SandboxSpec, host_rule
@@ -266,7 +267,44 @@ def test_a_direct_connection_around_the_proxy_finds_no_network(
     for spec in (SandboxSpec(), _net(allowed)):
         outcome = call(tools.connect_raw, "127.0.0.1", forbidden.port, spec=spec)
         assert value(outcome) == "error ECONNREFUSED"  # the sandbox's own, empty loopback
-    assert value(call(tools.connect_raw, "1.1.1.1", 80)).startswith("error ENETUNREACH")
+        assert outcome.direct == Attempts(refused=1), outcome.summary()
+        assert "sandbox.denied.network" in codes(outcome)
+    for address in ("1.1.1.1", "2606:4700:4700::1111"):
+        outcome = call(tools.connect_raw, address, 80)
+        assert value(outcome).startswith("error ENETUNREACH")
+        assert outcome.direct == Attempts(unroutable=1), outcome.summary()
+        assert "sandbox.denied.network" in codes(outcome)
+    assert forbidden.requests == []
+
+
+@pytest.mark.parametrize("declared", [False, True], ids=["no hosts", "hosts declared"])
+def test_a_command_connecting_around_the_proxy_is_found(
+    servers: tuple[Server, Server], declared: bool
+) -> None:
+    """By IP to the host's loopback, by IP outside, and by name (a DNS query of its
+    own): each a finding for a command, whatever it prints."""
+    allowed, forbidden = servers
+    script = (
+        "import socket, sys\n"
+        "for host, port in ((sys.argv[1], int(sys.argv[2])), ('192.0.2.1', 443)):\n"
+        "    try:\n"
+        "        socket.create_connection((host, port), timeout=3)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "try:\n"
+        "    socket.getaddrinfo('evil.example', 443)\n"
+        "except OSError:\n"
+        "    pass\n"
+    )
+    hosts = _net(allowed).hosts if declared else ()
+    spec = SandboxSpec(read=python_runtime(), hosts=hosts)
+    command = [sys.executable, "-c", script, "127.0.0.1", str(forbidden.port)]
+    outcome = run_command(spec, command, tool="t", options=options())
+    assert outcome.exit_code == 0 and outcome.stdout == b"", outcome.summary()
+    assert outcome.direct.refused == 1 and outcome.direct.unroutable == 1, outcome.summary()
+    assert outcome.direct.undelivered >= 1  # the name server it looked for at 127.0.0.1:53
+    assert "sandbox.denied.network" in codes(outcome)
+    assert outcome.connections == ()  # none of it went through the proxy
     assert forbidden.requests == []
 
 
@@ -346,7 +384,8 @@ def test_a_command_reaches_its_hosts_through_the_proxy(servers: tuple[Server, Se
         "allowed server",
         "refused HTTP Error 403: Forbidden",
     ]
-    assert "sandbox.denied.connect" in codes(outcome)
+    # through the proxy only: refused there, and no direct attempt counted
+    assert codes(outcome) == {"sandbox.outcome", "sandbox.denied.connect"}
     assert forbidden.requests == []
 
 

@@ -127,8 +127,10 @@ def argv(
     *,
     seccomp_fd: int,
     info_fd: int,
+    block_fd: int,
 ) -> list[str]:
-    """The full argv: bwrap, its options, then the command."""
+    """The full argv: bwrap, its options, then the command. bubblewrap holds the
+    command back, its sandbox built, until a byte (or the end) comes on ``block_fd``."""
     spec = layout.spec
     check_paths(spec, layout.hidden, layout.protected)
     out = [
@@ -172,5 +174,6 @@ def argv(
     out += ["--remount-ro", "/", "--chdir", SANDBOX_HOME, "--clearenv"]
     for key, value in clean_env(layout.env).items():
         out += ["--setenv", key, value]
-    out += ["--info-fd", str(info_fd), "--seccomp", str(seccomp_fd), "--", *command]
+    out += ["--info-fd", str(info_fd), "--block-fd", str(block_fd)]
+    out += ["--seccomp", str(seccomp_fd), "--", *command]
     return out

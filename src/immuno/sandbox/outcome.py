@@ -12,6 +12,7 @@ import msgspec
 from immuno.core.action import Action
 from immuno.core.finding import Finding, Severity
 from immuno.sandbox.egress import Connection
+from immuno.sandbox.netcount import Attempts
 from immuno.sandbox.spec import Limits
 
 LAYER = "sandbox"
@@ -42,6 +43,7 @@ class Outcome:
     reply: dict[str, Any] | None  # a callable's reply (child.py), decoded JSON
     limits: Limits
     connections: tuple[Connection, ...] = ()
+    direct: Attempts = field(default_factory=Attempts)  # network tried around the proxy
     wall_seconds: float = 0.0
     cpu_seconds: float = 0.0
     peak_mb: float = 0.0  # largest address space seen (sampled)
@@ -88,6 +90,8 @@ class Outcome:
         if self.connections:
             shown = ", ".join(f"{c} {'ok' if c.allowed else 'refused'}" for c in self.connections)
             text += f"; connections: {shown}"
+        if self.direct.total:
+            text += f"; direct network attempts: {self.direct}"
         if self.error:
             text += f"; raised {self.error[:200]}"
         if self.truncated:
@@ -151,6 +155,21 @@ def findings(outcome: Outcome) -> list[Finding]:
                 score=1.0,
                 message=f"{outcome.tool} tried to connect to {connection}: {connection.reason}",
                 evidence=str(connection),
+                action=Action.BLOCK,
+            )
+        )
+    if outcome.direct.total:
+        found.append(
+            Finding(
+                layer=LAYER,
+                code="sandbox.denied.network",
+                severity=Severity.HIGH,
+                score=1.0,
+                message=(
+                    f"{outcome.tool} tried to reach the network around its egress proxy, "
+                    f"and the sandbox had nowhere to take it: {outcome.direct}"
+                ),
+                evidence=str(outcome.direct),
                 action=Action.BLOCK,
             )
         )

@@ -37,6 +37,7 @@ from immuno.sandbox import child as child_module
 from immuno.sandbox import limits as lim
 from immuno.sandbox import seccomp
 from immuno.sandbox.egress import EgressProxy, Resolver, system_resolver
+from immuno.sandbox.netcount import Attempts
 from immuno.sandbox.outcome import Outcome
 from immuno.sandbox.spec import SandboxSpec
 from immuno.sandbox.watch import Watch
@@ -192,6 +193,8 @@ def _run(
             seccomp_r = stack.enter_context(_filled_pipe(_filter(spec)))
             info_r, info_w = os.pipe()
             stack.callback(_close, info_r)
+            block_r, block_w = os.pipe()
+            stack.callback(_close, block_w)  # after the run: nothing is left to release
             proxy_env = {}
             if proxy is not None:
                 url = f"http://127.0.0.1:{PROXY_PORT}"
@@ -206,14 +209,22 @@ def _run(
                 env=proxy_env,
             )
             try:
-                argv = bw.argv(options.bwrap, layout, argv, seccomp_fd=seccomp_r, info_fd=info_w)
+                argv = bw.argv(
+                    options.bwrap,
+                    layout,
+                    argv,
+                    seccomp_fd=seccomp_r,
+                    info_fd=info_w,
+                    block_fd=block_r,
+                )
             except BaseException:
                 _close(info_w)
+                _close(block_r)
                 raise
-            fds += [seccomp_r, info_w]
+            fds += [seccomp_r, info_w, block_r]
         else:
             bw.check_paths(spec, options.hidden, python_runtime())
-            info_r, info_w = -1, -1
+            info_r, info_w, block_r, block_w = -1, -1, -1, -1
             env = bw.clean_env()
             cwd = stack.enter_context(tempfile.TemporaryDirectory(prefix="immuno-unsandboxed-"))
             env["HOME"] = env["TMPDIR"] = cwd
@@ -231,14 +242,27 @@ def _run(
             start_new_session=True,
         )
         _close(info_w)
+        _close(block_r)
         if reply is not None:
             _close(reply[1])
         if stdin:
             assert proc.stdin is not None
             threading.Thread(target=_feed, args=(proc.stdin, stdin), daemon=True).start()
-        watch = Watch(proc, spec, info_r if options.bwrap else None, reply, started)
+        sandboxed = options.bwrap is not None
+        watch = Watch(
+            proc,
+            spec,
+            info_r if sandboxed else None,
+            reply,
+            started,
+            block=block_w if sandboxed else None,
+        )
         watch.loop()
         _, status, usage = os.wait4(proc.pid, 0)
+        if watch.network is not None:
+            stack.callback(watch.network.close)
+        if watch.failure is not None:  # refused: the tool never started
+            raise OSError(watch.failure.errno, f"its network could not be watched: {watch.failure}")
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.monotonic() - started
         # bubblewrap's pid-1 does not hand its children's usage up: what the watch saw
@@ -262,6 +286,7 @@ def _run(
             reply=decoded,
             limits=spec.limits,
             connections=tuple(proxy.connections) if proxy else (),
+            direct=watch.network.read() if watch.network is not None else Attempts(),
             wall_seconds=wall,
             cpu_seconds=cpu,
             peak_mb=peak,
