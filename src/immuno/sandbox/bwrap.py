@@ -120,6 +120,13 @@ def check_paths(spec: SandboxSpec, hidden: Sequence[str], protected: Sequence[st
                     )
 
 
+def shown(layout: Layout) -> tuple[str, ...]:
+    """Every host path a sandbox with this layout shows, at the same path."""
+    spec = layout.spec
+    system = tuple(p for p in SYSTEM_DIRS if os.path.exists(p))
+    return (*system, *_etc(), *layout.runtime, *spec.read, *spec.write)
+
+
 def argv(
     bwrap: str,
     layout: Layout,

@@ -78,7 +78,7 @@ def _seccomp(bwrap: str) -> Check:
         return Check("seccomp", False, why)
     read, write = os.pipe()
     try:
-        os.write(write, seccomp.program(single_process=False))
+        os.write(write, seccomp.program(single_process=False, traced_calls=False))
         os.close(write)
         ok, err = _try(bwrap, "--unshare-user", "--seccomp", str(read), fds=(read,))
     finally:

@@ -14,6 +14,7 @@ from immuno.core.finding import Finding, Severity
 from immuno.sandbox.egress import Connection
 from immuno.sandbox.netcount import Attempts
 from immuno.sandbox.spec import Limits
+from immuno.sandbox.trace import Refusal
 
 LAYER = "sandbox"
 
@@ -44,6 +45,7 @@ class Outcome:
     limits: Limits
     connections: tuple[Connection, ...] = ()
     direct: Attempts = field(default_factory=Attempts)  # network tried around the proxy
+    refused: tuple[Refusal, ...] = ()  # file calls refused that reached outside (trace.py)
     wall_seconds: float = 0.0
     cpu_seconds: float = 0.0
     peak_mb: float = 0.0  # largest address space seen (sampled)
@@ -130,20 +132,27 @@ def findings(outcome: Outcome) -> list[Finding]:
         )
     if outcome.killed is not None:
         found.append(killed_finding(outcome.tool, outcome.killed, outcome.limits))
-    path = denied_path(outcome)
-    if path is not None:
+    seen = set()
+    for refusal in outcome.refused:  # what the tracer saw the kernel refuse
+        if refusal.reached in seen:
+            continue
+        seen.add(refusal.reached)
+        what = "write" if refusal.writing else "reach"
         found.append(
-            Finding(
-                layer=LAYER,
-                code="sandbox.denied.path",
-                severity=Severity.HIGH,
-                score=1.0,
-                message=(
-                    f"{outcome.tool} reached for {path}, outside its declared paths: "
-                    f"{outcome.error}"
-                ),
-                evidence=path,
-                action=Action.BLOCK,
+            _path_finding(
+                outcome.tool,
+                refusal.reached,
+                f"tried to {what} {refusal.reached}, outside its declared paths, and the "
+                f"sandbox refused: {refusal}",
+            )
+        )
+    path = denied_path(outcome)  # a callable's own error, when the tracer saw none
+    if path is not None and path not in seen:
+        found.append(
+            _path_finding(
+                outcome.tool,
+                path,
+                f"reached for {path}, outside its declared paths: {outcome.error}",
             )
         )
     for connection in outcome.denied:
@@ -174,6 +183,18 @@ def findings(outcome: Outcome) -> list[Finding]:
             )
         )
     return found
+
+
+def _path_finding(tool: str, path: str, what: str) -> Finding:
+    return Finding(
+        layer=LAYER,
+        code="sandbox.denied.path",
+        severity=Severity.HIGH,
+        score=1.0,
+        message=f"{tool} {what}",
+        evidence=path,
+        action=Action.BLOCK,
+    )
 
 
 def denied_path(outcome: Outcome) -> str | None:

@@ -37,9 +37,11 @@ from immuno.sandbox import child as child_module
 from immuno.sandbox import limits as lim
 from immuno.sandbox import seccomp
 from immuno.sandbox.egress import EgressProxy, Resolver, system_resolver
+from immuno.sandbox.files import Judge
 from immuno.sandbox.netcount import Attempts
 from immuno.sandbox.outcome import Outcome
 from immuno.sandbox.spec import SandboxSpec
+from immuno.sandbox.trace import Tracer
 from immuno.sandbox.watch import Watch
 
 PROXY_PORT = 3128  # on the sandbox's own loopback
@@ -189,6 +191,7 @@ def _run(
         env: dict[str, str] = {}
         fds = [reply[1]] if reply else []
         cwd = None
+        judge = None
         if options.bwrap is not None:
             seccomp_r = stack.enter_context(_filled_pipe(_filter(spec)))
             info_r, info_w = os.pipe()
@@ -222,6 +225,7 @@ def _run(
                 _close(block_r)
                 raise
             fds += [seccomp_r, info_w, block_r]
+            judge = Judge.of(bw.shown(layout), (*spec.read, *spec.write), options.hidden)
         else:
             bw.check_paths(spec, options.hidden, python_runtime())
             info_r, info_w, block_r, block_w = -1, -1, -1, -1
@@ -249,6 +253,7 @@ def _run(
             assert proc.stdin is not None
             threading.Thread(target=_feed, args=(proc.stdin, stdin), daemon=True).start()
         sandboxed = options.bwrap is not None
+        tracer = Tracer(seccomp.traced(), judge) if judge is not None else None
         watch = Watch(
             proc,
             spec,
@@ -256,13 +261,16 @@ def _run(
             reply,
             started,
             block=block_w if sandboxed else None,
+            tracer=tracer,
         )
         watch.loop()
         _, status, usage = os.wait4(proc.pid, 0)
         if watch.network is not None:
             stack.callback(watch.network.close)
+        if tracer is not None:
+            tracer.join()
         if watch.failure is not None:  # refused: the tool never started
-            raise OSError(watch.failure.errno, f"its network could not be watched: {watch.failure}")
+            raise OSError(watch.failure.errno, f"it could not be watched: {watch.failure}")
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.monotonic() - started
         # bubblewrap's pid-1 does not hand its children's usage up: what the watch saw
@@ -287,6 +295,7 @@ def _run(
             limits=spec.limits,
             connections=tuple(proxy.connections) if proxy else (),
             direct=watch.network.read() if watch.network is not None else Attempts(),
+            refused=tuple(tracer.kept) if tracer is not None else (),
             wall_seconds=wall,
             cpu_seconds=cpu,
             peak_mb=peak,

@@ -1,7 +1,8 @@
 """Watching a sandboxed run from outside: read its pipes within the output limit,
 count its processes, keep time, and kill the whole sandbox at the first limit crossed.
 Once bubblewrap names the sandbox's first process, and before it lets the tool start,
-the watch opens the namespace's network counters (netcount.py)."""
+the watch opens the namespace's network counters (netcount.py) and starts the tracer of
+its file calls (trace.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import time
 from immuno.sandbox import limits as lim
 from immuno.sandbox.netcount import Counters
 from immuno.sandbox.spec import SandboxSpec
+from immuno.sandbox.trace import Tracer
 
 
 class Watch:
@@ -30,6 +32,7 @@ class Watch:
         reply: tuple[int, int] | None,
         started: float,
         block: int | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self.proc = proc
         self.limits = spec.limits
@@ -45,6 +48,7 @@ class Watch:
         self.root_fd: int | None = None
         self.block = block  # bubblewrap waits on it before starting the tool
         self.network: Counters | None = None
+        self.tracer = tracer  # started on the sandbox's first process, before the tool
         self.failure: OSError | None = None  # the sandbox could not be watched: not run
         self.selector = selectors.DefaultSelector()
         assert proc.stdout is not None and proc.stderr is not None
@@ -125,8 +129,10 @@ class Watch:
             self.root_fd = os.pidfd_open(self.root)
         if self.block is None:
             return
-        try:  # the tool has not started: it starts only once its counters are open
+        try:  # the tool has not started: it starts once it is counted and traced
             self.network = Counters(self.root)
+            if self.tracer is not None:
+                self.tracer.start(self.root)
         except OSError as exc:
             if self._root_alive():  # else bubblewrap failed to build it: its exit says so
                 self.failure = exc
