@@ -10,7 +10,9 @@ went for something the sandbox withholds:
   other secrets of ``SECRETS``, the caller's home, ``/root`` and ``/home``, unless
   declared;
 - a way round to the host: ``/proc/*/root`` or ``/proc/*/cwd`` to a path that exists
-  outside, or a link in a declared folder whose target exists outside but not inside.
+  outside, a link in a declared folder whose target exists outside but not inside, or
+  ``/proc/N/environ`` (or ``mem``) of a process N not in the sandbox but on the host
+  (the caller's environment is what it was after).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ SECRETS = (
     "/home",
 )
 _PROC_WAY = re.compile(r"^/proc/(?:self|thread-self|\d+)/(?:task/\d+/)?(root|cwd)(/.*)?$")
+# another process's environment or memory, by a number that is not in the sandbox
+_PROC_OTHER = re.compile(r"^/proc/(\d+)/(?:task/\d+/)?(environ|mem)$")
 
 
 def inside(path: str, folder: str) -> bool:
@@ -72,6 +76,9 @@ class Judge:
         """The host path the call went for, or None when it was an ordinary miss."""
         if refusal.writing and refusal.errno in WRITE_REFUSED:
             return os.path.normpath(refusal.path)
+        other = _PROC_OTHER.match(refusal.path)
+        if other is not None:  # not in the sandbox; on the host, the caller or another
+            return refusal.path if os.path.exists(f"/proc/{other.group(1)}") else None
         way = _PROC_WAY.match(refusal.path)
         if way is None:
             target = os.path.normpath(refusal.path)
