@@ -8,8 +8,10 @@ stdout, stderr and a callable's reply up to the output limit, counts the sandbox
 processes, and kills the whole sandbox (its pid namespace) at the first limit crossed:
 output, processes, wall time. CPU, memory and file size are the kernel's to enforce;
 the exit status says which one did. A tool that declares hosts gets its own egress
-proxy (egress.py) for the run. The outcome is facts only; ``sdk.py`` turns it into a
-verdict.
+proxy (egress.py) for the run. Before bubblewrap lets the tool start, the runner opens
+the sandbox's network counters (netcount.py) and seizes it with the tracer of its file
+calls (trace.py, judged by files.py); if either fails, the tool never runs. The outcome
+is facts only; ``sdk.py`` turns it into a verdict.
 """
 
 from __future__ import annotations
@@ -269,8 +271,9 @@ def _run(
             stack.callback(watch.network.close)
         if tracer is not None:
             tracer.join()
-        if watch.failure is not None:  # refused: the tool never started
-            raise OSError(watch.failure.errno, f"it could not be watched: {watch.failure}")
+        failure = watch.failure or (tracer.failure if tracer is not None else None)
+        if failure is not None:  # refused: the tool never started, or was cut short
+            raise OSError(failure.errno, f"it could not be watched: {failure}")
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.monotonic() - started
         # bubblewrap's pid-1 does not hand its children's usage up: what the watch saw

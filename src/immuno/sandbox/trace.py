@@ -167,6 +167,8 @@ class Tracer:
         self._seized.set()
         try:
             self._loop()
+        except Exception as exc:  # its end kills every tracee (EXITKILL): say why
+            self.failure = OSError(errno.EIO, f"the tracer failed: {exc!r}")
         finally:
             for fd in self._mem.values():
                 with contextlib.suppress(OSError):
