@@ -7,7 +7,9 @@ while bubblewrap holds it back, follows every process and thread it starts, lets
 marked call run, and reads how it ended. The kernel alone decides (read-only mounts,
 hidden paths); the tracer only writes down, for a call that failed, its name, its path
 and the errno, and ``judge`` keeps the ones that were a reach outside the sandbox
-(files.py). A call made while no tracer is attached fails (ENOSYS): never unseen.
+(files.py). A read whose failure could not be a reach (a path the sandbox shows) goes
+on without the second stop. A call made while no tracer is attached fails (ENOSYS):
+never unseen.
 
 A process under ptrace is no more able than before: it cannot trace (the filter kills
 ``ptrace``), and the tracer is outside its pid namespace.
@@ -139,7 +141,7 @@ class Tracer:
         self.failure: OSError | None = None
         self._seized = threading.Event()
         self._thread: threading.Thread | None = None
-        self._pending: dict[int, tuple[str, tuple[int, ...], bool | None]] = {}
+        self._pending: dict[int, tuple[Refusal, str | None]] = {}  # by thread
         self._mem: dict[int, int] = {}
 
     def start(self, root: int, timeout: float = 5.0) -> None:
@@ -194,23 +196,36 @@ class Tracer:
                     self._exited(pid)
                     _ptrace(_CONT, pid)
                 elif sig == signal.SIGTRAP and event == _EVENT_SECCOMP:
-                    self._entered(pid)
-                    _ptrace(_SYSCALL, pid)  # stop again once the call has run
+                    # stop again once the call has run, if its result could matter
+                    _ptrace(_SYSCALL if self._entered(pid) else _CONT, pid)
                 elif sig == signal.SIGTRAP or event:  # fork, clone, a new child, a stop
                     _ptrace(_CONT, pid)
                 else:  # a signal on its way to the tool: deliver it
                     _ptrace(_CONT, pid, 0, sig)
 
-    def _entered(self, pid: int) -> None:
+    def _entered(self, pid: int) -> bool:
+        """Note a marked call; False when no failure of it could be a reach (a read
+        of what the sandbox shows), which spares the stop after it."""
         info = _info(pid)
         name = self.names.get(info.nr, "")
         if info.op != _OP_SECCOMP or name not in CALLS:
-            return
+            return False
         args = tuple(info.args)
-        writes = CALLS[name][2]
-        if writes is None and name != "openat2":
+        dirfd_at, path_at, writes = CALLS[name]
+        if name == "openat2":  # the flags are the first field of its struct
+            raw = self._read(pid, args[2], 8)
+            writes = len(raw) == 8 and bool(int.from_bytes(raw, "little") & O_WRITING)
+        elif writes is None:
             writes = bool(args[2 if name == "openat" else 1] & O_WRITING)
-        self._pending[pid] = (name, args, writes)
+        path = self._path(pid, args[path_at], None if dirfd_at is None else args[dirfd_at])
+        if not path:
+            return False
+        refusal = Refusal(name, path, errno.ENOENT, writes)  # the judge resolves /proc ways
+        reached = None if writes else self.judge(refusal)
+        if not writes and reached is None:
+            return False  # a read's reach does not depend on how it fails
+        self._pending[pid] = (refusal, reached)
+        return True
 
     def _exited(self, pid: int) -> None:
         entered = self._pending.pop(pid, None)
@@ -222,21 +237,19 @@ class Tracer:
         rval = ctypes.c_int64(info.nr).value
         if rval >= 0 or -rval not in REFUSED or len(self.kept) >= MAX_KEPT:
             return
-        name, args, writes = entered
-        if writes is None:  # openat2: the flags are the first field of its struct
-            raw = self._read(pid, args[2], 8)
-            writes = len(raw) == 8 and bool(int.from_bytes(raw, "little") & O_WRITING)
-        dirfd_at, path_at, _ = CALLS[name]
-        path = self._string(pid, args[path_at])
-        if not path:
-            return
-        if not path.startswith("/"):
-            base = self._where(pid, None if dirfd_at is None else args[dirfd_at])
-            path = os.path.join(base, path)
-        refusal = Refusal(name, path, -rval, writes)  # the judge resolves /proc ways
-        reached = self.judge(refusal)
+        refusal, reached = entered
+        refusal = dataclasses.replace(refusal, errno=-rval)
+        if reached is None:
+            reached = self.judge(refusal)
         if reached is not None:
             self.kept.append(dataclasses.replace(refusal, reached=reached))
+
+    def _path(self, pid: int, address: int, dirfd: int | None) -> str:
+        """The path a call names, made absolute as the tool's process sees it."""
+        path = self._string(pid, address)
+        if path and not path.startswith("/"):
+            path = os.path.join(self._where(pid, dirfd), path)
+        return path
 
     def _where(self, pid: int, dirfd: int | None) -> str:
         fd = None if dirfd is None else ctypes.c_int32(dirfd & 0xFFFFFFFF).value
