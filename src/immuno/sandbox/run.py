@@ -235,6 +235,9 @@ def _run(
             cwd = stack.enter_context(tempfile.TemporaryDirectory(prefix="immuno-unsandboxed-"))
             env["HOME"] = env["TMPDIR"] = cwd
         started = time.monotonic()
+        tracer = Tracer(seccomp.traced(), judge) if judge is not None else None
+        if tracer is not None:
+            stack.callback(tracer.join)  # also when the start fails
         limited = lim.prlimit_argv(spec.limits)
         proc = subprocess.Popen(
             [*limited, *argv] if limited else argv,
@@ -255,7 +258,6 @@ def _run(
             assert proc.stdin is not None
             threading.Thread(target=_feed, args=(proc.stdin, stdin), daemon=True).start()
         sandboxed = options.bwrap is not None
-        tracer = Tracer(seccomp.traced(), judge) if judge is not None else None
         watch = Watch(
             proc,
             spec,

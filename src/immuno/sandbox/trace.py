@@ -139,35 +139,36 @@ class Tracer:
         self.judge = judge
         self.kept: list[Refusal] = []
         self.failure: OSError | None = None
-        self._seized = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._given = threading.Event()
+        self._root: int | None = None
+        self._release: Callable[[], None] = lambda: None
         self._pending: dict[int, tuple[Refusal, str | None]] = {}  # by thread
         self._mem: dict[int, int] = {}
-
-    def start(self, root: int, timeout: float = 5.0) -> None:
-        """Seize ``root`` (held back by bubblewrap); OSError when that fails."""
-        self._thread = threading.Thread(
-            target=self._run, args=(root,), name="immuno-sandbox-trace", daemon=True
-        )
+        # started now, while bubblewrap starts, so seizing costs no thread start later
+        self._thread = threading.Thread(target=self._run, name="immuno-sandbox-trace", daemon=True)
         self._thread.start()
-        if not self._seized.wait(timeout):
-            raise OSError(errno.ETIMEDOUT, "the tracer did not start")
-        if self.failure is not None:
-            raise self.failure
+
+    def seize(self, root: int, release: Callable[[], None]) -> None:
+        """Seize ``root`` (held back by bubblewrap), then ``release`` it; on failure it
+        is not released and ``failure`` says why."""
+        self._root, self._release = root, release
+        self._given.set()
 
     def join(self, timeout: float = 5.0) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._given.set()  # a sandbox that never started: nothing to seize
+        self._thread.join(timeout)
 
-    def _run(self, root: int) -> None:
+    def _run(self) -> None:
+        self._given.wait()
+        if self._root is None:
+            return
         try:  # ptrace belongs to the thread that seized: everything happens here
-            _ptrace(_SEIZE, root, 0, _OPTIONS)
+            _ptrace(_SEIZE, self._root, 0, _OPTIONS)
         except OSError as exc:
             self.failure = exc
-            self._seized.set()
             return
-        self._seized.set()
         try:
+            self._release()
             self._loop()
         except Exception as exc:  # its end kills every tracee (EXITKILL): say why
             self.failure = OSError(errno.EIO, f"the tracer failed: {exc!r}")

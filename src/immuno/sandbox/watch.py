@@ -88,6 +88,10 @@ class Watch:
     def _count(self) -> None:
         if self.root is None or self.killed is not None:
             return
+        if self.tracer is not None and self.tracer.failure is not None:
+            self.failure = self.tracer.failure  # unwatched: the tool must not go on
+            self.kill("unobserved")
+            return
         pids = lim.processes(self.root, self.limits.processes)
         if len(pids) > self.limits.processes:
             self.kill("processes")
@@ -131,15 +135,20 @@ class Watch:
             return
         try:  # the tool has not started: it starts once it is counted and traced
             self.network = Counters(self.root)
-            if self.tracer is not None:
-                self.tracer.start(self.root)
         except OSError as exc:
             if self._root_alive():  # else bubblewrap failed to build it: its exit says so
                 self.failure = exc
                 self.kill("unobserved")
             return
-        with contextlib.suppress(OSError):  # bubblewrap may have died meanwhile
-            os.write(self.block, b"x")
+        if self.tracer is not None:  # it releases the tool once it has seized it
+            self.tracer.seize(self.root, self._release)
+        else:
+            self._release()
+
+    def _release(self) -> None:
+        if self.block is not None:
+            with contextlib.suppress(OSError):  # bubblewrap may have died meanwhile
+                os.write(self.block, b"x")
 
     def _root_alive(self) -> bool:
         if self.root_fd is None:
