@@ -25,7 +25,13 @@ def test_a_host_that_can_sandbox(tmp_path: Path) -> None:
     report = json.loads(done.stdout)
     assert report["supported"] is True and report["missing"] == []
     names = {c["name"]: c for c in report["checks"]}
-    for required in ("bwrap", "user and mount namespaces", "network namespace", "seccomp"):
+    for required in (
+        "bwrap",
+        "user and mount namespaces",
+        "network namespace",
+        "seccomp",
+        "tracer",
+    ):
         assert names[required]["ok"] and names[required]["required"]
     assert "not used" in names["cgroup"]["detail"]
     text = check(tmp_path)

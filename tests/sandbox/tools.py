@@ -22,6 +22,15 @@ def write_file(path: str, text: str) -> str:
     return f"wrote {path}"
 
 
+def try_write(path: str, text: str) -> str:
+    """A write whose failure the tool keeps to itself."""
+    try:
+        Path(path).write_text(text)
+    except OSError as exc:
+        return f"error {exc.errno}"
+    return f"wrote {path}"
+
+
 def read_file(path: str) -> str:
     return Path(path).read_text()
 

@@ -120,6 +120,13 @@ def check_paths(spec: SandboxSpec, hidden: Sequence[str], protected: Sequence[st
                     )
 
 
+def shown(layout: Layout) -> tuple[str, ...]:
+    """Every host path a sandbox with this layout shows, at the same path."""
+    spec = layout.spec
+    system = tuple(p for p in SYSTEM_DIRS if os.path.exists(p))
+    return (*system, *_etc(), *layout.runtime, *spec.read, *spec.write)
+
+
 def argv(
     bwrap: str,
     layout: Layout,
@@ -127,8 +134,10 @@ def argv(
     *,
     seccomp_fd: int,
     info_fd: int,
+    block_fd: int,
 ) -> list[str]:
-    """The full argv: bwrap, its options, then the command."""
+    """The full argv: bwrap, its options, then the command. bubblewrap holds the
+    command back, its sandbox built, until a byte (or the end) comes on ``block_fd``."""
     spec = layout.spec
     check_paths(spec, layout.hidden, layout.protected)
     out = [
@@ -172,5 +181,6 @@ def argv(
     out += ["--remount-ro", "/", "--chdir", SANDBOX_HOME, "--clearenv"]
     for key, value in clean_env(layout.env).items():
         out += ["--setenv", key, value]
-    out += ["--info-fd", str(info_fd), "--seccomp", str(seccomp_fd), "--", *command]
+    out += ["--info-fd", str(info_fd), "--block-fd", str(block_fd)]
+    out += ["--seccomp", str(seccomp_fd), "--", *command]
     return out

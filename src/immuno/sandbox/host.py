@@ -78,7 +78,7 @@ def _seccomp(bwrap: str) -> Check:
         return Check("seccomp", False, why)
     read, write = os.pipe()
     try:
-        os.write(write, seccomp.program(single_process=False))
+        os.write(write, seccomp.program(single_process=False, traced_calls=False))
         os.close(write)
         ok, err = _try(bwrap, "--unshare-user", "--seccomp", str(read), fds=(read,))
     finally:
@@ -108,9 +108,27 @@ def probe(configured: str | None = None) -> Support:
     ok, err = _try(bwrap, "--unshare-user", "--unshare-cgroup")
     checks.append(Check("cgroup namespace", ok, "works" if ok else err or "refused", False))
     checks.append(_seccomp(bwrap))
+    if checks[-1].ok:
+        checks.append(_watched(bwrap))
     checks.append(_cgroup())
     checks.append(_processes())
     return Support(bwrap, tuple(checks))
+
+
+def _watched(bwrap: str) -> Check:
+    """A real run of ``true``: its file calls traced (ptrace) and its network counted
+    from outside, as every sandboxed run is."""
+    from immuno.sandbox.run import Options, run_command
+    from immuno.sandbox.spec import STRICT
+
+    try:
+        outcome = run_command(STRICT, ["true"], tool="probe", options=Options(bwrap=bwrap))
+    except OSError as exc:
+        return Check("tracer", False, f"a run could not be watched: {exc}")
+    if outcome.exit_code != 0:
+        detail = outcome.stderr.decode(errors="replace").strip()[-300:]
+        return Check("tracer", False, f"a traced run of true failed: {detail or outcome.summary()}")
+    return Check("tracer", True, "file calls traced (ptrace), network counted, from outside")
 
 
 def _cgroup() -> Check:

@@ -12,7 +12,9 @@ import msgspec
 from immuno.core.action import Action
 from immuno.core.finding import Finding, Severity
 from immuno.sandbox.egress import Connection
+from immuno.sandbox.netcount import Attempts
 from immuno.sandbox.spec import Limits
+from immuno.sandbox.trace import Refusal
 
 LAYER = "sandbox"
 
@@ -42,6 +44,8 @@ class Outcome:
     reply: dict[str, Any] | None  # a callable's reply (child.py), decoded JSON
     limits: Limits
     connections: tuple[Connection, ...] = ()
+    direct: Attempts = field(default_factory=Attempts)  # network tried around the proxy
+    refused: tuple[Refusal, ...] = ()  # file calls refused that reached outside (trace.py)
     wall_seconds: float = 0.0
     cpu_seconds: float = 0.0
     peak_mb: float = 0.0  # largest address space seen (sampled)
@@ -88,6 +92,8 @@ class Outcome:
         if self.connections:
             shown = ", ".join(f"{c} {'ok' if c.allowed else 'refused'}" for c in self.connections)
             text += f"; connections: {shown}"
+        if self.direct.total:
+            text += f"; direct network attempts: {self.direct}"
         if self.error:
             text += f"; raised {self.error[:200]}"
         if self.truncated:
@@ -126,20 +132,27 @@ def findings(outcome: Outcome) -> list[Finding]:
         )
     if outcome.killed is not None:
         found.append(killed_finding(outcome.tool, outcome.killed, outcome.limits))
-    path = denied_path(outcome)
-    if path is not None:
+    seen = set()
+    for refusal in outcome.refused:  # what the tracer saw the kernel refuse
+        if refusal.reached in seen:
+            continue
+        seen.add(refusal.reached)
+        what = "write" if refusal.writing else "reach"
         found.append(
-            Finding(
-                layer=LAYER,
-                code="sandbox.denied.path",
-                severity=Severity.HIGH,
-                score=1.0,
-                message=(
-                    f"{outcome.tool} reached for {path}, outside its declared paths: "
-                    f"{outcome.error}"
-                ),
-                evidence=path,
-                action=Action.BLOCK,
+            _path_finding(
+                outcome.tool,
+                refusal.reached,
+                f"tried to {what} {refusal.reached}, outside its declared paths, and the "
+                f"sandbox refused: {refusal}",
+            )
+        )
+    path = denied_path(outcome)  # a callable's own error, when the tracer saw none
+    if path is not None and path not in seen:
+        found.append(
+            _path_finding(
+                outcome.tool,
+                path,
+                f"reached for {path}, outside its declared paths: {outcome.error}",
             )
         )
     for connection in outcome.denied:
@@ -154,7 +167,34 @@ def findings(outcome: Outcome) -> list[Finding]:
                 action=Action.BLOCK,
             )
         )
+    if outcome.direct.total:
+        found.append(
+            Finding(
+                layer=LAYER,
+                code="sandbox.denied.network",
+                severity=Severity.HIGH,
+                score=1.0,
+                message=(
+                    f"{outcome.tool} tried to reach the network around its egress proxy, "
+                    f"and the sandbox had nowhere to take it: {outcome.direct}"
+                ),
+                evidence=str(outcome.direct),
+                action=Action.BLOCK,
+            )
+        )
     return found
+
+
+def _path_finding(tool: str, path: str, what: str) -> Finding:
+    return Finding(
+        layer=LAYER,
+        code="sandbox.denied.path",
+        severity=Severity.HIGH,
+        score=1.0,
+        message=f"{tool} {what}",
+        evidence=path,
+        action=Action.BLOCK,
+    )
 
 
 def denied_path(outcome: Outcome) -> str | None:

@@ -8,8 +8,10 @@ stdout, stderr and a callable's reply up to the output limit, counts the sandbox
 processes, and kills the whole sandbox (its pid namespace) at the first limit crossed:
 output, processes, wall time. CPU, memory and file size are the kernel's to enforce;
 the exit status says which one did. A tool that declares hosts gets its own egress
-proxy (egress.py) for the run. The outcome is facts only; ``sdk.py`` turns it into a
-verdict.
+proxy (egress.py) for the run. Before bubblewrap lets the tool start, the runner opens
+the sandbox's network counters (netcount.py) and seizes it with the tracer of its file
+calls (trace.py, judged by files.py); if either fails, the tool never runs. The outcome
+is facts only; ``sdk.py`` turns it into a verdict.
 """
 
 from __future__ import annotations
@@ -37,8 +39,11 @@ from immuno.sandbox import child as child_module
 from immuno.sandbox import limits as lim
 from immuno.sandbox import seccomp
 from immuno.sandbox.egress import EgressProxy, Resolver, system_resolver
+from immuno.sandbox.files import Judge
+from immuno.sandbox.netcount import Attempts
 from immuno.sandbox.outcome import Outcome
 from immuno.sandbox.spec import SandboxSpec
+from immuno.sandbox.trace import Tracer
 from immuno.sandbox.watch import Watch
 
 PROXY_PORT = 3128  # on the sandbox's own loopback
@@ -188,10 +193,13 @@ def _run(
         env: dict[str, str] = {}
         fds = [reply[1]] if reply else []
         cwd = None
+        judge = None
         if options.bwrap is not None:
             seccomp_r = stack.enter_context(_filled_pipe(_filter(spec)))
             info_r, info_w = os.pipe()
             stack.callback(_close, info_r)
+            block_r, block_w = os.pipe()
+            stack.callback(_close, block_w)  # after the run: nothing is left to release
             proxy_env = {}
             if proxy is not None:
                 url = f"http://127.0.0.1:{PROXY_PORT}"
@@ -206,18 +214,30 @@ def _run(
                 env=proxy_env,
             )
             try:
-                argv = bw.argv(options.bwrap, layout, argv, seccomp_fd=seccomp_r, info_fd=info_w)
+                argv = bw.argv(
+                    options.bwrap,
+                    layout,
+                    argv,
+                    seccomp_fd=seccomp_r,
+                    info_fd=info_w,
+                    block_fd=block_r,
+                )
             except BaseException:
                 _close(info_w)
+                _close(block_r)
                 raise
-            fds += [seccomp_r, info_w]
+            fds += [seccomp_r, info_w, block_r]
+            judge = Judge.of(bw.shown(layout), (*spec.read, *spec.write), options.hidden)
         else:
             bw.check_paths(spec, options.hidden, python_runtime())
-            info_r, info_w = -1, -1
+            info_r, info_w, block_r, block_w = -1, -1, -1, -1
             env = bw.clean_env()
             cwd = stack.enter_context(tempfile.TemporaryDirectory(prefix="immuno-unsandboxed-"))
             env["HOME"] = env["TMPDIR"] = cwd
         started = time.monotonic()
+        tracer = Tracer(seccomp.traced(), judge) if judge is not None else None
+        if tracer is not None:
+            stack.callback(tracer.join)  # also when the start fails
         limited = lim.prlimit_argv(spec.limits)
         proc = subprocess.Popen(
             [*limited, *argv] if limited else argv,
@@ -231,14 +251,31 @@ def _run(
             start_new_session=True,
         )
         _close(info_w)
+        _close(block_r)
         if reply is not None:
             _close(reply[1])
         if stdin:
             assert proc.stdin is not None
             threading.Thread(target=_feed, args=(proc.stdin, stdin), daemon=True).start()
-        watch = Watch(proc, spec, info_r if options.bwrap else None, reply, started)
+        sandboxed = options.bwrap is not None
+        watch = Watch(
+            proc,
+            spec,
+            info_r if sandboxed else None,
+            reply,
+            started,
+            block=block_w if sandboxed else None,
+            tracer=tracer,
+        )
         watch.loop()
         _, status, usage = os.wait4(proc.pid, 0)
+        if watch.network is not None:
+            stack.callback(watch.network.close)
+        if tracer is not None:
+            tracer.join()
+        failure = watch.failure or (tracer.failure if tracer is not None else None)
+        if failure is not None:  # refused: the tool never started, or was cut short
+            raise OSError(failure.errno, f"it could not be watched: {failure}")
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.monotonic() - started
         # bubblewrap's pid-1 does not hand its children's usage up: what the watch saw
@@ -262,6 +299,8 @@ def _run(
             reply=decoded,
             limits=spec.limits,
             connections=tuple(proxy.connections) if proxy else (),
+            direct=watch.network.read() if watch.network is not None else Attempts(),
+            refused=tuple(tracer.kept) if tracer is not None else (),
             wall_seconds=wall,
             cpu_seconds=cpu,
             peak_mb=peak,

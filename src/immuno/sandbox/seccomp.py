@@ -3,7 +3,8 @@
 The filter is a deny list on top of the namespaces: the calls a tool never needs and an
 escape often does. The most telling kill the process (``KILLED``); the others fail with
 EPERM (or ENOSYS for ``clone3``, so the C library falls back to ``clone``, whose flags
-the filter can read). Calls made in another
+the filter can read). The calls that open or change a path go to the runner's tracer
+(trace.py), which writes down the ones the kernel refused. Calls made in another
 architecture's convention (``int 0x80`` on x86-64) kill the process: libseccomp's
 default for a foreign architecture. The program is built by libseccomp through the
 ``pyseccomp`` bindings (ctypes), never assembled by hand; without them there is no
@@ -16,6 +17,8 @@ import errno
 import functools
 import tempfile
 from typing import Any
+
+from immuno.sandbox.trace import CALLS
 
 # Calls no ordinary tool makes and an escape does: reading or steering another
 # process, loading kernel code, opening files by handle. They kill the process
@@ -110,12 +113,27 @@ def available() -> str | None:
 
 
 @functools.cache
-def program(*, single_process: bool) -> bytes:
+def traced() -> dict[int, str]:
+    """The calls the tracer follows, by number on this machine (those it has)."""
+    sc = _bindings()
+    found = {}
+    for name in CALLS:
+        number = sc.resolve_syscall(sc.Arch.NATIVE, name)
+        if isinstance(number, int) and number >= 0:
+            found[number] = name
+    return found
+
+
+@functools.cache
+def program(*, single_process: bool, traced_calls: bool = True) -> bytes:
     """The compiled BPF program. ``single_process``: also refuse every new process
-    (``fork``, ``vfork``, ``clone`` without CLONE_THREAD); threads stay allowed."""
+    (``fork``, ``vfork``, ``clone`` without CLONE_THREAD); threads stay allowed.
+    ``traced_calls``: the file calls go to the tracer (off only to probe the host)."""
     sc = _bindings()
     try:
         rules = sc.SyscallFilter(defaction=sc.ALLOW)
+        for name in traced().values() if traced_calls else ():  # no tracer: ENOSYS
+            rules.add_rule(sc.TRACE(0), name)
         for name in KILLED:
             rules.add_rule(sc.KILL_PROCESS, name)
         deny = sc.ERRNO(errno.EPERM)

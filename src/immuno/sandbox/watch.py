@@ -1,18 +1,24 @@
 """Watching a sandboxed run from outside: read its pipes within the output limit,
-count its processes, keep time, and kill the whole sandbox at the first limit crossed."""
+count its processes, keep time, and kill the whole sandbox at the first limit crossed.
+Once bubblewrap names the sandbox's first process, and before it lets the tool start,
+the watch opens the namespace's network counters (netcount.py) and starts the tracer of
+its file calls (trace.py)."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import select
 import selectors
 import signal
 import subprocess
 import time
 
 from immuno.sandbox import limits as lim
+from immuno.sandbox.netcount import Counters
 from immuno.sandbox.spec import SandboxSpec
+from immuno.sandbox.trace import Tracer
 
 
 class Watch:
@@ -25,6 +31,8 @@ class Watch:
         info: int | None,
         reply: tuple[int, int] | None,
         started: float,
+        block: int | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self.proc = proc
         self.limits = spec.limits
@@ -38,6 +46,10 @@ class Watch:
         self.cpu = 0.0  # CPU seconds of the live processes, as last seen
         self.root: int | None = None if info is not None else proc.pid
         self.root_fd: int | None = None
+        self.block = block  # bubblewrap waits on it before starting the tool
+        self.network: Counters | None = None
+        self.tracer = tracer  # started on the sandbox's first process, before the tool
+        self.failure: OSError | None = None  # the sandbox could not be watched: not run
         self.selector = selectors.DefaultSelector()
         assert proc.stdout is not None and proc.stderr is not None
         self.selector.register(proc.stdout.fileno(), selectors.EVENT_READ, self.out)
@@ -76,6 +88,10 @@ class Watch:
     def _count(self) -> None:
         if self.root is None or self.killed is not None:
             return
+        if self.tracer is not None and self.tracer.failure is not None:
+            self.failure = self.tracer.failure  # unwatched: the tool must not go on
+            self.kill("unobserved")
+            return
         pids = lim.processes(self.root, self.limits.processes)
         if len(pids) > self.limits.processes:
             self.kill("processes")
@@ -109,11 +125,37 @@ class Watch:
     def _found_root(self) -> None:
         with contextlib.suppress(ValueError, KeyError, TypeError):
             self.root = int(json.loads(bytes(self.info))["child-pid"])
-        if self.root is not None:
-            # bubblewrap has not reaped it yet: a pidfd names this process for good,
-            # so a kill can never reach another that later gets the same number
-            with contextlib.suppress(OSError):
-                self.root_fd = os.pidfd_open(self.root)
+        if self.root is None:
+            return
+        # bubblewrap has not reaped it yet: a pidfd names this process for good,
+        # so a kill can never reach another that later gets the same number
+        with contextlib.suppress(OSError):
+            self.root_fd = os.pidfd_open(self.root)
+        if self.block is None:
+            return
+        try:  # the tool has not started: it starts once it is counted and traced
+            self.network = Counters(self.root)
+        except OSError as exc:
+            if self._root_alive():  # else bubblewrap failed to build it: its exit says so
+                self.failure = exc
+                self.kill("unobserved")
+            return
+        if self.tracer is not None:  # it releases the tool once it has seized it
+            self.tracer.seize(self.root, self._release)
+        else:
+            self._release()
+
+    def _release(self) -> None:
+        if self.block is not None:
+            with contextlib.suppress(OSError):  # bubblewrap may have died meanwhile
+                os.write(self.block, b"x")
+
+    def _root_alive(self) -> bool:
+        if self.root_fd is None:
+            return False
+        poller = select.poll()
+        poller.register(self.root_fd, select.POLLIN)
+        return not poller.poll(0)  # a pidfd is readable once its process has exited
 
     def kill(self, why: str) -> None:
         self.killed = why
