@@ -12,7 +12,17 @@ import httpx
 
 from immuno.core.config import Config
 from immuno.core.errors import InputError
-from immuno.redteam import flow, impersonation, injection, mcp, memory, remote, sandbox
+from immuno.redteam import (
+    cascade,
+    drift,
+    flow,
+    impersonation,
+    injection,
+    mcp,
+    memory,
+    remote,
+    sandbox,
+)
 from immuno.redteam.harness import Deployment, Result
 
 MANIFEST = Path(__file__).with_name("manifest.yaml")
@@ -28,10 +38,13 @@ FAMILIES: dict[str, tuple[Family, int]] = {
     "memory poisoning": (memory.run, 30),
     "data flow": (flow.run, 30),
     "mcp tools": (mcp.run, 30),
+    "behavioural drift": (drift.run, 16),
+    "cascade": (cascade.run, 6),
 }
 SANDBOX = "sandbox escape"
 SANDBOX_CASES = 6
 MIN_CASES = 6  # a scaled-down run still tries every technique of every family
+FEWEST = {"behavioural drift": 4, "cascade": 3}  # (these cases are longer: a mesh each)
 NAMES = (*FAMILIES, SANDBOX)
 SHORT = {name.replace(",", "").replace(" ", "-"): name for name in NAMES}
 
@@ -106,6 +119,9 @@ def run(
     with tempfile.TemporaryDirectory(prefix="immuno-redteam-") as tmp:
         root = Path(tmp)
         manifests = [str(MANIFEST)]
+        if "behavioural drift" in families:
+            (root / "drift.yaml").write_text(drift.manifest())
+            manifests.append(str(root / "drift.yaml"))
         if SANDBOX in families:
             (root / "sandbox.yaml").write_text(sandbox.manifest(root / "sandbox"))
             manifests.append(str(root / "sandbox.yaml"))
@@ -126,7 +142,7 @@ def run(
                 made = family(deployment, name, cases(name, scale), seed)
             for result in made:
                 score.add(result)
-                step(1)
+                step(result.units)
             scores.append(score)
         return scores
 
@@ -161,7 +177,7 @@ def cases(name: str, scale: float = 1.0) -> int:
     """How many attacks (and as many benign cases) a family runs at ``scale``."""
     if name == SANDBOX:
         return max(3, round(SANDBOX_CASES * scale))
-    return max(MIN_CASES, round(FAMILIES[name][1] * scale))
+    return max(FEWEST.get(name, MIN_CASES), round(FAMILIES[name][1] * scale))
 
 
 def planned(families: Sequence[str], scale: float = 1.0) -> int:
