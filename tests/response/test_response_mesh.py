@@ -63,3 +63,13 @@ def test_without_the_manifest_rule_the_infected_would_pay(tmp_path: Path) -> Non
     out, _, _ = cascade.run_mesh(Deployment(config, None, [str(loose)]), graphs.lattice(), 1, 0)
     assert out.attacker_payments > 0
     assert out.beyond_first_hop == []  # the spread is still stopped by its shape
+
+
+def test_meshes_one_after_another_on_one_configured_store(tmp_path: Path) -> None:
+    """A configured store keeps keys, sessions and the ladder between meshes: the
+    agents get new keys, sessions new ids, and the worm is still contained."""
+    shared = deployment(tmp_path)
+    for case in (0, 1):
+        graph, zero = cascade.layout(case, seed=2)
+        out, _, _ = cascade.run_mesh(shared, graph, 2, zero)
+        assert out.beyond_first_hop == [] and out.attacker_payments == 0

@@ -22,6 +22,7 @@ simulation's (one second a signal), so windows and rates see a mesh's pace.
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -30,6 +31,7 @@ from immuno.core.pipeline import Immune
 from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.core.verdict import Verdict
 from immuno.identity import IdentityLayer, Signer
+from immuno.identity.errors import RegistryError
 from immuno.identity.sealing import load_private_pem
 from immuno.redteam import grammar
 from immuno.redteam.graphs import Graph
@@ -133,6 +135,7 @@ class Mesh:
         self.immune, self.clock, self.graph, self.zero = immune, clock, graph, zero
         self.payload = payload
         self.rng = random.Random(f"mesh/{graph.name}/{seed}/{zero}")
+        self.tag = uuid.uuid4().hex[:8]
         first = frozenset({zero, *graph.peers[zero]}) if zero is not None else frozenset()
         self.out = Outcome(graph.name, zero, first)
         if zero is not None:
@@ -181,7 +184,7 @@ class Mesh:
         return verdict
 
     def _session(self, i: int, rnd: int) -> str:
-        return f"{agent(i)}/r{rnd}"
+        return f"{agent(i)}/{self.tag}/r{rnd}"  # unique: a configured store keeps sessions
 
     def _send(self, i: int, to: int, text: str, rnd: int, payload: bool) -> None:
         task = None if i in self.out.infected else i
@@ -300,7 +303,10 @@ def _signers(immune: Immune, n: int) -> list[Signer] | None:
         return None
     signers = []
     for i in range(n):
-        enrolled = layer.registry.register(agent(i), roles=["mesh"])
+        try:
+            enrolled = layer.registry.register(agent(i), roles=["mesh"])
+        except RegistryError:  # a configured store met it in an earlier mesh: a new key
+            enrolled = layer.registry.rotate(agent(i), overlap=0.0)
         assert enrolled.private_pem is not None
         key = load_private_pem(enrolled.private_pem, None)
         signers.append(Signer(agent(i), private_key=key, kid=enrolled.kid))

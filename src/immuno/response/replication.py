@@ -11,10 +11,10 @@ who delivered it to whom. Three shapes:
   verbatim, its own header on top) to a peer that does not have it yet (a send back
   to its source or its origin is a reply quoting it). One forward to a colleague or
   two is honest.
-* **replication**: a forward of content that fanned out, the source having sent it
-  to ``fanout`` peers or more, or the forwarder reaching that many with this send.
-  The relay is held (``response.replication``) and the cluster is flagged: any later
-  forward of it is held too. Once ``relayers`` distinct agents have been caught
+* **replication**: a forward of a text that has reached ``fanout`` agents, this send
+  included (patient zero's first fan-out reaches its peers; its first reader's
+  forward then reaches one more). The relay is held (``response.replication``) and
+  the cluster is flagged: any later forward of it is held too. Once ``relayers`` distinct agents have been caught
   relaying it, one of them fanning it out (``fanout`` held forwards), the content is a
   **worm**: every delivery of it is held (``response.worm``), and its origins (who
   sent it without having received it) are charged for each relayer from then on
@@ -38,7 +38,7 @@ from immuno.response.sketch import Sketch, bands, overlap, sketch
 
 MAX_CLUSTERS = 20_000
 MAX_PENDING = 4096  # judged messages waiting for their verdict
-MAX_PEERS = 256  # recipients remembered per emitter and cluster
+MAX_PEERS = 1024  # recipients remembered per cluster
 MAX_PER_BAND = 64  # newest clusters kept per LSH band (templated texts share bands)
 
 
@@ -48,7 +48,6 @@ class Cluster:
 
     sketch: Sketch
     last_at: float
-    sent: dict[str, set[str]] = field(default_factory=dict)  # emitter -> delivered to
     first_sent: dict[str, float] = field(default_factory=dict)
     got: dict[str, tuple[str, float]] = field(default_factory=dict)  # first (sender, at)
     reached: set[str] = field(default_factory=set)  # every agent it was delivered to
@@ -195,10 +194,8 @@ class Replication:
         cluster = self.clusters.get(key)
         if cluster is None:
             return
-        sent = cluster.sent.setdefault(sender, set())
-        if len(sent) < MAX_PEERS:
-            sent.add(recipient)
-        cluster.first_sent.setdefault(sender, now)
+        if len(cluster.first_sent) < MAX_PEERS:
+            cluster.first_sent.setdefault(sender, now)
         if recipient not in cluster.got and len(cluster.got) < MAX_PEERS:
             cluster.got[recipient] = (sender, now)
             cluster.reached.add(recipient)
