@@ -14,9 +14,9 @@ who delivered it to whom. Three shapes:
 * **replication**: a forward of a text that has reached ``fanout`` agents, this send
   included (patient zero's first fan-out reaches its peers; its first reader's
   forward then reaches one more). The relay is held (``response.replication``) and
-  the cluster is flagged: any later forward of it is held too. Once ``relayers`` distinct agents have been caught
-  relaying it, one of them fanning it out (``fanout`` held forwards), the content is a
-  **worm**: every delivery of it is held (``response.worm``), and its origins (who
+  the cluster is flagged: any later forward of it is held too. Once ``relayers``
+  distinct agents have been caught relaying it, one of them fanning it out
+  (``fanout`` held forwards), the content is a **worm**: every delivery of it is held (``response.worm``), and its origins (who
   sent it without having received it) are charged for each relayer from then on
   (``response.worm_origin``).
 
