@@ -16,9 +16,9 @@ who delivered it to whom. Three shapes:
   forward then reaches one more). The relay is held (``response.replication``) and
   the cluster is flagged: any later forward of it is held too. Once ``relayers``
   distinct agents have been caught relaying it, one of them fanning it out
-  (``fanout`` held forwards), the content is a **worm**: every delivery of it is held (``response.worm``), and its origins (who
-  sent it without having received it) are charged for each relayer from then on
-  (``response.worm_origin``).
+  (``fanout`` held forwards), the content is a **worm**: every delivery of it is
+  held (``response.worm``), and its origins (who sent it without having received
+  it) are charged for each relayer from then on (``response.worm_origin``).
 
 State is per process and in memory (like the drift windows), bounded by ``MAX_CLUSTERS``
 and the window. Replicas share what follows from it: the ladder moves, and the suspect
