@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import random
 import statistics
 import tempfile
 import time
@@ -36,17 +37,23 @@ FINDING = Finding(layer="detect", code="sig.x", severity=Severity.LOW, score=0.3
 
 
 def _signals(count: int, size: int) -> list[Signal]:
-    return [
-        Signal(
-            kind=SignalKind.MESSAGE,
-            agent=f"a{i % AGENTS}",
-            peer=f"a{(i * 7 + 1) % AGENTS}",
-            content=f"{i} {TEXT[:size]}",
-            provenance=Provenance.INTERNAL,
-            at=1.0,
+    """Distinct texts (the report's words shuffled): clean traffic relays nothing."""
+    rng = random.Random(7)
+    words = TEXT.split()
+    out = []
+    for i in range(count):
+        rng.shuffle(words)
+        out.append(
+            Signal(
+                kind=SignalKind.MESSAGE,
+                agent=f"a{i % AGENTS}",
+                peer=f"a{(i * 7 + 1) % AGENTS}",
+                content=f"{i} {' '.join(words)}"[:size],
+                provenance=Provenance.INTERNAL,
+                at=1.0,
+            )
         )
-        for i in range(count)
-    ]
+    return out
 
 
 def _measure(

@@ -131,7 +131,8 @@ def test_a_forward_is_recognised_and_different_notes_are_not() -> None:
     assert memo is not None and forwarded is not None and other is not None
     assert overlap(memo, forwarded) >= ReplicationConfig().overlap
     assert overlap(sketch(NOTE), other) < ReplicationConfig().overlap  # type: ignore[arg-type]
-    assert sketch(MEMO) == memo  # deterministic: replicas agree
+    again = sketch(MEMO)
+    assert again is not None and (again.values == memo.values).all()  # replicas agree
     assert sketch("too short to sketch") is None
 
 

@@ -97,7 +97,7 @@ class Replication:
     def __init__(self, config: ReplicationConfig) -> None:
         self.config = config
         self.clusters: OrderedDict[int, Cluster] = OrderedDict()  # oldest first
-        self._index: dict[tuple[int, ...], list[int]] = {}
+        self._index: dict[bytes, list[int]] = {}
         self._next = 0
         self._pending: OrderedDict[str, tuple[int, str, str]] = OrderedDict()
 
@@ -205,11 +205,13 @@ class Replication:
         new one."""
         keys = bands(sk)
         best, best_sim = -1, self.config.overlap
+        seen: set[int] = set()
         for band in keys:
             for key in self._index.get(band, ()):
                 cluster = self.clusters.get(key)
-                if cluster is None or now - cluster.last_at > self.config.window:
+                if key in seen or cluster is None or now - cluster.last_at > self.config.window:
                     continue
+                seen.add(key)
                 sim = overlap(sk, cluster.sketch)
                 if sim >= best_sim:
                     best, best_sim = key, sim

@@ -23,12 +23,14 @@ import zlib
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 SIZE = 64  # minhash values per sketch
 ROWS = 4  # values per LSH band: 16 bands; a pair at Jaccard 0.7 shares one with p > 0.99
 SHINGLE = 3  # words per shingle
 MIN_WORDS = 8  # shorter texts ("ok", "thanks, done") repeat honestly: no sketch
 MAX_WORDS = 128  # a longer text is sketched on its first words (cost stays bounded)
+MAX_CHARS = 8 * MAX_WORDS  # ... found in its first characters
 
 _WORD = re.compile(r"\w+")
 _rng = np.random.default_rng(0x1A5E)  # fixed: sketches must agree across processes
@@ -38,7 +40,7 @@ _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dt
 
 
 class Sketch(NamedTuple):
-    values: tuple[int, ...]
+    values: npt.NDArray[np.uint64]
     shingles: int
 
 
@@ -46,30 +48,28 @@ def sketch(text: str) -> Sketch | None:
     """The MinHash sketch of ``text`` (case and punctuation ignored), or None when it
     has fewer than ``MIN_WORDS`` words (about 30 µs a short message, 60 µs from 128
     words on)."""
-    words = _WORD.findall(text.casefold())
+    words = _WORD.findall(text[:MAX_CHARS].casefold())
     if len(words) < MIN_WORDS:
         return None
-    hashed = np.fromiter(
-        (zlib.crc32(w.encode()) for w in words[:MAX_WORDS]),
-        dtype=np.uint64,
-        count=min(len(words), MAX_WORDS),
-    )
+    kept = words[:MAX_WORDS]
+    hashed = np.fromiter(map(zlib.crc32, map(str.encode, kept)), np.uint64, len(kept))
     n = len(hashed) - SHINGLE + 1
     with np.errstate(over="ignore"):  # wrapping arithmetic is the hash
         shingles = hashed[:n] * _MIX[0] + hashed[1 : n + 1] * _MIX[1] + hashed[2:] * _MIX[2]
         mixed = np.outer(_MULT, shingles) + _ADD[:, None]
-    values = tuple(int(v) for v in (mixed >> np.uint64(16)).min(axis=1))
-    return Sketch(values, len(np.unique(shingles)))
+    return Sketch(mixed.min(axis=1), len(set(shingles.tolist())))
 
 
-def bands(sk: Sketch) -> list[tuple[int, ...]]:
-    """The LSH keys of a sketch: its band number and values, one per band."""
-    return [(i, *sk.values[i : i + ROWS]) for i in range(0, SIZE, ROWS)]
+def bands(sk: Sketch) -> list[bytes]:
+    """The LSH keys of a sketch, one per band: the band's number, then its values."""
+    raw = sk.values.tobytes()
+    width = 8 * ROWS
+    return [bytes((i,)) + raw[i * width : (i + 1) * width] for i in range(SIZE // ROWS)]
 
 
 def jaccard(a: Sketch, b: Sketch) -> float:
     """Estimated Jaccard similarity of the two texts' shingle sets."""
-    return sum(x == y for x, y in zip(a.values, b.values, strict=True)) / SIZE
+    return int(np.count_nonzero(a.values == b.values)) / SIZE
 
 
 def overlap(a: Sketch, b: Sketch) -> float:
