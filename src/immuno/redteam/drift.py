@@ -75,7 +75,7 @@ def manifest() -> str:
     return "\n".join(lines) + "\n"
 
 
-MAX_AGENTS = 400  # agents the run's manifest names (cases beyond reuse the names)
+MAX_AGENTS = 64  # agents the run's manifest names (cases beyond reuse the names)
 
 
 def _prefixed(who: Persona) -> Persona:

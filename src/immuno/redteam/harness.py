@@ -103,6 +103,11 @@ class Deployment:
     manifests: Sequence[str] = ()
     _count: itertools.count[int] = field(default_factory=itertools.count)
 
+    def adding(self, manifest: str) -> Deployment:
+        """The same deployment with one more manifest, for one family's cases (its
+        stores are still numbered with this one's)."""
+        return Deployment(self.config, self.root, [*self.manifests, manifest], self._count)
+
     def fresh(self, clock: Callable[[], float] | None = None) -> TimedImmune:
         """A new ``TimedImmune`` on the case's own store (on ``clock`` when given: a
         simulation's time, so windows and rates see its pace, not the CPU's)."""

@@ -27,6 +27,7 @@ from immuno.redteam.harness import Deployment, Result
 
 MANIFEST = Path(__file__).with_name("manifest.yaml")
 Family = Callable[[Deployment, str, int, int], Iterator[Result]]
+DRIFT = "behavioural drift"
 
 # name -> (generator, cases of each kind in a full run)
 FAMILIES: dict[str, tuple[Family, int]] = {
@@ -38,13 +39,13 @@ FAMILIES: dict[str, tuple[Family, int]] = {
     "memory poisoning": (memory.run, 30),
     "data flow": (flow.run, 30),
     "mcp tools": (mcp.run, 30),
-    "behavioural drift": (drift.run, 16),
+    DRIFT: (drift.run, 16),
     "cascade": (cascade.run, 6),
 }
 SANDBOX = "sandbox escape"
 SANDBOX_CASES = 6
 MIN_CASES = 6  # a scaled-down run still tries every technique of every family
-FEWEST = {"behavioural drift": 4, "cascade": 3}  # (these cases are longer: a mesh each)
+FEWEST = {DRIFT: 4, "cascade": 3}  # (these cases are longer: a mesh each)
 NAMES = (*FAMILIES, SANDBOX)
 SHORT = {name.replace(",", "").replace(" ", "-"): name for name in NAMES}
 
@@ -119,13 +120,14 @@ def run(
     with tempfile.TemporaryDirectory(prefix="immuno-redteam-") as tmp:
         root = Path(tmp)
         manifests = [str(MANIFEST)]
-        if "behavioural drift" in families:
-            (root / "drift.yaml").write_text(drift.manifest())
-            manifests.append(str(root / "drift.yaml"))
         if SANDBOX in families:
             (root / "sandbox.yaml").write_text(sandbox.manifest(root / "sandbox"))
             manifests.append(str(root / "sandbox.yaml"))
         deployment = Deployment(config, root / "stores" if fresh_stores else None, manifests)
+        drifting = deployment
+        if DRIFT in families:  # its many tools compile for its own cases only
+            (root / "drift.yaml").write_text(drift.manifest())
+            drifting = deployment.adding(str(root / "drift.yaml"))
         scores = []
         for name in families:
             score = Score(name)
@@ -139,7 +141,8 @@ def run(
                     step(2 * count)
             else:
                 family = FAMILIES[name][0]
-                made = family(deployment, name, cases(name, scale), seed)
+                on = drifting if name == DRIFT else deployment
+                made = family(on, name, cases(name, scale), seed)
             for result in made:
                 score.add(result)
                 step(result.units)
