@@ -1,10 +1,12 @@
 """Cost per signal of the response engine: correlation + health ladder (inspect + observe).
 
 Measured directly on the engine (no other layer), with the earlier findings a detect
-layer would have produced, on a file-backed SQLite store with write-behind. Three
-mixes: clean traffic (the common case), traffic where a payload is suspect (every
-signal is fingerprinted), and hostile traffic (every signal carries a finding and
-is correlated and persisted). The reference is one SHA-256 of the same 2 KB text.
+layer would have produced, on a file-backed SQLite store with write-behind. Every
+signal is a message between agents, so each is also sketched for replication
+(``immuno.response.replication``; the first mix turns it off). Mixes: clean traffic
+(the common case), traffic where a payload is suspect (every signal is
+fingerprinted), and hostile traffic (every signal carries a finding and is
+correlated and persisted). The reference is one SHA-256 of the same 2 KB text.
 
     python benchmarks/response_speed.py
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import random
 import statistics
 import tempfile
 import time
@@ -20,7 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from immuno.core.action import Action
-from immuno.core.config import Config, ResponseConfig
+from immuno.core.config import Config, ReplicationConfig, ResponseConfig
 from immuno.core.finding import Finding, Severity
 from immuno.core.signal import Provenance, Signal, SignalKind
 from immuno.core.verdict import Verdict
@@ -34,17 +37,23 @@ FINDING = Finding(layer="detect", code="sig.x", severity=Severity.LOW, score=0.3
 
 
 def _signals(count: int, size: int) -> list[Signal]:
-    return [
-        Signal(
-            kind=SignalKind.MESSAGE,
-            agent=f"a{i % AGENTS}",
-            peer=f"a{(i * 7 + 1) % AGENTS}",
-            content=f"{i} {TEXT[:size]}",
-            provenance=Provenance.INTERNAL,
-            at=1.0,
+    """Distinct texts (the report's words shuffled): clean traffic relays nothing."""
+    rng = random.Random(7)
+    words = TEXT.split()
+    out = []
+    for i in range(count):
+        rng.shuffle(words)
+        out.append(
+            Signal(
+                kind=SignalKind.MESSAGE,
+                agent=f"a{i % AGENTS}",
+                peer=f"a{(i * 7 + 1) % AGENTS}",
+                content=f"{i} {' '.join(words)}"[:size],
+                provenance=Provenance.INTERNAL,
+                at=1.0,
+            )
         )
-        for i in range(count)
-    ]
+    return out
 
 
 def _measure(
@@ -68,9 +77,15 @@ def _measure(
     return costs
 
 
-def _engine(folder: Path, name: str, clock: Callable[[], float]) -> ResponseEngine:
+def _engine(
+    folder: Path, name: str, clock: Callable[[], float], replication: bool = True
+) -> ResponseEngine:
     # No network lockdown: it would short-cut the hostile mix and flatter the figure.
-    config = Config(response=ResponseConfig(lockdown_after=0))
+    config = Config(
+        response=ResponseConfig(
+            lockdown_after=0, replication=ReplicationConfig(enabled=replication)
+        )
+    )
     engine = ResponseEngine(config.response, SQLiteStore(folder / f"{name}.db"), clock)
     engine.threats  # noqa: B018  (open and migrate outside the timing)
     return engine
@@ -96,7 +111,9 @@ def main() -> None:
     tick = iter(range(10**9)).__next__
     clock = lambda: 1_000_000.0 + tick() * 0.01  # noqa: E731  (100 signals a second)
     mixes: list[tuple[str, int, Sequence[Finding], int, bool]] = [
+        ("clean traffic, replication off", 2048, (), 1, False),
         ("clean traffic (no findings)", 2048, (), 1, False),
+        ("clean traffic, 256-byte messages", 256, (), 1, False),
         ("clean, suspect payloads known", 2048, (), 1, True),
         ("mixed: 5 of 50 agents hostile (1 in 20)", 2048, (FINDING,), 20, False),
         ("hostile: a finding on every signal", 2048, (FINDING,), 1, False),
@@ -104,7 +121,7 @@ def main() -> None:
     ]
     with tempfile.TemporaryDirectory() as folder:
         for index, (label, size, earlier, every, suspects) in enumerate(mixes):
-            engine = _engine(Path(folder), f"mix{index}", clock)
+            engine = _engine(Path(folder), f"mix{index}", clock, replication=index > 0)
             if suspects:  # a known suspect payload: every signal is fingerprinted
                 engine.suspects["0" * 32] = "someone"
             signals = _signals(N, size)

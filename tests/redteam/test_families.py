@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from immuno.core.config import Config
-from immuno.redteam import runner
+from immuno.redteam import drift, runner
 from tests.redteam.conftest import config_of, scores
 
 
@@ -24,7 +24,10 @@ def test_every_family_is_measured_with_numbers_in_range(
             assert name == runner.SANDBOX and score.attacks == 0
             continue
         assert score.attacks > 0 and 0 <= score.stopped <= score.attacks, name
-        assert score.benign == score.attacks and 0 <= score.passed <= score.benign, name
+        # a cascade's benign cases are the honest agents' rounds of work, many a mesh
+        many = name == "cascade"
+        assert score.benign > score.attacks if many else score.benign == score.attacks, name
+        assert 0 <= score.passed <= score.benign, name
         assert len(score.latencies) >= score.attacks + score.benign, name
         median, p99 = score.median_us(), score.p99_us()
         assert median is not None and p99 is not None and 0 < median <= p99, name
@@ -34,6 +37,13 @@ def test_every_family_is_measured_with_numbers_in_range(
     imp = default["impersonation"]
     assert imp.stopped == imp.attacks and imp.passed == imp.benign
     assert {"identity.unsigned", "identity.replay", "identity.expired"} <= set(imp.codes)
+    # a worm whose memo detection lets through is held by the shape of its spread and
+    # refused payment by the manifest; a drifting agent by its behavioural baseline
+    cascade = default["cascade"]
+    assert {"response.replication", "policy.flow.untrusted_value"} <= set(cascade.codes)
+    assert not any(code.startswith("detect.") for code in cascade.codes)
+    assert set(default["behavioural drift"].codes) <= {"identity.drift"}
+    assert set(default["behavioural drift"].techniques) == set(drift.TECHNIQUES)
 
 
 @pytest.mark.parametrize(

@@ -1,25 +1,75 @@
-"""The 28-agent mesh: the worm spreads everywhere without immuno, and is contained
-to patient zero and its direct recipients (whose next actions are all held) with it."""
+"""The 28-agent mesh with a worm whose memo detection misses: it takes the whole mesh
+without immuno, and with the default configuration (and the red team's manifest) it
+stays with patient zero and the peers it reached first, no payment goes out, and no
+honest agent is quarantined. The figures are reported by benchmarks/mesh_cascade.py."""
 
+from __future__ import annotations
+
+import random
 from pathlib import Path
 
-from mesh_sim import N, name, neighbours, run
+import pytest
+from tests.backends import store_config
+
+from immuno.core.config import Config, PolicyConfig
+from immuno.redteam import cascade, graphs, mesh, runner
+from immuno.redteam.harness import Deployment
 
 
-def test_without_immuno_the_worm_takes_the_whole_mesh(tmp_path: Path) -> None:
-    off = run(False, tmp_path)
-    assert len(off.infected) == N
-    assert off.attacker_payments > N
+def deployment(tmp_path: Path) -> Deployment:
+    config = Config(store=store_config(tmp_path / "mesh.db"))
+    return Deployment(config, None, [str(runner.MANIFEST)])
 
 
-def test_with_immuno_the_compromise_is_contained(tmp_path: Path) -> None:
-    on = run(True, tmp_path)
-    direct = {name(j) for j in neighbours(0)}
-    assert set(on.infected) - {name(0)} <= direct
-    assert on.beyond_first_hop == []
-    assert on.attacker_payments == 0
-    # Infected recipients got at most one action out; here none got through.
-    assert all(count <= 1 for count in on.recipients_delivered.values())
-    assert on.time_to_quarantine is not None and on.time_to_quarantine <= 4
-    assert on.false_quarantines == 0
-    assert set(on.locked) <= set(on.infected)  # no healthy agent locked
+def test_without_immuno_the_worm_takes_the_whole_mesh() -> None:
+    graph = graphs.lattice()
+    memo = mesh.payload_text(random.Random(1))
+    out = mesh.Mesh(None, mesh.Tick(), graph, 1, 0, memo).run()
+    assert len(out.infected) == graph.n
+    assert out.attacker_payments >= graph.n
+
+
+@pytest.mark.parametrize("case", [0, 1])  # the development lattice, a random graph
+def test_an_undetected_worm_is_contained_at_the_first_hop(tmp_path: Path, case: int) -> None:
+    graph, zero = cascade.layout(case, seed=1)
+    out, _, evades = cascade.run_mesh(deployment(tmp_path), graph, 1, zero)
+    assert evades  # detection let the memo through: containment is the rest's doing
+    assert set(out.infected) <= out.first_hop and out.beyond_first_hop == []
+    assert out.attacker_payments == 0
+    assert (
+        out.zero_stopped_after is not None
+        and out.zero_stopped_after <= 2 * len(graph.peers[zero]) + 2
+    )  # stopped within its first two rounds
+    assert out.false_stops == []  # no honest agent quarantined or locked
+    assert set(out.stopped_by) >= {"response.replication", "policy.flow.untrusted_value"}
+
+
+def test_honest_broadcasts_flow_and_no_honest_agent_is_stopped(tmp_path: Path) -> None:
+    out, _, _ = cascade.run_mesh(deployment(tmp_path), graphs.lattice(), 1, None)
+    assert out.stopped_agents == set()
+    assert out.honest > 500
+    # what is held is forwards of a text that had fanned out, nothing else
+    assert set(out.held_by) <= {"response.replication"}
+    assert out.honest_held < out.honest // 10
+
+
+def test_without_the_manifest_rule_the_infected_would_pay(tmp_path: Path) -> None:
+    """The payee rule is what keeps the payment from going out: with a manifest that
+    lets any account through, the worm's first readers pay before anything else acts."""
+    loose = tmp_path / "loose.yaml"
+    text = runner.MANIFEST.read_text().replace(", from: trusted}", "}")
+    loose.write_text(text)
+    config = Config(store=store_config(tmp_path / "mesh.db"), policy=PolicyConfig())
+    out, _, _ = cascade.run_mesh(Deployment(config, None, [str(loose)]), graphs.lattice(), 1, 0)
+    assert out.attacker_payments > 0
+    assert out.beyond_first_hop == []  # the spread is still stopped by its shape
+
+
+def test_meshes_one_after_another_on_one_configured_store(tmp_path: Path) -> None:
+    """A configured store keeps keys, sessions and the ladder between meshes: the
+    agents get new keys, sessions new ids, and the worm is still contained."""
+    shared = deployment(tmp_path)
+    for case in (0, 1):
+        graph, zero = cascade.layout(case, seed=2)
+        out, _, _ = cascade.run_mesh(shared, graph, 2, zero)
+        assert out.beyond_first_hop == [] and out.attacker_payments == 0

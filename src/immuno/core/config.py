@@ -123,6 +123,28 @@ class LadderThresholds(_Section, frozen=True):
     locked: float = 6.0
 
 
+class ReplicationConfig(_Section, frozen=True):
+    """Content relayed from agent to agent (``immuno.response.replication``)."""
+
+    enabled: bool = True
+    # share of the shorter text's word 3-shingles the other holds: one text, forwarded
+    # (set between development forwards, 0.875 and up, and different agents' notes
+    # from one template, up to 0.84; see docs/troubleshooting.md#responsereplication)
+    overlap: float = 0.85
+    fanout: int = 3  # a forward of content that reached this many peers is replication
+    relayers: int = 2  # agents caught relaying one text that make it a worm
+    window: float = 3600.0  # seconds a text's travels are remembered
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.overlap <= 1.0:
+            raise ConfigError("response.replication.overlap", "must be in (0, 1]")
+        for key, value in (("fanout", self.fanout), ("relayers", self.relayers)):
+            if value < 1:
+                raise ConfigError(f"response.replication.{key}", "must be at least 1")
+        if not self.window > 0:
+            raise ConfigError("response.replication.window", "must be positive")
+
+
 class ResponseConfig(_Section, frozen=True):
     enabled: bool = True
     ladder: LadderThresholds = msgspec.field(default_factory=LadderThresholds)
@@ -141,6 +163,7 @@ class ResponseConfig(_Section, frozen=True):
     # agent is infected; charging it would quarantine agents for a config mistake.
     not_evidence: list[str] = msgspec.field(default_factory=lambda: ["policy.*"])
     flush_every: int = 128  # signals with findings buffered before one write
+    replication: ReplicationConfig = msgspec.field(default_factory=ReplicationConfig)
 
 
 class MemoryConfig(_Section, frozen=True):

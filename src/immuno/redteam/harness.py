@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,7 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     codes: frozenset[str] = frozenset()
     skipped: str | None = None
+    units: int = 1  # of the run's progress this result completes (a mesh yields many)
 
 
 class Checks(Protocol):
@@ -101,7 +103,14 @@ class Deployment:
     manifests: Sequence[str] = ()
     _count: itertools.count[int] = field(default_factory=itertools.count)
 
-    def fresh(self) -> TimedImmune:
+    def adding(self, manifest: str) -> Deployment:
+        """The same deployment with one more manifest, for one family's cases (its
+        stores are still numbered with this one's)."""
+        return Deployment(self.config, self.root, [*self.manifests, manifest], self._count)
+
+    def fresh(self, clock: Callable[[], float] | None = None) -> TimedImmune:
+        """A new ``TimedImmune`` on the case's own store (on ``clock`` when given: a
+        simulation's time, so windows and rates see its pace, not the CPU's)."""
         config = self.config
         if self.manifests and config.policy.enabled:
             listed = [*config.policy.manifests, *self.manifests]
@@ -114,12 +123,13 @@ class Deployment:
             config = msgspec.structs.replace(
                 config, store=StoreConfig(path=str(folder / "immuno.db"))
             )
+        timed = clock or time.time
         if case == 0:
-            return TimedImmune(config)
+            return TimedImmune(config, clock=timed)
         # what a start warns about (a layer turned off) was said at the first case
         logging.disable(logging.WARNING)
         try:
-            return TimedImmune(config)
+            return TimedImmune(config, clock=timed)
         finally:
             logging.disable(logging.NOTSET)
 

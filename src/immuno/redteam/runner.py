@@ -12,11 +12,22 @@ import httpx
 
 from immuno.core.config import Config
 from immuno.core.errors import InputError
-from immuno.redteam import flow, impersonation, injection, mcp, memory, remote, sandbox
+from immuno.redteam import (
+    cascade,
+    drift,
+    flow,
+    impersonation,
+    injection,
+    mcp,
+    memory,
+    remote,
+    sandbox,
+)
 from immuno.redteam.harness import Deployment, Result
 
 MANIFEST = Path(__file__).with_name("manifest.yaml")
 Family = Callable[[Deployment, str, int, int], Iterator[Result]]
+DRIFT = "behavioural drift"
 
 # name -> (generator, cases of each kind in a full run)
 FAMILIES: dict[str, tuple[Family, int]] = {
@@ -28,10 +39,13 @@ FAMILIES: dict[str, tuple[Family, int]] = {
     "memory poisoning": (memory.run, 30),
     "data flow": (flow.run, 30),
     "mcp tools": (mcp.run, 30),
+    DRIFT: (drift.run, 16),
+    "cascade": (cascade.run, 6),
 }
 SANDBOX = "sandbox escape"
 SANDBOX_CASES = 6
 MIN_CASES = 6  # a scaled-down run still tries every technique of every family
+FEWEST = {DRIFT: 4, "cascade": 3}  # (these cases are longer: a mesh each)
 NAMES = (*FAMILIES, SANDBOX)
 SHORT = {name.replace(",", "").replace(" ", "-"): name for name in NAMES}
 
@@ -110,6 +124,10 @@ def run(
             (root / "sandbox.yaml").write_text(sandbox.manifest(root / "sandbox"))
             manifests.append(str(root / "sandbox.yaml"))
         deployment = Deployment(config, root / "stores" if fresh_stores else None, manifests)
+        drifting = deployment
+        if DRIFT in families:  # its many tools compile for its own cases only
+            (root / "drift.yaml").write_text(drift.manifest())
+            drifting = deployment.adding(str(root / "drift.yaml"))
         scores = []
         for name in families:
             score = Score(name)
@@ -123,10 +141,11 @@ def run(
                     step(2 * count)
             else:
                 family = FAMILIES[name][0]
-                made = family(deployment, name, cases(name, scale), seed)
+                on = drifting if name == DRIFT else deployment
+                made = family(on, name, cases(name, scale), seed)
             for result in made:
                 score.add(result)
-                step(1)
+                step(result.units)
             scores.append(score)
         return scores
 
@@ -161,7 +180,7 @@ def cases(name: str, scale: float = 1.0) -> int:
     """How many attacks (and as many benign cases) a family runs at ``scale``."""
     if name == SANDBOX:
         return max(3, round(SANDBOX_CASES * scale))
-    return max(MIN_CASES, round(FAMILIES[name][1] * scale))
+    return max(FEWEST.get(name, MIN_CASES), round(FAMILIES[name][1] * scale))
 
 
 def planned(families: Sequence[str], scale: float = 1.0) -> int:

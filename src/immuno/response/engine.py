@@ -39,6 +39,7 @@ from immuno.response.breaker import Breaker
 from immuno.response.correlate import MAX_INCIDENTS, RANK, Correlator, Incident, Sighting
 from immuno.response.fingerprint import fingerprint, part_fingerprints
 from immuno.response.ladder import AgentState, Health, Ladder, Transition
+from immuno.response.replication import Replication
 from immuno.response.threats import RESTORED, ThreatStore, load_incidents
 from immuno.store.base import Store
 
@@ -91,6 +92,8 @@ class ResponseEngine(Breaker):
         self.correlator = Correlator(config.burst, config.burst_window)
         self.states: dict[str, AgentState] = {}
         self.suspects: dict[str, str] = {}  # payload fingerprint -> quarantined origin
+        on = config.replication.enabled
+        self.replication = Replication(config.replication) if on else None
         self.lockdown: str | None = None
         self._sensitive = sensitive_matcher(config.hold_when_exposed)
         self._not_evidence = sensitive_matcher(config.not_evidence)
@@ -165,9 +168,19 @@ class ResponseEngine(Breaker):
                 origin = next(
                     (o for p in part_fingerprints(signal) if (o := self.suspects.get(p))), None
                 )
+            # A known payload or a relay again is no new evidence against an agent
+            # already held (its output is held): it must not climb to a lock for it.
+            acting = self.states.get(actor) if actor is not None else None
+            held = acting is not None and acting.health.sticky
             if origin is not None and origin != actor:
                 out.append(F.known_payload(origin))
-                evidence.append(out[-1])
+                if not held:
+                    evidence.append(out[-1])
+            judged = self.replication.inspect(signal, actor, now) if self.replication else None
+            if judged is not None:
+                out += judged.findings
+                if not held:
+                    evidence += judged.evidence
             transitions: list[Transition] = []
             incidents: list[Incident] = []
             if evidence:
@@ -186,6 +199,10 @@ class ResponseEngine(Breaker):
                 )
                 if actor is not None:
                     transitions += self._charge(actor, evidence, bonus, now, incidents)
+                for origin, charged in judged.charges if judged is not None else ():
+                    out.append(charged)
+                    if not self.state(origin).health.sticky:
+                        transitions += self._charge(origin, [charged], 0, now, incidents)
             elif actor is not None and (state := self.states.get(actor)) is not None:
                 moved = self.ladder.settle(state, now)
                 if moved is not None:
@@ -301,6 +318,8 @@ class ResponseEngine(Breaker):
         with self._lock:
             now = self.clock()
             stash = self._stash.pop(signal.id, None)
+            if self.replication is not None and signal.kind == SignalKind.MESSAGE:
+                self.replication.settle(signal.id, not verdict.action.stops, now)
             actor = stash.actor if stash is not None else actor_of(signal, verdict.findings)
             if actor is not None:
                 self.state(actor).recent.append(signal)

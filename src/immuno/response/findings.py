@@ -134,3 +134,33 @@ def exposed_flag(agent: str, exposed_by: str | None) -> Finding:
         f"agent {agent!r} is exposed to quarantined {exposed_by!r}",
         Action.FLAG,
     )
+
+
+def replication(sender: str, source: str, spread: int, fans: bool = False) -> Finding:
+    again = "; it keeps fanning it out" if fans else ""
+    return _finding(
+        "response.replication",
+        Severity.MEDIUM if fans else Severity.LOW,
+        f"agent {sender!r} re-emits what {source!r} sent it, a text that reached {spread} "
+        f"agents: relayed content is held{again}",
+        Action.QUARANTINE,
+    )
+
+
+def worm(relayers: tuple[str, ...]) -> Finding:
+    return _finding(
+        "response.worm",
+        Severity.HIGH,
+        f"this text replicates from agent to agent (relayed by {', '.join(relayers)}): "
+        "every delivery of it is held",
+        Action.QUARANTINE,
+    )
+
+
+def worm_origin(origin: str, relayers: tuple[str, ...]) -> Finding:
+    return _finding(
+        "response.worm_origin",
+        Severity.MEDIUM,
+        f"agent {origin!r} sent a text that its readers replicate "
+        f"(relayed by {', '.join(relayers)})",
+    )
