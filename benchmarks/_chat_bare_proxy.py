@@ -1,6 +1,7 @@
-"""The floor for the chat proxy benchmark: a bare forwarder on the same stack
-(Starlette, uvicorn, an httpx AsyncClient) that reads the request, sends it to the
-upstream and passes the reply back, whole or streamed, checking nothing.
+"""The floor for the chat proxy benchmark: a bare forwarder on the same stack as the
+proxy (Starlette, uvicorn, an aiohttp session as in ``immuno.upstream``) that reads
+the request, sends it to the upstream and passes the reply back, whole or streamed,
+checking nothing.
 
 Run: python _chat_bare_proxy.py PORT UPSTREAM_URL
 """
@@ -11,7 +12,7 @@ import contextlib
 import sys
 from collections.abc import AsyncIterator
 
-import httpx
+import aiohttp
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -19,30 +20,28 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 UPSTREAM = sys.argv[2] if len(sys.argv) > 2 else "http://127.0.0.1:1/v1"
-client = httpx.AsyncClient(timeout=30.0)
+sessions: list[aiohttp.ClientSession] = []  # made in the server's event loop
 
 
 async def chat(request: Request) -> Response:
     body = await request.body()
-    headers = {"content-type": "application/json"}
-    sent = client.build_request(
-        "POST", f"{UPSTREAM}/chat/completions", content=body, headers=headers
+    reply = await sessions[0].post(
+        f"{UPSTREAM}/chat/completions", data=body, headers={"content-type": "application/json"}
     )
-    reply = await client.send(sent, stream=True)
     kind = reply.headers.get("content-type", "")
     if kind.startswith("text/event-stream"):
 
         async def relay() -> AsyncIterator[bytes]:
             try:
-                async for piece in reply.aiter_bytes():
+                async for piece in reply.content.iter_any():
                     yield piece
             finally:
-                await reply.aclose()
+                reply.release()
 
         return StreamingResponse(relay(), media_type=kind)
-    content = await reply.aread()
-    await reply.aclose()
-    return Response(content, status_code=reply.status_code, media_type=kind)
+    content = await reply.read()
+    reply.release()
+    return Response(content, status_code=reply.status, media_type=kind)
 
 
 async def healthz(request: Request) -> Response:
@@ -51,8 +50,9 @@ async def healthz(request: Request) -> Response:
 
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    sessions.append(aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()))
     yield
-    await client.aclose()
+    await sessions[0].close()
 
 
 app = Starlette(

@@ -3,9 +3,11 @@
     python _mcp_server.py                # stdio
     python _mcp_server.py --http PORT    # streamable HTTP on 127.0.0.1:PORT/mcp
 
-``read_doc`` returns a realistic 2 KB e-mail thread (``_tooloutput.py``), the same
-text every time. The other tools give the listing what real servers list: optional
-arguments, enums, lists, a nested object, annotations.
+``read_doc`` returns a realistic 2 KB e-mail thread (``_tooloutput.py``), another one
+each call (a pool made at start, larger than a run's calls: no filing meets a text,
+or a number in its context, that it has seen before). The other tools give the
+listing what real servers list: optional arguments, enums, lists, a nested object,
+annotations.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from pydantic import BaseModel, Field
 sys.path.insert(0, str(Path(__file__).parent))
 from _tooloutput import email
 
-DOC = email(2048)
+DOCS = [email(2048, seed) for seed in range(5000)]
+_served = iter(range(10**9))
 server = MCPServer("docs", log_level="WARNING")
 
 
@@ -29,7 +32,7 @@ server = MCPServer("docs", log_level="WARNING")
     description="Read a document by its name.", annotations=ToolAnnotations(readOnlyHint=True)
 )
 def read_doc(name: str) -> str:
-    return DOC
+    return DOCS[next(_served) % len(DOCS)]
 
 
 class Window(BaseModel):

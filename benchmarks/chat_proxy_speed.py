@@ -16,7 +16,7 @@ Direct and proxied requests alternate, so both see the same machine; the
 overhead is the difference of each proxied request and the direct one before it.
 Non-streaming (the whole reply) and streaming (20 content deltas, timed to the last
 byte) are measured the same way. Beside the proxy, a bare forwarder on the same stack
-(``_chat_bare_proxy.py``: Starlette, uvicorn, httpx, checking nothing) is the floor of
+(``_chat_bare_proxy.py``: Starlette, uvicorn, aiohttp, checking nothing) is the floor of
 any proxy written this way; the CPU time each server process used a request (from
 /proc, so other work on the machine does not count) separates what the checks cost
 from what forwarding costs.

@@ -5,7 +5,8 @@ and replies whose body is read whole, in pieces or line by line later.
 aiohttp parses HTTP in C; a proxy forwarding with a pure-Python client spent more
 time in the client than in its checks. The session keeps no cookies (a proxy
 serves many clients, and one's cookies are none of another's business), follows no
-redirect, and honours the ``HTTP(S)_PROXY`` environment as clients usually do.
+redirect, and honours the ``HTTP(S)_PROXY`` and ``NO_PROXY`` environment as clients
+usually do (read once per upstream origin).
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import asyncio
 import codecs
 import re
 from collections.abc import AsyncIterator, Iterable
+from typing import Any
 
 import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
 from multidict import CIMultiDictProxy
 from yarl import URL
 
@@ -90,6 +93,9 @@ class UpstreamClient:
         self._timeout = aiohttp.ClientTimeout(total=None, connect=connect, sock_read=read)
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        # the HTTP(S)_PROXY an origin goes through, read once (aiohttp's trust_env reads
+        # the environment again for each request, on a worker thread)
+        self._proxies: dict[tuple[str, str | None, int | None], tuple[URL | None, Any]] = {}
 
     def _opened(self) -> aiohttp.ClientSession:
         # made on first use, and again in another event loop: a session belongs to the
@@ -100,7 +106,6 @@ class UpstreamClient:
             self._session = aiohttp.ClientSession(
                 timeout=self._timeout,
                 cookie_jar=aiohttp.DummyCookieJar(),
-                trust_env=True,
                 auto_decompress=True,
             )
         return self._session
@@ -110,16 +115,31 @@ class UpstreamClient:
     ) -> Reply:
         """Send the request; the reply's headers have arrived, its body has not."""
         try:
+            target = URL(url, encoded=True)  # the client's query as it sent it
+            proxy, proxy_auth = self._proxy(target)
             response = await self._opened().request(
                 method,
-                URL(url, encoded=True),  # the client's query as it sent it
+                target,
                 headers=list(headers),
                 data=body or None,
                 allow_redirects=False,
+                proxy=proxy,
+                proxy_auth=proxy_auth,
             )
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             raise UpstreamError(url, exc) from None
         return Reply(response, url)
+
+    def _proxy(self, url: URL) -> tuple[URL | None, Any]:
+        origin = (url.scheme, url.host, url.port)
+        found = self._proxies.get(origin)
+        if found is None:
+            try:
+                found = get_env_proxy_for_url(url)
+            except LookupError:  # no proxy for it, or the host is in NO_PROXY
+                found = (None, None)
+            self._proxies[origin] = found
+        return found
 
     async def aclose(self) -> None:
         if self._session is not None:

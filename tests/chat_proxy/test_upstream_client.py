@@ -127,3 +127,38 @@ def test_an_unreachable_upstream_is_an_upstream_error() -> None:
     assert error.url == f"http://127.0.0.1:{port}/"
     assert not error.timeout
     assert "Connect" in str(error)
+
+
+def test_the_environments_proxy_is_used_and_no_proxy_honoured(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    seen: list[bytes] = []
+
+    async def run() -> tuple[bytes, bytes]:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            seen.append(await reader.readline())  # the request line, absolute-form
+            while (await reader.readline()).strip():
+                pass
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nproxied")
+            await writer.drain()
+            writer.close()
+
+        relay = await asyncio.start_server(answer, "127.0.0.1", 0)
+        port = relay.sockets[0].getsockname()[1]
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+        monkeypatch.setenv("NO_PROXY", "direct.example")
+        client = UpstreamClient(connect=5.0, read=10.0)
+        try:
+            via = (await _read(client, "http://api.example/v1/models?x=1"))[1]
+            try:
+                await client.send("GET", "http://direct.example:9/", [], None)
+                direct = b"answered"
+            except UpstreamError:
+                direct = b"not proxied"
+            return via, direct
+        finally:
+            await client.aclose()
+            relay.close()
+
+    via, direct = asyncio.run(run())
+    assert via == b"proxied"
+    assert seen == [b"GET http://api.example/v1/models?x=1 HTTP/1.1\r\n"]
+    assert direct == b"not proxied"  # NO_PROXY: straight to a host that does not exist
