@@ -8,7 +8,7 @@ patterns measured in the same run (the floor any signature engine is held to).
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import re2
@@ -76,10 +76,16 @@ def main() -> None:
 
 def full_pipeline() -> None:
     """Every default layer (identity, policy, detect, memory, response, audit sealing),
-    on a real SQLite file: the hot-path budget is for this, without the classifier."""
+    on a real SQLite file: the hot-path budget is for this, without the classifier.
+    Beside the English prose of ``_timing.prose`` (one text again and again: words and
+    nothing else), the realistic tool outputs of ``_tooloutput.py`` (JSON records, an
+    e-mail thread, markdown), each check a text the pipeline has not seen before."""
+    import random
     import tempfile
 
     import msgspec
+
+    from _tooloutput import KINDS
 
     for classifier in (False, True):
         with tempfile.TemporaryDirectory() as folder:
@@ -88,21 +94,30 @@ def full_pipeline() -> None:
                 config, detect=msgspec.structs.replace(config.detect, classifier=classifier)
             )
             immune = Immune(config)
-            text = prose(2048)
-
-            def check(immune: Immune = immune, text: str = text) -> None:
-                immune.check(
-                    Signal(
-                        kind=SignalKind.TOOL_RESULT,
-                        agent="researcher",
-                        tool="web.fetch",
-                        content=text,
-                        trace="bench",
-                    )
-                )
-
             label = "with classifier" if classifier else "all layers but classifier"
-            print(row(f"full default pipeline, 2 KB, {label}", *measure(check, repeat=3_000)))
+            runs = 3_000 if not classifier else 1_500
+            rng = random.Random(5)
+            texts = {"English prose, one text": [prose(2048)]}
+            for kind, make in KINDS.items():
+                texts[kind] = [make(2048, rng.randrange(10**9)) for _ in range(runs + 200)]
+            for kind, pool in texts.items():
+                turn = iter(range(10**9))
+
+                def check(
+                    immune: Immune = immune, pool: list[str] = pool, turn: Iterator[int] = turn
+                ) -> None:
+                    immune.check(
+                        Signal(
+                            kind=SignalKind.TOOL_RESULT,
+                            agent="researcher",
+                            tool="web.fetch",
+                            content=pool[next(turn) % len(pool)],
+                            trace="bench",
+                        )
+                    )
+
+                name = f"full default pipeline, 2 KB {kind}, {label}"
+                print(row(name, *measure(check, repeat=runs, warmup=200)))
             immune.close()
 
 
