@@ -19,7 +19,7 @@ def test_the_injection_families_run_against_a_service_and_the_rest_say_why(
     try:
         desk.client.headers.update(desk.bearer())
         families = ["indirect injection, obfuscated", "impersonation"]
-        scores = runner.run_remote(desk.client, families, scale=SCALE)
+        scores = remote.run_remote(desk.client, families, scale=SCALE)
     finally:
         desk.close()
     injected, impersonation = scores

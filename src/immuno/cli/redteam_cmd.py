@@ -7,6 +7,7 @@ import datetime
 import json
 import time
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated
 
 import msgspec
@@ -17,8 +18,8 @@ from immuno.cli.options import ConfigOption
 from immuno.cli.output import Col, JsonOption, console, print_json, table
 from immuno.cli.progress import progress
 from immuno.core.config import StoreConfig, load_config
-from immuno.core.errors import InputError
-from immuno.redteam import html, remote, report, runner
+from immuno.core.errors import ConfigError, InputError
+from immuno.redteam import html, report, runner
 
 FamiliesOption = Annotated[
     str | None,
@@ -87,11 +88,12 @@ def register(app: typer.Typer) -> None:
                 raise InputError(
                     "--config", "the server's own configuration is attacked with --url"
                 )
+            remote = _remote()
             with (
                 remote.client(url, token) as server,
                 progress("red team: attacking", runner.planned(chosen)) as bar,
             ):
-                scores = runner.run_remote(server, chosen, step=bar.advance)
+                scores = remote.run_remote(server, chosen, step=bar.advance)
             where = target = f"immuno serve at {url}"
             console(stderr=True).print(
                 f"checked by the service at {url}: its store and audit log keep these "
@@ -142,3 +144,15 @@ def register(app: typer.Typer) -> None:
             "Attacks and benign workloads come from immuno's own templates.",
             highlight=False,
         )
+
+
+def _remote() -> ModuleType:
+    """The client side of ``--url``: it needs httpx, which the serve extra installs."""
+    try:
+        from immuno.redteam import remote
+    except ImportError as exc:
+        raise ConfigError(
+            "--url",
+            f"needs an HTTP client: pip install 'immuno[serve]' ({exc.name} is missing)",
+        ) from None
+    return remote

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ from immuno.core.errors import InputError
 from immuno.core.finding import Finding, Severity
 from immuno.core.signal import Signal
 from immuno.core.verdict import Verdict
+from immuno.redteam import injection, runner
 from immuno.redteam.harness import Checks, Recorder, Result
 
 FAMILIES = (
@@ -109,3 +110,29 @@ def client(url: str, token: str | None) -> httpx.Client:
         )
     made = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
     return made
+
+
+def run_remote(
+    client: httpx.Client,
+    families: Sequence[str],
+    *,
+    scale: float = 1.0,
+    seed: int = 1,
+    step: Callable[[int], None] = lambda n: None,
+) -> list[runner.Score]:
+    """The injection families of ``families`` against a running server; the others
+    are reported as skipped, saying why."""
+    deployment = RemoteDeployment(client)
+    scores = []
+    for name in families:
+        score = runner.Score(name)
+        count = runner.cases(name, scale)
+        if name in FAMILIES:
+            for result in injection.run(deployment, name, count, seed):
+                score.add(result)
+                step(1)
+        else:
+            score.skipped = NOT_REMOTE
+            step(2 * count)
+        scores.append(score)
+    return scores

@@ -8,26 +8,22 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
 from immuno.core.config import Config
 from immuno.core.errors import InputError
-from immuno.redteam import (
-    cascade,
-    drift,
-    flow,
-    impersonation,
-    injection,
-    mcp,
-    memory,
-    remote,
-    sandbox,
-)
+from immuno.redteam import cascade, drift, flow, impersonation, injection, memory, sandbox
 from immuno.redteam.harness import Deployment, Result
 
 MANIFEST = Path(__file__).with_name("manifest.yaml")
 Family = Callable[[Deployment, str, int, int], Iterator[Result]]
 DRIFT = "behavioural drift"
+
+
+def _mcp(deployment: Deployment, name: str, count: int, seed: int) -> Iterator[Result]:
+    # imported when run: it needs the MCP SDK's types (the mcp extra)
+    from immuno.redteam import mcp
+
+    return mcp.run(deployment, name, count, seed)
+
 
 # name -> (generator, cases of each kind in a full run)
 FAMILIES: dict[str, tuple[Family, int]] = {
@@ -38,7 +34,7 @@ FAMILIES: dict[str, tuple[Family, int]] = {
     "impersonation": (impersonation.run, 30),
     "memory poisoning": (memory.run, 30),
     "data flow": (flow.run, 30),
-    "mcp tools": (mcp.run, 30),
+    "mcp tools": (_mcp, 30),
     DRIFT: (drift.run, 16),
     "cascade": (cascade.run, 6),
 }
@@ -142,38 +138,17 @@ def run(
             else:
                 family = FAMILIES[name][0]
                 on = drifting if name == DRIFT else deployment
-                made = family(on, name, cases(name, scale), seed)
+                try:
+                    made = family(on, name, cases(name, scale), seed)
+                except ImportError as exc:  # an extra this install does not have
+                    score.skipped = f"needs {exc.name}: pip install 'immuno[mcp]'"
+                    made = iter(())
+                    step(2 * cases(name, scale))
             for result in made:
                 score.add(result)
                 step(result.units)
             scores.append(score)
         return scores
-
-
-def run_remote(
-    client: httpx.Client,
-    families: Sequence[str],
-    *,
-    scale: float = 1.0,
-    seed: int = 1,
-    step: Callable[[int], None] = lambda n: None,
-) -> list[Score]:
-    """The injection families of ``families`` against a running server; the others
-    are reported as skipped, saying why."""
-    deployment = remote.RemoteDeployment(client)
-    scores = []
-    for name in families:
-        score = Score(name)
-        count = cases(name, scale)
-        if name in remote.FAMILIES:
-            for result in injection.run(deployment, name, count, seed):
-                score.add(result)
-                step(1)
-        else:
-            score.skipped = remote.NOT_REMOTE
-            step(2 * count)
-        scores.append(score)
-    return scores
 
 
 def cases(name: str, scale: float = 1.0) -> int:
