@@ -150,6 +150,11 @@ class Policy:
         }
         self.tools: dict[str, _Tool] = {name: _compile(t) for name, t in manifest.tools.items()}
         self.trusted_outputs = frozenset(n for n, t in manifest.tools.items() if t.trusted_output)
+        # Does any call ask where a value came from (a ``from:`` rule, values inside
+        # text)? When none does, reads need no index of words and values: a read only
+        # taints. Per manifest, not per agent: what one agent read and wrote into a
+        # shared tool is demoted for the others (written.py), whoever asks later.
+        self.asks_origin = any(t.flow for t in self.tools.values())
 
     def decide(
         self,

@@ -185,6 +185,14 @@ class PolicyLayer:
             # values an agent wrote there from untrusted content.
             if signal.trace is None:
                 return  # judged alone: a read outside any session vouches for nothing
+            assert self.policy is not None
+            if not self.policy.asks_origin:
+                # no rule asks where a value came from: judging the read and indexing its
+                # words would serve nothing. It is filed empty, so that an untrusted one
+                # still taints the session (``if_tainted``).
+                with self._lock:
+                    self.flow.file(signal.agent, signal.trace, (Part(level, "", frozenset()),))
+                return
             demotions = None
             if level is Source.TRUSTED and signal.kind != SignalKind.MESSAGE:
                 demotions = self.written.scoped(scope_of(signal.tool, write=False))
