@@ -6,7 +6,8 @@
 The client is the SDK's ClientSession; the server is ``_mcp_server.py`` (MCPServer),
 whose ``read_doc`` returns a 2 KB e-mail thread. The proxy runs every layer but the
 classifier (``detect.classifier: false``), sealing each verdict in a SQLite audit log;
-the agent's manifest grants ``read_doc``. The behavioural drift detector is off too:
+the agent's manifest grants ``read_doc`` (with ``--origin-rule`` also a tool with a
+``from:`` rule, see ``ORIGIN_RULE``). The behavioural drift detector is off too:
 one agent repeating one identical call at the load generator's pace, in batches that
 alternate with the direct connection's, is a rhythm whose every shift reads to it as
 the agent changing pace (``identity.drift``), which would end the run.
@@ -71,9 +72,25 @@ identity:
 WARMUP = 50
 
 
-def _workdir() -> Path:
+# ``--origin-rule``: the manifest also holds a tool with a ``from:`` rule (never called
+# here). With one anywhere, every read is judged and its words and values indexed in
+# its session, as a deployment that guards a sink by provenance pays for.
+ORIGIN_RULE = """\
+  send_doc:
+    sink: mail
+    args:
+      name: {type: string}
+      to: {type: array}
+      note: {type: string, from: trusted, required: false}
+"""
+
+
+def _workdir(origin_rule: bool = False) -> Path:
     folder = Path(tempfile.mkdtemp(prefix="mcp-bench-"))
-    (folder / "agents.yaml").write_text(MANIFEST, encoding="utf-8")
+    manifest = MANIFEST + ORIGIN_RULE if origin_rule else MANIFEST
+    if origin_rule:
+        manifest = manifest.replace("tools: [read_doc]", "tools: [read_doc, send_doc]")
+    (folder / "agents.yaml").write_text(manifest, encoding="utf-8")
     (folder / "immuno.yaml").write_text(CONFIG.format(folder=folder), encoding="utf-8")
     return folder
 
@@ -190,10 +207,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=2000, help="timed exchanges of each kind")
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument(
+        "--origin-rule", action="store_true", help="a from: rule in the manifest (see above)"
+    )
     args = parser.parse_args()
-    print("round trips, median / p99; every layer but the classifier, SQLite audit log")
-    anyio.run(_run_stdio, _workdir(), args.calls, args.rounds)
-    anyio.run(_run_http, _workdir(), args.calls, args.rounds)
+    rule = ", a from: rule in the manifest" if args.origin_rule else ", no from: rule"
+    print(f"round trips, median / p99; every layer but the classifier, SQLite audit log{rule}")
+    anyio.run(_run_stdio, _workdir(args.origin_rule), args.calls, args.rounds)
+    anyio.run(_run_http, _workdir(args.origin_rule), args.calls, args.rounds)
 
 
 if __name__ == "__main__":
