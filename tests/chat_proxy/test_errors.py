@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,18 +14,13 @@ from immuno.chat_proxy import ProxySettings, build_proxy_app
 from tests.chat_proxy.conftest import ASK, OWN_COMPACT, Rig, decode
 from tests.chat_proxy.fake_upstream import call, call_deltas, chunk, completion
 from tests.chat_proxy.serving import Served
+from tests.net import free_port
 
 USER = [{"role": "user", "content": ASK}]
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])  # nothing listens once it is closed
-
-
 def test_an_unreachable_upstream_is_a_502_naming_it(immune: Immune) -> None:
-    dead = f"http://127.0.0.1:{_closed_port()}/v1"
+    dead = f"http://127.0.0.1:{free_port()}/v1"
     app = build_proxy_app(immune, ProxySettings(upstream=dead, agent="payments"))
     with Served(app) as served, httpx.Client(base_url=served.url, timeout=30.0) as client:
         response = client.post("/v1/chat/completions", json={"messages": USER})

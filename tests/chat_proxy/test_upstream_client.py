@@ -5,7 +5,6 @@ query sent as it came, long and split lines read whole, failures named."""
 from __future__ import annotations
 
 import asyncio
-import socket
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -14,6 +13,7 @@ from starlette.routing import Route
 
 from immuno.upstream import Reply, UpstreamClient, UpstreamError
 from tests.chat_proxy.serving import Served
+from tests.net import free_port
 
 LONG = "x" * 300_000  # one line far past aiohttp's own line limit
 
@@ -109,9 +109,7 @@ def test_lines_of_any_length_and_split_breaks_are_read_whole() -> None:
 
 
 def test_an_unreachable_upstream_is_an_upstream_error() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])  # nothing listens once it is closed
+    port = free_port()
 
     async def run() -> UpstreamError:
         client = UpstreamClient(connect=5.0, read=10.0)

@@ -12,21 +12,11 @@ from immuno.gateway import build_app
 from immuno.identity import Registry, Signer
 from immuno.identity.sealing import load_private_pem
 from immuno.identity.tokens import TokenIssuer
+from tests.manifests import SHELL_WITH_APPROVAL
 
 AUDIENCE = "immuno-gateway"
 
-# payments may run shell.run only with an operator's approval.
-MANIFEST = """\
-agents:
-  payments:
-    tools: [shell.run]
-tools:
-  shell.run:
-    sink: shell
-    approval: required
-    args:
-      command: {type: string}
-"""
+MANIFEST = SHELL_WITH_APPROVAL  # payments may run shell.run only once approved
 
 
 class Fleet:
