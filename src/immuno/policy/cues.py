@@ -250,13 +250,12 @@ _RECORD = re.compile(r"\s*(?:[-*\u2022]|\d{1,3}[.)]|\w[\w .'/-]{0,30}:)\s")
 
 # Text that hides characters (zero-width, bidi, tags) or mixes scripts inside a word
 # (a Cyrillic "е" in "Please") is disguised; disguised text vouches for nothing.
-_HIDDEN = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\U000e0000-\U000e007f]")
-_MIXED_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[\u0370-\u03ff\u0400-\u04ff])\w+")
+_HIDING = "\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\U000e0000-\U000e007f"
+_GREEK_CYRILLIC = "\u0370-\u03ff\u0400-\u04ff"
+_HIDDEN = re.compile(f"[{_HIDING}]")
+_MIXED_WORD = re.compile(rf"\b(?=\w*[A-Za-z])(?=\w*[{_GREEK_CYRILLIC}])\w+")
 # a character either of the two needs: one scan of the text finds most have none
-_SUSPECT = re.compile(
-    "[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\U000e0000-\U000e007f"
-    "\u0370-\u03ff\u0400-\u04ff]"
-)
+_SUSPECT = re.compile(f"[{_HIDING}{_GREEK_CYRILLIC}]")
 
 
 # "ignoreAll": a lower-case letter, then a capital that starts a word (found with re2,
@@ -271,10 +270,8 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "_": 
 def _unjoined(text: str) -> str:
     """``text`` with underscores read as spaces and typographic apostrophes as ``'``
     ("Don’t tell", "S’il vous plaît"): the same length, so offsets hold."""
-    if text.isascii():
-        return text.replace("_", " ") if "_" in text else text
     if "_" in text or "\u2019" in text or "\u2018" in text or "\u02bc" in text:
-        return text.translate(_APOSTROPHES)  # off ``str.translate``'s fast path: rare
+        return text.translate(_APOSTROPHES)
     return text
 
 
