@@ -9,9 +9,13 @@ family out of those rows leaves it out of the extras too.
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import json
 import re
 from typing import Any
+
+import yaml
 
 
 def insertions(rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int, int]]:
@@ -221,6 +225,52 @@ def sentence_negatives(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return extra
 
 
+# Structured tool output longer than this is not rendered again (parsing cost).
+MAX_STRUCTURED = 16_384
+
+
+def _structure(text: str) -> Any:
+    """The value a JSON document or a Python literal (a dict or list printed with
+    ``repr``) holds, as JSON types; None for anything else."""
+    stripped = text.strip()
+    if len(stripped) > MAX_STRUCTURED or stripped[:1] not in ("{", "["):
+        return None
+    try:
+        value = json.loads(stripped)
+    except ValueError:
+        try:
+            value = json.loads(json.dumps(ast.literal_eval(stripped)))
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return None
+    return value if isinstance(value, dict | list) and value else None
+
+
+def format_twins(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every structured tool row again in the formats it was not written in: JSON,
+    Python literal and YAML, with its label.
+
+    In the corpora the formats follow the families: benign records are JSON, and the
+    poisoned tool responses are Python literals, so quote style alone predicted
+    "attack", and an injection in a JSON or YAML record (the common case in practice)
+    was read with a benign prior. Rendering each record in all three teaches that the
+    format carries no evidence."""
+    extra = []
+    for row in rows:
+        if row["channel"] != "tool":
+            continue
+        value = _structure(row["text"])
+        if value is None:
+            continue
+        renderings = {
+            json.dumps(value, ensure_ascii=False),
+            repr(value),
+            yaml.safe_dump(value, allow_unicode=True, sort_keys=False, width=1 << 16),
+        }
+        renderings.discard(row["text"])
+        extra += [{**row, "text": text} for text in sorted(renderings)]
+    return extra
+
+
 def training_rows(
     rows: list[dict[str, Any]], channel: str, user_benign: bool = True
 ) -> list[dict[str, Any]]:
@@ -234,6 +284,7 @@ def training_rows(
         return user + sentence_negatives(user)
     extra = inserted_attacks(rows) + insertion_twins(rows) + table_variants(rows)
     found = rows + extra + template_twins(rows)
+    found += format_twins(found)
     if user_benign:
         return found
     return [row for row in found if row["channel"] == "tool" or row["label"] == "attack"]

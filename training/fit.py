@@ -41,6 +41,9 @@ class Setting:
     scaled: bool
     # Tool channel only: benign user requests are among the negatives.
     user_benign: bool = True
+    # A feature may count towards "attack" only if attacks of at least this many
+    # source families hold it (``shared_support``); 1 keeps every feature.
+    support: int = 1
 
 
 @dataclass
@@ -75,26 +78,36 @@ def _vectors(text: str, channel: str, windows: bool) -> list[Vector]:
     return out
 
 
-def matrix(
-    rows: list[Row], channel: str, cache: VectorCache
-) -> tuple[sparse.csr_matrix, npt.NDArray[np.int8]]:
+@dataclass
+class Matrix:
+    """Training vectors: features, labels (1 = attack) and each vector's source
+    family (the attack's family for a planted attack)."""
+
+    x: sparse.csr_matrix
+    y: npt.NDArray[np.int8]
+    family: npt.NDArray[np.str_]
+
+
+def matrix(rows: list[Row], channel: str, cache: VectorCache) -> Matrix:
     """Rows read on ``channel``; benign rows add their windows as negatives."""
     indices: list[npt.NDArray[np.uint32]] = []
     values: list[npt.NDArray[np.float64]] = []
-    indptr, y = [0], []
+    indptr, y, family = [0], [], []
     for row in rows:
         benign = row["label"] == "benign"
+        name = families_of(row)[0]
         for index, weight in cache.vectors(row["text"], channel, benign):
             indices.append(index)
             values.append(weight)
             indptr.append(indptr[-1] + len(index))
             y.append(0 if benign else 1)
+            family.append(name)
     built = sparse.csr_matrix(
         (np.concatenate(values), np.concatenate(indices).astype(np.int64), np.array(indptr)),
         shape=(len(indptr) - 1, DIM),
     )
     built.sum_duplicates()
-    return built, np.array(y, dtype=np.int8)
+    return Matrix(built, np.array(y, dtype=np.int8), np.array(family))
 
 
 def log_count_ratio(x: sparse.csr_matrix, y: npt.NDArray[np.int8]) -> npt.NDArray[np.float64]:
@@ -122,16 +135,44 @@ class Fitted:
         return Classifier(blob)
 
 
-def fit(
-    x: sparse.csr_matrix, y: npt.NDArray[np.int8], settings: list[Setting]
-) -> dict[Setting, Fitted]:
+def attack_families(built: Matrix) -> npt.NDArray[np.int64]:
+    """Per feature, how many source families' attacks hold it."""
+    present = built.x.copy()
+    present.data = np.ones_like(present.data)
+    attack = built.y == 1
+    count = np.zeros(DIM, dtype=np.int64)
+    for name in np.unique(built.family[attack]):
+        rows = present[attack & (built.family == name)]
+        count += np.asarray(rows.sum(axis=0)).ravel() > 0
+    return count
+
+
+def shared_support(
+    ratio: npt.NDArray[np.float64], built: Matrix, support: int
+) -> npt.NDArray[np.float64]:
+    """``ratio`` with every attack-leaning feature held by fewer than ``support``
+    attack families set to 0, so the model cannot use it.
+
+    A feature only one family's attacks hold is that family's wording (its template,
+    its tool names, its pet phrase): it fits the family and says nothing of the next
+    one. Benign-leaning features are kept, so what keeps false alarms down is whole."""
+    if support <= 1:
+        return ratio
+    return np.where((ratio > 0) & (attack_families(built) < support), 0.0, ratio)
+
+
+def fit(built: Matrix, settings: list[Setting]) -> dict[Setting, Fitted]:
     """One deterministic liblinear fit per setting (the dual problem: far faster with
     many more features than vectors); the NBSVM ratio is folded into the
     weights (``w . (x * r) == (w * r) . x``), so scoring stays one dot product."""
     fitted = {}
-    ratio = log_count_ratio(x, y)
-    scaled = (x @ sparse.diags(ratio)).tocsr()
+    x, y = built.x, built.y
+    full_ratio = log_count_ratio(x, y)
     for setting in settings:
+        if setting.support > 1 and not setting.scaled:
+            raise ValueError("support above 1 needs the scaled (NBSVM) features")
+        ratio = shared_support(full_ratio, built, setting.support)
+        scaled = (x @ sparse.diags(ratio)).tocsr()
         model = LogisticRegression(
             C=setting.c, solver="liblinear", dual=True, tol=1e-3, max_iter=1000, random_state=0
         )

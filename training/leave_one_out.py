@@ -3,6 +3,7 @@
     python training/leave_one_out.py                 # every family, ../shared/data
     python training/leave_one_out.py --family tldr-pages/tldr --jobs 2
     python training/leave_one_out.py --tool-c 4 --tool-user-benign yes   # another setting
+    python training/leave_one_out.py --support 2       # another shared support
 
 For each source family (``data.families_of``), the model of each channel the family
 appears on is fitted again on ``train_v2`` without any row of that family (its
@@ -17,6 +18,7 @@ never read. Results go to stdout as a table and to ``--json``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import multiprocessing
 import sys
@@ -53,8 +55,7 @@ def fold_classifier(
     """One channel fitted and placed without the left-out family (both channel rows
     carry it; only ``channel`` is read)."""
     rows = augment.training_rows(train_rows, channel, setting.user_benign)
-    x, y = fit.matrix(rows, channel, cache)
-    fitted = fit.fit(x, y, [setting])[setting]
+    fitted = fit.fit(fit.matrix(rows, channel, cache), [setting])[setting]
     dev = [row for row in dev_rows if row["channel"] == channel]
     logits = fit.logits_of(fitted, [normalize(r["text"]).text for r in dev], channel)
     budget = train_classifier.FP_BUDGET[channel]
@@ -121,6 +122,7 @@ def main() -> None:
         choices=["yes", "no"],
         help="try the tool model with or without benign user requests as negatives",
     )
+    parser.add_argument("--support", type=int, help="try another shared support (both channels)")
     parser.add_argument("--json", type=Path, default=Path("leave_one_out.json"))
     args = parser.parse_args()
     shipped = Classifier.from_file(args.model)
@@ -129,6 +131,7 @@ def main() -> None:
             float(shipped.channels[c]["C"]),
             bool(shipped.channels[c]["scaled"]),
             bool(shipped.channels[c].get("user_benign", True)),
+            int(shipped.channels[c].get("support", 1)),
         )
         for c in CHANNELS
     }
@@ -137,7 +140,10 @@ def main() -> None:
         args.tool_c if args.tool_c is not None else tool.c,
         tool.scaled,
         tool.user_benign if args.tool_user_benign is None else args.tool_user_benign == "yes",
+        tool.support,
     )
+    if args.support is not None:
+        settings = {c: dataclasses.replace(s, support=args.support) for c, s in settings.items()}
     print(f"settings: {settings}", flush=True)
     seen = data.load(args.data, "train") + data.load(args.data, "dev")
     names = args.family or sorted(

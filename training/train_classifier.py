@@ -39,10 +39,17 @@ import data
 import fit
 
 DEFAULT_OUT = data.REPO / "src" / "immuno" / "detect" / BUILTIN_MODEL
+# Shared support per channel (``fit.shared_support``), chosen by leave-one-out, not by
+# dev: the value with the highest mean detection of the attack families left out,
+# classifier alone (``training/README.md`` has the table). Dev cannot choose it: a
+# family's own wording helps on dev, where that family is present.
+SUPPORT = {"user": 1, "tool": 2}
 # Candidate settings per channel, in order of preference on a tie.
 CANDIDATES = {
-    "user": [fit.Setting(c, True) for c in (64.0, 256.0)],
-    "tool": [fit.Setting(16.0, True, user_benign) for user_benign in (True, False)],
+    "user": [fit.Setting(c, True, True, SUPPORT["user"]) for c in (64.0, 256.0)],
+    "tool": [
+        fit.Setting(16.0, True, user_benign, SUPPORT["tool"]) for user_benign in (True, False)
+    ],
 }
 # Dev false-positive budget per channel and the cap for any one source family: a
 # false alarm is as costly as a miss, and a family the model rarely saw is where
@@ -72,9 +79,10 @@ def choose(
     results: dict[fit.Setting, fit.Fitted] = {}
     for user_benign in dict.fromkeys(s.user_benign for s in candidates):
         rows = augment.training_rows(train_rows, channel, user_benign)
-        x, y = fit.matrix(rows, channel, cache)
-        print(f"{channel}: {x.shape[0]:,} training vectors, {x.nnz:,} entries", flush=True)
-        results |= fit.fit(x, y, [s for s in candidates if s.user_benign == user_benign])
+        built = fit.matrix(rows, channel, cache)
+        size = f"{built.x.shape[0]:,} training vectors, {built.x.nnz:,} entries"
+        print(f"{channel}: {size}", flush=True)
+        results |= fit.fit(built, [s for s in candidates if s.user_benign == user_benign])
     for setting in candidates:
         fitted = results[setting]
         point = fit.operating_point(
@@ -107,6 +115,7 @@ def train(data_dir: Path) -> tuple[bytes, dict[str, Any]]:
             "C": setting.c,
             "scaled": setting.scaled,
             "user_benign": setting.user_benign,
+            "support": setting.support,
         }
         report[channel] = {"chosen": fit.describe(point), "candidates": tried}
     header = {
@@ -140,7 +149,7 @@ def compare(shipped: Classifier, rebuilt: Classifier) -> list[str]:
         diff = float(np.abs(shipped.weights[channel] - rebuilt.weights[channel]).max())
         if diff > tolerance:
             problems.append(f"{channel} weights differ by up to {diff:.3g}")
-        for key in ("intercept", "threshold", "slope", "C", "scaled", "user_benign"):
+        for key in ("intercept", "threshold", "slope", "C", "scaled", "user_benign", "support"):
             a, b = shipped.channels[channel].get(key), rebuilt.channels[channel].get(key)
             close = a == b or (
                 isinstance(a, float) and isinstance(b, float) and abs(a - b) <= tolerance

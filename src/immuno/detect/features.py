@@ -25,6 +25,8 @@ vector is scaled by ``1/sqrt(total weight)``.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import numpy.typing as npt
 
@@ -39,7 +41,7 @@ _SEED_NGRAM = {3: 0x9E3779B1, 4: 0x85EBCA77, 5: 0xC2B2AE3D}
 # word bigrams already carry (``training/README.md`` has the dev comparison).
 NGRAM_SIZES: tuple[int, ...] = (3, 4)
 # Written into the model header: a model fitted on other features is refused.
-FEATURE_VERSION = 3
+FEATURE_VERSION = 4
 _SEED_WORD = 0x27D4EB2F
 _SEED_BIGRAM = 0x165667B1
 _SEED_CHANNEL = {"user": 0x61C88647, "tool": 0x7FEB352D}
@@ -94,7 +96,14 @@ def _mix(values: U32, seed: int) -> U32:
     return _mixed(values ^ np.uint32(seed))
 
 
+# A line break or tab written as an escape inside a JSON, YAML or Python string: read
+# as the whitespace it stands for, or "first:\\nPlease" hides the word "please".
+_ESCAPED_SPACE = re.compile(r"\\[nrt]")
+
+
 def _prepare(text: str) -> npt.NDArray[np.uint8]:
+    if "\\" in text:
+        text = _ESCAPED_SPACE.sub(" ", text)
     data = " ".join(text.lower().split()).encode("utf-8", "replace")
     if len(data) > MAX_BYTES:
         half = MAX_BYTES // 2
