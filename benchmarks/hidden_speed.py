@@ -1,4 +1,4 @@
-"""Speed of cutting an HTML read into visible, hidden and code (``policy/hidden.py``).
+"""Speed of cutting an HTML read into visible, hidden and code (``core/hidden.py``).
 
     .venv/bin/python benchmarks/hidden_speed.py
 
@@ -7,7 +7,7 @@ listing (head with style and script, navigation, product cards, comments) of ~16
 (28 cards) and ~58 KB (110 cards). Rows, measured in this run on the same pages:
 - standard parser: :class:`html.parser.HTMLParser` with handlers that do nothing;
 - lexbor parser: the tree :mod:`selectolax.lexbor` builds, not walked;
-- split: :func:`immuno.policy.hidden.split` end to end.
+- split: :func:`immuno.core.hidden.split` end to end.
 The rows take turns; median of the rounds' medians and best call in µs, and the
 best call against the standard parser's.
 """
@@ -24,7 +24,7 @@ from html.parser import HTMLParser
 from selectolax.lexbor import LexborHTMLParser
 
 from _timing import measure
-from immuno.policy.hidden import split
+from immuno.core.hidden import split
 
 ROUNDS = 7
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from immuno.core.hidden import has_markup, split
 from immuno.policy.flow import TraceReads
-from immuno.policy.hidden import has_markup, split
 from immuno.policy.spec import Source
 
 EVIL = "https://collect.example/p?list=customers"

@@ -41,7 +41,7 @@ What is read how:
   table). The first row names the columns when its cells are distinct, non-empty and
   not numbers.
 - HTML (the text starts with ``<``): one field, the whole text, for
-  ``policy/hidden.py``. Anything else is prose, one field.
+  ``core/hidden.py``. Anything else is prose, one field.
 
 Bounded: at most :data:`MAX_FIELDS` fields (the rest of the values, keys included,
 become one last field; of JSON cut short, the rest of the text) and

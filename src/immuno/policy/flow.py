@@ -57,10 +57,10 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from immuno.core.hidden import split
 from immuno.core.structure import REST, parse
 from immuno.policy.canonical import index_keys
 from immuno.policy.cues import carries_instructions, carries_strong_cue, judge, normalize
-from immuno.policy.hidden import split
 from immuno.policy.spec import Source
 
 # a word ends at whitespace and at these (quotes, brackets ...): they become spaces, one
