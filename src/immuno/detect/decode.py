@@ -3,8 +3,9 @@
 Every decoder replaces the encoded run with what it decodes to, so a signature that
 matches the decoded text points at the encoded run in the original. Decoding repeats
 (base64 inside URL-encoding ...) at most ``MAX_ROUNDS`` times and never produces more
-than ``MAX_DECODED`` characters in total nor tries more than ``MAX_CANDIDATES`` runs
-per round: a decoding bomb costs a fixed budget and is reported, never followed.
+than ``MAX_DECODED`` characters in total nor decodes more than ``MAX_CANDIDATES`` runs
+(or tries more than ``MAX_ATTEMPTS``) of one kind per round: a decoding bomb costs a
+fixed budget and is reported, never followed.
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from immuno.detect.spans import Encoded
 
 MAX_ROUNDS = 3
 MAX_DECODED = 65_536
+# Runs of one kind decoded per round, and runs tried (most are not encoded at all: a
+# page's long class names and paths look like base64 and decode to nothing). A run
+# that decodes to nothing costs a microsecond or two, so the attempts may be many;
+# past either limit the rest is not read, and the text is reported, never passed.
 MAX_CANDIDATES = 64
+MAX_ATTEMPTS = 512
 MIN_PRINTABLE = 0.9
 
 # RE2 (linear time, no look-around): run boundaries are checked in ``_bounded``.
@@ -153,16 +159,19 @@ def decode_runs(text: str, budget: Budget) -> tuple[list[tuple[int, int, str]], 
         ("url", _URL, lambda run: unquote(run) if _printable(unquote(run)) else None),
         ("entities", _ENTITY, lambda run: html.unescape(run)),
     ):
-        for tried, (start, end) in enumerate(encoded.spans(pattern)):
+        tried = decoded_runs = 0
+        for start, end in encoded.spans(pattern):
             if kind in ("base64", "hex") and not _bounded(text, start, end):
                 continue
-            if tried >= MAX_CANDIDATES:
+            if tried >= MAX_ATTEMPTS or decoded_runs >= MAX_CANDIDATES:
                 budget.exhausted = True
                 break
+            tried += 1
             run = text[start:end]
             decoded = decoder(run)
             if decoded is None or decoded == run or not budget.take(len(decoded)):
                 continue
+            decoded_runs += 1
             found.append((start, end, decoded, kind))
     found.sort()
     kept: list[tuple[int, int, str]] = []
