@@ -25,6 +25,8 @@ vector is scaled by ``1/sqrt(total weight)``.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import numpy.typing as npt
 
@@ -72,18 +74,18 @@ def occurrence_weights(index: U32) -> F64:
         return np.zeros(0)
     # Occurrences grouped by bucket, each bucket's in order: a stable sort, done as two
     # radix passes over 16-bit halves (several times faster than sorting 64-bit keys).
-    low = np.argsort(index.astype(np.uint16), kind="stable")
+    low = index.astype(np.uint16).argsort(kind="stable")
     high = (index >> np.uint32(16)).astype(_HIGH)
-    order = low[np.argsort(high[low], kind="stable")]
+    order = low[high[low].argsort(kind="stable")]
     buckets = index[order]
     # An occurrence's rank is its distance from the start of its bucket's run in
     # ``order``; runs are numbered by a running count of their starts.
     new = np.empty(n, dtype=bool)
     new[0] = True
     np.not_equal(buckets[1:], buckets[:-1], out=new[1:])
-    run = np.cumsum(new, dtype=np.intp)
+    run = new.cumsum(dtype=np.intp)
     run -= 1
-    rank = _RANKS[:n] - np.flatnonzero(new)[run]
+    rank = _RANKS[:n] - new.nonzero()[0][run]
     weights = np.empty(n)
     weights[order] = _DECAY[rank]
     return weights
@@ -150,6 +152,10 @@ class Features:
             for start in [*range(0, self.length - size, stride), self.length - size]
         ]
 
+    def window_edges(self) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        """Starts and ends of ``windows()`` as arrays (shared, read only)."""
+        return _window_edges(self.length, self.channel == "tool")
+
     def window_kinds(self) -> list[tuple[int, int]]:
         """(size, stride) of each kind of window this text has (see ``windows``)."""
         kinds = (
@@ -185,6 +191,16 @@ STRIDE = 256
 CLAUSE = 80
 
 
+@lru_cache(maxsize=256)
+def _window_edges(length: int, tool: bool) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """(starts, ends) of every window of a text of ``length`` bytes, for scoring all of
+    them at once; texts of one length share them."""
+    found = Features([], [], length, "tool" if tool else "user").windows()
+    edges = np.array(found, dtype=np.intp).reshape(-1, 2).T.copy()
+    edges.setflags(write=False)
+    return edges[0], edges[1]
+
+
 def _ngrams(raw: U32) -> list[tuple[U32, int]]:
     """Each n-gram size's rolling hashes (not yet mixed) and the seed to mix them with."""
     out: list[tuple[U32, int]] = []
@@ -218,10 +234,10 @@ def _words(data: npt.NDArray[np.uint8], raw: U32) -> tuple[U32, U32]:
     padded = np.zeros(n + 2, dtype=bool)
     padded[1:-1] = is_word
     # Word edges alternate: a start, then its end, then the next start ...
-    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    edges = (padded[1:] != padded[:-1]).nonzero()[0]
     starts, ends = edges[0::2], edges[1::2]
     prefix = np.zeros(n + 1, dtype=np.uint32)
-    np.cumsum(raw * _POWERS[:n], dtype=np.uint32, out=prefix[1:])
+    (raw * _POWERS[:n]).cumsum(dtype=np.uint32, out=prefix[1:])
     hashes = (prefix[ends] - prefix[starts]) * _INVERSE[starts]
     return hashes, starts.astype(np.uint32)
 
