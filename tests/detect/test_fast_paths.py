@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import re2
 
+from immuno.detect import decode
 from immuno.detect.anomaly import _ENCODED, _text_features
 from immuno.detect.decode import (
     _ENTITY,
@@ -128,3 +129,13 @@ def test_occurrence_weights_match_counting_in_order() -> None:
         seen[bucket] = seen.get(bucket, 0) + 1
         expected.append(np.log2(1.0 + 1.0 / seen[bucket]))
     assert np.array_equal(occurrence_weights(index), np.array(expected))
+
+
+def test_only_runs_with_a_digit_a_capital_or_plus_slash_equals_are_decoded() -> None:
+    rng = random.Random(9)
+    alphabet = "abcxyzABCXYZ0189+/_-="
+    for _ in range(3000):
+        run = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        worth = any(c.isdigit() or c in "+/=" for c in run) or run != run.lower()
+        assert (decode._base64(run) is not None) <= worth
+        assert bool(run.translate(decode._NOT_WORDLIKE)) == worth, run

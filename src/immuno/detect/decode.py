@@ -81,8 +81,13 @@ def _as_text(raw: bytes) -> str | None:
     return text if _printable(text) else None
 
 
+# What remains of a run once its lower-case letters, "_" and "-" are dropped: a digit,
+# a capital or one of "+/=" (the run holds nothing else).
+_NOT_WORDLIKE = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz_-")
+
+
 def _base64(run: str) -> str | None:
-    if not (any(c.isdigit() or c in "+/=" for c in run) or run != run.lower()):
+    if not run.translate(_NOT_WORDLIKE):
         return None  # a plain lower-case word is not worth decoding
     stripped = run.rstrip("=")
     padded = stripped + "=" * (-len(stripped) % 4)
