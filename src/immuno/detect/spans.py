@@ -48,12 +48,12 @@ def byte_search(pattern: re2._Regexp, data: bytes) -> bool:
 class Encoded:
     """A text and its UTF-8 form, for matching several patterns against it."""
 
-    __slots__ = ("_chars", "data", "text")
+    __slots__ = ("_follow", "data", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.data = text.encode("utf-8")  # raises on lone surrogates, as finditer does
-        self._chars: npt.NDArray[np.intp] | None = None
+        self._follow: npt.NDArray[np.intp] | None = None
 
     def has(self, pattern: re2._Regexp) -> bool:
         """``pattern.search(text) is not None``, without encoding the text again."""
@@ -66,13 +66,14 @@ class Encoded:
         found = byte_spans(pattern, self.data)
         if not found or len(self.data) == len(self.text):
             return found
-        if self._chars is None:
-            # A byte offset at a character boundary -> the characters that start before it.
-            lead = (np.frombuffer(self.data, dtype=np.uint8) & 0xC0) != 0x80
-            self._chars = np.zeros(len(self.data) + 1, dtype=np.intp)
-            np.cumsum(lead, out=self._chars[1:])
-        at = self._chars[np.array(found, dtype=np.intp)].tolist()
-        return [(start, end) for start, end in at]
+        if self._follow is None:
+            # Where the bytes that continue a character are (few in mostly-Latin text).
+            data = np.frombuffer(self.data, dtype=np.uint8)
+            self._follow = ((data & 0xC0) == 0x80).nonzero()[0]
+        # A byte offset less the continuation bytes before it: the characters before it.
+        at = np.array(found, dtype=np.intp)
+        at -= self._follow.searchsorted(at)
+        return [(start, end) for start, end in at.tolist()]
 
 
 def spans(pattern: re2._Regexp, text: str) -> list[tuple[int, int]]:
