@@ -247,11 +247,14 @@ _MASK = np.uint32(DIM - 1)
 
 def _mixed(values: U32) -> U32:
     """``_mix`` in place, on values already XORed with their seeds."""
-    values ^= values >> np.uint32(16)
+    shifted = values >> np.uint32(16)  # one scratch array for the three shifts
+    values ^= shifted
     values *= np.uint32(0x85EBCA6B)
-    values ^= values >> np.uint32(13)
+    np.right_shift(values, np.uint32(13), out=shifted)
+    values ^= shifted
     values *= np.uint32(0xC2B2AE35)
-    values ^= values >> np.uint32(16)
+    np.right_shift(values, np.uint32(16), out=shifted)
+    values ^= shifted
     return values
 
 
