@@ -20,7 +20,7 @@ from immuno.detect.decode import (
     decode_runs,
     rot13_hinted,
 )
-from immuno.detect.features import DIM, occurrence_weights
+from immuno.detect.features import DIM, extract, occurrence_weights
 from immuno.detect.spans import Encoded, byte_spans, spans
 
 # The module, not the ``normalize`` function the package exports under its name.
@@ -139,3 +139,16 @@ def test_only_runs_with_a_digit_a_capital_or_plus_slash_equals_are_decoded() -> 
         worth = any(c.isdigit() or c in "+/=" for c in run) or run != run.lower()
         assert (decode._base64(run) is not None) <= worth
         assert bool(run.translate(decode._NOT_WORDLIKE)) == worth, run
+
+
+def test_sums_per_byte_of_two_rows_as_one_complex_row_are_the_same_sums() -> None:
+    # The classifier sums contributions and weights as one complex array.
+    rng = np.random.default_rng(4)
+    for text in [*SAMPLES, "| 2019 | 4.1 |\n" * 60]:
+        found = extract(text.lower(), "tool")
+        contribution = rng.normal(0.0, 1.0, len(found.index)) * found.weight
+        both = np.empty(len(contribution), dtype=np.complex128)
+        both.real, both.imag = contribution, found.weight
+        together = found.by_position(both).cumsum()
+        assert np.array_equal(together.real, found.by_position(contribution).cumsum())
+        assert np.array_equal(together.imag, found.by_position(found.weight).cumsum())

@@ -143,11 +143,14 @@ class Classifier:
         best = (bias + float(contribution.sum())) / math.sqrt(1.0 + float(found.weight.sum()))
         if found.window_kinds():
             # Per-byte sums of what starts there, then prefix sums: every window's
-            # score is two look-ups, however many windows overlap.
-            summed = np.zeros(found.length + 2)
-            mass = np.zeros(found.length + 2)
-            found.by_position(contribution).cumsum(out=summed[1:])
-            found.by_position(found.weight).cumsum(out=mass[1:])
+            # score is two look-ups, however many windows overlap. Contributions and
+            # weights go through as the real and imaginary parts of one array: complex
+            # addition adds each part on its own, so the sums are the same, in one pass.
+            both = np.empty(len(contribution), dtype=np.complex128)
+            both.real, both.imag = contribution, found.weight
+            running = np.zeros(found.length + 2, dtype=np.complex128)
+            found.by_position(both).cumsum(out=running[1:])
+            summed, mass = running.real, running.imag
             starts, ends = found.window_edges()
             sums = bias + summed[ends]
             sums -= summed[starts]

@@ -26,6 +26,7 @@ vector is scaled by ``1/sqrt(total weight)``.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -53,6 +54,7 @@ _WORD_BYTE[0x80:] = True
 
 U32 = npt.NDArray[np.uint32]
 F64 = npt.NDArray[np.float64]
+_Sum = TypeVar("_Sum", np.float64, np.complex128)  # summed per byte (``by_position``)
 
 # Channels whose repeated features count sublinearly (see ``occurrence_weights``).
 SUBLINEAR = {"user": False, "tool": True}
@@ -165,11 +167,11 @@ class Features:
         )
         return [(size, stride) for size, stride in kinds if self.length > size]
 
-    def by_position(self, values: F64) -> F64:
+    def by_position(self, values: npt.NDArray[_Sum]) -> npt.NDArray[_Sum]:
         """Per byte, the sum of ``values`` (one per feature) of the features starting
         there: ``np.bincount(position, values, minlength=length + 1)``, summed in the
         same order (family by family) but a family at a time, without a scatter."""
-        out = np.zeros(self.length + 1)
+        out = np.zeros(self.length + 1, dtype=values.dtype)
         start = 0
         for family, size in enumerate(self.parts):
             piece = values[start : start + size]
