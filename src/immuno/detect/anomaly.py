@@ -19,6 +19,7 @@ import numpy as np
 import re2
 
 from immuno.detect.schema import migrate
+from immuno.detect.spans import byte_spans
 from immuno.store.base import Store
 
 FEATURES = (
@@ -86,7 +87,7 @@ def _text_features(text: str) -> dict[str, float]:
     digits, upper, lower, punct, high, lead, far = counts @ _CLASSES
     probs = counts[counts > 0] / total
     letters = upper + lower + lead
-    encoded = sum(len(m) for m in _ENCODED.findall(raw)) if len(raw) >= 24 else 0
+    encoded = sum(end - start for start, end in byte_spans(_ENCODED, raw)) if len(raw) >= 24 else 0
     features = {
         "size": math.log2(len(raw) + 1),
         "entropy": float(-(probs * np.log2(probs)).sum()),

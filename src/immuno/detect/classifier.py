@@ -141,23 +141,22 @@ class Classifier:
         bias = float(weights[bias_index(channel)])
         contribution = weights[found.index] * found.weight
         best = (bias + float(contribution.sum())) / math.sqrt(1.0 + float(found.weight.sum()))
-        kinds = found.window_kinds()
-        if kinds:
+        if found.window_kinds():
             # Per-byte sums of what starts there, then prefix sums: every window's
-            # score is two look-ups, however many windows overlap. A kind's windows
-            # start every ``stride`` bytes, and its last one ends with the text.
-            summed = np.zeros(found.length + 2)
-            mass = np.zeros(found.length + 2)
-            np.cumsum(found.by_position(contribution), out=summed[1:])
-            np.cumsum(found.by_position(found.weight), out=mass[1:])
-            end = found.length
-            for size, stride in kinds:
-                last = end - size
-                sums = bias + summed[size : last + size : stride] - summed[:last:stride]
-                counts = 1.0 + mass[size : last + size : stride] - mass[:last:stride]
-                best = max(best, float((sums / np.sqrt(counts)).max()))
-                tail = bias + float(summed[end]) - float(summed[last])
-                best = max(best, tail / math.sqrt(1.0 + float(mass[end]) - float(mass[last])))
+            # score is two look-ups, however many windows overlap. Contributions and
+            # weights go through as the real and imaginary parts of one array: complex
+            # addition adds each part on its own, so the sums are the same, in one pass.
+            both = np.empty(len(contribution), dtype=np.complex128)
+            both.real, both.imag = contribution, found.weight
+            running = np.zeros(found.length + 2, dtype=np.complex128)
+            found.by_position(both).cumsum(out=running[1:])
+            summed, mass = running.real, running.imag
+            starts, ends = found.window_edges()
+            sums = bias + summed[ends]
+            sums -= summed[starts]
+            counts = 1.0 + mass[ends]
+            counts -= mass[starts]
+            best = max(best, float((sums / np.sqrt(counts)).max()))
         return best + self.intercepts[channel]
 
     def calibrate(self, logit: float, channel: str) -> float:

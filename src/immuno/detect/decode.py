@@ -36,7 +36,12 @@ _BASE64 = re2.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
 _HEX = re2.compile(r"(?:(?:\\x|0x)?[0-9A-Fa-f]{2}[ :]?){8,}")
 _URL = re2.compile(r"(?:%[0-9A-Fa-f]{2}[^\s%]{0,3}){3,}")
 _ENTITY = re2.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-_ROT13_HINT = re2.compile(r"\b(?:gur|naq|lbh|gb|vf|sbe|vtaber|cyrnfr)\b")
+_HINT_WORDS = r"\b(?:gur|naq|lbh|gb|vf|sbe|vtaber|cyrnfr)\b"
+_ROT13_HINT = re2.compile(_HINT_WORDS)
+# The same words in any case. Lower-casing turns no character but a Latin capital into
+# their letters (only "İ" and the Kelvin sign become ASCII, as "i" and "k") and no
+# word character into a non-word one, so a text without these has no hint either.
+_ROT13_HINT_ANY_CASE = re2.compile("(?i)" + _HINT_WORDS)
 _COMMON = frozenset(
     [
         "the",
@@ -82,8 +87,13 @@ def _as_text(raw: bytes) -> str | None:
     return text if _printable(text) else None
 
 
+# What remains of a run once its lower-case letters, "_" and "-" are dropped: a digit,
+# a capital or one of "+/=" (the run holds nothing else).
+_NOT_WORDLIKE = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz_-")
+
+
 def _base64(run: str) -> str | None:
-    if not (any(c.isdigit() or c in "+/=" for c in run) or run != run.lower()):
+    if not run.translate(_NOT_WORDLIKE):
         return None  # a plain lower-case word is not worth decoding
     stripped = run.rstrip("=")
     padded = stripped + "=" * (-len(stripped) % 4)
@@ -105,11 +115,14 @@ def _hex(run: str) -> str | None:
         return None
 
 
-def rot13_hinted(text: str) -> bool:
+def rot13_hinted(text: str | Encoded) -> bool:
     """Whether ``text`` holds a word rot13 turns into a common English one. Every piece
     of a text ``rot13_if_hidden`` decodes holds one, so without any the pieces are
     not worth visiting."""
-    return _ROT13_HINT.search(text.lower()) is not None
+    encoded = text if isinstance(text, Encoded) else Encoded(text)
+    if not encoded.has(_ROT13_HINT_ANY_CASE):
+        return False  # nothing to lower-case for
+    return _ROT13_HINT.search(encoded.text.lower()) is not None
 
 
 def rot13_if_hidden(text: str) -> str | None:
@@ -149,16 +162,20 @@ class Budget:
         return True
 
 
-def decode_runs(text: str, budget: Budget) -> tuple[list[tuple[int, int, str]], list[str]]:
-    """Replacements for every encoded run in ``text`` (one round) and the kinds found."""
+def decode_runs(encoded: Encoded, budget: Budget) -> tuple[list[tuple[int, int, str]], list[str]]:
+    """Replacements for every encoded run in a text (one round) and the kinds found."""
+    text = encoded.text
     found: list[tuple[int, int, str, str]] = []
-    encoded = Encoded(text)
-    for kind, pattern, decoder in (
-        ("base64", _BASE64, _base64),
-        ("hex", _HEX, _hex),
-        ("url", _URL, lambda run: unquote(run) if _printable(unquote(run)) else None),
-        ("entities", _ENTITY, lambda run: html.unescape(run)),
+    # Each kind with a character all its runs hold: a text without it has none of
+    # them, and ``in`` finds that far faster than the pattern would.
+    for kind, pattern, needs, decoder in (
+        ("base64", _BASE64, "", _base64),
+        ("hex", _HEX, "", _hex),
+        ("url", _URL, "%", lambda run: unquote(run) if _printable(unquote(run)) else None),
+        ("entities", _ENTITY, "&", lambda run: html.unescape(run)),
     ):
+        if needs not in text:
+            continue
         tried = decoded_runs = 0
         for start, end in encoded.spans(pattern):
             if kind in ("base64", "hex") and not _bounded(text, start, end):

@@ -28,6 +28,8 @@ vector is scaled by ``1/sqrt(total weight)``.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -57,12 +59,15 @@ _WORD_BYTE[0x80:] = True
 
 U32 = npt.NDArray[np.uint32]
 F64 = npt.NDArray[np.float64]
+_Sum = TypeVar("_Sum", np.float64, np.complex128)  # summed per byte (``by_position``)
 
 # Channels whose repeated features count sublinearly (see ``occurrence_weights``).
 SUBLINEAR = {"user": False, "tool": True}
 # log2(1 + 1/k) for k = 1, 2, ...: no text holds more occurrences than this.
 _DECAY = np.log2(1.0 + 1.0 / np.arange(1, 8 * MAX_BYTES + 1))
 _RANKS = np.arange(len(_DECAY))
+# The bits of a bucket above its low 16: one byte is one radix pass fewer to count.
+_HIGH = np.uint8 if DIM_BITS <= 24 else np.uint16
 
 
 def occurrence_weights(index: U32) -> F64:
@@ -76,20 +81,18 @@ def occurrence_weights(index: U32) -> F64:
         return np.zeros(0)
     # Occurrences grouped by bucket, each bucket's in order: a stable sort, done as two
     # radix passes over 16-bit halves (several times faster than sorting 64-bit keys).
-    low = np.argsort(index.astype(np.uint16), kind="stable")
-    high = (index >> np.uint32(16)).astype(np.uint16)
-    order = low[np.argsort(high[low], kind="stable")]
+    low = index.astype(np.uint16).argsort(kind="stable")
+    high = (index >> np.uint32(16)).astype(_HIGH)
+    order = low[high[low].argsort(kind="stable")]
     buckets = index[order]
-    # Where each bucket's run starts in ``order``; an occurrence's rank is its distance
-    # from the start of its run.
+    # An occurrence's rank is its distance from the start of its bucket's run in
+    # ``order``; runs are numbered by a running count of their starts.
     new = np.empty(n, dtype=bool)
     new[0] = True
     np.not_equal(buckets[1:], buckets[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    runs = np.empty_like(starts)
-    np.subtract(starts[1:], starts[:-1], out=runs[:-1])
-    runs[-1] = n - starts[-1]
-    rank = _RANKS[:n] - np.repeat(starts, runs)
+    run = new.cumsum(dtype=np.intp)
+    run -= 1
+    rank = _RANKS[:n] - new.nonzero()[0][run]
     weights = np.empty(n)
     weights[order] = _DECAY[rank]
     return weights
@@ -179,6 +182,10 @@ class Features:
             for start in [*range(0, self.length - size, stride), self.length - size]
         ]
 
+    def window_edges(self) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        """Starts and ends of ``windows()`` as arrays (shared, read only)."""
+        return _window_edges(self.length, self.channel == "tool")
+
     def window_kinds(self) -> list[tuple[int, int]]:
         """(size, stride) of each kind of window this text has (see ``windows``)."""
         kinds = (
@@ -188,11 +195,11 @@ class Features:
         )
         return [(size, stride) for size, stride in kinds if self.length > size]
 
-    def by_position(self, values: F64) -> F64:
+    def by_position(self, values: npt.NDArray[_Sum]) -> npt.NDArray[_Sum]:
         """Per byte, the sum of ``values`` (one per feature) of the features starting
         there: ``np.bincount(position, values, minlength=length + 1)``, summed in the
         same order (family by family) but a family at a time, without a scatter."""
-        out = np.zeros(self.length + 1)
+        out = np.zeros(self.length + 1, dtype=values.dtype)
         start = 0
         for family, size in enumerate(self.parts):
             piece = values[start : start + size]
@@ -212,6 +219,16 @@ class Features:
 WINDOW = 512
 STRIDE = 256
 CLAUSE = 80
+
+
+@lru_cache(maxsize=256)
+def _window_edges(length: int, tool: bool) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """(starts, ends) of every window of a text of ``length`` bytes, for scoring all of
+    them at once; texts of one length share them."""
+    found = Features([], [], length, "tool" if tool else "user").windows()
+    edges = np.array(found, dtype=np.intp).reshape(-1, 2).T.copy()
+    edges.setflags(write=False)
+    return edges[0], edges[1]
 
 
 def _ngrams(raw: U32) -> list[tuple[U32, int]]:
@@ -247,10 +264,10 @@ def _words(data: npt.NDArray[np.uint8], raw: U32) -> tuple[U32, U32]:
     padded = np.zeros(n + 2, dtype=bool)
     padded[1:-1] = is_word
     # Word edges alternate: a start, then its end, then the next start ...
-    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    edges = (padded[1:] != padded[:-1]).nonzero()[0]
     starts, ends = edges[0::2], edges[1::2]
     prefix = np.zeros(n + 1, dtype=np.uint32)
-    np.cumsum(raw * _POWERS[:n], dtype=np.uint32, out=prefix[1:])
+    (raw * _POWERS[:n]).cumsum(dtype=np.uint32, out=prefix[1:])
     hashes = (prefix[ends] - prefix[starts]) * _INVERSE[starts]
     return hashes, starts.astype(np.uint32)
 
@@ -260,11 +277,14 @@ _MASK = np.uint32(DIM - 1)
 
 def _mixed(values: U32) -> U32:
     """``_mix`` in place, on values already XORed with their seeds."""
-    values ^= values >> np.uint32(16)
+    shifted = values >> np.uint32(16)  # one scratch array for the three shifts
+    values ^= shifted
     values *= np.uint32(0x85EBCA6B)
-    values ^= values >> np.uint32(13)
+    np.right_shift(values, np.uint32(13), out=shifted)
+    values ^= shifted
     values *= np.uint32(0xC2B2AE35)
-    values ^= values >> np.uint32(16)
+    np.right_shift(values, np.uint32(16), out=shifted)
+    values ^= shifted
     return values
 
 

@@ -32,7 +32,7 @@ import re2
 from immuno.core.finding import Span
 from immuno.detect.decode import MAX_ROUNDS, Budget, decode_runs, rot13_hinted, rot13_if_hidden
 from immuno.detect.edits import Stage, apply
-from immuno.detect.spans import spans
+from immuno.detect.spans import Encoded
 
 _INVISIBLE = [
     *(0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x3164, 0xFEFF, 0xFFA0),
@@ -118,7 +118,7 @@ def _fold_leet(token: str, email: bool) -> str:
 class Normalized:
     """A text, its normalised form, what was undone, and a map from one to the other."""
 
-    __slots__ = ("changed", "hidden", "original", "stages", "techniques", "text")
+    __slots__ = ("_utf8", "changed", "hidden", "original", "stages", "techniques", "text")
 
     def __init__(self, original: str) -> None:
         self.original = original
@@ -126,16 +126,23 @@ class Normalized:
         self.stages: list[Stage] = []
         self.techniques: dict[str, int] = {}
         self.hidden: list[Span] = []
+        self._utf8: Encoded | None = None
         if not original.isascii():
             self._characters()
             self._homoglyphs()
-        if not self.stages and _ASCII_TRIGGER.search(original) is None:
+        if not self.stages and not self._encoded().has(_ASCII_TRIGGER):
             self.changed = False
             return
         self._hidden_text()
         self._decode()
         self._leetspeak()
         self.changed = self.text != original
+
+    def _encoded(self) -> Encoded:
+        """The text's UTF-8 form, shared by the steps' searches until one changes it."""
+        if self._utf8 is None or self._utf8.text is not self.text:
+            self._utf8 = Encoded(self.text)
+        return self._utf8
 
     def _push(self, replacements: list[tuple[int, int, str]], technique: str, n: int) -> None:
         if not replacements:
@@ -149,7 +156,7 @@ class Normalized:
         # Most non-ASCII text (accented prose, other scripts) is already NFKC and hides
         # nothing: two C-speed checks, then only non-ASCII characters are visited.
         text = self.text
-        if _FOLDED_AWAY.search(text) is None and unicodedata.is_normalized("NFKC", text):
+        if not self._encoded().has(_FOLDED_AWAY) and unicodedata.is_normalized("NFKC", text):
             return
         out: list[tuple[int, int, str]] = []
         tags = invisible = 0
@@ -167,7 +174,7 @@ class Normalized:
         self._push(out, "unicode_forms", 0)
 
     def _homoglyphs(self) -> None:
-        if _ANY_CONFUSABLE.search(self.text) is None:
+        if not self._encoded().has(_ANY_CONFUSABLE):
             return
         out: list[tuple[int, int, str]] = []
         for match in _MIXED_WORD.finditer(self.text):
@@ -178,6 +185,8 @@ class Normalized:
         self._push(out, "homoglyphs", len(out))
 
     def _hidden_text(self) -> None:
+        if "<" not in self.text and "[//]:" not in self.text:
+            return  # every hiding place _HIDDEN knows opens with one of these
         out: list[tuple[int, int, str]] = []
         for match in _HIDDEN.finditer(self.text):
             inner = match.group(1) or match.group(3) or match.group(4) or ""
@@ -194,7 +203,7 @@ class Normalized:
     def _decode(self) -> None:
         budget = Budget()
         for _ in range(MAX_ROUNDS):
-            replacements, kinds = decode_runs(self.text, budget)
+            replacements, kinds = decode_runs(self._encoded(), budget)
             if not replacements:
                 break
             for kind in kinds:
@@ -202,8 +211,8 @@ class Normalized:
             self._push(replacements, "decoded", 0)
         rot: list[tuple[int, int, str]] = []
         # A line can hide rot13 only if the text holds one of its hint words.
-        if rot13_hinted(self.text):
-            for start, end in spans(_LINE, self.text):
+        if rot13_hinted(self._encoded()):
+            for start, end in self._encoded().spans(_LINE):
                 decoded = rot13_if_hidden(self.text[start:end])
                 if decoded is not None:
                     rot.append((start, end, decoded))
@@ -212,11 +221,11 @@ class Normalized:
             self.techniques["decode_budget_exhausted"] = 1
 
     def _leetspeak(self) -> None:
-        if _LEET_HINT.search(self.text) is None:
+        if not self._encoded().has(_LEET_HINT):
             return
         text = self.text
         tokens: list[tuple[int, int, str]] = []
-        for start, stop in spans(_LEET_WORD, text):
+        for start, stop in self._encoded().spans(_LEET_WORD):
             word = text[start:stop].rstrip("!")  # "!" closing a word is punctuation, not an "i"
             end = start + len(word)
             if (
@@ -231,8 +240,7 @@ class Normalized:
             for start, end, word in tokens
             if not word.isupper() and not _EMAIL_LIKE.match(text, start)
         ]
-        words = len(text.split())
-        if len(out) >= 3 and len(out) * 5 >= words:
+        if len(out) >= 3 and len(out) * 5 >= len(text.split()):
             # Heavy leetspeak: e-mail addresses, capitalised words and short numbers too.
             out = [
                 (start, end, _fold_leet(word, text.startswith(".", end)))
