@@ -10,9 +10,8 @@ features are hashed into one space of ``DIM`` buckets:
   non-ASCII byte);
 - one bias bucket per channel.
 
-Each channel has its own model, so features are not crossed with the channel. What
-is hashed is the text as a reader takes it (``reading``): markup cut to its prose,
-line breaks escaped inside JSON or YAML strings read as whitespace.
+Each channel has its own model, so features are not crossed with the channel. A line
+break or tab escaped inside a JSON or YAML string is read as the whitespace it is.
 
 Besides the whole text, windows are scored apart (``Features.windows``), so that one
 injected paragraph, or in tool output one injected clause, is not diluted by the
@@ -34,8 +33,6 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from immuno.core.hidden import has_markup, split
-
 DIM_BITS = 20  # 2**20 buckets: fewer collisions; the model file stays near 3.3 MB
 DIM = 1 << DIM_BITS
 MAX_BYTES = 32_768  # longer texts are scored on their head and tail (16 KiB each)
@@ -47,7 +44,9 @@ _SEED_NGRAM = {3: 0x9E3779B1, 4: 0x85EBCA77, 5: 0xC2B2AE3D}
 # word bigrams already carry (``training/README.md`` has the dev comparison).
 NGRAM_SIZES: tuple[int, ...] = (3, 4)
 # Written into the model header: a model fitted on other features is refused.
-FEATURE_VERSION = 5
+# 6: version 4's features again (5 read markup as its prose; leaving source families
+# out, unseen web pages were stopped more often, so it was withdrawn).
+FEATURE_VERSION = 6
 _SEED_WORD = 0x27D4EB2F
 _SEED_BIGRAM = 0x165667B1
 _SEED_CHANNEL = {"user": 0x61C88647, "tool": 0x7FEB352D}
@@ -108,23 +107,7 @@ def _mix(values: U32, seed: int) -> U32:
 _ESCAPED_SPACE = re.compile(r"\\[nrt]")
 
 
-def reading(text: str) -> str:
-    """What the model reads of ``text``: of markup (HTML, a Markdown comment), the
-    prose a reader sees and then the prose it hides (``core/hidden.py``), without tags,
-    script, style or attribute values such as ``class``.
-
-    Markup is layout, not evidence: read raw, a web page's navigation, forms and
-    scripts looked like an instruction often enough to flag a fifth of raw pages.
-    Hidden prose stays, so an injection in a comment or an invisible element is read;
-    code does not (the signatures still read the raw text)."""
-    if not has_markup(text):
-        return text
-    parts = split(text)
-    return f"{parts.visible}\n{parts.hidden}" if parts.hidden else parts.visible
-
-
 def _prepare(text: str) -> npt.NDArray[np.uint8]:
-    text = reading(text)
     if "\\" in text:
         text = _ESCAPED_SPACE.sub(" ", text)
     data = " ".join(text.lower().split()).encode("utf-8", "replace")
