@@ -272,19 +272,20 @@ def format_twins(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def training_rows(
-    rows: list[dict[str, Any]], channel: str, user_benign: bool = True
+    rows: list[dict[str, Any]], channel: str, user_benign: bool = True, formats: bool = False
 ) -> list[dict[str, Any]]:
     """What one channel's model is fitted on: user texts for ``user``; for ``tool``,
     every tool row and every attack (attacks typed by users also arrive inside tool
     output), and benign user requests only when ``user_benign``: a request addressed
     to the agent is ordinary from the user and the very shape of an injection inside
-    a tool's output."""
+    a tool's output. ``formats`` adds ``format_twins``."""
     if channel == "user":
         user = [row for row in rows if row["channel"] == "user"]
         return user + sentence_negatives(user)
     extra = inserted_attacks(rows) + insertion_twins(rows) + table_variants(rows)
     found = rows + extra + template_twins(rows)
-    found += format_twins(found)
+    if formats:  # measured and not shipped (``training/README.md``)
+        found += format_twins(found)
     if user_benign:
         return found
     return [row for row in found if row["channel"] == "tool" or row["label"] == "attack"]

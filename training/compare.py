@@ -44,6 +44,7 @@ def main() -> None:
     parser.add_argument("--channel", choices=["tool", "user"], required=True)
     parser.add_argument("--family", action="append", help="only these attack families")
     parser.add_argument("--support", type=int, nargs="+", default=[1])
+    parser.add_argument("--format-twins", action="store_true", help="add augment.format_twins")
     args = parser.parse_args()
     train_rows, dev_rows = data.load(args.data, "train"), data.load(args.data, "dev")
     base = train_classifier.CANDIDATES[args.channel][-1]
@@ -57,7 +58,8 @@ def main() -> None:
     cache = fit.VectorCache()
     budget = train_classifier.FP_BUDGET[args.channel]
     for name in names:
-        rows = augment.training_rows(data.without(train_rows, name), args.channel, base.user_benign)
+        kept = data.without(train_rows, name)
+        rows = augment.training_rows(kept, args.channel, base.user_benign, args.format_twins)
         dev = [r for r in data.without(dev_rows, name) if r["channel"] == args.channel]
         benign = np.array([r["label"] == "benign" for r in dev])
         own = [r for r in data.of_family(seen, name, "attack") if r["channel"] == args.channel]

@@ -39,11 +39,10 @@ import data
 import fit
 
 DEFAULT_OUT = data.REPO / "src" / "immuno" / "detect" / BUILTIN_MODEL
-# Shared support per channel (``fit.shared_support``), chosen by leave-one-out, not by
-# dev: the value with the highest mean detection of the attack families left out,
-# classifier alone (``training/README.md`` has the table). Dev cannot choose it: a
-# family's own wording helps on dev, where that family is present.
-SUPPORT = {"user": 1, "tool": 2}
+# Shared support per channel (``fit.shared_support``): 1 keeps every feature. Support
+# 2 on the tool model was measured by leaving families out and not shipped
+# (``training/README.md``).
+SUPPORT = {"user": 1, "tool": 1}
 # Candidate settings per channel, in order of preference on a tie.
 CANDIDATES = {
     "user": [fit.Setting(c, True, True, SUPPORT["user"]) for c in (64.0, 256.0)],

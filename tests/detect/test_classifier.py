@@ -38,20 +38,6 @@ def test_features_are_stable_across_processes() -> None:
     assert bias_index("user") != bias_index("tool")
 
 
-def test_escaped_line_breaks_read_as_whitespace() -> None:
-    # Inside a JSON or YAML string a line break is written "\\n"; read literally it
-    # would glue "n" to the next word ("nplease") and hide it.
-    for channel in ("user", "tool"):
-        escaped = feature_indices('{"note": "first:\\nPlease\\tsend it"}', channel)
-        plain = feature_indices('{"note": "first: Please send it"}', channel)
-        assert escaped.tolist() == plain.tolist()
-    # A backslash before anything else is kept.
-    assert (
-        feature_indices("C:\\Users", "tool").tolist()
-        != feature_indices("C: Users", "tool").tolist()
-    )
-
-
 def test_windows_cover_long_texts() -> None:
     for channel in ("user", "tool"):
         found = extract("word " * 400, channel)

@@ -10,8 +10,7 @@ features are hashed into one space of ``DIM`` buckets:
   non-ASCII byte);
 - one bias bucket per channel.
 
-Each channel has its own model, so features are not crossed with the channel. A line
-break or tab escaped inside a JSON or YAML string is read as the whitespace it is.
+Each channel has its own model, so features are not crossed with the channel.
 
 Besides the whole text, windows are scored apart (``Features.windows``), so that one
 injected paragraph, or in tool output one injected clause, is not diluted by the
@@ -26,7 +25,6 @@ vector is scaled by ``1/sqrt(total weight)``.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import TypeVar
 
@@ -44,9 +42,7 @@ _SEED_NGRAM = {3: 0x9E3779B1, 4: 0x85EBCA77, 5: 0xC2B2AE3D}
 # word bigrams already carry (``training/README.md`` has the dev comparison).
 NGRAM_SIZES: tuple[int, ...] = (3, 4)
 # Written into the model header: a model fitted on other features is refused.
-# 6: version 4's features again (5 read markup as its prose; leaving source families
-# out, unseen web pages were stopped more often, so it was withdrawn).
-FEATURE_VERSION = 6
+FEATURE_VERSION = 3
 _SEED_WORD = 0x27D4EB2F
 _SEED_BIGRAM = 0x165667B1
 _SEED_CHANNEL = {"user": 0x61C88647, "tool": 0x7FEB352D}
@@ -102,14 +98,7 @@ def _mix(values: U32, seed: int) -> U32:
     return _mixed(values ^ np.uint32(seed))
 
 
-# A line break or tab written as an escape inside a JSON, YAML or Python string: read
-# as the whitespace it stands for, or "first:\\nPlease" hides the word "please".
-_ESCAPED_SPACE = re.compile(r"\\[nrt]")
-
-
 def _prepare(text: str) -> npt.NDArray[np.uint8]:
-    if "\\" in text:
-        text = _ESCAPED_SPACE.sub(" ", text)
     data = " ".join(text.lower().split()).encode("utf-8", "replace")
     if len(data) > MAX_BYTES:
         half = MAX_BYTES // 2
