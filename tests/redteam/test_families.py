@@ -37,10 +37,12 @@ def test_every_family_is_measured_with_numbers_in_range(
     imp = default["impersonation"]
     assert imp.stopped == imp.attacks and imp.passed == imp.benign
     assert {"identity.unsigned", "identity.replay", "identity.expired"} <= set(imp.codes)
-    # a worm whose memo detection lets through is held by the shape of its spread and
-    # refused payment by the manifest; a drifting agent by its behavioural baseline
+    # a worm whose memo detection lets through is refused its send and its payment by
+    # the manifest (the attacker's account never came from a user); a drifting agent
+    # is stopped by its behavioural baseline
     cascade = default["cascade"]
-    assert {"response.replication", "policy.flow.untrusted_value"} <= set(cascade.codes)
+    assert cascade.stopped == cascade.attacks
+    assert {"policy.flow.untrusted_value"} <= set(cascade.codes)
     assert not any(code.startswith("detect.") for code in cascade.codes)
     assert set(default["behavioural drift"].codes) <= {"identity.drift"}
     assert set(default["behavioural drift"].techniques) == set(drift.TECHNIQUES)

@@ -12,7 +12,8 @@ import base64
 import random
 from collections.abc import Callable, Sequence
 
-ATTACKER_ACCOUNT = "XX66ATTK00006666"
+# An account a bank would take: its ISO 13616 check digits are valid.
+ATTACKER_ACCOUNT = "XX82ATTK00006666"
 ATTACKER_MAIL = "drop@exfil.example"
 ATTACKER_HOST = "exfil.example"
 
