@@ -9,8 +9,18 @@ Two families measure what a benchmark also measures with the same machinery:
   normal ones, as the red team does). False alarms are compared over the same 150
   actions a benign red-team case takes.
 * ``cascade``: the red team's meshes (the development lattice and layouts of its
-  seed) against ``mesh_cascade.py``'s held-out layouts: worms contained at the first
-  hop, honest rounds of work untouched.
+  seed) against ``mesh_cascade.py``'s held-out layouts: worms contained (at most three
+  agents infected, none beyond patient zero's peers, no payment), honest rounds of
+  work untouched.
+* the four injection families: the red team's cases (a whole deployment, seed 1)
+  against the same template grammar on other seeds (100,000 on), 25 times as many
+  texts, scored the way ``detect_quality.py`` scores a corpus: the detect layer alone,
+  stopped at the block threshold. This says the scorecard's small sample and its
+  deployment report what the layer does on the templates; how detection generalises
+  to text it never saw is ``detect_quality.py``'s figure on public corpora, not this.
+* ``memory poisoning``, ``data flow`` and ``impersonation``: no other benchmark runs
+  their cases, so their red-team figures are checked against sampling noise only: the
+  same cases on another seed (100,000), 25 times as many.
 
 Each figure comes with its 95% Wilson interval; two figures match within noise when
 the intervals overlap. ``--scale`` runs the red-team families larger than a default
@@ -25,13 +35,18 @@ import argparse
 import math
 import random
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-from immuno.core.config import Config
+from immuno.core.action import Action
+from immuno.core.config import DEFAULT_BLOCK_THRESHOLD, Config
+from immuno.core.signal import Signal
+from immuno.core.verdict import Verdict
+from immuno.detect import Classifier, DetectLayer, SignatureSet
 from immuno.identity.drift import DriftSettings
 from immuno.identity.simulate import ALARM, SWITCHES, first_alarm, trace_scores
-from immuno.redteam import cascade, graphs, runner
-from immuno.redteam.harness import Deployment
+from immuno.redteam import cascade, graphs, injection, runner
+from immuno.redteam.harness import Checks, Deployment, Result
 from mesh_cascade import layouts
 
 REPORTING = range(100_000, 100_100)
@@ -95,22 +110,79 @@ def cascade_benchmark() -> tuple[tuple[int, int], tuple[int, int]]:
     return (contained, meshes), (untouched, rounds)
 
 
+INJECTION = (
+    "direct injection",
+    "direct injection, obfuscated",
+    "indirect injection",
+    "indirect injection, obfuscated",
+)
+BENCH_SEEDS = range(100_000, 100_025)
+SAMPLED = ["memory poisoning", "data flow", "impersonation"]
+
+
+class LayerAlone:
+    """Checks a signal with the detect layer only, as ``detect_quality.py`` scores a
+    text: stopped when a finding reaches the block threshold."""
+
+    def __init__(self) -> None:
+        self.layer = DetectLayer(
+            SignatureSet.from_sources(["builtin"]), classifier=Classifier.builtin()
+        )
+
+    def check(self, signal: Signal) -> Verdict:
+        score = max((f.score for f in self.layer.inspect(signal, ())), default=0.0)
+        action = Action.BLOCK if score >= DEFAULT_BLOCK_THRESHOLD else Action.ALLOW
+        return Verdict(signal_id=signal.id, action=action, score=score)
+
+
+class AloneRuns:
+    def __init__(self) -> None:
+        self.checks = LayerAlone()
+
+    def run(
+        self, family: str, attack: bool, technique: str, body: Callable[[Checks], bool]
+    ) -> Result:
+        return Result(family, attack, technique, body(self.checks))
+
+
+def injection_benchmark(family: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(attacks stopped, benign texts passed) of the family's grammar on other seeds."""
+    runs, stopped, attacks, passed, benign = AloneRuns(), 0, 0, 0, 0
+    for seed in BENCH_SEEDS:
+        for result in injection.run(runs, family, runner.cases(family), seed):
+            if result.attack:
+                attacks, stopped = attacks + 1, stopped + result.held
+            else:
+                benign, passed = benign + 1, passed + (not result.held)
+    return (stopped, attacks), (passed, benign)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0)
     args = parser.parse_args()
     random.seed(0)
-    red = {
-        s.name: s for s in runner.run(Config(), ["behavioural drift", "cascade"], scale=args.scale)
-    }
+    families = ["behavioural drift", "cascade", *INJECTION]
+    red = {s.name: s for s in runner.run(Config(), families, scale=args.scale)}
     caught, clean = drift_benchmark()
     d = red["behavioural drift"]
     line("drift: switches caught within 50 actions", (d.stopped, d.attacks), caught)
     line("drift: normal agents with no alarm (150 actions)", (d.passed, d.benign), clean)
     contained, untouched = cascade_benchmark()
     c = red["cascade"]
-    line("cascade: worms contained at the first hop", (c.stopped, c.attacks), contained)
+    line("cascade: worms contained", (c.stopped, c.attacks), contained)
     line("cascade: honest rounds of work untouched", (c.passed, c.benign), untouched)
+    for family in INJECTION:
+        stopped, passed = injection_benchmark(family)
+        i = red[family]
+        line(f"{family}: stopped", (i.stopped, i.attacks), stopped)
+        line(f"{family}: benign passed", (i.passed, i.benign), passed)
+    resampled = runner.run(Config(), SAMPLED, scale=25.0, seed=BENCH_SEEDS[0])
+    red = {s.name: s for s in runner.run(Config(), SAMPLED, scale=args.scale)}
+    for big in resampled:
+        small = red[big.name]
+        line(f"{big.name}: stopped", (small.stopped, small.attacks), (big.stopped, big.attacks))
+        line(f"{big.name}: benign passed", (small.passed, small.benign), (big.passed, big.benign))
 
 
 if __name__ == "__main__":
