@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from immuno.core.config import Config
-from immuno.redteam import drift, runner
+from immuno.redteam import drift, impersonation, runner
 from tests.redteam.conftest import config_of, scores
 
 
@@ -36,7 +36,13 @@ def test_every_family_is_measured_with_numbers_in_range(
     # message through: each technique's own identity finding does it
     imp = default["impersonation"]
     assert imp.stopped == imp.attacks and imp.passed == imp.benign
+    assert set(imp.techniques) == set(impersonation.TECHNIQUES)
+    assert all(stopped == tried for tried, stopped in imp.techniques.values())
     assert {"identity.unsigned", "identity.replay", "identity.expired"} <= set(imp.codes)
+    # a key rotated out, and tokens the gateway refuses before the pipeline sees them
+    assert {"identity.retired_key", "gateway.token.expired", "gateway.token.invalid"} <= set(
+        imp.codes
+    )
     # a worm whose memo detection lets through is refused its send and its payment by
     # the manifest (the attacker's account never came from a user); a drifting agent
     # is stopped by its behavioural baseline

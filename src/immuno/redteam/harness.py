@@ -39,6 +39,11 @@ class Recorder:
         self.latencies: list[float] = []
         self.codes: set[str] = set()
 
+    def refused(self, code: str, latency_us: float) -> None:
+        """A refusal before the pipeline (the gateway's check of a bearer token)."""
+        self.latencies.append(latency_us)
+        self.codes.add(code)
+
     def record(self, verdict: Verdict) -> None:
         self.latencies.append(verdict.latency_us)
         # what a sandbox refused or killed is stopped even when its output is delivered

@@ -1,0 +1,64 @@
+"""The forged tokens of the impersonation family are the real thing: a verifier that
+trusted the token's own header would accept the algorithm-confused one, and the
+expired one carries a valid EdDSA signature; the deployment refuses both."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jwt
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from immuno.core.config import Config
+from immuno.identity.errors import TokenRejected
+from immuno.identity.tokens import TokenIssuer
+from immuno.redteam import impersonation
+from immuno.redteam.harness import TimedImmune
+from tests.backends import store_config
+
+
+def immune_at(tmp_path: Path) -> TimedImmune:
+    return TimedImmune(Config(store=store_config(tmp_path / "tokens.db")))
+
+
+def test_the_confused_token_fools_a_verifier_that_trusts_its_header(tmp_path: Path) -> None:
+    immune = immune_at(tmp_path)
+    try:
+        token = impersonation._token(immune, "algorithm-confused token", "rt-planner-x")
+        public = immune.authority.public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+        naive = jwt.decode(token, public, algorithms=["HS256"], audience=impersonation.AUDIENCE)
+        assert naive["sub"] == "rt-planner-x"
+        issuer = TokenIssuer(immune.authority, immune.store, immune.clock)
+        try:
+            issuer.verify(token, impersonation.AUDIENCE)
+        except TokenRejected as exc:
+            assert exc.code == "invalid"
+        else:
+            raise AssertionError("the deployment accepted an HS256 token")
+    finally:
+        immune.close()
+
+
+def test_the_expired_token_is_signed_and_refused_for_its_age(tmp_path: Path) -> None:
+    immune = immune_at(tmp_path)
+    try:
+        token = impersonation._token(immune, "expired token", "rt-planner-y")
+        claims = jwt.decode(
+            token,
+            immune.authority.public_key,
+            algorithms=["EdDSA"],
+            audience=impersonation.AUDIENCE,
+            options={"verify_exp": False},
+        )
+        assert claims["exp"] < immune.clock() - 3600
+        issuer = TokenIssuer(immune.authority, immune.store, immune.clock)
+        try:
+            issuer.verify(token, impersonation.AUDIENCE)
+        except TokenRejected as exc:
+            assert exc.code == "expired"
+        else:
+            raise AssertionError("the deployment accepted an expired token")
+        genuine = impersonation._token(immune, "", "rt-planner-y")
+        assert issuer.verify(genuine, impersonation.AUDIENCE).agent == "rt-planner-y"
+    finally:
+        immune.close()
