@@ -2,12 +2,20 @@
 ``POST /v1/check`` per signal with an operator's token. Each case speaks for an agent
 of its own (``rt-reader-N``), so the server's health ladder never carries one case's
 attacks into another's benign work. The latency is the server's own ``Immune.check``
-time for the signal (``latency_us`` of the reply). The other families need the
-deployment's registry, manifests and stores in process, so they are skipped."""
+time for the signal (``latency_us`` of the reply).
+
+Impersonation over ``--url`` is what a caller without the authority's key can try
+against the gateway itself: the operator's token with its subject changed (the
+signature kept), and the same claims with ``alg: none``. Each is stopped when the
+gateway answers 401; the benign case is the genuine token, answered 200. The other
+families need the deployment's registry, manifests and stores in process, so they are
+skipped."""
 
 from __future__ import annotations
 
+import base64
 import itertools
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +38,9 @@ FAMILIES = (
     "indirect injection",
     "indirect injection, obfuscated",
 )
+TOKEN_TECHNIQUES = ("tampered token", "unsigned token")
 RETRIES = 60  # answers of 429 (rate limited) waited out, each for its Retry-After
+IMPERSONATION = "impersonation"
 NOT_REMOTE = "not over --url: it needs the deployment's registry, manifests and store in process"
 
 
@@ -98,6 +108,53 @@ class RemoteDeployment:
         )
 
 
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def forged(token: str, technique: str, agent: str) -> str:
+    """``token`` (a genuine JWT) claiming ``agent``: its payload edited and its
+    signature kept ("tampered token"), or unsigned with ``alg: none``."""
+    header, payload, signature = token.split(".")
+    claims = json.loads(_unb64(payload))
+    claims["sub"] = agent
+    edited = _b64(json.dumps(claims, separators=(",", ":")).encode())
+    if technique == "tampered token":
+        return f"{header}.{edited}.{signature}"
+    none = _b64(json.dumps({"alg": "none", "typ": "JWT"}, separators=(",", ":")).encode())
+    return f"{none}.{edited}."
+
+
+def _token_case(client: httpx.Client, technique: str, agent: str, attack: bool) -> Result:
+    """One request to the gateway with a forged (or, benign, the genuine) token."""
+    genuine = client.headers["Authorization"].partition(" ")[2]
+    token = forged(genuine, technique, agent) if attack else genuine
+    signal = {"kind": "message", "agent": agent, "content": "Status: the review is done."}
+    recorder = Recorder()
+    started = time.perf_counter_ns()
+    try:
+        answer = client.post("/v1/check", json=signal, headers={"Authorization": f"Bearer {token}"})
+    except httpx.HTTPError as exc:
+        raise InputError("--url", f"cannot reach {client.base_url}: {exc}") from None
+    spent = (time.perf_counter_ns() - started) / 1000.0
+    if answer.status_code == 401:
+        recorder.refused("gateway.unauthorized", spent)
+    elif answer.status_code == 200:
+        recorder.record(_verdict(answer.json()))
+    else:
+        raise InputError(
+            "--url", f"POST /v1/check answered {answer.status_code}: {answer.text[:200]}"
+        )
+    held = answer.status_code == 401 or not answer.json()["allowed"]
+    return Result(
+        "impersonation", attack, technique, held, recorder.latencies, frozenset(recorder.codes)
+    )
+
+
 def client(url: str, token: str | None) -> httpx.Client:
     """A client for ``url`` that sends ``token`` (an operator's), checked to answer."""
     if not url.startswith(("http://", "https://")):
@@ -120,8 +177,8 @@ def run_remote(
     seed: int = 1,
     step: Callable[[int], None] = lambda n: None,
 ) -> list[runner.Score]:
-    """The injection families of ``families`` against a running server; the others
-    are reported as skipped, saying why."""
+    """The injection families and the gateway's share of impersonation against a
+    running server; the others are reported as skipped, saying why."""
     deployment = RemoteDeployment(client)
     scores = []
     for name in families:
@@ -131,6 +188,13 @@ def run_remote(
             for result in injection.run(deployment, name, count, seed):
                 score.add(result)
                 step(1)
+        elif name == IMPERSONATION:
+            for i in range(count):
+                technique = TOKEN_TECHNIQUES[i % len(TOKEN_TECHNIQUES)]
+                agent = f"rt-planner-{next(deployment._count)}"
+                for attack in (True, False):
+                    score.add(_token_case(client, technique, agent, attack))
+                    step(1)
         else:
             score.skipped = NOT_REMOTE
             step(2 * count)
