@@ -18,9 +18,10 @@ Two families measure what a benchmark also measures with the same machinery:
   stopped at the block threshold. This says the scorecard's small sample and its
   deployment report what the layer does on the templates; how detection generalises
   to text it never saw is ``detect_quality.py``'s figure on public corpora, not this.
-* ``memory poisoning``, ``data flow`` and ``impersonation``: no other benchmark runs
-  their cases, so their red-team figures are checked against sampling noise only: the
-  same cases on another seed (100,000), 25 times as many.
+* ``memory poisoning``, ``data flow``, ``impersonation`` and ``sandbox escape``: no
+  other benchmark runs their cases, so their red-team figures are checked against
+  sampling noise only: the same cases on another seed (100,000), 25 times as many (a
+  host that cannot sandbox skips that family, and says so).
 
 Each figure comes with its 95% Wilson interval; two figures match within noise when
 the intervals overlap. ``--scale`` runs the red-team families larger than a default
@@ -117,7 +118,7 @@ INJECTION = (
     "indirect injection, obfuscated",
 )
 BENCH_SEEDS = range(100_000, 100_025)
-SAMPLED = ["memory poisoning", "data flow", "impersonation"]
+SAMPLED = ["memory poisoning", "data flow", "impersonation", runner.SANDBOX]
 
 
 class LayerAlone:
@@ -181,6 +182,9 @@ def main() -> None:
     red = {s.name: s for s in runner.run(Config(), SAMPLED, scale=args.scale)}
     for big in resampled:
         small = red[big.name]
+        if big.skipped is not None:
+            print(f"{big.name}: skipped ({big.skipped})")
+            continue
         line(f"{big.name}: stopped", (small.stopped, small.attacks), (big.stopped, big.attacks))
         line(f"{big.name}: benign passed", (small.passed, small.benign), (big.passed, big.benign))
 
