@@ -4,6 +4,7 @@
     python training/leave_one_out.py --family tldr-pages/tldr --jobs 2
     python training/leave_one_out.py --tool-c 4 --tool-user-benign yes   # another setting
     python training/leave_one_out.py --support 2       # another shared support
+    python training/leave_one_out.py --family-cap 0.01 # another cap in the threshold rule
 
 For each source family (``data.families_of``), the model of each channel the family
 appears on is fitted again on ``train_v2`` without any row of that family (its
@@ -123,8 +124,13 @@ def main() -> None:
         help="try the tool model with or without benign user requests as negatives",
     )
     parser.add_argument("--support", type=int, help="try another shared support (both channels)")
+    parser.add_argument(
+        "--family-cap", type=float, help="try another FAMILY_CAP in the threshold rule"
+    )
     parser.add_argument("--json", type=Path, default=Path("leave_one_out.json"))
     args = parser.parse_args()
+    if args.family_cap is not None:  # read by every fold (they fork after this)
+        train_classifier.FAMILY_CAP = args.family_cap
     shipped = Classifier.from_file(args.model)
     settings = {
         c: fit.Setting(

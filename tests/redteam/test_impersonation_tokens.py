@@ -26,11 +26,13 @@ def test_the_confused_token_fools_a_verifier_that_trusts_its_header(tmp_path: Pa
     try:
         token = impersonation._token(immune, "algorithm-confused token", "rt-planner-x")
         public = immune.authority.public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
-        naive = jwt.decode(token, public, algorithms=["HS256"], audience=impersonation.AUDIENCE)
+        naive = jwt.decode(
+            token, public, algorithms=["HS256"], audience=immune.config.gateway.audience
+        )
         assert naive["sub"] == "rt-planner-x"
         issuer = TokenIssuer(immune.authority, immune.store, immune.clock)
         try:
-            issuer.verify(token, impersonation.AUDIENCE)
+            issuer.verify(token, immune.config.gateway.audience)
         except TokenRejected as exc:
             assert exc.code == "invalid"
         else:
@@ -47,18 +49,18 @@ def test_the_expired_token_is_signed_and_refused_for_its_age(tmp_path: Path) -> 
             token,
             immune.authority.public_key,
             algorithms=["EdDSA"],
-            audience=impersonation.AUDIENCE,
+            audience=immune.config.gateway.audience,
             options={"verify_exp": False},
         )
         assert claims["exp"] < immune.clock() - 3600
         issuer = TokenIssuer(immune.authority, immune.store, immune.clock)
         try:
-            issuer.verify(token, impersonation.AUDIENCE)
+            issuer.verify(token, immune.config.gateway.audience)
         except TokenRejected as exc:
             assert exc.code == "expired"
         else:
             raise AssertionError("the deployment accepted an expired token")
         genuine = impersonation._token(immune, "", "rt-planner-y")
-        assert issuer.verify(genuine, impersonation.AUDIENCE).agent == "rt-planner-y"
+        assert issuer.verify(genuine, immune.config.gateway.audience).agent == "rt-planner-y"
     finally:
         immune.close()

@@ -60,7 +60,6 @@ TECHNIQUES = (
     "algorithm-confused token",
 )
 TOKEN_TECHNIQUES = frozenset({"expired token", "algorithm-confused token"})
-AUDIENCE = "immuno-gateway"
 
 
 def _registry(immune: TimedImmune) -> Registry | None:
@@ -98,7 +97,8 @@ def _message(sender: str, recipient: str, body: str, envelope: dict[str, Any] | 
     )
 
 
-def _b64(raw: bytes) -> str:
+def b64url(raw: bytes) -> str:
+    """Base64url without padding, as JWTs are written (RFC 7515)."""
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
@@ -108,12 +108,13 @@ def _confused_token(immune: TimedImmune, sender: str) -> str:
     algorithm would accept."""
     now = int(immune.clock())
     header = {"alg": "HS256", "typ": "JWT"}
-    claims = {"iss": "immuno", "sub": sender, "aud": AUDIENCE, "scope": "", "iat": now}
+    audience = immune.config.gateway.audience
+    claims = {"iss": "immuno", "sub": sender, "aud": audience, "scope": "", "iat": now}
     claims |= {"exp": now + 900, "jti": uuid.uuid4().hex}
-    signing = ".".join(_b64(json.dumps(part).encode()) for part in (header, claims))
+    signing = ".".join(b64url(json.dumps(part).encode()) for part in (header, claims))
     public = immune.authority.public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
     mac = hmac.new(public, signing.encode(), hashlib.sha256).digest()
-    return f"{signing}.{_b64(mac)}"
+    return f"{signing}.{b64url(mac)}"
 
 
 def _token(immune: TimedImmune, technique: str, sender: str) -> str:
@@ -121,8 +122,9 @@ def _token(immune: TimedImmune, technique: str, sender: str) -> str:
         return _confused_token(immune, sender)
     if technique == "expired token":  # issued two hours ago for fifteen minutes
         past = TokenIssuer(immune.authority, immune.store, lambda: immune.clock() - 7200.0)
-        return past.issue(sender, AUDIENCE, ttl=900)
-    return TokenIssuer(immune.authority, immune.store, immune.clock).issue(sender, AUDIENCE)
+        return past.issue(sender, immune.config.gateway.audience, ttl=900)
+    issuer = TokenIssuer(immune.authority, immune.store, immune.clock)
+    return issuer.issue(sender, immune.config.gateway.audience)
 
 
 def _deliver(immune: TimedImmune, signal: Signal, token: str | None) -> bool:
@@ -133,7 +135,7 @@ def _deliver(immune: TimedImmune, signal: Signal, token: str | None) -> bool:
         issuer = TokenIssuer(immune.authority, immune.store, immune.clock)
         refused = None
         try:
-            if issuer.verify(token, AUDIENCE).agent != signal.peer:
+            if issuer.verify(token, immune.config.gateway.audience).agent != signal.peer:
                 refused = "wrong_agent"
         except TokenRejected as exc:
             refused = exc.code

@@ -31,6 +31,7 @@ from immuno.core.signal import Signal
 from immuno.core.verdict import Verdict
 from immuno.redteam import injection, runner
 from immuno.redteam.harness import Checks, Recorder, Result
+from immuno.redteam.impersonation import b64url
 
 FAMILIES = (
     "direct injection",
@@ -108,10 +109,6 @@ class RemoteDeployment:
         )
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
 def _unb64(part: str) -> bytes:
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
@@ -122,10 +119,10 @@ def forged(token: str, technique: str, agent: str) -> str:
     header, payload, signature = token.split(".")
     claims = json.loads(_unb64(payload))
     claims["sub"] = agent
-    edited = _b64(json.dumps(claims, separators=(",", ":")).encode())
+    edited = b64url(json.dumps(claims, separators=(",", ":")).encode())
     if technique == "tampered token":
         return f"{header}.{edited}.{signature}"
-    none = _b64(json.dumps({"alg": "none", "typ": "JWT"}, separators=(",", ":")).encode())
+    none = b64url(json.dumps({"alg": "none", "typ": "JWT"}, separators=(",", ":")).encode())
     return f"{none}.{edited}."
 
 
