@@ -60,7 +60,7 @@ def fold_classifier(
     dev = [row for row in dev_rows if row["channel"] == channel]
     logits = fit.logits_of(fitted, [normalize(r["text"]).text for r in dev], channel)
     budget = train_classifier.FP_BUDGET[channel]
-    point = fit.operating_point(logits, dev, budget, train_classifier.FAMILY_CAP)
+    point = fit.operating_point(logits, dev, budget, train_classifier.FAMILY_CAP[channel])
     labels = np.array([row["label"] == "attack" for row in dev])
     params = {
         "intercept": fitted.intercept,
@@ -125,12 +125,12 @@ def main() -> None:
     )
     parser.add_argument("--support", type=int, help="try another shared support (both channels)")
     parser.add_argument(
-        "--family-cap", type=float, help="try another FAMILY_CAP in the threshold rule"
+        "--family-cap", type=float, help="try another FAMILY_CAP (both channels)"
     )
     parser.add_argument("--json", type=Path, default=Path("leave_one_out.json"))
     args = parser.parse_args()
     if args.family_cap is not None:  # read by every fold (they fork after this)
-        train_classifier.FAMILY_CAP = args.family_cap
+        train_classifier.FAMILY_CAP = dict.fromkeys(CHANNELS, args.family_cap)
     shipped = Classifier.from_file(args.model)
     settings = {
         c: fit.Setting(

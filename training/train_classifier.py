@@ -52,9 +52,13 @@ CANDIDATES = {
 }
 # Dev false-positive budget per channel and the cap for any one source family: a
 # false alarm is as costly as a miss, and a family the model rarely saw is where
-# false alarms gather (half the target for new text, 1%).
+# false alarms gather. The cap is rounded down. On the user channel it is the
+# per-family target (1%): at half of it a family of fewer than 200 dev texts could
+# lose none, and one benign text of such a family set the threshold. On the tool
+# channel it stays at half the target: leaving families out, 1% there raised the
+# false positives of recipe pages and web pages. training/README.md has both runs.
 FP_BUDGET = {"user": 0.003, "tool": 0.002}
-FAMILY_CAP = 0.005
+FAMILY_CAP = {"user": 0.01, "tool": 0.005}
 # What the model records so that a rebuild can be compared and explained.
 VERSIONS = {
     "python": platform.python_version(),
@@ -85,7 +89,7 @@ def choose(
     for setting in candidates:
         fitted = results[setting]
         point = fit.operating_point(
-            fit.logits_of(fitted, texts, channel), dev, FP_BUDGET[channel], FAMILY_CAP
+            fit.logits_of(fitted, texts, channel), dev, FP_BUDGET[channel], FAMILY_CAP[channel]
         )
         report.append({**vars(setting), **fit.describe(point)})
         print(f"  {channel} {setting}: dev TPR {point.tpr:.4f} FPR {point.fpr:.4f}", flush=True)
