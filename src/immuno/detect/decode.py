@@ -4,8 +4,9 @@ Every decoder replaces the encoded run with what it decodes to, so a signature t
 matches the decoded text points at the encoded run in the original. Decoding repeats
 (base64 inside URL-encoding ...) at most ``MAX_ROUNDS`` times and never produces more
 than ``MAX_DECODED`` characters in total nor decodes more than ``MAX_CANDIDATES`` runs
-(or tries more than ``MAX_ATTEMPTS``) of one kind per round: a decoding bomb costs a
-fixed budget and is reported, never followed.
+(or tries more than ``MAX_ATTEMPTS``) of one kind per round, nor more than
+``MAX_MARKUP_RUNS`` runs of HTML entities or URL escapes: a decoding bomb costs a fixed
+budget and is reported, never followed.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ MAX_DECODED = 65_536
 # past either limit the rest is not read, and the text is reported, never passed.
 MAX_CANDIDATES = 64
 MAX_ATTEMPTS = 512
+# HTML entities and percent-escapes are how markup and links are spelled (a page has
+# hundreds: &nbsp; &#8217; %20), and each run decodes to no more text than it holds,
+# so they have a limit of their own: a page's worth is read, a text made of thousands
+# is reported like any other bomb.
+MAX_MARKUP_RUNS = 4096
 MIN_PRINTABLE = 0.9
 
 # RE2 (linear time, no look-around): run boundaries are checked in ``_bounded``.
@@ -177,10 +183,13 @@ def decode_runs(encoded: Encoded, budget: Budget) -> tuple[list[tuple[int, int, 
         if needs not in text:
             continue
         tried = decoded_runs = 0
+        markup = kind in ("entities", "url")
+        most_tried = MAX_MARKUP_RUNS if markup else MAX_ATTEMPTS
+        most_decoded = MAX_MARKUP_RUNS if markup else MAX_CANDIDATES
         for start, end in encoded.spans(pattern):
             if kind in ("base64", "hex") and not _bounded(text, start, end):
                 continue
-            if tried >= MAX_ATTEMPTS or decoded_runs >= MAX_CANDIDATES:
+            if tried >= most_tried or decoded_runs >= most_decoded:
                 budget.exhausted = True
                 break
             tried += 1
