@@ -5,9 +5,10 @@ agent at once tries to pay the attacker (in the session it read the memo in), an
 each of its turns relays the memo, its own short header on top, to every peer and
 tries to pay again. Patient zero sends the memo itself. The memo is worded as
 ordinary business and screened against the deployment's own detection first (the
-attacker tries it out), so what contains the worm is not detection but the shape of
-the traffic (:mod:`immuno.response.replication`), the manifest (the payee must come
-from the user: ``from: trusted``) and the health ladder.
+attacker tries it out), so what contains the worm is not detection but the manifest
+(an agent messages a peer with its send tool, whose body may carry an account only
+if its user gave it, and the payee must come from the user: ``from: trusted``), the
+shape of the traffic (:mod:`immuno.response.replication`) and the health ladder.
 
 Honest agents do work of the same shape: a session per round opened with the user's
 request (some name a supplier to pay), a note to one peer or a broadcast of their own
