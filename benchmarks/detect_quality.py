@@ -61,10 +61,19 @@ def family_of(row: dict[str, str]) -> str:
     return row["source"].split(":", 1)[0]
 
 
+def builtin_layer(classifier: Classifier | None) -> DetectLayer:
+    """The detect layer as benchmarks score it: builtin signatures and ``classifier``."""
+    return DetectLayer(SignatureSet.from_sources(["builtin"]), classifier=classifier)
+
+
+def signal_score(layer: DetectLayer, signal: Signal) -> float:
+    """The highest score the layer gives ``signal`` (stopped at the block threshold)."""
+    return max((f.score for f in layer.inspect(signal, ())), default=0.0)
+
+
 def score(layer: DetectLayer, text: str, channel: str) -> float:
     kind = SignalKind.TOOL_RESULT if channel == "tool" else SignalKind.MESSAGE
-    signal = Signal(kind=kind, agent="bench", content=text)
-    return max((f.score for f in layer.inspect(signal, ())), default=0.0)
+    return signal_score(layer, Signal(kind=kind, agent="bench", content=text))
 
 
 def main() -> None:
@@ -85,7 +94,7 @@ def main() -> None:
     classifier = None if args.no_classifier else Classifier.builtin()
     if args.model and not args.no_classifier:
         classifier = Classifier.from_file(args.model)
-    layer = DetectLayer(SignatureSet.from_sources(["builtin"]), classifier=classifier)
+    layer = builtin_layer(classifier)
 
     table: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     families: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])

@@ -39,11 +39,12 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from detect_quality import builtin_layer, signal_score
 from immuno.core.action import Action
 from immuno.core.config import DEFAULT_BLOCK_THRESHOLD, Config
 from immuno.core.signal import Signal
 from immuno.core.verdict import Verdict
-from immuno.detect import Classifier, DetectLayer, SignatureSet
+from immuno.detect import Classifier
 from immuno.identity.drift import DriftSettings
 from immuno.identity.simulate import ALARM, SWITCHES, first_alarm, trace_scores
 from immuno.redteam import cascade, graphs, injection, runner
@@ -126,12 +127,10 @@ class LayerAlone:
     text: stopped when a finding reaches the block threshold."""
 
     def __init__(self) -> None:
-        self.layer = DetectLayer(
-            SignatureSet.from_sources(["builtin"]), classifier=Classifier.builtin()
-        )
+        self.layer = builtin_layer(Classifier.builtin())
 
     def check(self, signal: Signal) -> Verdict:
-        score = max((f.score for f in self.layer.inspect(signal, ())), default=0.0)
+        score = signal_score(self.layer, signal)
         action = Action.BLOCK if score >= DEFAULT_BLOCK_THRESHOLD else Action.ALLOW
         return Verdict(signal_id=signal.id, action=action, score=score)
 
@@ -148,14 +147,11 @@ class AloneRuns:
 
 def injection_benchmark(family: str) -> tuple[tuple[int, int], tuple[int, int]]:
     """(attacks stopped, benign texts passed) of the family's grammar on other seeds."""
-    runs, stopped, attacks, passed, benign = AloneRuns(), 0, 0, 0, 0
+    runs, score = AloneRuns(), runner.Score(family)
     for seed in BENCH_SEEDS:
         for result in injection.run(runs, family, runner.cases(family), seed):
-            if result.attack:
-                attacks, stopped = attacks + 1, stopped + result.held
-            else:
-                benign, passed = benign + 1, passed + (not result.held)
-    return (stopped, attacks), (passed, benign)
+            score.add(result)
+    return (score.stopped, score.attacks), (score.passed, score.benign)
 
 
 def main() -> None:

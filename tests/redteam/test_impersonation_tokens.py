@@ -33,7 +33,7 @@ def refusal(immune: TimedImmune, token: str) -> str:
 def test_the_confused_token_fools_a_verifier_that_trusts_its_header(tmp_path: Path) -> None:
     immune = immune_at(tmp_path)
     try:
-        token = impersonation._token(immune, "algorithm-confused token", "rt-planner-x")
+        token = impersonation._token(immune, "rt-planner-x", "algorithm-confused token")
         public = immune.authority.public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
         naive = jwt.decode(
             token, public, algorithms=["HS256"], audience=immune.config.gateway.audience
@@ -47,7 +47,7 @@ def test_the_confused_token_fools_a_verifier_that_trusts_its_header(tmp_path: Pa
 def test_the_expired_token_is_signed_and_refused_for_its_age(tmp_path: Path) -> None:
     immune = immune_at(tmp_path)
     try:
-        token = impersonation._token(immune, "expired token", "rt-planner-y")
+        token = impersonation._token(immune, "rt-planner-y", "expired token")
         claims = jwt.decode(
             token,
             immune.authority.public_key,
@@ -58,7 +58,7 @@ def test_the_expired_token_is_signed_and_refused_for_its_age(tmp_path: Path) -> 
         assert claims["exp"] < immune.clock() - 3600
         assert refusal(immune, token) == "expired"
         issuer = TokenIssuer(immune.authority, immune.store, immune.clock)
-        genuine = impersonation._token(immune, "", "rt-planner-y")
+        genuine = impersonation._token(immune, "rt-planner-y")
         assert issuer.verify(genuine, immune.config.gateway.audience).agent == "rt-planner-y"
     finally:
         immune.close()

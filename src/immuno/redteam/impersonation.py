@@ -117,7 +117,8 @@ def _confused_token(immune: TimedImmune, sender: str) -> str:
     return f"{signing}.{b64url(mac)}"
 
 
-def _token(immune: TimedImmune, technique: str, sender: str) -> str:
+def _token(immune: TimedImmune, sender: str, technique: str | None = None) -> str:
+    """A bearer token for ``sender``: forged by ``technique``, else genuine."""
     if technique == "algorithm-confused token":
         return _confused_token(immune, sender)
     if technique == "expired token":  # issued two hours ago for fifteen minutes
@@ -157,7 +158,7 @@ def _attack(technique: str, body: str) -> Callable[[TimedImmune], bool]:
         envelope: dict[str, Any] | None = None
         if technique in TOKEN_TECHNIQUES:
             envelope = planner.seal(recipient, body, now=now).to_dict()
-            token = _token(immune, technique, sender)
+            token = _token(immune, sender, technique)
             return _deliver(immune, _message(sender, recipient, body, envelope), token)
         if technique == "replay on another replica":
             envelope = planner.seal(recipient, body, now=now).to_dict()
@@ -202,7 +203,7 @@ def _genuine(technique: str, body: str) -> Callable[[TimedImmune], bool]:
         planner = _signer(registry, sender)
         _signer(registry, recipient)
         envelope = planner.seal(recipient, body, now=immune.clock()).to_dict()
-        token = _token(immune, "", sender) if technique in TOKEN_TECHNIQUES else None
+        token = _token(immune, sender) if technique in TOKEN_TECHNIQUES else None
         return _deliver(immune, _message(sender, recipient, body, envelope), token)
 
     return run

@@ -99,11 +99,16 @@ class RemoteDeployment:
     client: httpx.Client
     _count: itertools.count[int] = field(default_factory=itertools.count)
 
+    def agent(self, prefix: str) -> str:
+        """A name no earlier case of this run used, so no case inherits another's
+        standing on the server's health ladder."""
+        return f"{prefix}-{next(self._count)}"
+
     def run(
         self, family: str, attack: bool, technique: str, body: Callable[[Checks], bool]
     ) -> Result:
         recorder = Recorder()
-        held = body(_Agent(self.client, f"rt-reader-{next(self._count)}", recorder))
+        held = body(_Agent(self.client, self.agent("rt-reader"), recorder))
         return Result(
             family, attack, technique, held, recorder.latencies, frozenset(recorder.codes)
         )
@@ -188,7 +193,7 @@ def run_remote(
         elif name == IMPERSONATION:
             for i in range(count):
                 technique = TOKEN_TECHNIQUES[i % len(TOKEN_TECHNIQUES)]
-                agent = f"rt-planner-{next(deployment._count)}"
+                agent = deployment.agent("rt-planner")
                 for attack in (True, False):
                     score.add(_token_case(client, technique, agent, attack))
                     step(1)
