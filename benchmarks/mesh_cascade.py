@@ -8,9 +8,11 @@ zero's signals before its first one held by its quarantine, honest agents stoppe
 the ladder, honest signals held (and honest rounds of work with any signal held).
 
 The development lattice (i±1, i±5; patient zero agent 0) is where the replication
-settings were chosen. The other layouts were not looked at before these figures were
-first reported: a ring, random graphs and preferential-attachment graphs (hubs) of
-seeds 11-14, patient zero drawn from the seed. The red team's ``cascade`` family runs
+settings were chosen. The other layouts were not looked at before the replication
+figures were first reported: a ring, random graphs and preferential-attachment graphs
+(hubs) of seeds 11-14, patient zero drawn from the seed. They were read while the
+send tool's rule (``redteam/manifest.yaml``) was written, so for that rule they are
+development layouts too. The red team's ``cascade`` family runs
 the lattice and layouts of its own seed (``--seed``, 1 by default: seeds 1001-1005).
 
     python benchmarks/mesh_cascade.py [--fanout N] [--seed S]
