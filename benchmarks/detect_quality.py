@@ -9,15 +9,15 @@ A text counts as detected when the layer's score reaches the default block thres
 (which need an operator's history) do not. Figures per source, per source family
 (the upstream repository; a planted attack counts for the attack's family) and per
 channel; then every attack is obfuscated six ways and scored again. The test split
-is only ever read here, once per model, never for training or choosing.
+is only ever read here, once per model, never for training or choosing. The rows of
+the split in the corpora built in ``training/data`` (benign text in 25 languages) are
+read with it, and the totals are also given for the v2 rows alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
-import gzip
-import json
 import sys
 from collections import defaultdict
 from collections.abc import Callable
@@ -28,10 +28,10 @@ from immuno.core.signal import Signal, SignalKind
 from immuno.detect import Classifier, DetectLayer, SignatureSet
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = next(
-    (p / "shared" / "data" for p in REPO.parents if (p / "shared" / "data").is_dir()),
-    REPO.parent / "shared" / "data",
-)
+sys.path.insert(0, str(REPO / "training"))
+import data as corpora  # noqa: E402  (training/data.py: the splits and their families)
+
+DEFAULT_DATA = corpora.DEFAULT_DATA
 _HOMOGLYPHS = str.maketrans("aeopcxiyAEOPCXIBHKMT", "аеорсхіуАЕОРСХІВНКМТ")
 _LEET = str.maketrans("aeiost", "431057")
 
@@ -83,14 +83,7 @@ def main() -> None:
     parser.add_argument("--no-classifier", action="store_true")
     parser.add_argument("--model", type=Path, help="a classifier file (default: the shipped one)")
     args = parser.parse_args()
-    path = args.data / f"{args.split}_v2.jsonl.gz"
-    if not path.exists():
-        sys.exit(
-            f"error: {path} not found. The public corpora live in ../shared/data beside the "
-            f"repository; pass --data DIR (the folder with {path.name})."
-        )
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        rows = [json.loads(line) for line in handle if line.strip()]
+    rows = corpora.load(args.data, args.split, extra=True)
     classifier = None if args.no_classifier else Classifier.builtin()
     if args.model and not args.no_classifier:
         classifier = Classifier.from_file(args.model)
@@ -103,7 +96,8 @@ def main() -> None:
     for row in rows:
         s = score(layer, row["text"], row["channel"])
         stopped, flagged = s >= DEFAULT_BLOCK_THRESHOLD, s >= DEFAULT_FLAG_THRESHOLD
-        for key in ((row["channel"], row["label"]), ("all", row["label"])):
+        scopes = [row["channel"], "all"] + (["all v2 rows"] if "split" not in row else [])
+        for key in ((scope, row["label"]) for scope in scopes):
             cell = totals[key]
             cell[0], cell[1], cell[2] = cell[0] + 1, cell[1] + stopped, cell[2] + flagged
         fam = families[(family_of(row), row["label"])]
@@ -126,11 +120,12 @@ def main() -> None:
     print(f"\nworst benign family: {worst[1]} at {worst[0]:.2%}")
     print("\n| scope | detection (attacks stopped) | false positives (benign stopped) |")
     print("|---|---:|---:|")
-    for scope in ("user", "tool", "all"):
+    for scope in ("user", "tool", "all", "all v2 rows"):
         attack, benign = totals[(scope, "attack")], totals[(scope, "benign")]
         print(
             f"| {scope} | {attack[1] / attack[0]:.2%} ({attack[1]}/{attack[0]}) "
-            f"| {benign[1] / benign[0]:.2%} ({benign[1]}/{benign[0]}) |"
+            f"| {benign[1] / benign[0]:.2%} ({benign[1]}/{benign[0]}), "
+            f"flagged or stopped {benign[2] / benign[0]:.2%} |"
         )
 
     clean_hits = [(t, c) for t, c, hit in caught if hit]

@@ -101,6 +101,58 @@ def insertion_twins(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return extra
 
 
+# Rows of the multilingual corpus (``training/data``, ``build_multilingual.py``).
+_OTHER_LANGUAGES = ("manpages-l10n-team/manpages-l10n:", "debian/fortunes:")
+PLANTED_ABROAD = "derived:attack-planted-in-other-languages"
+
+
+def _whole_words(text: str, start: int, end: int) -> str:
+    """``text[start:end]`` with an end that falls inside a word moved back to that
+    word's start: the shared prefix of a poisoned text and its twin can end inside the
+    attack's first word, and the shared suffix begin inside the next one."""
+    if 0 < start < len(text) and not text[start - 1].isspace():
+        start = max(text.rfind(c, 0, start) for c in " \n\t") + 1
+    if 0 < end < len(text) and not text[end].isspace() and not text[end - 1].isspace():
+        cut = max(text.rfind(c, start, end) for c in " \n\t")
+        end = cut if cut > start else end
+    return text[start:end].strip()
+
+
+def planted_in_other_languages(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every benign tool text of the multilingual corpus again with one attack planted
+    at a paragraph break: an attack span cut from a poisoned document among ``rows``.
+
+    Without them every text in another language is benign and most attacks are
+    English, so the language itself becomes evidence: English leans "attack". With
+    them a document in any language is an attack exactly when an instruction was
+    slipped into it. ``insertions`` finds their twins like any poisoned document's."""
+    attacks = [_whole_words(row["text"], start, end) for row, start, end in insertions(rows)]
+    attacks = [attack for attack in attacks if attack]
+    if not attacks:
+        return []
+    planted = []
+    for row in rows:
+        if row["label"] != "benign" or row["channel"] != "tool":
+            continue
+        if not row["source"].startswith(_OTHER_LANGUAGES):
+            continue
+        text = row["text"]
+        digest = int(hashlib.sha256(text.encode()).hexdigest(), 16)
+        breaks = [m.end() for m in re.finditer(r"\n\s*\n", text)] or [len(text)]
+        at = breaks[(digest >> 32) % len(breaks)]
+        attack = attacks[digest % len(attacks)]
+        planted.append(
+            {
+                **row,
+                "label": "attack",
+                "text": f"{text[:at]}{attack}\n\n{text[at:]}",
+                "source": PLANTED_ABROAD,
+                "license": f"host source {row['source']}",
+            }
+        )
+    return planted
+
+
 def table_variants(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Two more benign copies of every benign table, each with half of its rows.
 
@@ -282,6 +334,7 @@ def training_rows(
     if channel == "user":
         user = [row for row in rows if row["channel"] == "user"]
         return user + sentence_negatives(user)
+    rows = rows + planted_in_other_languages(rows)
     extra = inserted_attacks(rows) + insertion_twins(rows) + table_variants(rows)
     found = rows + extra + template_twins(rows)
     if formats:  # measured and not shipped (``training/README.md``)

@@ -6,6 +6,12 @@ where a row's text comes from: the upstream repository (the part of ``source`` b
 attack's family (``ATTACK_FAMILY_OF_PLANTED``) and the host's, named in ``license``.
 Leaving a family out removes every row that belongs to it, so no fold sees its text
 or its attacks.
+
+Beside them, ``training/data`` holds corpora built here (``EXTRA``), each row tagged
+with its split: benign text in 25 languages (``build_multilingual.py``), since the v2
+benign side is almost all English. ``load(..., extra=True)`` adds their rows of the
+split asked for: the benchmarks measure with them; the shipped model was fitted
+without them (``training/README.md`` says why).
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ DEFAULT_DATA = next(
     REPO.parent / "shared" / "data",
 )
 VERSION = "v2"
+# Corpora kept in this repository, read with every split of ``../shared/data``.
+EXTRA = (REPO / "training" / "data" / "multilingual_v1.jsonl.gz",)
 PLANTED = "derived:asb-planted-in-v2-tool-text"
 # The planted attacks are Agent Security Bench instructions.
 ATTACK_FAMILY_OF_PLANTED = "agiresearch/ASB"
@@ -37,8 +45,9 @@ def path_of(data: Path, split: str) -> Path:
     return data / f"{split}_{VERSION}.jsonl.gz"
 
 
-def load(data: Path, split: str) -> list[Row]:
-    """One split; exits with a plain message when the corpora are missing."""
+def load(data: Path, split: str, *, extra: bool = False) -> list[Row]:
+    """One split (with ``extra``, also the rows of that split of the corpora in
+    ``training/data``); exits with a plain message when the corpora are missing."""
     path = path_of(data, split)
     if not path.exists():
         sys.exit(
@@ -46,11 +55,26 @@ def load(data: Path, split: str) -> list[Row]:
             f"the repository; pass --data DIR (the folder with {path.name})."
         )
     with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+        rows = [json.loads(line) for line in handle if line.strip()]
+    if not extra:
+        return rows
+    return rows + [row for row in extra_rows() if row["split"] == split]
+
+
+def extra_rows() -> list[Row]:
+    rows = []
+    for path in EXTRA:
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            rows += [json.loads(line) for line in handle if line.strip()]
+    return rows
 
 
 def sha256_of(data: Path, split: str) -> str:
     return hashlib.sha256(path_of(data, split).read_bytes()).hexdigest()
+
+
+def extra_sha256() -> dict[str, str]:
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in EXTRA}
 
 
 def family(source: str) -> str:

@@ -20,6 +20,7 @@ from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyp
 from immuno.detect.classifier import CHANNELS, Classifier, encode_model, place_threshold
 from immuno.detect.features import DIM, bias_index, extract
 from immuno.detect.normalize import normalize
+from immuno.detect.scripts import script_group
 
 from data import Row, families_of
 
@@ -197,6 +198,25 @@ def operating_point(
     threshold = place_threshold(logits[~y], budget, names, cap)
     tpr = float((logits[y] >= threshold).mean()) if y.any() else 0.0
     return Operating(threshold, tpr, float((logits[~y] >= threshold).mean()))
+
+
+def script_thresholds(
+    logits: npt.NDArray[np.float64], rows: list[Row], floor: float, budget: float, cap: float
+) -> dict[str, float]:
+    """Per group of scripts (``immuno.detect.scripts``), the dev rule's threshold on the
+    benign texts of that group, where it is above ``floor`` (the channel's threshold):
+    a script the model met mostly in attacks is not evidence of one."""
+    groups = [script_group(normalize(row["text"]).text) for row in rows]
+    found = {}
+    for group in sorted({g for g in groups if g is not None}):
+        benign = [i for i, g in enumerate(groups) if g == group and rows[i]["label"] == "benign"]
+        if not benign:
+            continue
+        names = [families_of(rows[i])[0] for i in benign]
+        threshold = place_threshold(logits[benign], budget, names, cap)
+        if threshold > floor:
+            found[group] = math.ceil(threshold * 1e6) / 1e6  # written with 6 decimals
+    return found
 
 
 def platt_slope(logits: npt.NDArray[np.float64], y: npt.NDArray[np.bool_]) -> float:

@@ -5,6 +5,8 @@
     python training/leave_one_out.py --tool-c 4 --tool-user-benign yes   # another setting
     python training/leave_one_out.py --support 2       # another shared support
     python training/leave_one_out.py --family-cap 0.01 # another cap in the threshold rule
+    python training/leave_one_out.py --multilingual    # with the corpora of training/data
+    python training/leave_one_out.py --script-thresholds   # a threshold per script group
 
 For each source family (``data.families_of``), the model of each channel the family
 appears on is fitted again on ``train_v2`` without any row of that family (its
@@ -44,6 +46,11 @@ TARGET = {"benign": 0.02, "attack": 0.85}  # targets: FP at most, detection at l
 # Filled once before the folds fork, so each fold reuses the vectors of every row it
 # shares with the full training set instead of extracting them again.
 CACHE = fit.VectorCache()
+# With the corpora of ``training/data`` (``--multilingual``); set before the folds fork.
+EXTRA = False
+# Thresholds per group of scripts, placed on dev with those corpora's dev rows
+# (``--script-thresholds``); the corpora's families are then read too.
+SCRIPTS = False
 
 
 def fold_classifier(
@@ -52,6 +59,7 @@ def fold_classifier(
     train_rows: list[data.Row],
     dev_rows: list[data.Row],
     cache: fit.VectorCache,
+    script_dev: list[data.Row] | None = None,
 ) -> Classifier:
     """One channel fitted and placed without the left-out family (both channel rows
     carry it; only ``channel`` is read)."""
@@ -67,6 +75,16 @@ def fold_classifier(
         "threshold": point.threshold,
         "slope": fit.platt_slope(logits - point.threshold, labels),
     }
+    if script_dev is not None:
+        rows = [row for row in script_dev if row["channel"] == channel]
+        texts = [normalize(row["text"]).text for row in rows]
+        params["scripts"] = fit.script_thresholds(
+            fit.logits_of(fitted, texts, channel),
+            rows,
+            point.threshold,
+            budget,
+            train_classifier.FAMILY_CAP[channel],
+        )
     blob = encode_model(
         dict.fromkeys(CHANNELS, fitted.weights), {"channels": dict.fromkeys(CHANNELS, params)}
     )
@@ -81,8 +99,13 @@ def stopped(layer: DetectLayer, text: str, channel: str) -> bool:
 
 
 def run_family(name: str, data_dir: Path, settings: dict[str, fit.Setting]) -> list[dict[str, Any]]:
-    train_rows, dev_rows = data.load(data_dir, "train"), data.load(data_dir, "dev")
+    train_rows = data.load(data_dir, "train", extra=EXTRA)
+    dev_rows = data.load(data_dir, "dev", extra=EXTRA)
     seen = train_rows + dev_rows
+    script_dev = None
+    if SCRIPTS:
+        script_dev = data.without(data.load(data_dir, "dev", extra=True), name)
+        seen = data.load(data_dir, "train", extra=True) + data.load(data_dir, "dev", extra=True)
     signatures = SignatureSet.from_sources(["builtin"])
     cache = CACHE
     results, layers = [], {}
@@ -99,6 +122,7 @@ def run_family(name: str, data_dir: Path, settings: dict[str, fit.Setting]) -> l
                     data.without(train_rows, name),
                     data.without(dev_rows, name),
                     cache,
+                    script_dev,
                 )
                 layers[channel] = DetectLayer(signatures, classifier=model)
             layer = layers[channel]
@@ -124,11 +148,17 @@ def main() -> None:
         help="try the tool model with or without benign user requests as negatives",
     )
     parser.add_argument("--support", type=int, help="try another shared support (both channels)")
-    parser.add_argument(
-        "--family-cap", type=float, help="try another FAMILY_CAP (both channels)"
-    )
+    parser.add_argument("--family-cap", type=float, help="try another FAMILY_CAP (both channels)")
     parser.add_argument("--json", type=Path, default=Path("leave_one_out.json"))
+    parser.add_argument(
+        "--multilingual", action="store_true", help="with the corpora of training/data"
+    )
+    parser.add_argument(
+        "--script-thresholds", action="store_true", help="a threshold per group of scripts"
+    )
     args = parser.parse_args()
+    global EXTRA, SCRIPTS
+    EXTRA, SCRIPTS = args.multilingual, args.script_thresholds
     if args.family_cap is not None:  # read by every fold (they fork after this)
         train_classifier.FAMILY_CAP = dict.fromkeys(CHANNELS, args.family_cap)
     shipped = Classifier.from_file(args.model)
@@ -151,13 +181,14 @@ def main() -> None:
     if args.support is not None:
         settings = {c: dataclasses.replace(s, support=args.support) for c, s in settings.items()}
     print(f"settings: {settings}", flush=True)
-    seen = data.load(args.data, "train") + data.load(args.data, "dev")
+    every = EXTRA or SCRIPTS  # the corpora's families are folds too
+    seen = data.load(args.data, "train", extra=every) + data.load(args.data, "dev", extra=every)
     names = args.family or sorted(
         set(data.families(seen, "benign")) | set(data.families(seen, "attack"))
     )
     for channel in CHANNELS:
         rows = augment.training_rows(
-            data.load(args.data, "train"), channel, settings[channel].user_benign
+            data.load(args.data, "train", extra=EXTRA), channel, settings[channel].user_benign
         )
         fit.matrix(rows, channel, CACHE)
     fork = multiprocessing.get_context("fork")

@@ -99,8 +99,16 @@ def choose(
     return (*best, report)
 
 
-def train(data_dir: Path) -> tuple[bytes, dict[str, Any]]:
-    train_rows, dev_rows = data.load(data_dir, "train"), data.load(data_dir, "dev")
+def train(
+    data_dir: Path, multilingual: bool = False, scripts: bool = False
+) -> tuple[bytes, dict[str, Any]]:
+    """The model and what dev said of each candidate. ``multilingual`` adds the corpora
+    of ``training/data`` to train and dev (measured and not shipped: the README);
+    ``scripts`` places a threshold per group of scripts on dev with those corpora's
+    dev rows (``fit.script_thresholds``), the weights and channel thresholds as without."""
+    train_rows = data.load(data_dir, "train", extra=multilingual)
+    dev_rows = data.load(data_dir, "dev", extra=multilingual)
+    script_dev = data.load(data_dir, "dev", extra=True) if scripts else []
     cache = fit.VectorCache()
     weights, channels, report = {}, {}, {}
     for channel in CHANNELS:
@@ -120,12 +128,23 @@ def train(data_dir: Path) -> tuple[bytes, dict[str, Any]]:
             "user_benign": setting.user_benign,
             "support": setting.support,
         }
+        if scripts:
+            rows = [row for row in script_dev if row["channel"] == channel]
+            texts = [normalize(row["text"]).text for row in rows]
+            channels[channel]["scripts"] = fit.script_thresholds(
+                fit.logits_of(fitted, texts, channel),
+                rows,
+                channels[channel]["threshold"],
+                FP_BUDGET[channel],
+                FAMILY_CAP[channel],
+            )
         report[channel] = {"chosen": fit.describe(point), "candidates": tried}
     header = {
         "channels": channels,
         "data": {
             "version": data.VERSION,
             **{f"{s}_sha256": data.sha256_of(data_dir, s) for s in ("train", "dev")},
+            **({"extra_sha256": data.extra_sha256()} if multilingual or scripts else {}),
         },
         "training": {
             "versions": VERSIONS,
@@ -176,8 +195,18 @@ def main() -> None:
     parser.add_argument(
         "--check", action="store_true", help="rebuild and compare with --out; write nothing"
     )
+    parser.add_argument(
+        "--multilingual",
+        action="store_true",
+        help="also fit and choose on the corpora in training/data (measured, not shipped)",
+    )
+    parser.add_argument(
+        "--script-thresholds",
+        action="store_true",
+        help="a threshold per group of scripts, on dev with the corpora of training/data",
+    )
     args = parser.parse_args()
-    blob, _ = train(args.data)
+    blob, _ = train(args.data, args.multilingual, args.script_thresholds)
     if args.check:
         shipped, rebuilt = Classifier.from_file(args.out), Classifier(blob)
         problems = compare(shipped, rebuilt)

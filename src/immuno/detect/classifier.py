@@ -9,7 +9,9 @@ The model file (``model/classifier.bin``) is written by
 The header holds the feature-space size and version, the training record (library
 versions, data hashes, every choice made on dev) and, per channel (in the order of the weight
 rows), the intercept, the operating threshold chosen on the development split and
-the Platt slope that turns a logit into a probability around it. The weights already
+the Platt slope that turns a logit into a probability around it, and optionally a
+threshold per group of scripts (``scripts.py``), chosen on dev texts written in them
+by the same rule and never below the channel's. The weights already
 hold the per-feature scaling used in training (NBSVM log-count ratios, folded in), so
 scoring is one sparse dot product per text and window, and needs numpy only.
 """
@@ -30,6 +32,7 @@ import numpy.typing as npt
 
 from immuno.core.errors import ConfigError
 from immuno.detect.features import DIM, DIM_BITS, FEATURE_VERSION, bias_index, extract
+from immuno.detect.scripts import GROUPS, script_group
 
 MAGIC = b"IMMUNOC2"
 BUILTIN_MODEL = "model/classifier.bin"
@@ -102,10 +105,19 @@ class Classifier:
             header = json.loads(blob[start : start + size])
             raw = zlib.decompress(blob[start + size :])
             order: list[str] = header["order"]
-            channels: dict[str, dict[str, float]] = header["channels"]
+            channels: dict[str, dict[str, Any]] = header["channels"]
             intercepts = {c: float(channels[c]["intercept"]) for c in order}
         except (ValueError, KeyError, TypeError, zlib.error) as exc:
             raise ConfigError(where, f"corrupt classifier file: {exc!r}") from None
+        scripts: dict[str, dict[str, float]] = {}
+        for channel in order:
+            found = channels[channel].get("scripts", {})
+            if not isinstance(found, dict) or not all(
+                name in (*GROUPS, "other") and isinstance(value, int | float)
+                for name, value in found.items()
+            ):
+                raise ConfigError(where, f"corrupt classifier file: bad {channel} scripts")
+            scripts[channel] = {name: float(value) for name, value in found.items()}
         if sorted(order) != list(CHANNELS):
             raise ConfigError(where, f"classifier must have one model per channel {CHANNELS}")
         if header.get("dim_bits") != DIM_BITS or len(raw) != DIM * 2 * len(order):
@@ -120,6 +132,7 @@ class Classifier:
         self.weights = dict(zip(order, rows, strict=True))
         self.intercepts = intercepts
         self.channels = channels
+        self.scripts = scripts  # per channel: group of scripts -> its own threshold
 
     @classmethod
     def builtin(cls) -> Classifier:
@@ -159,12 +172,19 @@ class Classifier:
             best = max(best, float((sums / np.sqrt(counts)).max()))
         return best + self.intercepts[channel]
 
-    def calibrate(self, logit: float, channel: str) -> float:
-        """Score in [0, 1]; equals ANCHOR_SCORE at the channel's operating threshold."""
-        params = self.channels[channel]
+    def threshold(self, channel: str, script: str | None = None) -> float:
+        """The operating threshold for a text of ``channel`` written in ``script``
+        (a group of ``scripts.GROUPS``; None for ASCII text)."""
+        threshold = float(self.channels[channel]["threshold"])
+        own = self.scripts[channel].get(script) if script is not None else None
+        return threshold if own is None else max(own, threshold)
+
+    def calibrate(self, logit: float, channel: str, script: str | None = None) -> float:
+        """Score in [0, 1]; equals ANCHOR_SCORE at the operating threshold."""
         anchor = math.log(ANCHOR_SCORE / (1.0 - ANCHOR_SCORE))
-        z = params["slope"] * (logit - params["threshold"]) + anchor
+        slope = float(self.channels[channel]["slope"])
+        z = slope * (logit - self.threshold(channel, script)) + anchor
         return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
 
     def score(self, text: str, channel: str) -> float:
-        return self.calibrate(self.logit(text, channel), channel)
+        return self.calibrate(self.logit(text, channel), channel, script_group(text))
