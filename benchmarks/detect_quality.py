@@ -2,6 +2,7 @@
 
     python benchmarks/detect_quality.py                 # ../shared/data/test_v2.jsonl.gz
     python benchmarks/detect_quality.py --split dev     # while developing
+    python benchmarks/detect_quality.py --script-thresholds   # detect.unsafe_script_thresholds
 
 A text counts as detected when the layer's score reaches the default block threshold
 (0.8): it would be stopped. "flagged" is the share at or above the flag threshold
@@ -61,9 +62,11 @@ def family_of(row: dict[str, str]) -> str:
     return row["source"].split(":", 1)[0]
 
 
-def builtin_layer(classifier: Classifier | None) -> DetectLayer:
-    """The detect layer as benchmarks score it: builtin signatures and ``classifier``."""
-    return DetectLayer(SignatureSet.from_sources(["builtin"]), classifier=classifier)
+def builtin_layer(classifier: Classifier | None, by_script: bool = False) -> DetectLayer:
+    """The detect layer as benchmarks score it: builtin signatures and ``classifier``
+    (with its per-script thresholds when ``by_script``)."""
+    signatures = SignatureSet.from_sources(["builtin"])
+    return DetectLayer(signatures, classifier=classifier, by_script=by_script)
 
 
 def signal_score(layer: DetectLayer, signal: Signal) -> float:
@@ -82,12 +85,17 @@ def main() -> None:
     parser.add_argument("--split", default="test", choices=["dev", "test"])
     parser.add_argument("--no-classifier", action="store_true")
     parser.add_argument("--model", type=Path, help="a classifier file (default: the shipped one)")
+    parser.add_argument(
+        "--script-thresholds",
+        action="store_true",
+        help="as under detect.unsafe_script_thresholds: a threshold per script group",
+    )
     args = parser.parse_args()
     rows = corpora.load(args.data, args.split, extra=True)
     classifier = None if args.no_classifier else Classifier.builtin()
     if args.model and not args.no_classifier:
         classifier = Classifier.from_file(args.model)
-    layer = builtin_layer(classifier)
+    layer = builtin_layer(classifier, args.script_thresholds)
 
     table: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     families: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])

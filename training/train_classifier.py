@@ -99,16 +99,11 @@ def choose(
     return (*best, report)
 
 
-def train(
-    data_dir: Path, multilingual: bool = False, scripts: bool = False
-) -> tuple[bytes, dict[str, Any]]:
+def train(data_dir: Path, multilingual: bool = False) -> tuple[bytes, dict[str, Any]]:
     """The model and what dev said of each candidate. ``multilingual`` adds the corpora
-    of ``training/data`` to train and dev (measured and not shipped: the README);
-    ``scripts`` places a threshold per group of scripts on dev with those corpora's
-    dev rows (``fit.script_thresholds``), the weights and channel thresholds as without."""
+    of ``training/data`` to train and dev (measured and not shipped: the README)."""
     train_rows = data.load(data_dir, "train", extra=multilingual)
     dev_rows = data.load(data_dir, "dev", extra=multilingual)
-    script_dev = data.load(data_dir, "dev", extra=True) if scripts else []
     cache = fit.VectorCache()
     weights, channels, report = {}, {}, {}
     for channel in CHANNELS:
@@ -128,23 +123,13 @@ def train(
             "user_benign": setting.user_benign,
             "support": setting.support,
         }
-        if scripts:
-            rows = [row for row in script_dev if row["channel"] == channel]
-            texts = [normalize(row["text"]).text for row in rows]
-            channels[channel]["scripts"] = fit.script_thresholds(
-                fit.logits_of(fitted, texts, channel),
-                rows,
-                channels[channel]["threshold"],
-                FP_BUDGET[channel],
-                FAMILY_CAP[channel],
-            )
         report[channel] = {"chosen": fit.describe(point), "candidates": tried}
     header = {
         "channels": channels,
         "data": {
             "version": data.VERSION,
             **{f"{s}_sha256": data.sha256_of(data_dir, s) for s in ("train", "dev")},
-            **({"extra_sha256": data.extra_sha256()} if multilingual or scripts else {}),
+            **({"extra_sha256": data.extra_sha256()} if multilingual else {}),
         },
         "training": {
             "versions": VERSIONS,
@@ -158,7 +143,29 @@ def train(
         },
         "feature_version": FEATURE_VERSION,
     }
-    return encode_model(weights, header), report
+    return with_script_thresholds(encode_model(weights, header), data_dir), report
+
+
+def with_script_thresholds(blob: bytes, data_dir: Path) -> bytes:
+    """The model with a threshold per group of scripts in each channel, placed by the
+    dev rule on ``dev_v2`` and the dev rows of ``training/data`` with the classifier as
+    written (``fit.script_thresholds``). Used only under
+    ``detect.unsafe_script_thresholds``: training/README.md says why not by default."""
+    model = Classifier(blob)
+    dev = data.load(data_dir, "dev", extra=True)
+    header = {k: v for k, v in model.header.items() if k not in ("dim_bits", "order")}
+    channels = {channel: dict(params) for channel, params in model.channels.items()}
+    for channel in CHANNELS:
+        rows = [row for row in dev if row["channel"] == channel]
+        logits = np.array([model.logit(normalize(r["text"]).text, channel) for r in rows])
+        threshold = float(channels[channel]["threshold"])
+        channels[channel]["scripts"] = fit.script_thresholds(
+            logits, rows, threshold, FP_BUDGET[channel], FAMILY_CAP[channel]
+        )
+    header["channels"] = channels
+    header["data"] = {**header["data"], "script_dev_sha256": data.extra_sha256()}
+    weights = {channel: model.weights[channel].astype(np.float16) for channel in CHANNELS}
+    return encode_model(weights, header)
 
 
 def compare(shipped: Classifier, rebuilt: Classifier) -> list[str]:
@@ -171,13 +178,18 @@ def compare(shipped: Classifier, rebuilt: Classifier) -> list[str]:
         diff = float(np.abs(shipped.weights[channel] - rebuilt.weights[channel]).max())
         if diff > tolerance:
             problems.append(f"{channel} weights differ by up to {diff:.3g}")
-        for key in ("intercept", "threshold", "slope", "C", "scaled", "user_benign", "support"):
+        keys = ("intercept", "threshold", "slope", "C", "scaled", "user_benign", "support")
+        for key in keys:
             a, b = shipped.channels[channel].get(key), rebuilt.channels[channel].get(key)
             close = a == b or (
                 isinstance(a, float) and isinstance(b, float) and abs(a - b) <= tolerance
             )
             if not close:
                 problems.append(f"{channel} {key}: shipped {a!r}, rebuilt {b!r}")
+        for script in sorted(set(shipped.scripts[channel]) | set(rebuilt.scripts[channel])):
+            a, b = shipped.scripts[channel].get(script), rebuilt.scripts[channel].get(script)
+            if a is None or b is None or abs(a - b) > tolerance:
+                problems.append(f"{channel} {script} threshold: shipped {a!r}, rebuilt {b!r}")
     if shipped.header.get("data") != rebuilt.header.get("data"):
         problems.append("trained on other data (the data hashes differ)")
     if not same_versions:
@@ -200,13 +212,8 @@ def main() -> None:
         action="store_true",
         help="also fit and choose on the corpora in training/data (measured, not shipped)",
     )
-    parser.add_argument(
-        "--script-thresholds",
-        action="store_true",
-        help="a threshold per group of scripts, on dev with the corpora of training/data",
-    )
     args = parser.parse_args()
-    blob, _ = train(args.data, args.multilingual, args.script_thresholds)
+    blob, _ = train(args.data, args.multilingual)
     if args.check:
         shipped, rebuilt = Classifier.from_file(args.out), Classifier(blob)
         problems = compare(shipped, rebuilt)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 
-from immuno import ConfigError
-from immuno.detect import Classifier
+from immuno import Config, ConfigError, Immune, Signal, SignalKind
+from immuno.core.config import DetectConfig, StoreConfig
+from immuno.detect import Classifier, DetectLayer, SignatureSet
 from immuno.detect.classifier import ANCHOR_SCORE, CHANNELS, encode_model
 from immuno.detect.features import DIM
 from immuno.detect.scripts import script_group
@@ -60,16 +63,53 @@ def test_a_script_threshold_applies_to_texts_in_that_script_and_never_lowers_the
     assert model.calibrate(1.0, "tool", "cyrillic") < 0.5
 
 
-def test_the_classifier_reads_the_script_of_the_text_it_scores() -> None:
+def test_the_classifier_reads_the_script_of_the_text_it_scores_when_asked() -> None:
     model = Classifier(_model({"scripts": {"cyrillic": 40.0}}))
-    # all-zero weights: every logit is 0, two below the channel threshold, 40 below
+    # all-zero weights: every logit is 0, one below the channel threshold, 40 below
     # the Cyrillic one
-    english = model.score("The library is closed until January.", "tool")
-    russian = model.score("Библиотека закрыта до января.", "tool")
+    english = model.score("The library is closed until January.", "tool", by_script=True)
+    russian = model.score("Библиотека закрыта до января.", "tool", by_script=True)
     assert russian < english < ANCHOR_SCORE
+    assert model.score("Библиотека закрыта до января.", "tool") == english
 
 
 @pytest.mark.parametrize("scripts", [["cyrillic"], {"klingon": 2.0}, {"cyrillic": "high"}])
 def test_bad_script_thresholds_are_config_errors(scripts: object) -> None:
     with pytest.raises(ConfigError, match="bad tool scripts"):
         Classifier(_model({"scripts": scripts}))
+
+
+def test_the_shipped_model_raises_its_bar_for_scripts_it_met_mostly_in_attacks() -> None:
+    shipped = Classifier.builtin()
+    for group in ("cyrillic", "cjk"):
+        assert shipped.threshold("tool", group) > shipped.threshold("tool") + 1.0
+
+
+def test_the_layer_uses_script_thresholds_only_when_told() -> None:
+    model = Classifier(_model({"scripts": {"cyrillic": 40.0}}))
+    russian = Signal(kind=SignalKind.TOOL_RESULT, agent="a", content="Библиотека закрыта.")
+    plain = DetectLayer(SignatureSet.from_sources(["builtin"]), classifier=model)
+    lenient = DetectLayer(SignatureSet.from_sources(["builtin"]), classifier=model, by_script=True)
+    assert _classifier_score(plain, russian) > _classifier_score(lenient, russian)
+
+
+def _classifier_score(layer: DetectLayer, signal: Signal) -> float:
+    return max(
+        (f.score for f in layer.inspect(signal, ()) if f.code == "classifier.injection"),
+        default=0.0,
+    )
+
+
+def test_the_weakening_setting_is_off_by_default_and_warns_when_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert Config().detect.unsafe_script_thresholds is False
+    config = Config(
+        store=StoreConfig(path=":memory:"),
+        detect=DetectConfig(unsafe_script_thresholds=True),
+    )
+    with caplog.at_level(logging.WARNING, logger="immuno.detect"):
+        immune = Immune(config)
+    assert immune.layer("detect").by_script is True
+    assert "unsafe_script_thresholds is true" in caplog.text
+    immune.close()

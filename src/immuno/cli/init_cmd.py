@@ -48,6 +48,11 @@ detect:
   # injected sentences cut out and marked, if the rest scans clean (the original
   # stays in quarantine). [] stops such outputs whole.
   excise: ["*"]
+  # WEAKER DETECTION when true (warns at start): raise the classifier's bar for text
+  # written mostly outside ASCII (Cyrillic, CJK, Latin with many diacritics), where
+  # the shipped model stops much benign text, leaving injections in those scripts
+  # to the signatures and the barrier.
+  unsafe_script_thresholds: false
 
 policy:
   enabled: true

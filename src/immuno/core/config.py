@@ -87,6 +87,11 @@ class DetectConfig(_Section, frozen=True):
     # Tools (globs) whose stopped outputs are delivered with the injected sentences cut
     # out when the rest scans clean; [] stops them whole. Bare scanned text never is.
     excise: list[str] = msgspec.field(default_factory=lambda: ["*"])
+    # WEAKER DETECTION, off by default: the classifier's bar for text written mostly
+    # outside ASCII (Cyrillic, CJK, Latin with many diacritics) is raised to the one
+    # dev chose for that script, where the shipped model stops most benign text. It
+    # gives up attacks in those scripts to the signatures and the barrier.
+    unsafe_script_thresholds: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 < self.vaccine_threshold <= 1.0:

@@ -4,6 +4,7 @@ statistics, vaccines and content quarantine for what agents read."""
 from __future__ import annotations
 
 import functools
+import logging
 from typing import TYPE_CHECKING
 
 from immuno.core.registry import register_component
@@ -32,6 +33,8 @@ __all__ = [
 ]
 
 
+log = logging.getLogger("immuno.detect")
+
 # Built-in detectors are immutable once built: every pipeline in a process shares one
 # copy, so a second ``Immune`` costs no parsing or decompression and meets warm memory.
 _builtin_classifier = functools.cache(Classifier.builtin)
@@ -52,6 +55,12 @@ def _build(immune: Immune) -> DetectLayer | None:
     if config.classifier:
         builtin = config.model == "builtin"
         classifier = _builtin_classifier() if builtin else Classifier.from_file(config.model)
+        if config.unsafe_script_thresholds:
+            log.warning(
+                "detect.unsafe_script_thresholds is true: the classifier's bar is raised "
+                "for text written mostly outside ASCII, so injections in those scripts "
+                "are left to the signatures and the barrier"
+            )
     return DetectLayer(
         _signatures(config.packs),
         classifier=classifier,
@@ -63,6 +72,7 @@ def _build(immune: Immune) -> DetectLayer | None:
         flag_threshold=immune.config.thresholds.flag,
         block_threshold=immune.config.thresholds.block,
         excise=config.excise,
+        by_script=config.unsafe_script_thresholds,
     )
 
 

@@ -186,5 +186,8 @@ class Classifier:
         z = slope * (logit - self.threshold(channel, script)) + anchor
         return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
 
-    def score(self, text: str, channel: str) -> float:
-        return self.calibrate(self.logit(text, channel), channel, script_group(text))
+    def score(self, text: str, channel: str, *, by_script: bool = False) -> float:
+        """The calibrated score; ``by_script`` applies the threshold of the script
+        ``text`` is written in (``scripts.py``), where the file has one."""
+        script = script_group(text) if by_script and self.scripts[channel] else None
+        return self.calibrate(self.logit(text, channel), channel, script)

@@ -90,6 +90,7 @@ class DetectLayer:
         flag_threshold: float = DEFAULT_FLAG_THRESHOLD,
         block_threshold: float = DEFAULT_BLOCK_THRESHOLD,
         excise: Sequence[str] = (),
+        by_script: bool = False,
     ) -> None:
         self.signatures = signatures
         self.classifier = classifier
@@ -103,6 +104,8 @@ class DetectLayer:
         self.block_threshold = block_threshold
         # tools (globs) whose outputs may be delivered with the injection cut out
         self.excise = tuple(excise)
+        # the classifier's per-script thresholds (detect.unsafe_script_thresholds)
+        self.by_script = by_script
 
     # -- state in the store, opened on first use -------------------------------------
 
@@ -231,7 +234,10 @@ class DetectLayer:
                 code = f"obfuscation.{technique}"
                 findings.append(self._finding(code, score, _HINTS[technique], part=part))
         if self.classifier is not None:
-            score = self.classifier.score(norm.text, channel.value)
+            if self.by_script:
+                score = self.classifier.score(norm.text, channel.value, by_script=True)
+            else:
+                score = self.classifier.score(norm.text, channel.value)
             if score >= CLASSIFIER_REPORT:
                 message = f"the classifier reads this {channel.value} text as an injection"
                 findings.append(self._finding(CLASSIFIER_CODE, score, message, part=part))
