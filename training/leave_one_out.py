@@ -124,7 +124,7 @@ def run_family(name: str, data_dir: Path, settings: dict[str, fit.Setting]) -> l
                     cache,
                     script_dev,
                 )
-                layers[channel] = DetectLayer(signatures, classifier=model)
+                layers[channel] = DetectLayer(signatures, classifier=model, by_script=SCRIPTS)
             layer = layers[channel]
             hits = sum(stopped(layer, text, channel) for text in texts)
             rate = hits / len(texts)
