@@ -201,12 +201,18 @@ def operating_point(
 
 
 def script_thresholds(
-    logits: npt.NDArray[np.float64], rows: list[Row], floor: float, budget: float, cap: float
+    logits: npt.NDArray[np.float64],
+    texts: list[str],
+    rows: list[Row],
+    floor: float,
+    budget: float,
+    cap: float,
 ) -> dict[str, float]:
     """Per group of scripts (``immuno.detect.scripts``), the dev rule's threshold on the
     benign texts of that group, where it is above ``floor`` (the channel's threshold):
-    a script the model met mostly in attacks is not evidence of one."""
-    groups = [script_group(normalize(row["text"]).text) for row in rows]
+    a script the model met mostly in attacks is not evidence of one. ``texts`` are the
+    rows' normalised texts, as scored and as the runtime reads their script."""
+    groups = [script_group(text) for text in texts]
     found = {}
     for group in sorted({g for g in groups if g is not None}):
         benign = [i for i, g in enumerate(groups) if g == group and rows[i]["label"] == "benign"]

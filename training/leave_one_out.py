@@ -80,6 +80,7 @@ def fold_classifier(
         texts = [normalize(row["text"]).text for row in rows]
         params["scripts"] = fit.script_thresholds(
             fit.logits_of(fitted, texts, channel),
+            texts,
             rows,
             point.threshold,
             budget,

@@ -157,10 +157,11 @@ def with_script_thresholds(blob: bytes, data_dir: Path) -> bytes:
     channels = {channel: dict(params) for channel, params in model.channels.items()}
     for channel in CHANNELS:
         rows = [row for row in dev if row["channel"] == channel]
-        logits = np.array([model.logit(normalize(r["text"]).text, channel) for r in rows])
+        texts = [normalize(row["text"]).text for row in rows]
+        logits = np.array([model.logit(text, channel) for text in texts])
         threshold = float(channels[channel]["threshold"])
         channels[channel]["scripts"] = fit.script_thresholds(
-            logits, rows, threshold, FP_BUDGET[channel], FAMILY_CAP[channel]
+            logits, texts, rows, threshold, FP_BUDGET[channel], FAMILY_CAP[channel]
         )
     header["channels"] = channels
     header["data"] = {**header["data"], "script_dev_sha256": data.extra_sha256()}

@@ -23,7 +23,7 @@ class FixedClassifier:
     def __init__(self, score: float) -> None:
         self.value = score
 
-    def score(self, text: str, channel: str) -> float:
+    def score(self, text: str, channel: str, *, by_script: bool = False) -> float:
         return self.value
 
 

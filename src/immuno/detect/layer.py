@@ -234,10 +234,7 @@ class DetectLayer:
                 code = f"obfuscation.{technique}"
                 findings.append(self._finding(code, score, _HINTS[technique], part=part))
         if self.classifier is not None:
-            if self.by_script:
-                score = self.classifier.score(norm.text, channel.value, by_script=True)
-            else:
-                score = self.classifier.score(norm.text, channel.value)
+            score = self.classifier.score(norm.text, channel.value, by_script=self.by_script)
             if score >= CLASSIFIER_REPORT:
                 message = f"the classifier reads this {channel.value} text as an injection"
                 findings.append(self._finding(CLASSIFIER_CODE, score, message, part=part))

@@ -44,4 +44,4 @@ def script_group(text: str) -> str | None:
         # letters from no named group (Thai, Georgian, Ethiopic ...) count as "other"
         other = letters - foreign - len(_ASCII_LETTER.findall(text))
         return "other" if other >= MIN_SHARE * letters else None
-    return max(counts, key=lambda name: counts[name])
+    return max(counts, key=counts.__getitem__)
