@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -19,6 +21,7 @@ from immuno.detect.classifier import (
 from immuno.detect.features import (
     CLAUSE,
     DIM,
+    MAX_BYTES,
     WINDOW,
     bias_index,
     extract,
@@ -59,6 +62,17 @@ def test_repeated_features_count_sublinearly_in_order() -> None:
     assert tool.all_weights().sum() < 0.2 * len(tool.all())
     assert np.array_equal(user.all_weights(), np.ones(len(user.all())))
 
+
+def test_occurrence_weights_are_the_same_on_every_machine() -> None:
+    # numpy's float64 log2 has a code path of its own on AVX-512 machines; the table
+    # is rounded to float32, so it equals the C library's log2 rounded the same way,
+    # whichever path ran, and a model refits bit for bit anywhere.
+    ranks = np.array([1, 1, 2, 3, 2, 1, *range(4, 8 * MAX_BYTES - 2)])  # n <= the table
+    index = np.concatenate([[7, 3, 7, 7, 3, 9], np.full(len(ranks) - 6, 7)]).astype(np.uint32)
+    got = occurrence_weights(index)
+    libm = np.array([math.log2(1.0 + 1.0 / k) for k in ranks], dtype=np.float32)
+    assert got.dtype == np.float64
+    assert np.array_equal(got, libm.astype(np.float64))
 
 def test_logit_is_the_best_of_the_whole_text_and_its_windows() -> None:
     # Scoring uses running sums; this recomputes each window's dot product directly.

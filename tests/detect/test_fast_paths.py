@@ -4,6 +4,7 @@ and do not take them."""
 from __future__ import annotations
 
 import importlib
+import math
 import random
 
 import numpy as np
@@ -47,7 +48,9 @@ def _texts() -> list[str]:
     rng = random.Random(5)
     alphabet = "aZ9 %&<;#x/_-=\n.é\u200bİ\u212a"
     noise = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(300)]
-    return SAMPLES + noise
+    # long ones too: their many matches take the other way to character offsets
+    long = ["".join(rng.choice(alphabet) for _ in range(rng.randint(300, 900))) for _ in range(20)]
+    return SAMPLES + noise + long
 
 
 @pytest.mark.parametrize(
@@ -117,6 +120,25 @@ def test_encoded_runs_are_counted_as_findall_counts_them() -> None:
             assert _text_features(text)["encoded"] == expected
 
 
+def test_byte_class_shares_and_entropy_are_those_of_their_definitions() -> None:
+    punctuation = set(b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+    for text in _texts():
+        raw = text.encode("utf-8", "replace")
+        total = max(len(raw), 1)
+        got = _text_features(text)
+        counts = [raw.count(bytes([b])) for b in range(256)]
+        entropy = -sum(c / total * math.log2(c / total) for c in counts if c)
+        letters = sum(b in range(65, 91) or b in range(97, 123) or b >= 0xC0 for b in raw)
+        assert got["entropy"] == pytest.approx(entropy, abs=1e-9)
+        assert got["digits"] == sum(48 <= b <= 57 for b in raw) / total
+        assert got["upper"] == sum(65 <= b <= 90 for b in raw) / total
+        assert got["punctuation"] == sum(b in punctuation for b in raw) / total
+        assert got["non_ascii"] == sum(b >= 0x80 for b in raw) / total
+        far = sum(b >= 0xD0 for b in raw)
+        assert got["non_latin"] == (far / letters if letters else 0.0)
+        assert got["size"] == math.log2(len(raw) + 1)
+
+
 def test_occurrence_weights_match_counting_in_order() -> None:
     rng = np.random.default_rng(11)
     # Few distinct buckets across the whole range, so high and low halves both repeat.
@@ -128,7 +150,9 @@ def test_occurrence_weights_match_counting_in_order() -> None:
     for bucket in index.tolist():
         seen[bucket] = seen.get(bucket, 0) + 1
         expected.append(np.log2(1.0 + 1.0 / seen[bucket]))
-    assert np.array_equal(occurrence_weights(index), np.array(expected))
+    # the weights are float32 values (the same on every machine: test_classifier.py)
+    expected_f32 = np.array(expected).astype(np.float32).astype(np.float64)
+    assert np.array_equal(occurrence_weights(index), expected_f32)
 
 
 def test_only_runs_with_a_digit_a_capital_or_plus_slash_equals_are_decoded() -> None:

@@ -42,7 +42,7 @@ _SEED_NGRAM = {3: 0x9E3779B1, 4: 0x85EBCA77, 5: 0xC2B2AE3D}
 # word bigrams already carry (``training/README.md`` has the dev comparison).
 NGRAM_SIZES: tuple[int, ...] = (3, 4)
 # Written into the model header: a model fitted on other features is refused.
-FEATURE_VERSION = 3
+FEATURE_VERSION = 4
 _SEED_WORD = 0x27D4EB2F
 _SEED_BIGRAM = 0x165667B1
 _SEED_CHANNEL = {"user": 0x61C88647, "tool": 0x7FEB352D}
@@ -58,8 +58,10 @@ _Sum = TypeVar("_Sum", np.float64, np.complex128)  # summed per byte (``by_posit
 
 # Channels whose repeated features count sublinearly (see ``occurrence_weights``).
 SUBLINEAR = {"user": False, "tool": True}
-# log2(1 + 1/k) for k = 1, 2, ...: no text holds more occurrences than this.
-_DECAY = np.log2(1.0 + 1.0 / np.arange(1, 8 * MAX_BYTES + 1))
+# log2(1 + 1/k) for k = 1, 2, ...: no text holds more occurrences than this. Rounded to
+# float32: numpy's float64 log2 takes another code path on AVX-512 machines (SVML),
+# whose last bit can differ, and a model must be refitted bit for bit on any machine.
+_DECAY = np.log2(1.0 + 1.0 / np.arange(1, 8 * MAX_BYTES + 1)).astype(np.float32).astype(float)
 _RANKS = np.arange(len(_DECAY))
 # The bits of a bucket above its low 16: one byte is one radix pass fewer to count.
 _HIGH = np.uint8 if DIM_BITS <= 24 else np.uint16
