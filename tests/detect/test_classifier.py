@@ -74,6 +74,7 @@ def test_occurrence_weights_are_the_same_on_every_machine() -> None:
     assert got.dtype == np.float64
     assert np.array_equal(got, libm.astype(np.float64))
 
+
 def test_logit_is_the_best_of_the_whole_text_and_its_windows() -> None:
     # Scoring uses running sums; this recomputes each window's dot product directly.
     rng = np.random.default_rng(3)

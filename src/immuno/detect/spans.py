@@ -78,7 +78,6 @@ class Encoded:
         at -= self._follow.searchsorted(at)
         return [(start, end) for start, end in at.tolist()]
 
-
     def _counted(self, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """Byte offsets to characters by decoding the bytes between them: each match
         starts and ends on a character's first byte, and for a few matches this is
