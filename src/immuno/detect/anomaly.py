@@ -47,13 +47,22 @@ class Baseline(msgspec.Struct):
     spread: dict[str, float] = msgspec.field(default_factory=dict)
 
 
-# c * log2(c) for a byte's count c, looked up: the entropy of a histogram is
-# log2(n) - sum(c log2 c) / n, with no array of probabilities.
-_C_LOG_C = [0.0] + [c * math.log2(c) for c in range(1, 4097)]
+def _mask(selected: list[int]) -> np.ndarray:
+    mask = np.zeros(256, dtype=np.float64)
+    mask[selected] = 1.0
+    return mask
 
 
-def _c_log_c(count: int) -> float:
-    return _C_LOG_C[count] if count < len(_C_LOG_C) else count * math.log2(count)
+# Byte classes, as weights over a 256-bin histogram: one histogram per text, then a
+# dot product per class (no per-byte temporary arrays).
+_DIGIT = _mask(list(range(ord("0"), ord("9") + 1)))
+_UPPER = _mask(list(range(ord("A"), ord("Z") + 1)))
+_LOWER = _mask(list(range(ord("a"), ord("z") + 1)))
+_PUNCT = _mask([ord(c) for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"])
+_HIGH = _mask(list(range(0x80, 0x100)))
+_LEAD = _mask(list(range(0xC0, 0x100)))  # the first byte of a multi-byte UTF-8 character
+_FAR_LEAD = _mask(list(range(0xD0, 0x100)))  # U+0400 on: Cyrillic, Greek ext., CJK, Arabic
+_CLASSES = np.stack([_DIGIT, _UPPER, _LOWER, _PUNCT, _HIGH, _LEAD, _FAR_LEAD], axis=1)
 
 
 def describe(text: str, gap: float) -> dict[str, float]:
@@ -73,29 +82,20 @@ def _text_features(text: str) -> dict[str, float]:
     if last is not None and last[0] is text:
         return last[1]
     raw = text.encode("utf-8", "replace")
-    size = len(raw)
-    total = max(size, 1)
-    # one histogram in C, then sums of its ranges: cheaper than arrays per class
-    counts = np.bincount(np.frombuffer(raw, dtype=np.uint8), minlength=256).tolist()
-    digits = sum(counts[0x30:0x3A])
-    upper = sum(counts[0x41:0x5B])
-    lower = sum(counts[0x61:0x7B])
-    punct = sum(counts[0x21:0x30]) + sum(counts[0x3A:0x41])
-    punct += sum(counts[0x5B:0x61]) + sum(counts[0x7B:0x7F])
-    high = sum(counts[0x80:])
-    lead = sum(counts[0xC0:])  # the first byte of a multi-byte UTF-8 character
-    far = sum(counts[0xD0:])  # U+0400 on: Cyrillic, Greek ext., CJK, Arabic ...
-    entropy = math.log2(total) - sum([_c_log_c(c) for c in counts if c]) / total
+    total = max(len(raw), 1)
+    counts = np.bincount(np.frombuffer(raw, dtype=np.uint8), minlength=256).astype(np.float64)
+    digits, upper, lower, punct, high, lead, far = counts @ _CLASSES
+    probs = counts[counts > 0] / total
     letters = upper + lower + lead
-    encoded = sum(end - start for start, end in byte_spans(_ENCODED, raw)) if size >= 24 else 0
+    encoded = sum(end - start for start, end in byte_spans(_ENCODED, raw)) if len(raw) >= 24 else 0
     features = {
-        "size": math.log2(size + 1),
-        "entropy": max(entropy, 0.0) if size else 0.0,
-        "non_ascii": high / total,
-        "digits": digits / total,
-        "punctuation": punct / total,
-        "upper": upper / total,
-        "non_latin": far / letters if letters else 0.0,
+        "size": math.log2(len(raw) + 1),
+        "entropy": float(-(probs * np.log2(probs)).sum()),
+        "non_ascii": float(high) / total,
+        "digits": float(digits) / total,
+        "punctuation": float(punct) / total,
+        "upper": float(upper) / total,
+        "non_latin": float(far) / float(letters) if letters else 0.0,
         "encoded": encoded / total,
     }
     _LAST["text"] = (text, features)  # one dict store: atomic under the GIL

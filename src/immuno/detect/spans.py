@@ -17,7 +17,6 @@ import re2
 
 _UNANCHORED = re2._Anchor.UNANCHORED
 _NO_MATCH = (-1, -1)
-_FEW = 32  # matches converted to character offsets one by one; more go through numpy
 
 
 def byte_spans(pattern: re2._Regexp, data: bytes) -> list[tuple[int, int]]:
@@ -67,8 +66,6 @@ class Encoded:
         found = byte_spans(pattern, self.data)
         if not found or len(self.data) == len(self.text):
             return found
-        if len(found) <= _FEW:
-            return self._counted(found)
         if self._follow is None:
             # Where the bytes that continue a character are (few in mostly-Latin text).
             data = np.frombuffer(self.data, dtype=np.uint8)
@@ -77,21 +74,6 @@ class Encoded:
         at = np.array(found, dtype=np.intp)
         at -= self._follow.searchsorted(at)
         return [(start, end) for start, end in at.tolist()]
-
-    def _counted(self, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        """Byte offsets to characters by decoding the bytes between them: each match
-        starts and ends on a character's first byte, and for a few matches this is
-        cheaper than setting up the arrays."""
-        data = self.data
-        spans = []
-        byte = char = 0
-        for start, end in found:
-            char += len(data[byte:start].decode("utf-8"))
-            begin = char
-            char += len(data[start:end].decode("utf-8"))
-            byte = end
-            spans.append((begin, char))
-        return spans
 
 
 def spans(pattern: re2._Regexp, text: str) -> list[tuple[int, int]]:
