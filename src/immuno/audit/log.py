@@ -24,7 +24,6 @@ from contextlib import contextmanager
 from typing import Literal
 
 from immuno.audit import reader
-from immuno.audit.checkpoint import Checkpointer
 from immuno.audit.entry import encode_body, with_seq
 from immuno.audit.errors import AuditError
 from immuno.audit.merkle import CompactRange, leaf_hash
@@ -89,6 +88,7 @@ class AuditLog:
         head_every: int = 1000,
         head_interval: float = 60.0,
         durability: Durability = "normal",
+        owns_store: bool = False,
     ) -> None:
         if head_every < 1 or head_interval <= 0:
             raise AuditError("tree heads need head_every >= 1 and head_interval > 0")
@@ -99,17 +99,15 @@ class AuditLog:
         self.head_every = head_every
         self.head_interval = head_interval
         self.durability = durability
+        self.owns_store = owns_store  # a connection opened for the log alone: closed with it
         store.migrate("audit", MIGRATIONS)
         # SQLite has one writer at a time, so appending from the tree we know and
         # retrying under the lock on a key conflict is safe and saves a read per commit.
         # A server store lets an unlocked insert run beside a locked one: always lock.
         self._optimistic = store.dialect == "sqlite"
-        self._checkpointer: Checkpointer | None = None
         if store.dialect == "sqlite":  # a server store's durability is the server's
+            # (its WAL checkpoints run off the commit path: ``store/checkpoint.py``)
             store.query(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
-            if store.location != ":memory:":  # checkpoints run on a thread of their own
-                store.query("PRAGMA wal_autocheckpoint=0")
-                self._checkpointer = Checkpointer(store.location)
         self._cond = threading.Condition()
         self._pending: list[_Ticket] = []
         self._leading = False
@@ -174,8 +172,6 @@ class AuditLog:
         self._tree = tree
         if head is not None:
             self._last_head = (head.size, head.timestamp_ms / 1000.0)
-        if self._checkpointer is not None:
-            self._checkpointer.committed()
 
     @staticmethod
     def _rows(batch: list[_Ticket], tree: CompactRange) -> list[tuple[int, bytes, bytes]]:
@@ -299,9 +295,9 @@ class AuditLog:
 
     def close(self) -> None:
         """Sign a final head for anything unsigned (a clean shutdown leaves no unsigned
-        tail) and stop the checkpoint thread. The store stays open: its owner closes it."""
+        tail). The store stays open unless it was opened for the log alone."""
         head = self.latest_head()
         if self.size and (head is None or head.size != self.size):
             self.sign_head()
-        if self._checkpointer is not None:
-            self._checkpointer.close()
+        if self.owns_store:
+            self.store.close()

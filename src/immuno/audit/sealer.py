@@ -33,4 +33,5 @@ def open_log(immune: Immune) -> AuditLog:
         head_every=config.head_every,
         head_interval=config.head_interval,
         durability=config.durability,
+        owns_store=own,
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from immuno.core.errors import StoreError
+from immuno.store import checkpoint
 from immuno.store.base import Row
 from immuno.store.sql import apply_migrations
 
@@ -64,6 +65,12 @@ class SQLiteStore:
             self._conn.execute(_SCHEMA_TABLE)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.location}: not a usable SQLite database ({exc})") from None
+        # A file's checkpoints run on a thread of their own, never inside a commit
+        # (``checkpoint.py``); ``:memory:`` has no WAL.
+        self._checkpointer: checkpoint.Checkpointer | None = None
+        if self.location != ":memory:":
+            self._conn.execute("PRAGMA wal_autocheckpoint=0")
+            self._checkpointer = checkpoint.acquire(str(Path(self.location).resolve()))
 
     @contextmanager
     def transaction(self, *, lock: str | None = None) -> Iterator[sqlite3.Cursor]:
@@ -86,6 +93,8 @@ class SQLiteStore:
             except sqlite3.Error as exc:
                 self._conn.rollback()
                 raise StoreError(f"{self.location}: commit failed: {exc}") from None
+            if self._checkpointer is not None:
+                self._checkpointer.committed()
 
     def migrate(self, component: str, steps: Sequence[str]) -> int:
         """Apply the steps ``component`` has not seen yet; return its schema version."""
@@ -105,10 +114,15 @@ class SQLiteStore:
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self._lock:
+            changes = self._conn.total_changes
             try:
-                return self._conn.execute(sql, params).fetchall()
+                rows = self._conn.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
                 raise StoreError(f"{self.location}: query failed: {exc}") from None
+            # a write outside a transaction is its own commit
+            if self._checkpointer is not None and self._conn.total_changes != changes:
+                self._checkpointer.committed()
+            return rows
 
     def iterate(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Row]:
         """Stream rows of a read on a separate cursor (bounded memory)."""
@@ -125,6 +139,9 @@ class SQLiteStore:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+            checkpointer, self._checkpointer = self._checkpointer, None
+        if checkpointer is not None:
+            checkpoint.release(checkpointer)
 
     def __enter__(self) -> SQLiteStore:
         return self

@@ -1,0 +1,100 @@
+"""WAL checkpoints off every commit path.
+
+In WAL mode SQLite copies the log back into the database ("checkpoint") from inside
+whichever commit crosses the threshold, fsyncing twice; that one commit then takes
+milliseconds, and with it the check that made it. Every connection immuno opens on a
+SQLite file turns automatic checkpoints off, and one thread per file and process, on a
+connection of its own, runs PASSIVE checkpoints (they never block a writer) after every
+``every`` commits made through any of that process's connections to the file. The
+WAL is one per file, so a connection that kept automatic checkpoints would run them
+for everyone's commits. Durability is unchanged: a commit is in the WAL before it
+returns, whether or not it was checkpointed yet.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+DEFAULT_EVERY = 1000
+
+
+class Checkpointer:
+    def __init__(self, location: str, every: int = DEFAULT_EVERY) -> None:
+        self.location = location
+        self.every = every
+        self.users = 0  # open stores on the file in this process
+        self._commits = 0
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = False
+        self._thread: threading.Thread | None = None
+        self.failures = 0  # checkpoints that failed (SQLite retries them at the next one)
+        self.done = 0  # checkpoints run
+
+    def committed(self) -> None:
+        """Called after each commit, from any thread."""
+        with self._lock:
+            self._commits += 1
+            if self._commits % self.every or self._stop:
+                return
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="immuno-checkpoint", daemon=True
+                )
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        try:
+            conn = sqlite3.connect(self.location, isolation_level=None, timeout=5.0)
+        except sqlite3.Error:
+            self.failures += 1
+            return
+        try:
+            while True:
+                self._wake.wait()
+                self._wake.clear()
+                if self._stop:
+                    return
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    self.done += 1
+                except sqlite3.Error:
+                    self.failures += 1
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop = True
+            thread = self._thread
+        self._wake.set()
+        if thread is not None:
+            thread.join(timeout=10.0)
+
+
+_BY_FILE: dict[str, Checkpointer] = {}
+_BY_FILE_LOCK = threading.Lock()
+
+
+def acquire(location: str) -> Checkpointer:
+    """The checkpointer of the file at ``location`` (an absolute path), shared by every
+    store on it in this process; :func:`release` it when the store closes."""
+    with _BY_FILE_LOCK:
+        found = _BY_FILE.get(location)
+        if found is None:
+            found = _BY_FILE[location] = Checkpointer(location, DEFAULT_EVERY)
+        found.users += 1
+        return found
+
+
+def release(checkpointer: Checkpointer) -> None:
+    """One store on the file closed; the last one stops its thread."""
+    with _BY_FILE_LOCK:
+        checkpointer.users -= 1
+        if checkpointer.users > 0:
+            return
+        if _BY_FILE.get(checkpointer.location) is checkpointer:
+            del _BY_FILE[checkpointer.location]
+    checkpointer.close()

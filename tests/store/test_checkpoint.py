@@ -1,0 +1,81 @@
+"""WAL checkpoints run on a thread of their own, never inside a commit."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from immuno import Config, Immune
+from immuno.core.config import StoreConfig
+from immuno.store import SQLiteStore, checkpoint
+
+
+def _sizes(path: Path) -> tuple[int, int]:
+    """(bytes in the database file, bytes in its WAL): what was copied back, and not."""
+    return path.stat().st_size, Path(f"{path}-wal").stat().st_size
+
+
+def test_every_connection_on_a_file_leaves_checkpoints_to_the_thread(tmp_path: Path) -> None:
+    config = Config(store=StoreConfig(path=str(tmp_path / "immuno.db")))
+    immune = Immune(config)
+    try:
+        assert immune.store.query("PRAGMA wal_autocheckpoint") == [(0,)]
+        sealer = immune.sealer
+        assert sealer is not None
+        assert sealer.store is not immune.store  # the audit log has a connection of its own
+        assert sealer.store.query("PRAGMA wal_autocheckpoint") == [(0,)]
+    finally:
+        immune.close()
+    with SQLiteStore(":memory:") as memory:  # no WAL: nothing to hand over
+        assert memory.query("PRAGMA wal_autocheckpoint") == [(1000,)]
+
+
+def test_commits_on_any_store_of_a_file_wake_one_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(checkpoint, "DEFAULT_EVERY", 10)
+    path = tmp_path / "s.db"
+    first, second = SQLiteStore(path), SQLiteStore(path)
+    shared = first._checkpointer
+    assert shared is not None and shared is second._checkpointer and shared.users == 2
+    with first.transaction() as cur:
+        cur.execute("CREATE TABLE notes (body TEXT)")
+    for i in range(4):
+        with first.transaction() as cur:
+            cur.execute("INSERT INTO notes VALUES (?)", ("x" * 5000,))
+        second.query("INSERT INTO notes VALUES (?)", (str(i),))  # a commit of its own
+        second.query("SELECT count(*) FROM notes")  # a read is no commit
+    assert shared.done == 0  # 9 commits so far
+    with second.transaction() as cur:
+        cur.execute("INSERT INTO notes VALUES ('tenth')")
+    deadline = time.monotonic() + 10.0
+    while shared.done == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert shared.done == 1 and shared.failures == 0
+    database, _ = _sizes(path)
+    assert database > 4 * 5000  # the thread copied the rows back into the file
+    first.close()
+    assert shared.users == 1 and not shared._stop
+    second.close()
+    assert shared._stop and shared._thread is not None and not shared._thread.is_alive()
+    again = SQLiteStore(path)  # a new store on the file gets a new checkpointer
+    assert again._checkpointer is not None and again._checkpointer is not shared
+    again.close()
+
+
+def test_without_the_thread_the_wal_keeps_what_commits_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The commits themselves never copy the WAL back, however large it grows.
+    monkeypatch.setattr(checkpoint, "DEFAULT_EVERY", 10**9)
+    path = tmp_path / "s.db"
+    with SQLiteStore(path) as store:
+        store.query("CREATE TABLE notes (body TEXT)")
+        for _ in range(300):  # far past SQLite's own threshold of 1000 pages
+            with store.transaction() as cur:
+                cur.execute("INSERT INTO notes VALUES (?)", ("y" * 20_000,))
+        database, wal = _sizes(path)
+        assert database < 100_000  # nothing reached the database file yet
+        assert wal > 300 * 20_000
