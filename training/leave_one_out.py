@@ -48,6 +48,9 @@ TARGET = {"benign": 0.02, "attack": 0.85}  # targets: FP at most, detection at l
 CACHE = fit.VectorCache()
 # With the corpora of ``training/data`` (``--multilingual``); set before the folds fork.
 EXTRA = False
+# With them in train only (``--multilingual-fit``): dev is ``dev_v2``, as for the
+# shipped model; the corpora's families are folds too.
+EXTRA_FIT = False
 # Thresholds per group of scripts, placed on dev with those corpora's dev rows
 # (``--script-thresholds``); the corpora's families are then read too.
 SCRIPTS = False
@@ -100,9 +103,9 @@ def stopped(layer: DetectLayer, text: str, channel: str) -> bool:
 
 
 def run_family(name: str, data_dir: Path, settings: dict[str, fit.Setting]) -> list[dict[str, Any]]:
-    train_rows = data.load(data_dir, "train", extra=EXTRA)
+    train_rows = data.load(data_dir, "train", extra=EXTRA or EXTRA_FIT)
     dev_rows = data.load(data_dir, "dev", extra=EXTRA)
-    seen = train_rows + dev_rows
+    seen = train_rows + data.load(data_dir, "dev", extra=EXTRA or EXTRA_FIT)
     script_dev = None
     if SCRIPTS:
         script_dev = data.without(data.load(data_dir, "dev", extra=True), name)
@@ -155,11 +158,16 @@ def main() -> None:
         "--multilingual", action="store_true", help="with the corpora of training/data"
     )
     parser.add_argument(
+        "--multilingual-fit",
+        action="store_true",
+        help="with the corpora of training/data in train only (dev: dev_v2)",
+    )
+    parser.add_argument(
         "--script-thresholds", action="store_true", help="a threshold per group of scripts"
     )
     args = parser.parse_args()
-    global EXTRA, SCRIPTS
-    EXTRA, SCRIPTS = args.multilingual, args.script_thresholds
+    global EXTRA, EXTRA_FIT, SCRIPTS
+    EXTRA, EXTRA_FIT, SCRIPTS = args.multilingual, args.multilingual_fit, args.script_thresholds
     if args.family_cap is not None:  # read by every fold (they fork after this)
         train_classifier.FAMILY_CAP = dict.fromkeys(CHANNELS, args.family_cap)
     shipped = Classifier.from_file(args.model)
@@ -182,14 +190,16 @@ def main() -> None:
     if args.support is not None:
         settings = {c: dataclasses.replace(s, support=args.support) for c, s in settings.items()}
     print(f"settings: {settings}", flush=True)
-    every = EXTRA or SCRIPTS  # the corpora's families are folds too
+    every = EXTRA or EXTRA_FIT or SCRIPTS  # the corpora's families are folds too
     seen = data.load(args.data, "train", extra=every) + data.load(args.data, "dev", extra=every)
     names = args.family or sorted(
         set(data.families(seen, "benign")) | set(data.families(seen, "attack"))
     )
     for channel in CHANNELS:
         rows = augment.training_rows(
-            data.load(args.data, "train", extra=EXTRA), channel, settings[channel].user_benign
+            data.load(args.data, "train", extra=EXTRA or EXTRA_FIT),
+            channel,
+            settings[channel].user_benign,
         )
         fit.matrix(rows, channel, CACHE)
     fork = multiprocessing.get_context("fork")
