@@ -100,29 +100,7 @@ def _mix(values: U32, seed: int) -> U32:
     return _mixed(values ^ np.uint32(seed))
 
 
-import os as _os
-import re as _re
-from functools import lru_cache as _lru
-
-_EXPERIMENT = _os.environ.get("IMMUNO_EXPERIMENT_TRANSLIT") == "1"
-_NON_ASCII_RUN = _re.compile(r"[^\x00-\x7f]+")
-
-
-@_lru(maxsize=65536)
-def _latin(char: str) -> str:
-    from anyascii import anyascii
-
-    out = anyascii(char)
-    return f" {out} " if ord(char) >= 0x2E80 and out else out
-
-
-def _transliterate(text: str) -> str:
-    return _NON_ASCII_RUN.sub(lambda m: "".join(map(_latin, m.group())), text)
-
-
 def _prepare(text: str) -> npt.NDArray[np.uint8]:
-    if _EXPERIMENT and not text.isascii():
-        text = _transliterate(text)
     data = " ".join(text.lower().split()).encode("utf-8", "replace")
     if len(data) > MAX_BYTES:
         half = MAX_BYTES // 2
