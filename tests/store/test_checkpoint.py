@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -79,3 +80,30 @@ def test_without_the_thread_the_wal_keeps_what_commits_wrote(
         database, wal = _sizes(path)
         assert database < 100_000  # nothing reached the database file yet
         assert wal > 300 * 20_000
+
+
+def test_a_forked_child_checkpoints_on_a_thread_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(checkpoint, "DEFAULT_EVERY", 2)
+    path = tmp_path / "s.db"
+    with SQLiteStore(path) as store:
+        store.query("CREATE TABLE notes (body TEXT)")
+        store.query("INSERT INTO notes VALUES ('a')")
+        store.query("INSERT INTO notes VALUES ('b')")  # the parent's thread starts
+        shared = store._checkpointer
+        assert shared is not None and shared._thread is not None
+        child = os.fork()
+        if child == 0:  # the inherited thread does not run here: a new one must
+            code = 1
+            try:
+                with SQLiteStore(path) as mine:
+                    mine.query("INSERT INTO notes VALUES ('c')")
+                    mine.query("INSERT INTO notes VALUES ('d')")
+                    thread = shared._thread
+                    ok = thread is not None and thread.is_alive() and shared._pid == os.getpid()
+                    code = 0 if ok else 2
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(status) == 0

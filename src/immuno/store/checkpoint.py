@@ -13,6 +13,7 @@ returns, whether or not it was checkpointed yet.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 
@@ -29,6 +30,7 @@ class Checkpointer:
         self._wake = threading.Event()
         self._stop = False
         self._thread: threading.Thread | None = None
+        self._pid = 0  # the process the thread runs in: a forked child starts its own
         self.failures = 0  # checkpoints that failed (SQLite retries them at the next one)
         self.done = 0  # checkpoints run
 
@@ -38,10 +40,11 @@ class Checkpointer:
             self._commits += 1
             if self._commits % self.every or self._stop:
                 return
-            if self._thread is None:
+            if self._thread is None or self._pid != os.getpid():
                 self._thread = threading.Thread(
                     target=self._run, name="immuno-checkpoint", daemon=True
                 )
+                self._pid = os.getpid()
                 self._thread.start()
         self._wake.set()
 
