@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from immuno import Config, Immune
+from immuno import Config, Immune, StoreError
 from immuno.core.config import StoreConfig
 from immuno.store import SQLiteStore, checkpoint
 
@@ -107,3 +107,10 @@ def test_a_forked_child_checkpoints_on_a_thread_of_its_own(
                 os._exit(code)
         _, status = os.waitpid(child, 0)
         assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_closed_store_answers_with_a_store_error(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "s.db")
+    store.close()
+    with pytest.raises(StoreError, match="query failed"):
+        store.query("SELECT 1")

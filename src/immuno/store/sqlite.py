@@ -114,14 +114,14 @@ class SQLiteStore:
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self._lock:
-            changes = self._conn.total_changes
-            try:
+            try:  # a closed connection raises here too: a StoreError like any other
+                changes = self._conn.total_changes
                 rows = self._conn.execute(sql, params).fetchall()
+                wrote = self._conn.total_changes != changes
             except sqlite3.Error as exc:
                 raise StoreError(f"{self.location}: query failed: {exc}") from None
-            # a write outside a transaction is its own commit
-            if self._checkpointer is not None and self._conn.total_changes != changes:
-                self._checkpointer.committed()
+            if wrote and self._checkpointer is not None:
+                self._checkpointer.committed()  # a write outside a transaction commits
             return rows
 
     def iterate(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Row]:
