@@ -16,6 +16,7 @@ without them (``training/README.md`` says why).
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import hashlib
 import json
@@ -59,6 +60,26 @@ def load(data: Path, split: str, *, extra: bool = False) -> list[Row]:
     if not extra:
         return rows
     return rows + [row for row in extra_rows() if row["split"] == split]
+
+
+def add_extra_options(parser: argparse.ArgumentParser) -> None:
+    """The two ways to use the corpora of ``training/data`` in a fit (both measured and
+    not shipped: ``training/README.md``); :func:`extra_in` reads them back."""
+    parser.add_argument(
+        "--multilingual",
+        action="store_true",
+        help="fit on the corpora of training/data too, and let their dev rows choose",
+    )
+    parser.add_argument(
+        "--multilingual-fit",
+        action="store_true",
+        help="fit on the corpora of training/data too; dev_v2 alone chooses",
+    )
+
+
+def extra_in(args: argparse.Namespace) -> tuple[bool, bool]:
+    """Whether the corpora of ``training/data`` go into (train, dev)."""
+    return args.multilingual or args.multilingual_fit, args.multilingual
 
 
 def extra_rows() -> list[Row]:

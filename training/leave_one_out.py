@@ -5,7 +5,8 @@
     python training/leave_one_out.py --tool-c 4 --tool-user-benign yes   # another setting
     python training/leave_one_out.py --support 2       # another shared support
     python training/leave_one_out.py --family-cap 0.01 # another cap in the threshold rule
-    python training/leave_one_out.py --multilingual    # with the corpora of training/data
+    python training/leave_one_out.py --multilingual    # the corpora of training/data in train and dev
+    python training/leave_one_out.py --multilingual-fit   # ... in train only
     python training/leave_one_out.py --script-thresholds   # a threshold per script group
 
 For each source family (``data.families_of``), the model of each channel the family
@@ -46,11 +47,9 @@ TARGET = {"benign": 0.02, "attack": 0.85}  # targets: FP at most, detection at l
 # Filled once before the folds fork, so each fold reuses the vectors of every row it
 # shares with the full training set instead of extracting them again.
 CACHE = fit.VectorCache()
-# With the corpora of ``training/data`` (``--multilingual``); set before the folds fork.
-EXTRA = False
-# With them in train only (``--multilingual-fit``): dev is ``dev_v2``, as for the
-# shipped model; the corpora's families are folds too.
-EXTRA_FIT = False
+# With the corpora of ``training/data`` in train, in dev (``data.extra_in``); set before
+# the folds fork. With either, the corpora's families are folds too.
+EXTRA_TRAIN = EXTRA_DEV = False
 # Thresholds per group of scripts, placed on dev with those corpora's dev rows
 # (``--script-thresholds``); the corpora's families are then read too.
 SCRIPTS = False
@@ -103,9 +102,9 @@ def stopped(layer: DetectLayer, text: str, channel: str) -> bool:
 
 
 def run_family(name: str, data_dir: Path, settings: dict[str, fit.Setting]) -> list[dict[str, Any]]:
-    train_rows = data.load(data_dir, "train", extra=EXTRA or EXTRA_FIT)
-    dev_rows = data.load(data_dir, "dev", extra=EXTRA)
-    seen = train_rows + data.load(data_dir, "dev", extra=EXTRA or EXTRA_FIT)
+    train_rows = data.load(data_dir, "train", extra=EXTRA_TRAIN)
+    dev_rows = data.load(data_dir, "dev", extra=EXTRA_DEV)
+    seen = train_rows + data.load(data_dir, "dev", extra=EXTRA_TRAIN)
     script_dev = None
     if SCRIPTS:
         script_dev = data.without(data.load(data_dir, "dev", extra=True), name)
@@ -154,20 +153,13 @@ def main() -> None:
     parser.add_argument("--support", type=int, help="try another shared support (both channels)")
     parser.add_argument("--family-cap", type=float, help="try another FAMILY_CAP (both channels)")
     parser.add_argument("--json", type=Path, default=Path("leave_one_out.json"))
-    parser.add_argument(
-        "--multilingual", action="store_true", help="with the corpora of training/data"
-    )
-    parser.add_argument(
-        "--multilingual-fit",
-        action="store_true",
-        help="with the corpora of training/data in train only (dev: dev_v2)",
-    )
+    data.add_extra_options(parser)
     parser.add_argument(
         "--script-thresholds", action="store_true", help="a threshold per group of scripts"
     )
     args = parser.parse_args()
-    global EXTRA, EXTRA_FIT, SCRIPTS
-    EXTRA, EXTRA_FIT, SCRIPTS = args.multilingual, args.multilingual_fit, args.script_thresholds
+    global EXTRA_TRAIN, EXTRA_DEV, SCRIPTS
+    (EXTRA_TRAIN, EXTRA_DEV), SCRIPTS = data.extra_in(args), args.script_thresholds
     if args.family_cap is not None:  # read by every fold (they fork after this)
         train_classifier.FAMILY_CAP = dict.fromkeys(CHANNELS, args.family_cap)
     shipped = Classifier.from_file(args.model)
@@ -190,14 +182,14 @@ def main() -> None:
     if args.support is not None:
         settings = {c: dataclasses.replace(s, support=args.support) for c, s in settings.items()}
     print(f"settings: {settings}", flush=True)
-    every = EXTRA or EXTRA_FIT or SCRIPTS  # the corpora's families are folds too
+    every = EXTRA_TRAIN or SCRIPTS  # the corpora's families are folds too
     seen = data.load(args.data, "train", extra=every) + data.load(args.data, "dev", extra=every)
     names = args.family or sorted(
         set(data.families(seen, "benign")) | set(data.families(seen, "attack"))
     )
     for channel in CHANNELS:
         rows = augment.training_rows(
-            data.load(args.data, "train", extra=EXTRA or EXTRA_FIT),
+            data.load(args.data, "train", extra=EXTRA_TRAIN),
             channel,
             settings[channel].user_benign,
         )

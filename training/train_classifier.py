@@ -100,13 +100,13 @@ def choose(
 
 
 def train(
-    data_dir: Path, multilingual: bool = False, fit_only: bool = False
+    data_dir: Path, extra_train: bool = False, extra_dev: bool = False
 ) -> tuple[bytes, dict[str, Any]]:
-    """The model and what dev said of each candidate. ``multilingual`` adds the corpora
-    of ``training/data`` to train and dev, ``fit_only`` to train alone (dev chooses on
-    ``dev_v2`` as for the shipped model); both measured and not shipped: the README."""
-    train_rows = data.load(data_dir, "train", extra=multilingual or fit_only)
-    dev_rows = data.load(data_dir, "dev", extra=multilingual)
+    """The model and what dev said of each candidate. ``extra_train`` and ``extra_dev``
+    add the corpora of ``training/data`` to train and to dev (both measured and not
+    shipped: the README)."""
+    train_rows = data.load(data_dir, "train", extra=extra_train)
+    dev_rows = data.load(data_dir, "dev", extra=extra_dev)
     cache = fit.VectorCache()
     weights, channels, report = {}, {}, {}
     for channel in CHANNELS:
@@ -132,7 +132,7 @@ def train(
         "data": {
             "version": data.VERSION,
             **{f"{s}_sha256": data.sha256_of(data_dir, s) for s in ("train", "dev")},
-            **({"extra_sha256": data.extra_sha256()} if multilingual or fit_only else {}),
+            **({"extra_sha256": data.extra_sha256()} if extra_train else {}),
         },
         "training": {
             "versions": VERSIONS,
@@ -211,18 +211,9 @@ def main() -> None:
     parser.add_argument(
         "--check", action="store_true", help="rebuild and compare with --out; write nothing"
     )
-    parser.add_argument(
-        "--multilingual",
-        action="store_true",
-        help="also fit and choose on the corpora in training/data (measured, not shipped)",
-    )
-    parser.add_argument(
-        "--multilingual-fit",
-        action="store_true",
-        help="fit on the corpora of training/data too, choose on dev_v2 alone (not shipped)",
-    )
+    data.add_extra_options(parser)
     args = parser.parse_args()
-    blob, _ = train(args.data, args.multilingual, args.multilingual_fit)
+    blob, _ = train(args.data, *data.extra_in(args))
     if args.check:
         shipped, rebuilt = Classifier.from_file(args.out), Classifier(blob)
         problems = compare(shipped, rebuilt)
