@@ -3,13 +3,15 @@
 Measures the policy layer's ``inspect`` on its own (the decision), and a whole
 ``Immune.check`` of the same tool call with the policy layer only, against a
 reference measured in the same run: the pipeline with a layer that does nothing.
-Also the cost of filing a 2 KB and a 16 KB untrusted read in its session (judged
-sentence by sentence; an HTML one first split into visible and hidden parts, a JSON
-one read into its values; its words and values indexed; stored), which is paid when
-the read arrives, not at the decision. Every filing gets a text it has not seen
-before: invoice lines, a mail with a request in every line, an HTML table, JSON
-mails, and the realistic tool outputs of ``_tooloutput.py``. Last, the cost of
-finding the values in a read and their canonical keys (``canonical.index_keys``).
+Also the cost of filing a 2 KB and a 16 KB untrusted read in its session: stored as
+it came, to be judged (sentence by sentence; an HTML one first split into visible and
+hidden parts, a JSON one read into its values; its words and values indexed) when a
+decision first asks about it. Every filing gets a text it has not seen before:
+invoice lines, a mail with a request in every line, an HTML table, JSON mails, and
+the realistic tool outputs of ``_tooloutput.py``. Then the same filing followed by a
+call with a ``from: clean`` argument in its session, which pays the judgement: the
+cost a read that is asked about carries in all. Last, the cost of finding the values
+in a read and their canonical keys (``canonical.index_keys``).
 
     .venv/bin/python benchmarks/policy_speed.py
 """
@@ -43,9 +45,11 @@ GOOD = "GB29NWBK60161331926819"
 
 def manifest_text(tools: int = 50) -> str:
     lines = ["version: 1", "roles:", "  worker:", "    tools:"]
-    lines += [f"      - tool.{i}" for i in range(tools - 1)] + ["      - bank.transfer"]
+    plain = tools - 2
+    lines += [f"      - tool.{i}" for i in range(plain)]
+    lines += ["      - bank.transfer", "      - mail.send"]
     lines += ["agents:", "  assistant:", "    roles: [worker]", "tools:"]
-    for i in range(tools - 1):
+    for i in range(plain):
         lines += [
             f"  tool.{i}:",
             "    rate: {calls: 1000000, per: 60}",
@@ -63,6 +67,12 @@ def manifest_text(tools: int = 50) -> str:
         "from: trusted}",
         "      amount: {type: number, min: 0.01, max: 5000}",
         "      subject: {type: string, max_length: 140}",
+        "  mail.send:",
+        "    sink: message",
+        "    rate: {calls: 1000000, per: 60}",
+        "    args:",
+        "      to: {type: string, from: clean}",
+        "      body: {type: string, max_length: 5000}",
     ]
     return "\n".join(lines) + "\n"
 
@@ -240,25 +250,38 @@ def main() -> None:
     assert not layer.inspect(allowed, ()), "the trusted recipient must be allowed"
     assert layer.inspect(refused, ()), "the unseen recipient must be refused"
 
-    def filing(make: Sized, size: int = 2048) -> Callable[[], object]:
+    def filing(make: Sized, size: int = 2048, decide: bool = False) -> Callable[[], object]:
         # a new text each run (a tool result is rarely filed twice, and a repeated one
         # would find its numbers' values cached), and a fresh session per run, so the
-        # session's read limit never comes into it
+        # session's read limit never comes into it. With ``decide``, a ``from: clean``
+        # call follows in the session: it judges the read (filed as it came).
         rng = random.Random(size)
         texts = [make(rng, size) for _ in range(FILINGS[size] + WARMUP)]
         runs = iter(range(10**9))
 
         def run() -> object:
             i = next(runs)
-            return immune.check(
+            trace = f"read-{i}-{decide}"
+            verdict = immune.check(
                 Signal(
                     kind="tool_result",
                     agent="assistant",
                     tool="web.fetch",
                     content=texts[i % len(texts)],
-                    trace=f"read-{i}",
+                    trace=trace,
                 )
             )
+            if decide:
+                verdict = immune.check(
+                    Signal(
+                        kind="tool_call",
+                        agent="assistant",
+                        tool="mail.send",
+                        args={"to": "lena@alderfinch.example", "body": "See you then."},
+                        trace=trace,
+                    )
+                )
+            return verdict
 
         return run
 
@@ -283,6 +306,17 @@ def main() -> None:
         ("file a 16 KB HTML read", filing(_repeated(_row_page), 16_384)),
         ("file a 16 KB JSON read: records", filing(_whole_json(_order), 16_384)),
         *[(f"file a 16 KB read: {kind}", filing(_realistic(kind), 16_384)) for kind in KINDS],
+        *[
+            (
+                f"file a 2 KB read: {kind}, then a from: clean call",
+                filing(_realistic(kind), 2048, True),
+            )
+            for kind in KINDS
+        ],
+        (
+            "file a 2 KB read: invoice lines, then a from: clean call",
+            filing(_repeated(_bill), 2048, True),
+        ),
         (
             "values in a 2 KB read: invoice lines",
             values_of(_repeated(_bill)(random.Random(1), 2048)),

@@ -46,6 +46,13 @@ key present only in unclean sentences does not count, like any other word. (A pa
 filed at ``any`` vouches for nothing, and is not searched for values; its words only
 tell a refusal where else a value was seen, so the plain words of such a part are
 found when that is first asked: ``Part.deferred``.)
+
+An untrusted read is judged when a lookup first needs it, not when it is filed
+(:func:`unjudged`): it is stored as it came, and the first lookup below ``trusted``
+in its session judges every such read, in place. A read nothing asks about before the
+session ends, or before it is forgotten, is never judged; the verdict a lookup gets is
+the one it would have got from reads judged on arrival. A trusted read is judged on
+arrival, against the values written back until then.
 """
 
 from __future__ import annotations
@@ -145,6 +152,9 @@ class Part:
     # ``tokens`` left empty: they are the words of ``text`` (``tokens(text, False)``),
     # found only when asked for (``TraceReads``). Only a part at ``any`` is deferred.
     deferred: bool = False
+    # the whole read as it came, not judged yet: ``TraceReads`` cuts it into parts
+    # (``read_parts``) when a lookup first needs it (``unjudged``)
+    unjudged: bool = False
 
 
 def _part(level: Source, text: str, found: set[str] | None = None, against: str = "") -> Part:
@@ -195,6 +205,17 @@ def values_text(text: str) -> str:
     if found.format not in ("json", "jsonl", "yaml"):
         return text
     return "\n".join(f"{f.key}: {f.text}" if f.key is not None else f.text for f in found.fields)
+
+
+def unjudged(text: str, level: Source) -> tuple[Part, ...]:
+    """An untrusted read filed as it came, judged by :func:`read_parts` only when a
+    lookup first needs it: most reads are never asked about (no later call has a
+    ``from:`` argument at their level, or the session ends first), and one that is
+    pays the same judgement, later. Only an untrusted read can wait: a trusted one is
+    judged against the values written back at the time it is read."""
+    if level is Source.TRUSTED:
+        raise ValueError("a trusted read is judged when it is filed")
+    return (Part(level, text[:MAX_READ_CHARS], frozenset(), unjudged=True),)
 
 
 def read_parts(text: str, level: Source, demotions: Demotions | None = None) -> tuple[Part, ...]:
@@ -286,31 +307,52 @@ class TraceReads:
     # before), and how many reads have deferred parts not indexed yet
     _deferred: deque[list[frozenset[str]] | None] = field(default_factory=deque)
     _waiting: int = 0
+    _unjudged: int = 0  # reads filed as they came (``unjudged``), not judged yet
 
     def add(self, text: str, level: Source, demotions: Demotions | None = None) -> None:
         """File a read at ``level`` at most (see :func:`read_parts`)."""
         self.file(read_parts(text, level, demotions))
 
     def file(self, parts: tuple[Part, ...]) -> None:
-        """File a read already cut into parts."""
+        """File a read already cut into parts, or one to judge later (``unjudged``)."""
         self.reads.append(parts)
         self._deferred.append(None)
-        if any(part.deferred for part in parts):
-            self._waiting += 1
-        self._file(parts, +1)
+        if _waits(parts):
+            self._unjudged += 1  # indexed once judged
+        else:
+            self._index(parts)
         if any(part.level is not Source.TRUSTED or part.via for part in parts):
             self.tainted = True  # an endorsed read is still content a stranger could write
         if any(part.via for part in parts):
             self.endorsed = True
         while len(self.reads) > self.limit:
             parts = self.reads.popleft()
-            self._file(parts, -1)
             words = self._deferred.popleft()
+            if _waits(parts):
+                self._unjudged -= 1  # forgotten before anything asked about it
+                continue
+            self._file(parts, -1)
             if words is not None:
                 for found in words:
                     self._count(Source.ANY, found, -1)
             elif any(part.deferred for part in parts):
                 self._waiting -= 1
+
+    def _index(self, parts: tuple[Part, ...]) -> None:
+        if any(part.deferred for part in parts):
+            self._waiting += 1
+        self._file(parts, +1)
+
+    def _judge(self) -> None:
+        """Judge the reads filed as they came, in place (their order is kept, so the
+        oldest is still forgotten first)."""
+        for i, read in enumerate(self.reads):
+            if _waits(read):
+                (part,) = read
+                judged = read_parts(part.text, part.level)
+                self.reads[i] = judged
+                self._index(judged)
+        self._unjudged = 0
 
     def _file(self, parts: tuple[Part, ...], delta: int) -> None:
         for part in parts:
@@ -374,6 +416,9 @@ class TraceReads:
         value is found nowhere: it never vouches."""
         if not norm:
             return False
+        if self._unjudged and level is not Source.TRUSTED:
+            # (an untrusted read is never judged trusted: a trusted lookup skips them)
+            self._judge()
         if level is Source.ANY and self._waiting:
             self._index_deferred()
         if norm in self.index[level]:
@@ -393,6 +438,10 @@ class TraceReads:
             for p in r
             if p.level >= level
         )
+
+
+def _waits(read: tuple[Part, ...]) -> bool:
+    return len(read) == 1 and read[0].unjudged
 
 
 def _in_part(part: Part, norm: str) -> bool:

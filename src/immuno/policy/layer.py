@@ -5,9 +5,11 @@ manifest configured it refuses every tool call (default deny) and leaves other
 signals alone, so text scanning works without one.
 
 As an observer it files every delivered read (message, tool result, memory read)
-under its session (``sessions.py``) for the data-flow rules, remembers values a
-delivered write carried that only untrusted content supported (``written.py``), and
-turns a held call into a stored approval request once the verdict really is ``hold``.
+under its session (``sessions.py``) for the data-flow rules (an untrusted one as it
+came, judged by the first decision that asks about it: ``flow.unjudged``), remembers
+values a delivered write carried that only untrusted content supported
+(``written.py``), and turns a held call into a stored approval request once the
+verdict really is ``hold``.
 A read outside any session (no ``trace``) is judged alone and filed nowhere.
 """
 
@@ -48,6 +50,7 @@ from immuno.policy.flow import (
     fielded_parts,
     read_parts,
     tokens,
+    unjudged,
     value_strings,
 )
 from immuno.policy.sessions import SessionReads
@@ -193,30 +196,41 @@ class PolicyLayer:
                 with self._lock:
                     self.flow.file(signal.agent, signal.trace, (Part(level, "", frozenset()),))
                 return
-            demotions = None
-            if level is Source.TRUSTED and signal.kind != SignalKind.MESSAGE:
-                demotions = self.written.scoped(scope_of(signal.tool, write=False))
-            # judging a read (and parsing its markup) is the slow part: not under the lock
-            outsiders = self._outsider_fields(signal) if level is Source.TRUSTED else ()
-            if verdict.action is Action.EXCISE and verdict.sanitized is not None:
-                parts = excised_parts(signal.content, verdict, level)
-            elif outsiders:
-                # a field an outsider writes, in a read some layer flagged, vouches for nothing
-                other = Source.CLEAN if verdict.action is Action.ALLOW else Source.ANY
-                content = signal.content[:MAX_READ_CHARS]
-                parts = fielded_parts(content, outsiders, demotions, other)
-            else:
-                parts = read_parts(signal.content, level, demotions)
             with self._lock:  # only the very next read of the agent can be the answer
                 asked = self._asked.pop((signal.trace, signal.agent), None)
-            answers = asked is not None and asked[0] == signal.tool
-            if answers and level is Source.CLEAN and verdict.action is Action.ALLOW:
-                assert asked is not None
-                parts = endorsed(parts, asked[1])
+            parts = self._parts(signal, verdict, level, asked)  # not under the lock
             with self._lock:
                 self.flow.file(signal.agent, signal.trace, parts)
         elif signal.kind == SignalKind.MEMORY_WRITE and self._delivered(verdict):
             self._remember(signal, lambda: [signal.content])
+
+    def _parts(
+        self, signal: Signal, verdict: Verdict, level: Source, asked: tuple[str, str] | None
+    ) -> tuple[Part, ...]:
+        """A delivered read as it is filed. Judging it (and parsing its markup) is the
+        slow part: it is done here, outside the lock, only where something known now
+        decides it; a plain untrusted read is filed as it came and judged when a
+        decision first asks about it (``flow.unjudged``)."""
+        assert signal.content is not None
+        if verdict.action is Action.EXCISE and verdict.sanitized is not None:
+            return excised_parts(signal.content, verdict, level)
+        answers = asked is not None and asked[0] == signal.tool
+        if answers and level is Source.CLEAN and verdict.action is Action.ALLOW:
+            assert asked is not None
+            return endorsed(read_parts(signal.content, level), asked[1])
+        if level is not Source.TRUSTED:
+            return unjudged(signal.content, level)
+        # what was written back from untrusted content until now keeps its level in it
+        demotions = None
+        if signal.kind != SignalKind.MESSAGE:
+            demotions = self.written.scoped(scope_of(signal.tool, write=False))
+        outsiders = self._outsider_fields(signal)
+        if outsiders:
+            # a field an outsider writes, in a read some layer flagged, vouches for nothing
+            other = Source.CLEAN if verdict.action is Action.ALLOW else Source.ANY
+            content = signal.content[:MAX_READ_CHARS]
+            return fielded_parts(content, outsiders, demotions, other)
+        return read_parts(signal.content, level, demotions)
 
     def _outsider_fields(self, signal: Signal) -> frozenset[str]:
         tool = self.policy.tools.get(signal.tool or "") if self.policy is not None else None

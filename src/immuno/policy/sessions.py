@@ -45,6 +45,9 @@ _PRUNE_EVERY = 32
 # the tokens column of a part whose tokens are the words of its text, found when asked
 # for (``Part.deferred``); no token is a NUL
 _DEFERRED = "\x00"
+# the tokens column of a read filed as it came, its text the read itself, judged by the
+# worker that first needs it (``flow.unjudged``)
+_UNJUDGED = "\x01"
 
 _SYNC = (
     "SELECT s.touched, s.ended, s.gen, {taint}, "
@@ -251,7 +254,7 @@ class SessionReads:
                         read,
                         int(p.level),
                         p.text,
-                        _DEFERRED if p.deferred else " ".join(p.tokens),
+                        _column(p),
                         p.against,
                         p.via,
                     )
@@ -316,6 +319,13 @@ def _end(cur: Cursor, session: str, now: float) -> None:
     cur.execute("UPDATE policy_sessions SET ended = ? WHERE id = ?", (now, session))
 
 
+def _column(part: Part) -> str:
+    """What the tokens column holds for ``part``."""
+    if part.unjudged:
+        return _UNJUDGED
+    return _DEFERRED if part.deferred else " ".join(part.tokens)
+
+
 def _reads(rows: Iterable[Row]) -> Iterable[tuple[tuple[Part, ...], int]]:
     """Rows of policy_reads (in order) grouped into reads: (parts, last seq)."""
     parts: list[Part] = []
@@ -328,7 +338,9 @@ def _reads(rows: Iterable[Row]) -> Iterable[tuple[tuple[Part, ...], int]]:
             yield tuple(parts), last
             parts = []
         current, last = read, seq
-        if words == _DEFERRED:
+        if words == _UNJUDGED:
+            parts.append(Part(Source(level), text, frozenset(), unjudged=True))
+        elif words == _DEFERRED:
             parts.append(Part(Source(level), text, frozenset(), against, via, deferred=True))
         else:
             parts.append(Part(Source(level), text, frozenset(words.split()), against, via))
