@@ -68,7 +68,7 @@ def manifest_text(tools: int = 50) -> str:
         "      amount: {type: number, min: 0.01, max: 5000}",
         "      subject: {type: string, max_length: 140}",
         "  mail.send:",
-        "    sink: message",
+        "    sink: mail",
         "    rate: {calls: 1000000, per: 60}",
         "    args:",
         "      to: {type: string, from: clean}",
