@@ -279,3 +279,18 @@ def test_a_reused_id_is_another_session_for_every_worker(tmp_path: Path) -> None
     assert reads.has("new-value", Source.TRUSTED)
     assert not reads.has("old-value", Source.TRUSTED)
     store.close()
+
+
+def test_a_worker_knows_a_session_is_over_without_loading_it(tmp_path: Path) -> None:
+    clock = FakeClock()
+    store = open_store(location_of(tmp_path / "s.db"))
+    here = SessionReads(lambda: store, clock, ttl=100, items=3, cached=4)
+    there = SessionReads(lambda: store, clock, ttl=100, items=3, cached=4)
+    assert here.file("agent", "a", _trusted("x")) and here.file("agent", "b", _trusted("y"))
+    assert not there.ended("agent", "a") and not there.ended("agent", "new")
+    assert len(there) == 0  # nothing was loaded to answer
+    here.end("a")
+    assert there.ended("agent", "a") and here.ended("agent", "a")
+    clock.now += 101  # quiet for longer than the ttl: over, though never ended
+    assert there.ended("agent", "b")
+    store.close()

@@ -121,7 +121,7 @@ class PolicyLayer:
             if signal.trace is None:
                 return []
             with self._lock:  # the session cache is shared by every thread
-                ended = self.flow.lookup(signal.agent, signal.trace).ended
+                ended = self.flow.ended(signal.agent, signal.trace)
             return [_session_ended(signal.trace)] if ended else []
         with self._lock:
             found = self.flow.lookup(signal.agent, signal.trace)

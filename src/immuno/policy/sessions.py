@@ -24,7 +24,7 @@ closed: a value no longer remembered no longer vouches for anything.
 
 from __future__ import annotations
 
-import uuid
+import secrets
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
@@ -212,6 +212,20 @@ class SessionReads:
         entry.touched, entry.version = touched, version
         return Lookup(entry.reads)
 
+    def ended(self, agent: str, session: str) -> bool:
+        """Is the session over (ended, or expired)? What a read into it must know, asked
+        without loading what the agent read in it when this worker has none of it."""
+        key = (check_id(session), agent)
+        if key in self._cache:
+            return self.lookup(agent, session).ended
+        rows = self.store.query(
+            "SELECT touched, ended FROM policy_sessions WHERE id = ?", (session,)
+        )
+        if not rows:
+            return False
+        touched, ended = rows[0]
+        return ended is not None or self.clock() - touched > self.ttl
+
     def get(self, agent: str, session: str | None) -> TraceReads | None:
         return self.lookup(agent, session).reads
 
@@ -234,9 +248,9 @@ class SessionReads:
             cur.execute(
                 "INSERT INTO policy_sessions (id, gen, opened, touched) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (id) DO UPDATE SET touched = excluded.touched",
-                (session, uuid.uuid4().hex, now, now),
+                (session, _new_id(), now, now),
             )
-            read = uuid.uuid4().hex
+            read = _new_id()
             if any(p.level is not Source.TRUSTED or p.via for p in parts):
                 cur.execute(
                     "INSERT INTO policy_taint (session, agent) VALUES (?, ?)"
@@ -288,7 +302,7 @@ class SessionReads:
             if row is None:
                 cur.execute(
                     "INSERT INTO policy_sessions (id, gen, opened, touched) VALUES (?, ?, ?, ?)",
-                    (session, uuid.uuid4().hex, now, now),
+                    (session, _new_id(), now, now),
                 )
             _end(cur, session, now)
         for key in [k for k in self._cache if k[0] == session]:
@@ -311,6 +325,11 @@ class SessionReads:
                 _end(cur, session, now)
             cur.execute("DELETE FROM policy_sessions WHERE ended < ?", (now - self.ttl,))
         return len(quiet)
+
+
+def _new_id() -> str:
+    """A random id for a read or a session's generation (128 bits, as a uuid4's)."""
+    return secrets.token_hex(16)
 
 
 def _end(cur: Cursor, session: str, now: float) -> None:
