@@ -107,3 +107,28 @@ def test_a_closed_store_answers_with_a_store_error(tmp_path: Path) -> None:
     store.close()
     with pytest.raises(StoreError, match="query failed"):
         store.query("SELECT 1")
+
+
+def test_under_steady_writes_the_log_is_truncated_past_its_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Writes never pause, so a PASSIVE checkpoint never finds the log fully copied at the
+    # start of a write, and SQLite never starts the log over by itself.
+    monkeypatch.setattr(checkpoint, "DEFAULT_EVERY", 20)
+    monkeypatch.setattr(checkpoint, "RESTART_FRAMES", 200)
+    path = tmp_path / "s.db"
+    store = SQLiteStore(path)
+    shared = store._checkpointer
+    assert shared is not None and shared.restart_frames == 200
+    with store.transaction() as cur:
+        cur.execute("CREATE TABLE notes (body TEXT)")
+    largest = 0
+    for i in range(3000):  # each commit writes at least two 4 KB pages
+        with store.transaction() as cur:
+            cur.execute("INSERT INTO notes VALUES (?)", (f"{i}" + "x" * 5000,))
+        largest = max(largest, _sizes(path)[1])
+    assert shared.truncated > 0 and shared.failures == 0
+    # unbounded, the log would hold every page written: 3000 commits of 2+ pages
+    assert largest < 3000 * 2 * 4096 / 2
+    assert store.query("SELECT count(*) FROM notes") == [(3000,)]  # nothing lost
+    store.close()

@@ -9,6 +9,14 @@ connection of its own, runs PASSIVE checkpoints (they never block a writer) afte
 WAL is one per file, so a connection that kept automatic checkpoints would run them
 for everyone's commits. Durability is unchanged: a commit is in the WAL before it
 returns, whether or not it was checkpointed yet.
+
+SQLite writes the log from its start again only when a write begins with every frame
+already copied back. A PASSIVE checkpoint runs while writers go on committing, so
+under steady load that never happens, and the log would grow without bound. Once it
+holds ``restart_frames`` frames, the thread truncates it (a TRUNCATE checkpoint):
+writers wait while the frames written since the last checkpoint are copied back and
+the database synced, which is rare (about every 64 MB of log). It never waits on a
+reader: while one is reading the log, it gives up and tries again a little later.
 """
 
 from __future__ import annotations
@@ -16,14 +24,21 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 
 DEFAULT_EVERY = 1000
+RESTART_FRAMES = 16_384  # frames in the log (64 MB of 4 KB pages) before it is truncated
+_TRUNCATE_TRIES = 50  # while readers hold the log: 2 ms apart, then at the next checkpoint
+_TRUNCATE_PAUSE = 0.002
 
 
 class Checkpointer:
-    def __init__(self, location: str, every: int = DEFAULT_EVERY) -> None:
+    def __init__(
+        self, location: str, every: int = DEFAULT_EVERY, restart_frames: int = RESTART_FRAMES
+    ) -> None:
         self.location = location
         self.every = every
+        self.restart_frames = restart_frames
         self.users = 0  # open stores on the file in this process
         self._commits = 0
         self._lock = threading.Lock()
@@ -33,6 +48,7 @@ class Checkpointer:
         self._pid = 0  # the process the thread runs in: a forked child starts its own
         self.failures = 0  # checkpoints that failed (SQLite retries them at the next one)
         self.done = 0  # checkpoints run
+        self.truncated = 0  # times the log was truncated
 
     def committed(self) -> None:
         """Called after each commit, from any thread."""
@@ -50,7 +66,9 @@ class Checkpointer:
 
     def _run(self) -> None:
         try:
-            conn = sqlite3.connect(self.location, isolation_level=None, timeout=5.0)
+            # no busy wait: a PASSIVE checkpoint never waits anyway, and a truncation
+            # must not hold writers up while it waits for a reader
+            conn = sqlite3.connect(self.location, isolation_level=None, timeout=0.0)
             # as the stores' own connections: a checkpoint under FULL syncs more often
             conn.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.Error:
@@ -63,12 +81,24 @@ class Checkpointer:
                 if self._stop:
                     return
                 try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    _, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                     self.done += 1
+                    if frames >= self.restart_frames:
+                        self._truncate(conn)
                 except sqlite3.Error:
                     self.failures += 1
         finally:
             conn.close()
+
+    def _truncate(self, conn: sqlite3.Connection) -> None:
+        for _ in range(_TRUNCATE_TRIES):
+            if self._stop:
+                return
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy:
+                self.truncated += 1
+                return
+            time.sleep(_TRUNCATE_PAUSE)
 
     def close(self) -> None:
         with self._lock:
@@ -89,7 +119,7 @@ def acquire(location: str) -> Checkpointer:
     with _BY_FILE_LOCK:
         found = _BY_FILE.get(location)
         if found is None:
-            found = _BY_FILE[location] = Checkpointer(location, DEFAULT_EVERY)
+            found = _BY_FILE[location] = Checkpointer(location, DEFAULT_EVERY, RESTART_FRAMES)
         found.users += 1
         return found
 
