@@ -11,12 +11,15 @@ for everyone's commits. Durability is unchanged: a commit is in the WAL before i
 returns, whether or not it was checkpointed yet.
 
 SQLite writes the log from its start again only when a write begins with every frame
-already copied back. A PASSIVE checkpoint runs while writers go on committing, so
-under steady load that never happens, and the log would grow without bound. Once it
-holds ``restart_frames`` frames, the thread truncates it (a TRUNCATE checkpoint):
-writers wait while the frames written since the last checkpoint are copied back and
-the database synced, which is rare (about every 64 MB of log). It never waits on a
-reader: while one is reading the log, it gives up and tries again a little later.
+already copied back, and a PASSIVE checkpoint runs while writers go on committing.
+So after each checkpoint the thread waits for a quiet moment (no commit in this
+process for ``_QUIET`` seconds), copies back the rest and runs a RESTART checkpoint,
+which then costs nothing: the next write starts the log over. Under load that never
+pauses, the log would grow without bound; once it holds ``restart_frames`` frames
+(64 MB), the restart is forced: it waits up to 20 ms for the write lock and, holding
+it, copies back what is left and waits for readers; writers wait meanwhile (measured: one wait of tens of milliseconds per 64 MB of log).
+A quiet restart never waits: while a writer or reader is in the way, it is tried at
+the next quiet moment. The log file keeps its size and is reused.
 """
 
 from __future__ import annotations
@@ -27,9 +30,11 @@ import threading
 import time
 
 DEFAULT_EVERY = 1000
-RESTART_FRAMES = 16_384  # frames in the log (64 MB of 4 KB pages) before it is truncated
-_TRUNCATE_TRIES = 50  # while readers hold the log: 2 ms apart, then at the next checkpoint
-_TRUNCATE_PAUSE = 0.002
+RESTART_FRAMES = 16_384  # frames in the log (64 MB of 4 KB pages) before it starts over
+_QUIET = 0.05  # seconds without a commit: a moment to start the log over for free
+_FORCED_TRIES = 50  # a forced restart, then given up until the next checkpoint
+_FORCED_WAIT_MS = 20  # a forced RESTART waits this long for the write lock
+_PAUSE = 0.002  # seconds between tries while a writer or reader is in the way
 
 
 class Checkpointer:
@@ -48,7 +53,7 @@ class Checkpointer:
         self._pid = 0  # the process the thread runs in: a forked child starts its own
         self.failures = 0  # checkpoints that failed (SQLite retries them at the next one)
         self.done = 0  # checkpoints run
-        self.truncated = 0  # times the log was truncated
+        self.restarted = 0  # times the log was made to start over
 
     def committed(self) -> None:
         """Called after each commit, from any thread."""
@@ -66,7 +71,7 @@ class Checkpointer:
 
     def _run(self) -> None:
         try:
-            # no busy wait: a PASSIVE checkpoint never waits anyway, and a truncation
+            # no busy wait: a PASSIVE checkpoint never waits anyway, and a restart
             # must not hold writers up while it waits for a reader
             conn = sqlite3.connect(self.location, isolation_level=None, timeout=0.0)
             # as the stores' own connections: a checkpoint under FULL syncs more often
@@ -74,31 +79,44 @@ class Checkpointer:
         except sqlite3.Error:
             self.failures += 1
             return
+        due = False  # checkpointed since the log last started over
+        seen = self._commits
         try:
             while True:
-                self._wake.wait()
+                woken = self._wake.wait(timeout=_QUIET if due else None)
                 self._wake.clear()
                 if self._stop:
                     return
+                quiet, seen = self._commits == seen, self._commits
                 try:
-                    _, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                    self.done += 1
-                    if frames >= self.restart_frames:
-                        self._truncate(conn)
+                    if woken:
+                        _, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                        self.done += 1
+                        forced = frames >= self.restart_frames
+                        due = not (forced and self._restart(conn, _FORCED_TRIES, _FORCED_WAIT_MS))
+                    elif due and quiet:
+                        due = not self._restart(conn, 1)
                 except sqlite3.Error:
                     self.failures += 1
         finally:
             conn.close()
 
-    def _truncate(self, conn: sqlite3.Connection) -> None:
-        for _ in range(_TRUNCATE_TRIES):
+    def _restart(self, conn: sqlite3.Connection, tries: int, wait_ms: int = 0) -> bool:
+        """Copy back what is left and make the next write start the log over; a RESTART
+        waits up to ``wait_ms`` for the write lock (and, holding it, for readers)."""
+        for _ in range(tries):
             if self._stop:
-                return
-            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                return False
+            conn.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+            try:
+                busy, _, _ = conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+            finally:
+                conn.execute("PRAGMA busy_timeout=0")
             if not busy:
-                self.truncated += 1
-                return
-            time.sleep(_TRUNCATE_PAUSE)
+                self.restarted += 1
+                return True
+            time.sleep(_PAUSE)
+        return False
 
     def close(self) -> None:
         with self._lock:
