@@ -12,6 +12,7 @@ from tests.backends import location_of
 
 from immuno import Action, Immune, Signal, Verdict
 from immuno.policy import flow
+from immuno.policy import layer as layer_module
 from immuno.policy.flow import TraceReads, read_parts, unjudged
 from immuno.policy.sessions import SessionReads
 from immuno.policy.spec import Source
@@ -156,3 +157,85 @@ def test_a_decision_judges_what_the_agent_read_since_the_last_one(
     verdict = _pay(immune, ATTACKER)
     assert verdict.action is Action.BLOCK
     assert "only where content was flagged, gives instructions" in verdict.findings[0].message
+
+
+def test_reads_judged_elsewhere_are_put_in_and_not_judged_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reads = TraceReads(limit=3)
+    for text in READS[:3]:
+        reads.file(unjudged(text, Source.CLEAN))
+    waiting = reads.waiting()
+    assert [part.text for part in waiting] == READS[:3]
+    done = {part: read_parts(part.text, part.level) for part in waiting}
+    reads.file(unjudged(READS[3], Source.CLEAN))  # filed meanwhile: the first is forgotten
+    calls: list[str] = []
+    real = flow.read_parts
+    monkeypatch.setattr(flow, "read_parts", lambda t, lvl, d=None: calls.append(t) or real(t, lvl))
+    reads.judged(done)
+    assert [part.text for part in reads.waiting()] == [READS[3]]  # still to judge
+    assert reads.contains(IBAN, Source.ANY) is False  # forgotten with the first read
+    assert calls == [READS[3]]  # only the read filed meanwhile was judged here
+    eager = TraceReads(limit=3)
+    for text in READS[1:4]:
+        eager.file(read_parts(text, Source.CLEAN))
+    assert not eager.contains(IBAN, Source.ANY)  # (a lookup at any indexes more words)
+    assert list(reads.reads) == list(eager.reads) and reads.index == eager.index
+
+
+CLEAN_AND_TRUSTED = """
+version: 1
+agents:
+  payments:
+    tools: [web.fetch, bank.transfer, mail.send]
+tools:
+  web.fetch: {}
+  bank.transfer:
+    sink: money
+    args:
+      account: {type: string, from: trusted}
+  mail.send:
+    sink: mail
+    args:
+      to: {type: string, from: clean}
+"""
+
+
+def test_a_call_that_asks_for_clean_content_judges_outside_the_lock(
+    make_immune: Callable[..., Immune], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    immune = make_immune(CLEAN_AND_TRUSTED)
+    layer = immune.layer("policy")
+    judged: list[bool] = []  # per judgement: was the layer's lock free?
+    real = flow.read_parts
+
+    def watching(text: str, level: Source, demotions: object = None) -> object:
+        judged.append(not layer._lock.locked())
+        return real(text, level)
+
+    monkeypatch.setattr(flow, "read_parts", watching)
+    monkeypatch.setattr(layer_module, "read_parts", watching)
+    with immune.session(f"pay {IBAN}", agent="payments") as session:
+        immune.guard_result("payments", "web.fetch", READS[0], trace=session.id)
+        judged.clear()  # (the user's request, trusted, was judged when filed)
+        allowed = immune.check(
+            Signal(
+                kind="tool_call",
+                agent="payments",
+                tool="bank.transfer",
+                args={"account": IBAN},
+                trace=session.id,
+            )
+        )
+        assert allowed.action is Action.ALLOW and judged == []  # trusted: nothing judged
+        mail = immune.check(
+            Signal(
+                kind="tool_call",
+                agent="payments",
+                tool="mail.send",
+                args={"to": "ann@corp.example"},
+                trace=session.id,
+            )
+        )
+        assert mail.action is Action.BLOCK  # not in what the agent read
+        assert judged == [True]  # the web page, judged once, with the lock free

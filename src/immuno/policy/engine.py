@@ -76,6 +76,8 @@ class _Tool:
     args: dict[str, _Arg]
     required: tuple[str, ...]
     flow: tuple[_Arg, ...]
+    # some argument asks for clean content: deciding it looks at untrusted reads
+    asks_clean: bool = False
 
 
 class Rates(Protocol):
@@ -230,7 +232,13 @@ def _compile(spec: ToolSpec) -> _Tool:
         args=args,
         required=tuple(n for n, a in args.items() if a.required),
         flow=tuple(a for a in args.values() if a.flow.checked),
+        asks_clean=any(_asks_clean(a.flow) for a in args.values()),
     )
+
+
+def _asks_clean(flow: _Flow) -> bool:
+    inner = [*(flow.fields or {}).values(), *([flow.items] if flow.items else [])]
+    return flow.source is Source.CLEAN or any(_asks_clean(f) for f in inner)
 
 
 _ACTIONS = {"block": Action.BLOCK, "hold": Action.HOLD}

@@ -343,16 +343,31 @@ class TraceReads:
             self._waiting += 1
         self._file(parts, +1)
 
-    def _judge(self) -> None:
+    def waiting(self) -> list[Part]:
+        """The reads filed as they came and not judged yet, one part each: a caller
+        may judge them outside its lock (``read_parts``) and hand them to
+        :meth:`judged`."""
+        return [read[0] for read in self.reads if _waits(read)] if self._unjudged else []
+
+    def judged(self, done: Mapping[Part, tuple[Part, ...]]) -> None:
+        """Put in the judgements of :meth:`waiting`'s parts (a part forgotten meanwhile
+        is left out); any other waiting read is judged when a lookup needs it."""
+        self._judge(done)
+
+    def _judge(self, done: Mapping[Part, tuple[Part, ...]] | None = None) -> None:
         """Judge the reads filed as they came, in place (their order is kept, so the
         oldest is still forgotten first)."""
+        left = 0
         for i, read in enumerate(self.reads):
             if _waits(read):
                 (part,) = read
-                judged = read_parts(part.text, part.level)
+                judged = done.get(part) if done is not None else read_parts(part.text, part.level)
+                if judged is None:
+                    left += 1
+                    continue
                 self.reads[i] = judged
                 self._index(judged)
-        self._unjudged = 0
+        self._unjudged = left
 
     def _file(self, parts: tuple[Part, ...], delta: int) -> None:
         for part in parts:

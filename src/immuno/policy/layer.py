@@ -123,6 +123,7 @@ class PolicyLayer:
             with self._lock:  # the session cache is shared by every thread
                 ended = self.flow.ended(signal.agent, signal.trace)
             return [_session_ended(signal.trace)] if ended else []
+        self._judge_waiting(signal)
         with self._lock:
             found = self.flow.lookup(signal.agent, signal.trace)
             if found.ended:
@@ -142,6 +143,26 @@ class PolicyLayer:
                 with self._lock:  # an approved hold runs now: it takes its slot too
                     self._take_slot(signal, self.monotonic())
         return findings
+
+    def _judge_waiting(self, signal: Signal) -> None:
+        """Judge the reads this call's decision will look at that wait to be judged,
+        outside the lock (judging is the slow part): only for a tool that asks for
+        clean content. Another decision (a refusal's explanation, a ``from: trusted``
+        value not found) judges what it needs under the lock."""
+        assert self.policy is not None
+        tool = self.policy.tools.get(signal.tool or "")
+        if tool is None or not tool.asks_clean or signal.trace is None:
+            return
+        with self._lock:
+            reads = self.flow.get(signal.agent, signal.trace)
+            waiting = reads.waiting() if reads is not None else []
+        if not waiting:
+            return
+        done = {part: read_parts(part.text, part.level) for part in waiting}
+        with self._lock:
+            reads = self.flow.get(signal.agent, signal.trace)
+            if reads is not None:
+                reads.judged(done)
 
     def _take_slot(self, signal: Signal, now: float) -> None:
         assert self.policy is not None
