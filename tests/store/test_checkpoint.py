@@ -126,7 +126,7 @@ def test_at_a_quiet_moment_the_log_starts_over(
     assert shared is not None
     with store.transaction() as cur:
         cur.execute("CREATE TABLE notes (body TEXT)")
-    for i in range(25):
+    for i in range(19):  # with the table, 20 commits: one checkpoint, at the last
         with store.transaction() as cur:
             cur.execute("INSERT INTO notes VALUES (?)", (f"{i}" + "x" * 5000,))
     deadline = time.monotonic() + 10.0
@@ -135,8 +135,8 @@ def test_at_a_quiet_moment_the_log_starts_over(
     assert shared.restarted == 1 and shared.failures == 0
     with store.transaction() as cur:
         cur.execute("INSERT INTO notes VALUES ('after')")
-    assert _frames(path) <= 4  # the write started the log over: 26 commits made 50+
-    assert store.query("SELECT count(*) FROM notes") == [(26,)]
+    assert _frames(path) <= 4  # the write started the log over: 20 commits made 40+
+    assert store.query("SELECT count(*) FROM notes") == [(20,)]
     store.close()
 
 
@@ -159,4 +159,43 @@ def test_under_steady_writes_the_log_starts_over_past_its_bound(
     assert shared.restarted > 0 and shared.failures == 0
     assert _frames(path) < 3000  # not the 6,000 and more written
     assert store.query("SELECT count(*) FROM notes") == [(3000,)]  # nothing lost
+    store.close()
+
+
+def test_a_reader_that_holds_on_is_not_waited_for_at_every_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(checkpoint, "DEFAULT_EVERY", 20)
+    monkeypatch.setattr(checkpoint, "RESTART_FRAMES", 600)
+    path = tmp_path / "s.db"
+    store = SQLiteStore(path)
+    shared = store._checkpointer
+    assert shared is not None
+    with store.transaction() as cur:
+        cur.execute("CREATE TABLE notes (body TEXT)")
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM notes").fetchall()  # a snapshot, held
+    for i in range(599):
+        with store.transaction() as cur:
+            cur.execute("INSERT INTO notes VALUES (?)", (f"{i}" + "x" * 5000,))
+    deadline = time.monotonic() + 10.0
+    done = -1
+    while done != shared.done and time.monotonic() < deadline:  # until the thread rests
+        done = shared.done
+        time.sleep(0.3)
+    assert done >= 10 and shared.restarted == 0  # the reader held the log
+    frames = _frames(path)
+    # forced at 600 frames, then only each time the log grew by 600 again, not at each
+    # of the checkpoints (every 20 commits, about 60 frames) after the first 600
+    rounds = frames // 600 + 1
+    assert frames >= 1200 and shared.restart_tries <= rounds * checkpoint._FORCED_TRIES + 1
+    reader.execute("COMMIT")
+    reader.close()
+    for _ in range(20):  # the next checkpoint, then a quiet moment: the log starts over
+        with store.transaction() as cur:
+            cur.execute("INSERT INTO notes VALUES ('later')")
+    while shared.restarted == 0 and time.monotonic() < deadline + 10.0:
+        time.sleep(0.01)
+    assert shared.restarted == 1 and shared.failures == 0
     store.close()

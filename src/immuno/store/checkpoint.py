@@ -13,14 +13,14 @@ returns, whether or not it was checkpointed yet.
 SQLite writes the log from its start again only when a write begins with every frame
 already copied back, and a PASSIVE checkpoint runs while writers go on committing.
 So after each checkpoint the thread waits for a quiet moment (no commit in this
-process for ``_QUIET`` seconds), then runs a RESTART checkpoint, which then costs
-nothing: the next write starts the log over. Under load that never pauses, the log
-would grow without bound; once it holds ``restart_frames`` frames (64 MB) the
-restart is forced: it waits up to 20 ms for the write lock and, holding it, copies
-back what is left and waits for readers, while writers wait (measured: one wait of
-35-55 ms per 64 MB of log). A quiet restart never waits: while a writer or reader is
-in the way, it is tried at the next quiet moment. The log file keeps its size and is
-reused.
+process for ``_QUIET`` seconds) and tries once, without waiting, a RESTART
+checkpoint: the next write then starts the log over. Under load that never pauses,
+the log would grow without bound; once it holds ``restart_frames`` frames (64 MB) the
+restart is forced: up to five tries, each waiting at most 5 ms for the write lock
+and then, holding it, for readers, while writers wait (measured with no long reader:
+one wait of 35-55 ms per 64 MB of log). If a reader holds on through all five, the
+next forced try waits until the log has grown by as much again. The log file keeps
+its size and is reused.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ import time
 DEFAULT_EVERY = 1000
 RESTART_FRAMES = 16_384  # frames in the log (64 MB of 4 KB pages) before it starts over
 _QUIET = 0.05  # seconds without a commit: a moment to start the log over for free
-_FORCED_TRIES = 50  # a forced restart, then given up until the next checkpoint
-_FORCED_WAIT_MS = 20  # a forced RESTART waits this long for the write lock
+_FORCED_TRIES = 5  # a forced restart's tries, then not before the log grows as much again
+_FORCED_WAIT_MS = 5  # a forced RESTART waits this long for the lock, and then for readers
 _PAUSE = 0.002  # seconds between tries while a writer or reader is in the way
 
 
@@ -56,6 +56,7 @@ class Checkpointer:
         self.failures = 0  # checkpoints that failed (SQLite retries them at the next one)
         self.done = 0  # checkpoints run
         self.restarted = 0  # times the log was made to start over
+        self.restart_tries = 0  # RESTART checkpoints tried
 
     def committed(self) -> None:
         """Called after each commit, from any thread."""
@@ -82,34 +83,47 @@ class Checkpointer:
         except sqlite3.Error:
             self.failures += 1
             return
-        due = False  # checkpointed since the log last started over
+        due = False  # checkpointed since the log last started over: restart when quiet
+        force_at = self.restart_frames  # frames in the log at which a restart is forced
         try:
             while True:
                 # while a restart is due, wake when the last commit is _QUIET old
                 calm = _QUIET - (time.monotonic() - self._last)
                 woken = self._wake.wait(timeout=max(calm, 0.001) if due else None)
-                self._wake.clear()
+                if woken:  # (a wake that comes after a timeout is kept for the next turn)
+                    self._wake.clear()
                 if self._stop:
                     return
                 try:
                     if woken:
                         _, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                         self.done += 1
-                        forced = frames >= self.restart_frames
-                        due = not (forced and self._restart(conn, _FORCED_TRIES, _FORCED_WAIT_MS))
-                    elif time.monotonic() - self._last >= _QUIET:
-                        due = not self._restart(conn, 1)
+                        due = True
+                        if frames >= force_at:
+                            if self._restart(conn, _FORCED_TRIES, _FORCED_WAIT_MS):
+                                due, force_at = False, self.restart_frames
+                            else:  # a reader held on: not before the log grows as much again
+                                force_at = frames + self.restart_frames
+                    elif due and time.monotonic() - self._last >= _QUIET:
+                        # one try; if a writer or reader was in the way, the next one
+                        # comes after the next checkpoint
+                        if self._restart(conn, 1, 0):
+                            force_at = self.restart_frames
+                        due = False
                 except sqlite3.Error:
                     self.failures += 1
         finally:
             conn.close()
 
-    def _restart(self, conn: sqlite3.Connection, tries: int, wait_ms: int = 0) -> bool:
+    def _restart(self, conn: sqlite3.Connection, tries: int, wait_ms: int) -> bool:
         """Copy back what is left and make the next write start the log over; a RESTART
         waits up to ``wait_ms`` for the write lock (and, holding it, for readers)."""
-        for _ in range(tries):
+        for attempt in range(tries):
             if self._stop:
                 return False
+            if attempt:
+                time.sleep(_PAUSE)
+            self.restart_tries += 1
             conn.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
             try:
                 busy, _, _ = conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
@@ -118,7 +132,6 @@ class Checkpointer:
             if not busy:
                 self.restarted += 1
                 return True
-            time.sleep(_PAUSE)
         return False
 
     def close(self) -> None:
