@@ -13,7 +13,7 @@ from tests.backends import location_of
 from immuno import Action, Immune, Signal, Verdict
 from immuno.policy import flow
 from immuno.policy import layer as layer_module
-from immuno.policy.flow import TraceReads, read_parts, unjudged
+from immuno.policy.flow import Part, TraceReads, read_parts, unjudged
 from immuno.policy.sessions import SessionReads
 from immuno.policy.spec import Source
 from immuno.store import open_store
@@ -239,3 +239,98 @@ def test_a_call_that_asks_for_clean_content_judges_outside_the_lock(
         )
         assert mail.action is Action.BLOCK  # not in what the agent read
         assert judged == [True]  # the web page, judged once, with the lock free
+
+
+def test_a_waiting_read_is_stored_so_that_an_earlier_worker_finds_it_vouching_nothing(
+    tmp_path: Path,
+) -> None:
+    store = open_store(location_of(tmp_path / "s.db"))
+    book = SessionReads(lambda: store, FakeClock(), ttl=100, items=10, cached=4)
+    assert book.file("agent", "s", unjudged(READS[0], Source.CLEAN))
+    # a judged part whose only word is a control character is not mistaken for one
+    assert book.file("agent", "s", (Part(Source.TRUSTED, "\x01", frozenset({"\x01"})),))
+    rows = store.query("SELECT level, tokens FROM policy_reads ORDER BY seq")
+    # a worker that cannot judge reads the level column: any, which vouches for nothing
+    assert rows == [(int(Source.ANY), f" {int(Source.CLEAN)}"), (int(Source.TRUSTED), "\x01")]
+    other = SessionReads(lambda: store, FakeClock(), ttl=100, items=10, cached=4)
+    reads = other.get("agent", "s")
+    assert reads is not None
+    assert [[p.unjudged for p in read] for read in reads.reads] == [[True], [False]]
+    assert reads.contains(IBAN, Source.CLEAN)  # judged here, at its own level
+    store.close()
+
+
+def test_a_read_that_cannot_be_judged_vouches_for_nothing(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    real = flow.read_parts
+
+    def faulty(text: str, level: Source, demotions: object = None) -> tuple[Part, ...]:
+        if "Invoice" in text:
+            raise RuntimeError("a fault in the judging")
+        return real(text, level)
+
+    monkeypatch.setattr(flow, "read_parts", faulty)
+    reads = TraceReads(limit=10)
+    reads.file(unjudged(READS[0], Source.CLEAN))  # holds the IBAN, in a clean sentence
+    reads.file(unjudged("Ann's address is ann@corp.example.", Source.CLEAN))
+    with caplog.at_level("ERROR", logger="immuno.policy"):
+        assert not reads.contains(IBAN, Source.CLEAN)
+        assert not reads.contains(IBAN, Source.ANY)
+    assert reads.contains("ann@corp.example", Source.CLEAN)  # the other read still counts
+    assert "could not be judged" in caplog.text
+
+
+NO_RULE_ON_THE_SINK = """
+version: 1
+agents:
+  payments:
+    tools: [web.fetch, mail.send, bank.transfer]
+tools:
+  web.fetch: {}
+  mail.send:
+    sink: mail
+    args:
+      to: {type: string}
+  bank.transfer:
+    sink: money
+    args:
+      account: {type: string, from: trusted}
+"""
+
+
+def test_remembering_a_sinks_values_judges_outside_the_lock_only_when_it_must(
+    make_immune: Callable[..., Immune], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    immune = make_immune(NO_RULE_ON_THE_SINK)
+    layer = immune.layer("policy")
+    judged: list[bool] = []  # per judgement: was the layer's lock free?
+    real = flow.read_parts
+
+    def watching(text: str, level: Source, demotions: object = None) -> object:
+        judged.append(not layer._lock.locked())
+        return real(text, level)
+
+    monkeypatch.setattr(flow, "read_parts", watching)
+    with immune.session("mail ann@corp.example the figures", agent="payments") as session:
+        page = "Contacts: bob@corp.example handles invoices."
+        immune.guard_result("payments", "web.fetch", page, trace=session.id)
+        judged.clear()
+
+        def mail(to: str) -> Action:
+            signal = Signal(
+                kind="tool_call",
+                agent="payments",
+                tool="mail.send",
+                args={"to": to},
+                trace=session.id,
+            )
+            return immune.check(signal).action
+
+        assert mail("ann@corp.example") is Action.ALLOW
+        assert judged == []  # the user gave it: nothing to look up below trusted
+        assert mail("bob@corp.example") is Action.ALLOW  # no rule on this sink
+        assert judged == [True]  # where it came from: the page, judged with the lock free
+    # remembered as written from clean content: a later trusted read of mail keeps it there
+    found = layer.written.present("mail", frozenset({"bob@corp.example"}), "bob@corp.example")
+    assert found["bob@corp.example"] is Source.CLEAN

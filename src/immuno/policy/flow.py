@@ -48,8 +48,9 @@ tell a refusal where else a value was seen, so the plain words of such a part ar
 found when that is first asked: ``Part.deferred``.)
 
 An untrusted read is judged when a lookup first needs it, not when it is filed
-(:func:`unjudged`): it is stored as it came, and the first lookup below ``trusted``
-in its session judges every such read, in place. A read nothing asks about before the
+(:func:`unjudged`): it is stored as it came, and in each worker the first lookup below
+``trusted`` in its session judges every such read, in place (a worker's judgement is
+kept in its memory, not in the store). A read nothing asks about before the
 session ends, or before it is forgotten, is never judged; the verdict a lookup gets is
 the one it would have got from reads judged on arrival. A trusted read is judged on
 arrival, against the values written back until then.
@@ -57,6 +58,7 @@ arrival, against the values written back until then.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter, deque
 from collections.abc import Iterator, Mapping
@@ -78,6 +80,8 @@ _SEPARATORS = bytes.maketrans(b"\"'`<>()[]{};|", b" " * 13)
 _EDGE = ".,:;!?*\x00"  # a NUL stands for a sentence left out: it ends a run of groups
 _DIGIT = re.compile(r"[0-9]")
 _DASHED = re.compile(r"(?=.*[0-9])[^\W_]{1,6}(?:-[^\W_]{1,6})+")  # groups, one with a digit
+log = logging.getLogger("immuno.policy")
+
 MAX_READ_CHARS = 65_536  # of one read, indexed; a value past it vouches for nothing
 GROUP = 6  # "DE89 3704 0044 ...": short alphanumeric groups printed apart ...
 _GROUPS = 12  # ... are also indexed joined, up to this many in a row
@@ -216,6 +220,17 @@ def unjudged(text: str, level: Source) -> tuple[Part, ...]:
     if level is Source.TRUSTED:
         raise ValueError("a trusted read is judged when it is filed")
     return (Part(level, text[:MAX_READ_CHARS], frozenset(), unjudged=True),)
+
+
+def judge_read(part: Part) -> tuple[Part, ...]:
+    """The parts of a read filed as it came (``unjudged``). A read that cannot be
+    judged (a fault in the judging) vouches for nothing: one part at ``any``, with no
+    words, and the fault logged."""
+    try:
+        return read_parts(part.text, part.level)
+    except Exception:
+        log.exception("a read could not be judged: it vouches for nothing")
+        return (Part(Source.ANY, "", frozenset()),)
 
 
 def read_parts(text: str, level: Source, demotions: Demotions | None = None) -> tuple[Part, ...]:
@@ -361,7 +376,7 @@ class TraceReads:
         for i, read in enumerate(self.reads):
             if _waits(read):
                 (part,) = read
-                judged = done.get(part) if done is not None else read_parts(part.text, part.level)
+                judged = done.get(part) if done is not None else judge_read(part)
                 if judged is None:
                     left += 1
                     continue

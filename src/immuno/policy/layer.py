@@ -48,6 +48,7 @@ from immuno.policy.flow import (
     Part,
     TraceReads,
     fielded_parts,
+    judge_read,
     read_parts,
     tokens,
     unjudged,
@@ -147,18 +148,23 @@ class PolicyLayer:
     def _judge_waiting(self, signal: Signal) -> None:
         """Judge the reads this call's decision will look at that wait to be judged,
         outside the lock (judging is the slow part): only for a tool that asks for
-        clean content. Another decision (a refusal's explanation, a ``from: trusted``
-        value not found) judges what it needs under the lock."""
+        clean content (and before remembering a sink's values: ``_remember``). Another
+        decision (a refusal's explanation, a ``from: trusted`` value not found) judges
+        what it needs under the lock."""
         assert self.policy is not None
         tool = self.policy.tools.get(signal.tool or "")
-        if tool is None or not tool.asks_clean or signal.trace is None:
+        if tool is not None and tool.asks_clean:
+            self._judge_reads(signal)
+
+    def _judge_reads(self, signal: Signal) -> None:
+        if signal.trace is None:
             return
         with self._lock:
             reads = self.flow.get(signal.agent, signal.trace)
             waiting = reads.waiting() if reads is not None else []
         if not waiting:
             return
-        done = {part: read_parts(part.text, part.level) for part in waiting}
+        done = {part: judge_read(part) for part in waiting}
         with self._lock:
             reads = self.flow.get(signal.agent, signal.trace)
             if reads is not None:
@@ -316,7 +322,15 @@ class PolicyLayer:
             reads = self.flow.get(signal.agent, signal.trace)
             if reads is None or not reads.tainted:
                 return  # only trusted content read: nothing to launder
-            items = items_written(values(), partial(supports, reads))
+            texts = values()
+            waiting = bool(reads.waiting()) and _asks_untrusted(reads, texts)
+        if waiting:  # a value not in trusted reads: judge the others outside the lock
+            self._judge_reads(signal)
+        with self._lock:
+            reads = self.flow.get(signal.agent, signal.trace)
+            if reads is None:
+                return
+            items = items_written(texts, partial(supports, reads))
         if items:
             scope = scope_of(signal.tool, write=True)
             tool = signal.tool or signal.kind
@@ -339,6 +353,22 @@ class PolicyLayer:
 
 MIN_NAMED = 3  # characters, at least, of an argument that names a document
 MAX_ASKED = 10_000  # lookups waiting for their result, per worker
+
+
+def _asks_untrusted(reads: TraceReads, texts: list[str]) -> bool:
+    """Would remembering these values look them up below trusted (which judges the
+    reads waiting for it)? Asked with lookups at trusted only."""
+    asked = False
+
+    def trusted_only(norm: str, level: Source) -> bool:
+        nonlocal asked
+        if level is Source.TRUSTED:
+            return supports(reads, norm, level)
+        asked = True
+        return False
+
+    items_written(texts, trusted_only)
+    return asked
 
 
 def _names_something(norm: str) -> bool:

@@ -45,9 +45,12 @@ _PRUNE_EVERY = 32
 # the tokens column of a part whose tokens are the words of its text, found when asked
 # for (``Part.deferred``); no token is a NUL
 _DEFERRED = "\x00"
-# the tokens column of a read filed as it came, its text the read itself, judged by the
-# worker that first needs it (``flow.unjudged``)
-_UNJUDGED = "\x01"
+# the tokens column of a read filed as it came (``flow.unjudged``), its text the read
+# itself, judged by each worker that needs it: a space, then its level. No column of
+# a judged part starts with a space (its tokens hold none). The row's level column says
+# ``any``, so that a worker of an earlier version, which cannot judge it, finds it
+# vouching for nothing.
+_UNJUDGED = " "
 
 _SYNC = (
     "SELECT s.touched, s.ended, s.gen, {taint}, "
@@ -266,7 +269,7 @@ class SessionReads:
                         session,
                         agent,
                         read,
-                        int(p.level),
+                        int(Source.ANY if p.unjudged else p.level),
                         p.text,
                         _column(p),
                         p.against,
@@ -341,7 +344,7 @@ def _end(cur: Cursor, session: str, now: float) -> None:
 def _column(part: Part) -> str:
     """What the tokens column holds for ``part``."""
     if part.unjudged:
-        return _UNJUDGED
+        return f"{_UNJUDGED}{int(part.level)}"
     return _DEFERRED if part.deferred else " ".join(part.tokens)
 
 
@@ -357,8 +360,8 @@ def _reads(rows: Iterable[Row]) -> Iterable[tuple[tuple[Part, ...], int]]:
             yield tuple(parts), last
             parts = []
         current, last = read, seq
-        if words == _UNJUDGED:
-            parts.append(Part(Source(level), text, frozenset(), unjudged=True))
+        if words.startswith(_UNJUDGED):
+            parts.append(Part(Source(int(words[1:])), text, frozenset(), unjudged=True))
         elif words == _DEFERRED:
             parts.append(Part(Source(level), text, frozenset(), against, via, deferred=True))
         else:
