@@ -201,20 +201,26 @@ tools:
 """
 
 
+def _watch_judging(immune: Immune, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """From now on, per read judged: was the policy layer's lock free?"""
+    lock = immune.layer("policy")._lock
+    judged: list[bool] = []
+    real = flow.read_parts
+
+    def watching(text: str, level: Source, demotions: object = None) -> object:
+        judged.append(not lock.locked())
+        return real(text, level, demotions)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(flow, "read_parts", watching)
+    monkeypatch.setattr(layer_module, "read_parts", watching)
+    return judged
+
+
 def test_a_call_that_asks_for_clean_content_judges_outside_the_lock(
     make_immune: Callable[..., Immune], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     immune = make_immune(CLEAN_AND_TRUSTED)
-    layer = immune.layer("policy")
-    judged: list[bool] = []  # per judgement: was the layer's lock free?
-    real = flow.read_parts
-
-    def watching(text: str, level: Source, demotions: object = None) -> object:
-        judged.append(not layer._lock.locked())
-        return real(text, level)
-
-    monkeypatch.setattr(flow, "read_parts", watching)
-    monkeypatch.setattr(layer_module, "read_parts", watching)
+    judged = _watch_judging(immune, monkeypatch)
     with immune.session(f"pay {IBAN}", agent="payments") as session:
         immune.guard_result("payments", "web.fetch", READS[0], trace=session.id)
         judged.clear()  # (the user's request, trusted, was judged when filed)
@@ -304,14 +310,7 @@ def test_remembering_a_sinks_values_judges_outside_the_lock_only_when_it_must(
 ) -> None:
     immune = make_immune(NO_RULE_ON_THE_SINK)
     layer = immune.layer("policy")
-    judged: list[bool] = []  # per judgement: was the layer's lock free?
-    real = flow.read_parts
-
-    def watching(text: str, level: Source, demotions: object = None) -> object:
-        judged.append(not layer._lock.locked())
-        return real(text, level)
-
-    monkeypatch.setattr(flow, "read_parts", watching)
+    judged = _watch_judging(immune, monkeypatch)
     with immune.session("mail ann@corp.example the figures", agent="payments") as session:
         page = "Contacts: bob@corp.example handles invoices."
         immune.guard_result("payments", "web.fetch", page, trace=session.id)

@@ -116,19 +116,29 @@ def _frames(path: Path) -> int:
         return int(conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1])
 
 
+def _notes(path: Path) -> tuple[SQLiteStore, checkpoint.Checkpointer]:
+    """A store on ``path`` with a table of notes (one commit), and its checkpointer."""
+    store = SQLiteStore(path)
+    assert store._checkpointer is not None
+    with store.transaction() as cur:
+        cur.execute("CREATE TABLE notes (body TEXT)")
+    return store, store._checkpointer
+
+
+def _write(store: SQLiteStore, count: int) -> None:
+    """``count`` commits of a 5 KB note each (two 4 KB pages and more)."""
+    for i in range(count):
+        with store.transaction() as cur:
+            cur.execute("INSERT INTO notes VALUES (?)", (f"{i}" + "x" * 5000,))
+
+
 def test_at_a_quiet_moment_the_log_starts_over(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(checkpoint, "DEFAULT_EVERY", 20)
     path = tmp_path / "s.db"
-    store = SQLiteStore(path)
-    shared = store._checkpointer
-    assert shared is not None
-    with store.transaction() as cur:
-        cur.execute("CREATE TABLE notes (body TEXT)")
-    for i in range(19):  # with the table, 20 commits: one checkpoint, at the last
-        with store.transaction() as cur:
-            cur.execute("INSERT INTO notes VALUES (?)", (f"{i}" + "x" * 5000,))
+    store, shared = _notes(path)
+    _write(store, 19)  # with the table, 20 commits: one checkpoint, at the last
     deadline = time.monotonic() + 10.0
     while shared.restarted == 0 and time.monotonic() < deadline:
         time.sleep(0.01)  # no commit meanwhile: a quiet moment
@@ -148,14 +158,9 @@ def test_under_steady_writes_the_log_starts_over_past_its_bound(
     monkeypatch.setattr(checkpoint, "DEFAULT_EVERY", 20)
     monkeypatch.setattr(checkpoint, "RESTART_FRAMES", 200)
     path = tmp_path / "s.db"
-    store = SQLiteStore(path)
-    shared = store._checkpointer
-    assert shared is not None and shared.restart_frames == 200
-    with store.transaction() as cur:
-        cur.execute("CREATE TABLE notes (body TEXT)")
-    for i in range(3000):  # each commit writes at least two 4 KB pages
-        with store.transaction() as cur:
-            cur.execute("INSERT INTO notes VALUES (?)", (f"{i}" + "x" * 5000,))
+    store, shared = _notes(path)
+    assert shared.restart_frames == 200
+    _write(store, 3000)
     assert shared.restarted > 0 and shared.failures == 0
     assert _frames(path) < 3000  # not the 6,000 and more written
     assert store.query("SELECT count(*) FROM notes") == [(3000,)]  # nothing lost
@@ -168,17 +173,11 @@ def test_a_reader_that_holds_on_is_not_waited_for_at_every_checkpoint(
     monkeypatch.setattr(checkpoint, "DEFAULT_EVERY", 20)
     monkeypatch.setattr(checkpoint, "RESTART_FRAMES", 600)
     path = tmp_path / "s.db"
-    store = SQLiteStore(path)
-    shared = store._checkpointer
-    assert shared is not None
-    with store.transaction() as cur:
-        cur.execute("CREATE TABLE notes (body TEXT)")
+    store, shared = _notes(path)
     reader = sqlite3.connect(path, isolation_level=None)
     reader.execute("BEGIN")
     reader.execute("SELECT count(*) FROM notes").fetchall()  # a snapshot, held
-    for i in range(599):
-        with store.transaction() as cur:
-            cur.execute("INSERT INTO notes VALUES (?)", (f"{i}" + "x" * 5000,))
+    _write(store, 599)
     deadline = time.monotonic() + 10.0
     done = -1
     while done != shared.done and time.monotonic() < deadline:  # until the thread rests
@@ -192,9 +191,7 @@ def test_a_reader_that_holds_on_is_not_waited_for_at_every_checkpoint(
     assert frames >= 1200 and shared.restart_tries <= rounds * checkpoint._FORCED_TRIES + 1
     reader.execute("COMMIT")
     reader.close()
-    for _ in range(20):  # the next checkpoint, then a quiet moment: the log starts over
-        with store.transaction() as cur:
-            cur.execute("INSERT INTO notes VALUES ('later')")
+    _write(store, 20)  # the next checkpoint, then a quiet moment: the log starts over
     while shared.restarted == 0 and time.monotonic() < deadline + 10.0:
         time.sleep(0.01)
     assert shared.restarted == 1 and shared.failures == 0
