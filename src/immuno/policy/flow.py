@@ -72,6 +72,8 @@ from immuno.policy.canonical import index_keys
 from immuno.policy.cues import carries_instructions, carries_strong_cue, judge, normalize
 from immuno.policy.spec import Source
 
+log = logging.getLogger("immuno.policy")
+
 # a word ends at whitespace and at these (quotes, brackets ...): they become spaces, one
 # byte for one in the text's UTF-8 (``str.translate`` is slow on text that is not ASCII;
 # no byte of a multi-byte character is ASCII); a NUL (a sentence left out) then stands
@@ -80,8 +82,6 @@ _SEPARATORS = bytes.maketrans(b"\"'`<>()[]{};|", b" " * 13)
 _EDGE = ".,:;!?*\x00"  # a NUL stands for a sentence left out: it ends a run of groups
 _DIGIT = re.compile(r"[0-9]")
 _DASHED = re.compile(r"(?=.*[0-9])[^\W_]{1,6}(?:-[^\W_]{1,6})+")  # groups, one with a digit
-log = logging.getLogger("immuno.policy")
-
 MAX_READ_CHARS = 65_536  # of one read, indexed; a value past it vouches for nothing
 GROUP = 6  # "DE89 3704 0044 ...": short alphanumeric groups printed apart ...
 _GROUPS = 12  # ... are also indexed joined, up to this many in a row
@@ -360,7 +360,7 @@ class TraceReads:
 
     def waiting(self) -> list[Part]:
         """The reads filed as they came and not judged yet, one part each: a caller
-        may judge them outside its lock (``read_parts``) and hand them to
+        may judge them outside its lock (:func:`judge_read`) and hand them to
         :meth:`judged`."""
         return [read[0] for read in self.reads if _waits(read)] if self._unjudged else []
 
