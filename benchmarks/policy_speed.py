@@ -10,7 +10,8 @@ decision first asks about it. Every filing gets a text it has not seen before:
 invoice lines, a mail with a request in every line, an HTML table, JSON mails, and
 the realistic tool outputs of ``_tooloutput.py``. Then the same filing followed by a
 call with a ``from: clean`` argument in its session, which pays the judgement: the
-cost a read that is asked about carries in all. Last, the cost of finding the values
+cost a read that is asked about carries in all; and that first call alone, after 1
+and after 20 new reads. Last, the cost of finding the values
 in a read and their canonical keys (``canonical.index_keys``).
 
     .venv/bin/python benchmarks/policy_speed.py
@@ -285,6 +286,39 @@ def main() -> None:
 
         return run
 
+    def first_call(count: int, runs: int) -> tuple[float, float, float]:
+        """The first ``from: clean`` call in a session after ``count`` new 2 KB reads
+        (e-mail threads): it judges them all. Only the call is timed."""
+        rng = random.Random(count)
+        make = _realistic("e-mail")
+        samples = []
+        for i in range(runs + 20):
+            trace = f"first-{count}-{i}"
+            for _ in range(count):
+                read = make(rng, 2048)
+                immune.check(
+                    Signal(
+                        kind="tool_result",
+                        agent="assistant",
+                        tool="web.fetch",
+                        content=read,
+                        trace=trace,
+                    )
+                )
+            call = Signal(
+                kind="tool_call",
+                agent="assistant",
+                tool="mail.send",
+                args={"to": "lena@alderfinch.example", "body": "See you then."},
+                trace=trace,
+            )
+            start = time.perf_counter_ns()
+            immune.check(call)
+            samples.append(time.perf_counter_ns() - start)
+        samples = sorted(samples[20:])
+        p99 = samples[int(len(samples) * 0.99)]
+        return statistics.median(samples) / 1000, p99 / 1000, samples[0] / 1000
+
     def values_of(text: str) -> Callable[[], object]:
         norm = normalize(text[:2048])
         return lambda: index_keys(norm)
@@ -337,6 +371,10 @@ def main() -> None:
         else:
             median, p99, best = measure(fn, RUNS if label[0] in "dI" else 2_000)
         results[label] = median
+        print(f"  {label:52s} median {median:7.2f} µs   p99 {p99:7.2f} µs   best {best:7.2f} µs")
+    for count, runs in ((1, 400), (20, 100)):
+        median, p99, best = first_call(count, runs)
+        label = f"first from: clean call after {count} new 2 KB read(s)"
         print(f"  {label:52s} median {median:7.2f} µs   p99 {p99:7.2f} µs   best {best:7.2f} µs")
     ref = results["Immune.check, a do-nothing layer (reference)"]
     whole = results["Immune.check, policy layer only"]
