@@ -111,9 +111,15 @@ def test_a_closed_store_answers_with_a_store_error(tmp_path: Path) -> None:
 
 
 def _frames(path: Path) -> int:
-    """Frames in the log now (written since it last started over)."""
+    """Frames in the log now (written since it last started over); asked again while
+    the checkpoint thread's own checkpoint is under way (the answer is then -1)."""
     with sqlite3.connect(path, isolation_level=None) as conn:
-        return int(conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1])
+        for _ in range(500):
+            frames = int(conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1])
+            if frames >= 0:
+                return frames
+            time.sleep(0.01)
+    raise AssertionError("the log's frames could not be counted")
 
 
 def _notes(path: Path) -> tuple[SQLiteStore, checkpoint.Checkpointer]:
@@ -172,27 +178,31 @@ def test_a_reader_that_holds_on_is_not_waited_for_at_every_checkpoint(
 ) -> None:
     monkeypatch.setattr(checkpoint, "DEFAULT_EVERY", 20)
     monkeypatch.setattr(checkpoint, "RESTART_FRAMES", 600)
+    monkeypatch.setattr(checkpoint, "_QUIET", 3600.0)  # forced restarts only, for now
     path = tmp_path / "s.db"
     store, shared = _notes(path)
     reader = sqlite3.connect(path, isolation_level=None)
     reader.execute("BEGIN")
     reader.execute("SELECT count(*) FROM notes").fetchall()  # a snapshot, held
-    _write(store, 599)
-    deadline = time.monotonic() + 10.0
-    done = -1
-    while done != shared.done and time.monotonic() < deadline:  # until the thread rests
-        done = shared.done
-        time.sleep(0.3)
-    assert done >= 10 and shared.restarted == 0  # the reader held the log
+    _write(store, 19)
+    deadline = time.monotonic() + 30.0
+    for done in range(1, 31):  # 600 commits: each batch of 20 waits for its checkpoint
+        while shared.done < done and time.monotonic() < deadline:
+            time.sleep(0.005)
+        if done < 30:
+            _write(store, 20)
+    assert shared.done == 30 and shared.restarted == 0  # the reader held the log
     frames = _frames(path)
     # forced at 600 frames, then only each time the log grew by 600 again, not at each
     # of the checkpoints (every 20 commits, about 60 frames) after the first 600
     rounds = frames // 600 + 1
-    assert frames >= 1200 and shared.restart_tries <= rounds * checkpoint._FORCED_TRIES + 1
+    assert frames >= 1200 and shared.restart_tries <= rounds * checkpoint._FORCED_TRIES
     reader.execute("COMMIT")
     reader.close()
+    monkeypatch.setattr(checkpoint, "_QUIET", 0.05)
     _write(store, 20)  # the next checkpoint, then a quiet moment: the log starts over
     while shared.restarted == 0 and time.monotonic() < deadline + 10.0:
         time.sleep(0.01)
-    assert shared.restarted == 1 and shared.failures == 0
+    # (a forced try still under way when the reader let go may have done it first)
+    assert shared.restarted >= 1 and shared.failures == 0
     store.close()
