@@ -3,13 +3,9 @@ from __future__ import annotations
 import pytest
 
 from immuno.policy.cues import carries_instructions
-from immuno.policy.flow import (
-    MAX_READ_CHARS,
-    TraceReads,
-    tokens,
-    value_strings,
-)
+from immuno.policy.flow import MAX_READ_CHARS, TraceReads, value_strings
 from immuno.policy.spec import Source
+from immuno.policy.words import tokens
 
 
 @pytest.mark.parametrize(

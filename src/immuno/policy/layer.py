@@ -50,12 +50,12 @@ from immuno.policy.flow import (
     fielded_parts,
     judge_read,
     read_parts,
-    tokens,
     unjudged,
     value_strings,
 )
 from immuno.policy.sessions import SessionReads
 from immuno.policy.spec import Source
+from immuno.policy.words import tokens
 from immuno.policy.written import WrittenValues, items_written, scope_of
 
 if TYPE_CHECKING:

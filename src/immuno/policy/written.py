@@ -41,9 +41,9 @@ from dataclasses import dataclass, field
 
 from immuno.policy.canonical import canonical_keys, find_values, implied, index_keys
 from immuno.policy.cues import normalize
-from immuno.policy.flow import GROUP, has_words, tokens
 from immuno.policy.schema import SCHEMA
 from immuno.policy.spec import Source
+from immuno.policy.words import GROUP, has_words, tokens
 from immuno.store.base import Store
 
 EVERYWHERE = "*"  # the scope of a write by a tool with no service prefix
