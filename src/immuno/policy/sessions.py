@@ -192,7 +192,7 @@ class SessionReads:
             self._cache.pop(key, None)
             return _NOTHING
         touched, ended, gen, tainted = rows[0][:4]
-        if ended is not None or self.clock() - touched > self.ttl:
+        if self._over(touched, ended, self.clock()):
             self._cache.pop(key, None)
             return _ENDED
         if entry is not None and entry.gen != gen:
@@ -227,7 +227,11 @@ class SessionReads:
         if not rows:
             return False
         touched, ended = rows[0]
-        return ended is not None or self.clock() - touched > self.ttl
+        return self._over(touched, ended, self.clock())
+
+    def _over(self, touched: float, ended: float | None, now: float) -> bool:
+        """Ended explicitly, or quiet for longer than ``ttl``."""
+        return ended is not None or now - touched > self.ttl
 
     def get(self, agent: str, session: str | None) -> TraceReads | None:
         return self.lookup(agent, session).reads
@@ -244,7 +248,7 @@ class SessionReads:
             row = cur.execute(
                 "SELECT touched, ended FROM policy_sessions WHERE id = ?", (session,)
             ).fetchone()
-            if row is not None and (row[1] is not None or now - row[0] > self.ttl):
+            if row is not None and self._over(row[0], row[1], now):
                 if row[1] is None:  # expired while quiet: it ends now, and stays refused
                     _end(cur, session, now)
                 return False
