@@ -46,9 +46,12 @@ def path_of(data: Path, split: str) -> Path:
     return data / f"{split}_{VERSION}.jsonl.gz"
 
 
-def load(data: Path, split: str, *, extra: bool = False) -> list[Row]:
+def load(
+    data: Path, split: str, *, extra: bool = False, channels: tuple[str, ...] = ("user", "tool")
+) -> list[Row]:
     """One split (with ``extra``, also the rows of that split of the corpora in
-    ``training/data``); exits with a plain message when the corpora are missing."""
+    ``training/data`` on ``channels``); exits with a plain message when the corpora
+    are missing."""
     path = path_of(data, split)
     if not path.exists():
         sys.exit(
@@ -59,7 +62,9 @@ def load(data: Path, split: str, *, extra: bool = False) -> list[Row]:
         rows = [json.loads(line) for line in handle if line.strip()]
     if not extra:
         return rows
-    return rows + [row for row in extra_rows() if row["split"] == split]
+    return rows + [
+        row for row in extra_rows() if row["split"] == split and row["channel"] in channels
+    ]
 
 
 def add_extra_options(parser: argparse.ArgumentParser) -> None:
@@ -75,11 +80,19 @@ def add_extra_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="fit on the corpora of training/data too; dev_v2 alone chooses",
     )
+    parser.add_argument(
+        "--multilingual-fit-user",
+        action="store_true",
+        help="as --multilingual-fit, with the corpora's user rows only",
+    )
 
 
-def extra_in(args: argparse.Namespace) -> tuple[bool, bool]:
-    """Whether the corpora of ``training/data`` go into (train, dev)."""
-    return args.multilingual or args.multilingual_fit, args.multilingual
+def extra_in(args: argparse.Namespace) -> tuple[bool, bool, tuple[str, ...]]:
+    """Whether the corpora of ``training/data`` go into (train, dev), and the channels
+    whose rows of them go into train."""
+    fit = args.multilingual or args.multilingual_fit or args.multilingual_fit_user
+    channels = ("user",) if args.multilingual_fit_user else ("user", "tool")
+    return fit, args.multilingual, channels
 
 
 def extra_rows() -> list[Row]:

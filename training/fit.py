@@ -47,6 +47,11 @@ class Setting:
     support: int = 1
 
 
+# Channels whose features read text in Latin letters (``immuno/detect/latin.py``); set
+# by the scripts before any vector is made, and recorded in the model's header.
+LATIN: frozenset[str] = frozenset()
+
+
 @dataclass
 class VectorCache:
     """Feature vectors per (text, channel, with windows)."""
@@ -63,7 +68,7 @@ class VectorCache:
 def _vectors(text: str, channel: str, windows: bool) -> list[Vector]:
     """The whole text's features (bucket indices, occurrence weights, normalised as at
     run time) and, when asked, those of up to ``MAX_WINDOWS`` of its windows."""
-    found = extract(normalize(text).text, channel)
+    found = extract(normalize(text).text, channel, latin=channel in LATIN)
     bias = np.array([bias_index(channel)], dtype=np.uint32)
     parts = [(found.all(), found.all_weights())]
     if windows:
@@ -130,10 +135,14 @@ class Fitted:
     def classifier(self) -> Classifier:
         """Both channels exactly as they will ship (float16 weights), uncalibrated."""
         point = {"intercept": self.intercept, "threshold": 0.0, "slope": 1.0}
-        blob = encode_model(
-            dict.fromkeys(CHANNELS, self.weights), {"channels": dict.fromkeys(CHANNELS, point)}
-        )
+        blob = encode_model(dict.fromkeys(CHANNELS, self.weights), model_header(point))
         return Classifier(blob)
+
+
+def model_header(params: dict[str, Any]) -> dict[str, Any]:
+    """A header that gives both channels ``params`` (a model where one channel is read)."""
+    latin = {"latin": sorted(LATIN)} if LATIN else {}
+    return {"channels": dict.fromkeys(CHANNELS, params), **latin}
 
 
 def attack_families(built: Matrix) -> npt.NDArray[np.int64]:

@@ -50,6 +50,8 @@ CACHE = fit.VectorCache()
 # With the corpora of ``training/data`` in train, in dev (``data.extra_in``); set before
 # the folds fork. With either, the corpora's families are folds too.
 EXTRA_TRAIN = EXTRA_DEV = False
+EXTRA_CHANNELS: tuple[str, ...] = CHANNELS  # the channels whose corpus rows go into train
+READ: tuple[str, ...] = CHANNELS  # the channels whose folds are fitted and read (--channel)
 # Thresholds per group of scripts, placed on dev with those corpora's dev rows
 # (``--script-thresholds``); the corpora's families are then read too.
 SCRIPTS = False
@@ -88,9 +90,7 @@ def fold_classifier(
             budget,
             train_classifier.FAMILY_CAP[channel],
         )
-    blob = encode_model(
-        dict.fromkeys(CHANNELS, fitted.weights), {"channels": dict.fromkeys(CHANNELS, params)}
-    )
+    blob = encode_model(dict.fromkeys(CHANNELS, fitted.weights), fit.model_header(params))
     return Classifier(blob)
 
 
@@ -102,9 +102,9 @@ def stopped(layer: DetectLayer, text: str, channel: str) -> bool:
 
 
 def run_family(name: str, data_dir: Path, settings: dict[str, fit.Setting]) -> list[dict[str, Any]]:
-    train_rows = data.load(data_dir, "train", extra=EXTRA_TRAIN)
+    train_rows = data.load(data_dir, "train", extra=EXTRA_TRAIN, channels=EXTRA_CHANNELS)
     dev_rows = data.load(data_dir, "dev", extra=EXTRA_DEV)
-    seen = train_rows + data.load(data_dir, "dev", extra=EXTRA_TRAIN)
+    seen = train_rows + data.load(data_dir, "dev", extra=EXTRA_TRAIN, channels=EXTRA_CHANNELS)
     script_dev = None
     if SCRIPTS:
         script_dev = data.without(data.load(data_dir, "dev", extra=True), name)
@@ -114,7 +114,7 @@ def run_family(name: str, data_dir: Path, settings: dict[str, fit.Setting]) -> l
     results, layers = [], {}
     for label in ("benign", "attack"):
         own = data.of_family(seen, name, label)
-        for channel in CHANNELS:
+        for channel in READ:
             texts = [row["text"] for row in own if row["channel"] == channel]
             if not texts:
                 continue
@@ -154,12 +154,18 @@ def main() -> None:
     parser.add_argument("--family-cap", type=float, help="try another FAMILY_CAP (both channels)")
     parser.add_argument("--json", type=Path, default=Path("leave_one_out.json"))
     data.add_extra_options(parser)
+    train_classifier.add_latin_option(parser)
     parser.add_argument(
         "--script-thresholds", action="store_true", help="a threshold per group of scripts"
     )
+    parser.add_argument(
+        "--channel", action="append", choices=CHANNELS, help="fit and read only these channels"
+    )
     args = parser.parse_args()
-    global EXTRA_TRAIN, EXTRA_DEV, SCRIPTS
-    (EXTRA_TRAIN, EXTRA_DEV), SCRIPTS = data.extra_in(args), args.script_thresholds
+    global EXTRA_TRAIN, EXTRA_DEV, EXTRA_CHANNELS, SCRIPTS, READ
+    EXTRA_TRAIN, EXTRA_DEV, EXTRA_CHANNELS = data.extra_in(args)
+    SCRIPTS, READ = args.script_thresholds, tuple(args.channel or CHANNELS)
+    fit.LATIN = frozenset(args.latin)  # read by every fold (they fork after this)
     if args.family_cap is not None:  # read by every fold (they fork after this)
         train_classifier.FAMILY_CAP = dict.fromkeys(CHANNELS, args.family_cap)
     shipped = Classifier.from_file(args.model)
@@ -184,12 +190,13 @@ def main() -> None:
     print(f"settings: {settings}", flush=True)
     every = EXTRA_TRAIN or SCRIPTS  # the corpora's families are folds too
     seen = data.load(args.data, "train", extra=every) + data.load(args.data, "dev", extra=every)
+    seen = [row for row in seen if row["channel"] in READ]
     names = args.family or sorted(
         set(data.families(seen, "benign")) | set(data.families(seen, "attack"))
     )
-    for channel in CHANNELS:
+    for channel in READ:
         rows = augment.training_rows(
-            data.load(args.data, "train", extra=EXTRA_TRAIN),
+            data.load(args.data, "train", extra=EXTRA_TRAIN, channels=EXTRA_CHANNELS),
             channel,
             settings[channel].user_benign,
         )

@@ -100,12 +100,15 @@ def choose(
 
 
 def train(
-    data_dir: Path, extra_train: bool = False, extra_dev: bool = False
+    data_dir: Path,
+    extra_train: bool = False,
+    extra_dev: bool = False,
+    extra_channels: tuple[str, ...] = CHANNELS,
 ) -> tuple[bytes, dict[str, Any]]:
     """The model and what dev said of each candidate. ``extra_train`` and ``extra_dev``
-    add the corpora of ``training/data`` to train and to dev (both measured and not
-    shipped: the README)."""
-    train_rows = data.load(data_dir, "train", extra=extra_train)
+    add the corpora of ``training/data`` to train (their rows on ``extra_channels``)
+    and to dev (the README says which were measured and which shipped)."""
+    train_rows = data.load(data_dir, "train", extra=extra_train, channels=extra_channels)
     dev_rows = data.load(data_dir, "dev", extra=extra_dev)
     cache = fit.VectorCache()
     weights, channels, report = {}, {}, {}
@@ -133,6 +136,7 @@ def train(
             "version": data.VERSION,
             **{f"{s}_sha256": data.sha256_of(data_dir, s) for s in ("train", "dev")},
             **({"extra_sha256": data.extra_sha256()} if extra_train else {}),
+            **({"extra_channels": list(extra_channels)} if extra_train else {}),
         },
         "training": {
             "versions": VERSIONS,
@@ -145,6 +149,7 @@ def train(
             "candidates": {c: [vars(s) for s in CANDIDATES[c]] for c in CHANNELS},
         },
         "feature_version": FEATURE_VERSION,
+        **({"latin": sorted(fit.LATIN)} if fit.LATIN else {}),
     }
     return with_script_thresholds(encode_model(weights, header), data_dir), report
 
@@ -172,6 +177,16 @@ def with_script_thresholds(blob: bytes, data_dir: Path) -> bytes:
     return encode_model(weights, header)
 
 
+def add_latin_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--latin",
+        action="append",
+        choices=CHANNELS,
+        default=[],
+        help="this channel's model reads text in Latin letters (immuno/detect/latin.py)",
+    )
+
+
 def compare(shipped: Classifier, rebuilt: Classifier) -> list[str]:
     """What differs between two models: weights, intercepts, thresholds, slopes."""
     problems = []
@@ -194,6 +209,9 @@ def compare(shipped: Classifier, rebuilt: Classifier) -> list[str]:
             a, b = shipped.scripts[channel].get(script), rebuilt.scripts[channel].get(script)
             if a is None or b is None or abs(a - b) > tolerance:
                 problems.append(f"{channel} {script} threshold: shipped {a!r}, rebuilt {b!r}")
+    if shipped.latin != rebuilt.latin:
+        shipped_latin, rebuilt_latin = sorted(shipped.latin), sorted(rebuilt.latin)
+        problems.append(f"latin channels: shipped {shipped_latin}, rebuilt {rebuilt_latin}")
     if shipped.header.get("data") != rebuilt.header.get("data"):
         problems.append("trained on other data (the data hashes differ)")
     if not same_versions:
@@ -212,7 +230,9 @@ def main() -> None:
         "--check", action="store_true", help="rebuild and compare with --out; write nothing"
     )
     data.add_extra_options(parser)
+    add_latin_option(parser)
     args = parser.parse_args()
+    fit.LATIN = frozenset(args.latin)
     blob, _ = train(args.data, *data.extra_in(args))
     if args.check:
         shipped, rebuilt = Classifier.from_file(args.out), Classifier(blob)

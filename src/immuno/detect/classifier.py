@@ -127,7 +127,12 @@ class Classifier:
             raise ConfigError(
                 where, f"classifier was fitted on features v{found}, this is v{FEATURE_VERSION}"
             )
+        latin = header.get("latin", [])
+        if not isinstance(latin, list) or not set(latin) <= set(CHANNELS):
+            raise ConfigError(where, f"corrupt classifier file: bad latin channels {latin!r}")
         self.header: dict[str, Any] = header
+        # Channels whose model reads text in Latin letters (``latin.py``).
+        self.latin = frozenset(latin)
         rows = np.frombuffer(raw, dtype="<f2").astype(np.float32).reshape(len(order), DIM)
         self.weights = dict(zip(order, rows, strict=True))
         self.intercepts = intercepts
@@ -150,7 +155,7 @@ class Classifier:
     def logit(self, text: str, channel: str) -> float:
         """The highest logit over the whole text and its windows (see ``Features``)."""
         weights = self.weights[channel]
-        found = extract(text, channel)
+        found = extract(text, channel, latin=channel in self.latin)
         bias = float(weights[bias_index(channel)])
         contribution = weights[found.index] * found.weight
         best = (bias + float(contribution.sum())) / math.sqrt(1.0 + float(found.weight.sum()))

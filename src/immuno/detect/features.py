@@ -31,6 +31,8 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from immuno.detect.latin import as_latin
+
 DIM_BITS = 20  # 2**20 buckets: fewer collisions; the model file stays near 3.3 MB
 DIM = 1 << DIM_BITS
 MAX_BYTES = 32_768  # longer texts are scored on their head and tail (16 KiB each)
@@ -262,13 +264,14 @@ def _mixed(values: U32) -> U32:
     return values
 
 
-def extract(text: str, channel: str) -> Features:
-    """Every feature occurrence in ``text`` read on ``channel``, with its position.
+def extract(text: str, channel: str, *, latin: bool = False) -> Features:
+    """Every feature occurrence in ``text`` read on ``channel``, with its position;
+    with ``latin``, of the text read in Latin letters (``latin.py``).
 
     Families in order: byte n-grams by size, words, word bigrams. Hashes of every
     family are mixed together in one pass (each XORed with its own seed first), then
     the bigrams, which need their second word mixed."""
-    data = _prepare(text)
+    data = _prepare(as_latin(text) if latin else text)
     raw = data.astype(np.uint32)
     seeded: list[U32] = []
     positions: list[U32] = []
@@ -307,7 +310,7 @@ def bias_index(channel: str) -> int:
     return _BIAS[channel]
 
 
-def feature_indices(text: str, channel: str) -> U32:
+def feature_indices(text: str, channel: str, *, latin: bool = False) -> U32:
     """Bucket index of every feature occurrence in ``text`` read on ``channel``."""
-    found = extract(text, channel).all()
+    found = extract(text, channel, latin=latin).all()
     return np.append(found, np.uint32(bias_index(channel)))
