@@ -23,6 +23,7 @@ import argparse
 import hashlib
 import platform
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,12 @@ VERSIONS = {
     "scipy": scipy.__version__,
     "scikit-learn": sklearn.__version__,
 }
+
+
+def versions() -> dict[str, str]:
+    """``VERSIONS``, and anyascii's when a channel reads text in Latin letters (its
+    tables are part of those features)."""
+    return {**VERSIONS, "anyascii": metadata.version("anyascii")} if fit.LATIN else VERSIONS
 
 
 def choose(
@@ -139,7 +146,7 @@ def train(
             **({"extra_channels": list(extra_channels)} if extra_train else {}),
         },
         "training": {
-            "versions": VERSIONS,
+            "versions": versions(),
             "fp_budget": FP_BUDGET,
             "family_cap": FAMILY_CAP,
             "alpha": fit.ALPHA,
@@ -190,7 +197,7 @@ def add_latin_option(parser: argparse.ArgumentParser) -> None:
 def compare(shipped: Classifier, rebuilt: Classifier) -> list[str]:
     """What differs between two models: weights, intercepts, thresholds, slopes."""
     problems = []
-    same_versions = shipped.header.get("training", {}).get("versions") == VERSIONS
+    same_versions = shipped.header.get("training", {}).get("versions") == versions()
     # Bit-for-bit on the recorded library versions; elsewhere float noise only.
     tolerance = 0.0 if same_versions else 1e-3
     for channel in CHANNELS:
@@ -217,7 +224,7 @@ def compare(shipped: Classifier, rebuilt: Classifier) -> list[str]:
     if not same_versions:
         print(
             f"note: the shipped model was built with {shipped.header.get('training', {})}"
-            f" and this run has {VERSIONS}; comparing within {tolerance}"
+            f" and this run has {versions()}; comparing within {tolerance}"
         )
     return problems
 
