@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import msgspec
+
 from immuno import Config, Immune
 from immuno.core.config import StoreConfig
 from immuno.core.signal import Signal, SignalKind
@@ -120,6 +122,45 @@ def test_a_quarantine_reaches_a_replica_process_through_redis_within_100_ms(
         a.layer("response").release("mallory", by="alice")
         kind, at = replica.stdout.readline().split()
         assert kind == "allowed" and float(at) - released <= 0.1
+        assert replica.wait(timeout=30) == 0, replica.stderr.read() if replica.stderr else ""
+    finally:
+        replica.kill()
+        a.close()
+
+
+def test_a_lockdown_reaches_a_replica_process_through_redis_within_100_ms(
+    tmp_path: Path, redis_url: str
+) -> None:
+    # One locked agent locks the network here; the replica watches another agent.
+    store = str(tmp_path / "immuno.db")
+    replica = subprocess.Popen(
+        [sys.executable, str(REPLICA), store, location_of(store), redis_url, "bob"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = location_of(store)
+    where = StoreConfig(path=store, url=None if url == store else url, redis=redis_url)
+    config = Config(store=where)
+    config = msgspec.structs.replace(
+        config, response=msgspec.structs.replace(config.response, lockdown_after=1)
+    )
+    a = Immune(config)
+    try:
+        assert replica.stdout is not None
+        assert replica.stdout.readline().strip() == "ready"
+        for _ in range(30):  # mallory's attacks until it is locked, and the network with it
+            decided = time.time()
+            if "response.lockdown" in a.check(output(ATTACK)).codes:
+                break
+        else:
+            raise AssertionError("the network was never locked down")
+        kind, at = replica.stdout.readline().split()
+        assert kind == "stopped" and float(at) - decided <= 0.1
+        lifted = time.time()
+        a.layer("response").lift_lockdown(by="alice")
+        kind, at = replica.stdout.readline().split()
+        assert kind == "allowed" and float(at) - lifted <= 0.1
         assert replica.wait(timeout=30) == 0, replica.stderr.read() if replica.stderr else ""
     finally:
         replica.kill()
