@@ -120,6 +120,7 @@ gateway:
     cert: null   # the server's certificate and key (PEM): serve HTTPS
     key: null
     ca: null     # the local CA folder (`immuno ca init`): require client certificates
+  tracing: false  # OpenTelemetry spans by OTLP (pip install 'immuno[otel]'; OTEL_* variables)
 
 sandbox:
   # Sandboxed tools run under bubblewrap (`immuno sandbox check`). The binary; null

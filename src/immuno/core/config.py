@@ -238,6 +238,7 @@ class GatewayConfig(_Section, frozen=True):
     rate: float = 50.0  # requests per second an agent may sustain (token bucket) ...
     burst: int = 100  # ... and how many it may send at once
     tls: TLSConfig = msgspec.field(default_factory=TLSConfig)
+    tracing: bool = False  # OpenTelemetry spans per request and check (the otel extra)
 
     def __post_init__(self) -> None:
         if not 1 <= self.port <= 65535:

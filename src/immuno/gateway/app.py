@@ -22,6 +22,7 @@ from immuno.gateway.limits import RateLimiter
 from immuno.gateway.replies import HTTPError
 from immuno.gateway.routes import routes
 from immuno.gateway.service import Gateway
+from immuno.gateway.tracing import Tracing
 from immuno.gateway.ui import routes as dashboard
 
 CONFIG_ENV = "IMMUNO_CONFIG"
@@ -41,16 +42,20 @@ def build_app(
     settings: GatewayConfig | None = None,
     *,
     limiter: RateLimiter | None = None,
+    tracing: Tracing | None = None,
     close: bool = False,
 ) -> Starlette:
-    """The gateway over ``immune``. With ``close``, the app closes it on shutdown."""
-    gateway = Gateway(immune, settings or immune.config.gateway, limiter=limiter)
+    """The gateway over ``immune``. With ``close``, the app closes it on shutdown.
+    ``tracing`` replaces what ``gateway.tracing`` would set up (``tracing.py``)."""
+    settings = settings or immune.config.gateway
+    gateway = Gateway(immune, settings, limiter=limiter, tracing=tracing)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             yield
         finally:
+            gateway.tracing.close()
             if close:
                 immune.close()
 

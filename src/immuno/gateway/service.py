@@ -32,6 +32,7 @@ from immuno.gateway.limits import (
 from immuno.gateway.metrics import Metrics
 from immuno.gateway.replies import HTTPError, invalid, unavailable
 from immuno.gateway.schemas import decode
+from immuno.gateway.tracing import Tracing
 
 log = logging.getLogger("immuno.gateway")
 T = TypeVar("T")
@@ -48,6 +49,7 @@ class Gateway:
         settings: GatewayConfig,
         *,
         limiter: RateLimiter | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         self.immune = immune
         self.settings = settings
@@ -59,6 +61,7 @@ class Gateway:
             else TokenBuckets(settings.rate, settings.burst)
         )
         self.metrics = Metrics(immune)
+        self.tracing = tracing or Tracing.configured(settings.tracing)
         self.inbox = Inbox(immune.store, immune.clock)
         self.sessions = SessionBook(immune.store, immune.clock)
 
@@ -76,7 +79,10 @@ class Gateway:
 
     def check(self, signal: Signal) -> Verdict:
         """Run the pipeline (see :meth:`observe`)."""
-        return self.observe(signal.kind.value, self.immune.check(signal))
+        with self.tracing.check(signal) as span:
+            verdict = self.immune.check(signal)
+            self.tracing.verdict(span, verdict)
+        return self.observe(signal.kind.value, verdict)
 
     def observe(self, kind: str, verdict: Verdict) -> Verdict:
         """Count a verdict. One a component failed on because the store is down is a
@@ -111,24 +117,29 @@ def endpoint(name: str, handler: Handler) -> Callable[[Request], Awaitable[Respo
     async def run(request: Request) -> Response:
         gateway: Gateway = request.app.state.gateway
         started = time.perf_counter()
-        try:
-            response = await handler(gateway, request)
-        except HTTPError as exc:
-            response = exc.response()
-        except InputError as exc:
-            response = invalid(exc.field, exc.problem).response()
-        except StoreError as exc:
-            log.warning("store unreachable: %s", exc)
-            response = unavailable("the store is unreachable; nothing was decided").response()
-        except Exception:  # fail closed: an error is never an allow
-            log.exception("internal error in %s", name)
-            response = HTTPError(
-                500, "internal", "internal error; nothing was decided or delivered"
-            ).response()
+        with gateway.tracing.request(name, request.method, request.headers) as span:
+            response = await _answer(gateway, request, name, handler)
+            gateway.tracing.status(span, response.status_code)
         gateway.metrics.request(name, request.method, response.status_code, _since(started))
         return response
 
     return run
+
+
+async def _answer(gateway: Gateway, request: Request, name: str, handler: Handler) -> Response:
+    try:
+        return await handler(gateway, request)
+    except HTTPError as exc:
+        return exc.response()
+    except InputError as exc:
+        return invalid(exc.field, exc.problem).response()
+    except StoreError as exc:
+        log.warning("store unreachable: %s", exc)
+        return unavailable("the store is unreachable; nothing was decided").response()
+    except Exception:  # fail closed: an error is never an allow
+        log.exception("internal error in %s", name)
+        problem = "internal error; nothing was decided or delivered"
+        return HTTPError(500, "internal", problem).response()
 
 
 def _since(started: float) -> float:
