@@ -107,7 +107,7 @@ class _Collector(ThreadingHTTPServer):
 class _Receive(BaseHTTPRequestHandler):
     server: _Collector
 
-    def do_POST(self) -> None:  # noqa: N802 (the handler's protocol)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         export = ExportTraceServiceRequest.FromString(body)
         for resource in export.resource_spans:
