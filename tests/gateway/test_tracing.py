@@ -144,8 +144,7 @@ def test_serve_exports_spans_to_an_otlp_collector(tmp_path: Path, collector: _Co
     port = free_port()
     config_file = tmp_path / "immuno.yaml"
     config_file.write_text(
-        f"store:\n  path: {tmp_path / 'immuno.db'}\n"
-        f"gateway:\n  port: {port}\n  tracing: true\n",
+        f"store:\n  path: {tmp_path / 'immuno.db'}\ngateway:\n  port: {port}\n  tracing: true\n",
         encoding="utf-8",
     )
     immune = Immune(load_config(config_file))
