@@ -94,6 +94,12 @@ def fold_classifier(
     return Classifier(blob)
 
 
+def train_rows_of(data_dir: Path, channel: str) -> list[data.Row]:
+    """What ``channel``'s model is fitted on (as ``train_classifier.train`` does)."""
+    extra = EXTRA_TRAIN and channel in EXTRA_CHANNELS
+    return data.load(data_dir, "train", extra=extra, channels=EXTRA_CHANNELS)
+
+
 def stopped(layer: DetectLayer, text: str, channel: str) -> bool:
     kind = SignalKind.TOOL_RESULT if channel == "tool" else SignalKind.MESSAGE
     signal = Signal(kind=kind, agent="loo", content=text)
@@ -102,9 +108,9 @@ def stopped(layer: DetectLayer, text: str, channel: str) -> bool:
 
 
 def run_family(name: str, data_dir: Path, settings: dict[str, fit.Setting]) -> list[dict[str, Any]]:
-    train_rows = data.load(data_dir, "train", extra=EXTRA_TRAIN, channels=EXTRA_CHANNELS)
     dev_rows = data.load(data_dir, "dev", extra=EXTRA_DEV)
-    seen = train_rows + data.load(data_dir, "dev", extra=EXTRA_TRAIN, channels=EXTRA_CHANNELS)
+    seen = data.load(data_dir, "train", extra=EXTRA_TRAIN, channels=EXTRA_CHANNELS)
+    seen += data.load(data_dir, "dev", extra=EXTRA_TRAIN, channels=EXTRA_CHANNELS)
     script_dev = None
     if SCRIPTS:
         script_dev = data.without(data.load(data_dir, "dev", extra=True), name)
@@ -122,7 +128,7 @@ def run_family(name: str, data_dir: Path, settings: dict[str, fit.Setting]) -> l
                 model = fold_classifier(
                     channel,
                     settings[channel],
-                    data.without(train_rows, name),
+                    data.without(train_rows_of(data_dir, channel), name),
                     data.without(dev_rows, name),
                     cache,
                     script_dev,
@@ -196,7 +202,7 @@ def main() -> None:
     )
     for channel in READ:
         rows = augment.training_rows(
-            data.load(args.data, "train", extra=EXTRA_TRAIN, channels=EXTRA_CHANNELS),
+            train_rows_of(args.data, channel),
             channel,
             settings[channel].user_benign,
         )

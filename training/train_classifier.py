@@ -113,13 +113,15 @@ def train(
     extra_channels: tuple[str, ...] = CHANNELS,
 ) -> tuple[bytes, dict[str, Any]]:
     """The model and what dev said of each candidate. ``extra_train`` and ``extra_dev``
-    add the corpora of ``training/data`` to train (their rows on ``extra_channels``)
-    and to dev (the README says which were measured and which shipped)."""
-    train_rows = data.load(data_dir, "train", extra=extra_train, channels=extra_channels)
+    add the corpora of ``training/data`` to train (their rows on ``extra_channels``, to
+    those channels' models only) and to dev (the README says which were measured and
+    which shipped)."""
     dev_rows = data.load(data_dir, "dev", extra=extra_dev)
     cache = fit.VectorCache()
     weights, channels, report = {}, {}, {}
     for channel in CHANNELS:
+        extra = extra_train and channel in extra_channels
+        train_rows = data.load(data_dir, "train", extra=extra, channels=extra_channels)
         setting, fitted, point, tried = choose(
             channel, train_rows, dev_rows, cache, CANDIDATES[channel]
         )
