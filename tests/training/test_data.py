@@ -87,7 +87,8 @@ def test_a_fold_trains_on_no_text_of_the_family_left_out() -> None:
         assert leaked == [], (left_out, leaked)
     # and the full set does derive rows from them (the check above can fail)
     everything = augment.training_rows(rows, "tool", user_benign=False)
-    assert any(ATTACK in r["text"] and r["text"] != rows[1]["text"] for r in everything)
+    twins = [r for r in everything if r["source"] == data.PLANTED and r["label"] == "benign"]
+    assert twins and all("Mix the flour" in r["text"] for r in twins)
 
 
 def test_missing_corpora_stop_with_the_folder_to_look_in(tmp_path: Path) -> None:
