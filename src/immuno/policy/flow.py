@@ -67,6 +67,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from immuno.core.hidden import split
+from immuno.core.html_tables import table_fields
 from immuno.core.structure import REST, parse
 from immuno.policy.cues import carries_instructions, carries_strong_cue, judge, normalize
 from immuno.policy.spec import Source
@@ -188,16 +189,20 @@ def fielded_parts(
 ) -> tuple[Part, ...]:
     """A trusted tool's read of which some fields an outsider can write (the manifest's
     ``outsider_fields``: an invitation's description, a ticket's body): those fields
-    are judged as untrusted content, the rest is trusted. A read that is not JSON,
-    YAML or CSV cannot be told apart: all of it is judged as untrusted (fail closed), and
+    are judged as untrusted content, the rest is trusted. An HTML read is told apart
+    by its tables' columns (``html_tables.py``). A read that is not JSON, YAML, CSV or
+    such HTML cannot be told apart: all of it is judged as untrusted (fail closed), and
     so is one too large or too deep to be read field by field. Outsider fields are
     filed at ``level`` at most."""
     found = parse(text)
-    if not found.structured:
+    fields = found.fields if found.structured else None
+    if found.format == "html":
+        fields = table_fields(text)
+    if fields is None:
         return untrusted_parts(text, level)
     own: list[str] = []
     other: list[str] = []
-    for item in found.fields:
+    for item in fields:
         line = f"{item.key}: {item.text}" if item.key is not None else item.text
         # what the parser's bounds left over could hold any field: an outsider's
         outsider = item.path == REST or bool(_path_names(item.path) & outsiders)
