@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -50,3 +52,10 @@ def test_a_channel_the_model_file_names_reads_latin_letters() -> None:
 def test_a_model_file_naming_an_unknown_channel_is_refused() -> None:
     with pytest.raises(ConfigError, match="latin"):
         _model(["email"])
+
+
+def test_a_latin_model_without_anyascii_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "anyascii", None)  # as if not installed
+    with pytest.raises(ConfigError, match="pip install anyascii"):
+        _model(["user"])
+    assert _model([]).latin == frozenset()  # a model without Latin channels needs nothing

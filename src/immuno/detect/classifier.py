@@ -32,6 +32,7 @@ import numpy.typing as npt
 
 from immuno.core.errors import ConfigError
 from immuno.detect.features import DIM, DIM_BITS, FEATURE_VERSION, bias_index, extract
+from immuno.detect.latin import available as latin_available
 from immuno.detect.scripts import GROUPS, script_group
 
 MAGIC = b"IMMUNOC2"
@@ -133,6 +134,8 @@ class Classifier:
         self.header: dict[str, Any] = header
         # Channels whose model reads text in Latin letters (``latin.py``).
         self.latin = frozenset(latin)
+        if self.latin:
+            latin_available()
         rows = np.frombuffer(raw, dtype="<f2").astype(np.float32).reshape(len(order), DIM)
         self.weights = dict(zip(order, rows, strict=True))
         self.intercepts = intercepts

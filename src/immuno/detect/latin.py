@@ -10,9 +10,20 @@ own, as their readings carry no spaces between them.
 
 from __future__ import annotations
 
-from anyascii import anyascii
+from immuno.core.errors import ConfigError
 
 _WIDE = 0x2E80
+
+
+def available() -> None:
+    """Raise a ConfigError naming the package when ``anyascii`` is not installed (only
+    a model that names Latin channels needs it: ``pip install anyascii``)."""
+    try:
+        import anyascii  # noqa: F401
+    except ImportError:
+        raise ConfigError(
+            "classifier", "this model reads text in Latin letters: pip install anyascii"
+        ) from None
 
 
 class _Readings(dict[int, str]):
@@ -20,6 +31,8 @@ class _Readings(dict[int, str]):
     after that, in C)."""
 
     def __missing__(self, codepoint: int) -> str:
+        from anyascii import anyascii
+
         char = chr(codepoint)
         out: str = anyascii(char)
         reading = f" {out} " if codepoint >= _WIDE and out else out
