@@ -9,7 +9,7 @@ import pytest
 from immuno.core.config import Config, StoreConfig, parse_config
 from immuno.core.errors import ConfigError, InputError
 from immuno.core.known import explain_validation, fields_at, listing, unknown
-from immuno.core.signal import parse_signal
+from immuno.core.signal import Signal, parse_signal
 from immuno.detect.signatures import load_pack
 from immuno.identity.envelope import parse_envelope
 from immuno.identity.errors import EnvelopeRejected
@@ -154,3 +154,21 @@ def test_an_unknown_provenance_lists_the_known_ones() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config("memory:\n  quarantine: [dubious]\n")
     assert "unknown provenance 'dubious'; one of trusted, internal, untrusted" in str(caught.value)
+
+
+def test_a_value_an_enum_does_not_hold_lists_the_ones_it_does() -> None:
+    with pytest.raises(InputError) as caught:
+        parse_signal({"kind": "user_message", "agent": "a", "content": "hi"})
+    assert caught.value.field == "kind"
+    assert "invalid value 'user_message'; kind is one of: message, tool_call, tool_result" in str(
+        caught.value
+    )
+    # a literal in the configuration, nested
+    with pytest.raises(ConfigError, match=r"audit\.durability is one of: full, normal"):
+        parse_config("audit:\n  durability: always\n")
+    from immuno.gateway.replies import HTTPError
+    from immuno.gateway.schemas import decode
+
+    with pytest.raises(HTTPError) as body:
+        decode(b'{"kind": "mail", "agent": "a"}', Signal)
+    assert body.value.field == "kind" and "kind is one of: message" in str(body.value)

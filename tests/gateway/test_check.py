@@ -50,8 +50,8 @@ def test_tool_call_without_permission_is_blocked(fleet: Fleet) -> None:
     [
         ({**BENIGN, "colour": "red"}, "colour", "unknown field"),
         ({"kind": "tool_result", "content": "x"}, "agent", "required field is missing"),
-        ({**BENIGN, "kind": "telepathy"}, "kind", "Invalid enum value"),
-        ({**BENIGN, "provenance": "divine"}, "provenance", "Invalid enum value"),
+        ({**BENIGN, "kind": "telepathy"}, "kind", "kind is one of: message, tool_call"),
+        ({**BENIGN, "provenance": "divine"}, "provenance", "invalid value 'divine'"),
         ({**BENIGN, "args": ["not", "an", "object"]}, "args", "Expected `object`"),
         ({**BENIGN, "at": "yesterday"}, "at", "Expected `float`"),
         ({**BENIGN, "envelope": {"x": 1}, "trace": 7}, "trace", "Expected `str | null`"),

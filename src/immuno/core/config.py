@@ -404,7 +404,7 @@ def parse_config(document: str, source: str = DEFAULT_CONFIG_FILE) -> Config:
         dotted = match.group(1) if match else ""
         problem = _PATH_RE.sub("", message).strip() or message
         named = explain_validation(message, Config, "the configuration", "key")
-        if named is not None and problem.startswith("Object contains unknown field"):
+        if named is not None and problem.startswith(("Object contains unknown", "Invalid enum")):
             dotted, problem = "." + named[0], named[1]
         key_name = dotted.lstrip(".") or "(top level)"
         line = _line_of(document, _split_path(dotted))

@@ -17,6 +17,7 @@ _STEP = re.compile(r"\.([^.\[\]`]+)|\[(\d+)\]")
 _LOCATED = re.compile(r"^(.*?) - at `\$([^`]*)`$", re.DOTALL)
 _UNKNOWN = re.compile(r"^Object contains unknown field `([^`]+)`")
 _MISSING = re.compile(r"^Object missing required field `([^`]+)`")
+_ENUM = re.compile(r"^Invalid enum value (.+)$", re.DOTALL)
 
 
 def _struct_in(info: msgspec.inspect.Type) -> msgspec.inspect.StructType | None:
@@ -57,6 +58,23 @@ def fields_at(kind: type, path: str = "") -> list[str]:
     return [field.encode_name for field in struct.fields] if struct is not None else []
 
 
+def choices_at(kind: type, path: str) -> list[str]:
+    """The values the enum or literal field at ``path`` inside ``kind`` accepts, in
+    declaration order; [] when the path leads elsewhere."""
+    info: msgspec.inspect.Type | None = msgspec.inspect.type_info(kind)
+    for name, _index in _STEP.findall(path if path.startswith((".", "[")) else "." + path):
+        if info is None:
+            return []
+        info = _step(info, name or None)
+    members = info.types if isinstance(info, msgspec.inspect.UnionType) else (info,)
+    for member in members:
+        if isinstance(member, msgspec.inspect.EnumType):
+            return [str(item.value) for item in member.cls]
+        if isinstance(member, msgspec.inspect.LiteralType):
+            return [str(value) for value in member.values]
+    return []
+
+
 LISTED = 24  # names shown at most; the rest are counted
 
 
@@ -79,7 +97,8 @@ def explain_validation(
     message: str, kind: type, owner: str, what: str = "field"
 ) -> tuple[str, str] | None:
     """A msgspec validation message about an unknown or missing field -> (dotted path
-    of that field, problem naming the fields its object has); None for other errors.
+    of that field, problem naming the fields its object has), or about a value an enum
+    does not hold -> (its path, problem naming the values it does); None for others.
     ``owner`` names the top-level object ("a signal"); nested ones are named by path."""
     located = _LOCATED.match(message)
     problem, at = (located.group(1), located.group(2)) if located else (message, "")
@@ -90,4 +109,7 @@ def explain_validation(
             here = at or ""
             dotted = f"{here}.{named.group(1)}" if here else named.group(1)
             return dotted, phrase + listing(here or owner, fields_at(kind, here))
+    wrong = _ENUM.match(problem)
+    if wrong and at and (choices := choices_at(kind, at)):
+        return at, f"invalid value {wrong.group(1)}" + listing(at, choices, "is one of")
     return None
