@@ -79,6 +79,8 @@ class Gateway:
 
     def check(self, signal: Signal) -> Verdict:
         """Run the pipeline (see :meth:`observe`)."""
+        if self.tracing.tracer is None:
+            return self.observe(signal.kind.value, self.immune.check(signal))
         with self.tracing.check(signal) as span:
             verdict = self.immune.check(signal)
             self.tracing.verdict(span, verdict)
@@ -117,9 +119,12 @@ def endpoint(name: str, handler: Handler) -> Callable[[Request], Awaitable[Respo
     async def run(request: Request) -> Response:
         gateway: Gateway = request.app.state.gateway
         started = time.perf_counter()
-        with gateway.tracing.request(name, request.method, request.headers) as span:
+        if gateway.tracing.tracer is None:
             response = await _answer(gateway, request, name, handler)
-            gateway.tracing.status(span, response.status_code)
+        else:
+            with gateway.tracing.request(name, request.method, request.headers) as span:
+                response = await _answer(gateway, request, name, handler)
+                gateway.tracing.status(span, response.status_code)
         gateway.metrics.request(name, request.method, response.status_code, _since(started))
         return response
 
