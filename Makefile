@@ -28,7 +28,7 @@ unit: $(STAMP)
 	$(BIN)/pytest tests/fleet
 
 # The store-backed tests again, on PostgreSQL (a throwaway server: scripts/services.sh).
-PG_TESTS ?= tests/store tests/audit tests/identity tests/memory tests/response tests/policy tests/detect tests/core tests/fleet tests/mcp
+PG_TESTS ?= tests/store tests/audit tests/identity tests/memory tests/response tests/policy tests/detect tests/core tests/fleet tests/mcp tests/gateway
 unit-postgres: $(STAMP) services
 	IMMUNO_TEST_STORE=postgresql $(BIN)/pytest -n 2 $(filter-out tests/fleet,$(PG_TESTS))
 	IMMUNO_TEST_STORE=postgresql $(BIN)/pytest tests/fleet

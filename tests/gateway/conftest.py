@@ -12,6 +12,7 @@ from immuno.gateway import build_app
 from immuno.identity import Registry, Signer
 from immuno.identity.sealing import load_private_pem
 from immuno.identity.tokens import TokenIssuer
+from tests.backends import store_config
 from tests.manifests import SHELL_WITH_APPROVAL
 
 AUDIENCE = "immuno-gateway"
@@ -22,12 +23,14 @@ MANIFEST = SHELL_WITH_APPROVAL  # payments may run shell.run only once approved
 class Fleet:
     """A gateway over a fresh store, with registered agents and their credentials."""
 
-    def __init__(self, tmp_path: Path, settings: GatewayConfig) -> None:
+    def __init__(
+        self, tmp_path: Path, settings: GatewayConfig, store: StoreConfig | None = None
+    ) -> None:
         tmp_path.mkdir(parents=True, exist_ok=True)
         manifest = tmp_path / "manifest.yaml"
         manifest.write_text(MANIFEST, encoding="utf-8")
         self.config = Config(
-            store=StoreConfig(path=str(tmp_path / "immuno.db")),
+            store=store or store_config(tmp_path / "immuno.db"),
             policy=PolicyConfig(manifests=[str(manifest)]),
             gateway=settings,
         )

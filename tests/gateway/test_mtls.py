@@ -16,17 +16,17 @@ import pytest
 import uvicorn
 
 from immuno import Config, Immune
-from immuno.core.config import StoreConfig
 from immuno.gateway import build_app
 from immuno.gateway.tls import PeerAgentProtocol, mtls_context
 from immuno.identity import LocalCA, Registry, client_context
 from immuno.identity.tokens import TokenIssuer
+from tests.backends import store_config
 
 
 class Served:
     def __init__(self, tmp_path: Path) -> None:
         self.folder = tmp_path
-        self.immune = Immune(Config(store=StoreConfig(path=str(tmp_path / "immuno.db"))))
+        self.immune = Immune(Config(store=store_config(tmp_path / "immuno.db")))
         self.ca = LocalCA(tmp_path / "ca", self.immune.authority, self.immune.store, time.time)
         self.ca.init()
         registry = Registry(self.immune.store, self.immune.clock)

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
-from immuno.core.config import GatewayConfig
+from immuno.core.config import GatewayConfig, StoreConfig
 from immuno.gateway.routes import API
 
 from .conftest import Fleet
@@ -27,8 +27,11 @@ STATEFUL = {"/v1/audit/proof/inclusion", "/v1/audit/proof/consistency"}
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Fleet, Any]]:
-    # A generous bucket: the run is about answers, not about 429s.
-    fleet = Fleet(tmp_path_factory.mktemp("api"), GatewayConfig(rate=1e6, burst=1_000_000))
+    # A generous bucket: the run is about answers, not about 429s. One SQLite file for
+    # the module (a test's PostgreSQL schema is dropped when that test ends).
+    folder = tmp_path_factory.mktemp("api")
+    store = StoreConfig(path=str(folder / "immuno.db"))
+    fleet = Fleet(folder, GatewayConfig(rate=1e6, burst=1_000_000), store)
     try:
         yield fleet, schemathesis.openapi.from_asgi("/openapi.json", fleet.client.app)
     finally:

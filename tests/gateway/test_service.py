@@ -11,12 +11,12 @@ from starlette.testclient import TestClient
 from immuno import Config, Immune
 from immuno.audit import verify_consistency, verify_inclusion, verify_tree_head
 from immuno.audit.treehead import TreeHead
-from immuno.core.config import StoreConfig
 from immuno.core.finding import Finding
 from immuno.core.signal import Signal
 from immuno.gateway import build_app
 from immuno.identity import Registry
 from immuno.identity.tokens import TokenIssuer
+from tests.backends import store_config
 
 from .conftest import AUDIENCE, Fleet
 
@@ -139,7 +139,7 @@ class _StoreBreaker:
 
 
 def _client(tmp_path: Path, layer: object) -> tuple[Immune, TestClient, dict[str, str]]:
-    immune = Immune(Config(store=StoreConfig(path=str(tmp_path / "x.db"))), layers=[layer])
+    immune = Immune(Config(store=store_config(tmp_path / "x.db")), layers=[layer])
     Registry(immune.store, immune.clock).register("alice")
     token = TokenIssuer(immune.authority, immune.store, immune.clock).issue(
         "alice", AUDIENCE, ["agent"]

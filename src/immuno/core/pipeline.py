@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -12,7 +13,7 @@ from immuno.core import sdk
 from immuno.core.action import Action
 from immuno.core.authority import DEFAULT_AUTHORITY_FILE, Authority
 from immuno.core.config import Config, Thresholds
-from immuno.core.errors import ConfigError, InputError
+from immuno.core.errors import ConfigError, InputError, StoreError
 from immuno.core.finding import Finding, Severity
 from immuno.core.layer import Layer, Observer, Sealer
 from immuno.core.outcome import LayerRate, Outcome, outcome_record
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from immuno.store.shared import SharedState
 
 Clock = Callable[[], float]
+log = logging.getLogger("immuno")
 
 
 def own_action(finding: Finding, thresholds: Thresholds) -> Action:
@@ -388,17 +390,23 @@ class Immune:
 
     def close(self) -> None:
         """Let components write what they buffer (``flush``), let the sealer sign a head
-        for its unsigned tail, then close the store. Closing again does nothing."""
+        for its unsigned tail, then close the store. Closing again does nothing. With the
+        store gone, what cannot be written is logged (the next start signs the log's
+        tail) and the rest is still closed."""
         if self._closed:
             return
         self._closed = True
-        for component in {id(c): c for c in (*self.layers, *self.observers)}.values():
-            flush = getattr(component, "flush", None)
-            if callable(flush):
-                flush()
-        close_sealer = getattr(self.sealer, "close", None) if self._owns_sealer else None
-        if callable(close_sealer):
-            close_sealer()
+        steps = [
+            getattr(component, "flush", None)
+            for component in {id(c): c for c in (*self.layers, *self.observers)}.values()
+        ]
+        steps.append(getattr(self.sealer, "close", None) if self._owns_sealer else None)
+        for step in steps:
+            if callable(step):
+                try:
+                    step()
+                except StoreError as exc:
+                    log.warning("closing: %s could not write to the store: %s", step, exc)
         if self._shared is not None:
             self._shared.close()
             self._shared = None

@@ -14,8 +14,15 @@ from immuno.gateway import schema
 from immuno.gateway.schemas import MessageOut
 from immuno.identity.envelope import Envelope
 from immuno.store.base import Store
+from immuno.store.sql import upsert
 
 _COLUMNS = "id, sender, recipient, kind, body, received, seq"
+# a message filed again (released, redelivered) replaces its row, on either backend
+_PUT = upsert(
+    "gateway_inbox",
+    ("id", "recipient", "sender", "kind", "body", "received", "seq", "status", "quarantine_id"),
+    ("id",),
+)
 
 
 class Inbox:
@@ -35,8 +42,7 @@ class Inbox:
         status = "held" if quarantine_id is not None else "delivered"
         with self.store.transaction() as cur:
             cur.execute(
-                "INSERT OR REPLACE INTO gateway_inbox (id, recipient, sender, kind, body, "
-                "received, seq, status, quarantine_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                _PUT,
                 (
                     message_id,
                     envelope.recipient,
