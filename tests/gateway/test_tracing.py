@@ -93,6 +93,9 @@ def test_tracing_without_opentelemetry_names_the_extra(monkeypatch: pytest.Monke
     monkeypatch.setitem(sys.modules, "opentelemetry", None)  # as if not installed
     with pytest.raises(ConfigError, match=r"immuno\[otel\]"):
         Tracing.configured(True)
+    with pytest.raises(ConfigError, match=r"immuno\[otel\]"):
+        Tracing.require()  # what `immuno serve` asks before it binds
+    assert Tracing.configured(False).tracer is None  # off needs nothing
 
 
 class _Collector(ThreadingHTTPServer):

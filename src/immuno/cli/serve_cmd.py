@@ -31,6 +31,7 @@ def register(app: typer.Typer) -> None:
 
             from immuno.gateway.app import CONFIG_ENV
             from immuno.gateway.tls import PeerAgentProtocol, mtls_context
+            from immuno.gateway.tracing import Tracing
         except ImportError as exc:
             raise ConfigError(
                 "immuno serve",
@@ -48,6 +49,8 @@ def register(app: typer.Typer) -> None:
         # Open the store, authority and schemas once here, so the workers start
         # against a ready store (and a broken configuration fails before binding).
         Immune(settings).close()
+        if gateway.tracing:
+            Tracing.require()
         options: dict[str, Any] = {}
         tls = gateway.tls
         if tls.cert is not None and tls.key is not None:

@@ -39,22 +39,29 @@ class Tracing:
     def off(cls) -> Tracing:
         return cls(None)
 
-    @classmethod
-    def configured(cls, enabled: bool) -> Tracing:
-        """Off, or spans exported as the module docstring says; a ConfigError names the
-        extra to install when OpenTelemetry is missing."""
-        if not enabled:
-            return cls.off()
+    @staticmethod
+    def require() -> None:
+        """A ConfigError naming the extra to install when OpenTelemetry is missing."""
         try:
-            from opentelemetry import trace
-            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-            from opentelemetry.sdk.resources import Resource
-            from opentelemetry.sdk.trace import TracerProvider
-            from opentelemetry.sdk.trace.export import BatchSpanProcessor
+            import opentelemetry.exporter.otlp.proto.http.trace_exporter
+            import opentelemetry.sdk.trace  # noqa: F401
         except ImportError as exc:
             raise ConfigError(
                 "gateway.tracing", f"needs OpenTelemetry ({exc.name} is missing): {EXTRA}"
             ) from None
+
+    @classmethod
+    def configured(cls, enabled: bool) -> Tracing:
+        """Off, or spans exported as the module docstring says (see :meth:`require`)."""
+        if not enabled:
+            return cls.off()
+        cls.require()
+        from opentelemetry import trace
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        from opentelemetry.sdk.resources import Resource
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
         current = trace.get_tracer_provider()
         if not isinstance(current, trace.ProxyTracerProvider):  # the application set one
             return cls(current.get_tracer("immuno.gateway"))
