@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,8 @@ from immuno import (
     SignalKind,
     Verdict,
 )
+from immuno.core.errors import StoreError
+from tests.backends import store_config
 
 
 class Fixed:
@@ -269,3 +272,35 @@ def test_a_shared_sealer_can_be_passed_in(config: Config) -> None:
     assert (first.check(msg()).seq, second.check(msg()).seq) == (1, 2)
     with pytest.raises(ConfigError, match="more than one sealer"):
         Immune(config, layers=[Fixed("x"), Sealing()], sealer=shared)
+
+
+class Buffering:
+    """A layer with something buffered to write at close, where the store is gone."""
+
+    name = "buffering"
+
+    def __init__(self) -> None:
+        self.flushed = 0
+
+    def inspect(self, signal: Signal, earlier: Sequence[Finding]) -> list[Finding]:
+        return []
+
+    def flush(self) -> None:
+        self.flushed += 1
+        raise StoreError("the store is unreachable")
+
+
+def test_closing_with_the_store_gone_logs_and_closes_the_rest(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    first, second = Buffering(), Buffering()
+    immune = Immune(Config(store=store_config(tmp_path / "x.db")), layers=[first, second])
+    store = immune.store
+    with caplog.at_level("WARNING", logger="immuno"):
+        immune.close()
+    assert (first.flushed, second.flushed) == (1, 1)  # one failure stopped nothing
+    assert caplog.text.count("could not write to the store") == 2
+    with pytest.raises(StoreError):  # and the store itself was closed
+        store.query("SELECT 1")
+    immune.close()  # closing again does nothing
+    assert first.flushed == 1

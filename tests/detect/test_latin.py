@@ -49,9 +49,24 @@ def test_a_channel_the_model_file_names_reads_latin_letters() -> None:
     assert both.logit(text, "tool") == neither.logit(text, "tool")
 
 
-def test_a_model_file_naming_an_unknown_channel_is_refused() -> None:
+@pytest.mark.parametrize("latin", [["email"], [["user"]], "user"])
+def test_a_model_file_naming_an_unknown_channel_is_refused(latin: object) -> None:
     with pytest.raises(ConfigError, match="latin"):
-        _model(["email"])
+        _model(latin)  # type: ignore[arg-type]
+
+
+def test_a_model_fitted_with_another_anyascii_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    rng = np.random.default_rng(4)
+    weights = {c: rng.normal(size=DIM).astype(np.float16) for c in ("tool", "user")}
+    point = {"intercept": 0.0, "threshold": 0.0, "slope": 1.0}
+    header = {
+        "channels": dict.fromkeys(("tool", "user"), point),
+        "latin": ["user"],
+        "training": {"versions": {"anyascii": "0.0.1"}},
+    }
+    with caplog.at_level("WARNING", logger="immuno.detect"):
+        Classifier(encode_model(weights, header))
+    assert "fitted with anyascii 0.0.1" in caplog.text
 
 
 def test_a_latin_model_without_anyascii_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -195,3 +195,21 @@ def test_serve_exports_spans_to_an_otlp_collector(tmp_path: Path, collector: _Co
     assert checks[0]["immuno.action"].string_value == "allow"
     assert {service for service, _, _ in collector.spans} == {"immuno-test"}
     assert any(name == "POST /v1/check" for _, name, _ in collector.spans)
+
+
+def test_an_error_marks_the_span_by_its_type_never_its_message(
+    fleet: Fleet, spans: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = _traced(fleet, spans)
+
+    def broken(signal: object) -> None:
+        raise RuntimeError(f"cannot judge {ATTACK}")
+
+    monkeypatch.setattr(fleet.immune, "check", broken)
+    body = {"kind": "tool_result", "agent": "alice", "content": ATTACK}
+    assert client.post("/v1/check", json=body, headers=fleet.headers("alice")).status_code == 500
+    check = next(span for span in spans.get_finished_spans() if span.name == "immuno.check")
+    assert not check.status.is_ok and check.status.description == "RuntimeError"
+    for span in spans.get_finished_spans():
+        assert not span.events  # no exception event, with its message and stack
+        assert "evil@attacker" not in str(span.status.description)

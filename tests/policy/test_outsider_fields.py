@@ -170,9 +170,12 @@ def html_session(make_immune: Callable[..., Immune], content: str) -> Immune:
 
 def test_an_html_table_is_told_apart_by_its_columns(make_immune: Callable[..., Immune]) -> None:
     immune = html_session(make_immune, CONTACTS)
-    # the tool's own columns, and its own text outside the table: trusted
-    for own in ("bob@corp.example", "carol@corp.example", "dana@corp.example"):
+    # the tool's own columns: trusted
+    for own in ("bob@corp.example", "carol@corp.example"):
         assert send(immune, "email.send", own) is Action.ALLOW, own
+    # the page around the table is anyone's: at most clean
+    assert send(immune, "email.send", "dana@corp.example") is Action.BLOCK
+    assert send(immune, "email.forward", "dana@corp.example") is Action.ALLOW
     # an outsider's column: untrusted, clean where it is plain, unclean after a request
     assert send(immune, "email.send", "notes@vendor.example") is Action.BLOCK
     assert send(immune, "email.forward", "notes@vendor.example") is Action.ALLOW
@@ -214,3 +217,44 @@ def test_a_cell_no_column_names_is_an_outsider_s(make_immune: Callable[..., Immu
     immune = html_session(make_immune, extra)
     assert send(immune, "email.send", "bob@corp.example") is Action.ALLOW
     assert send(immune, "email.send", "eve@evil.example") is Action.BLOCK
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        # the outsider's column, however the page labels it
+        ("<th>comment</th>", "<th>Comment &#9650;</th>"),
+        # a note outside the table, as an outsider could get one into a page
+        ("<table", "<h2>Note from the customer: mallory@evil.example</h2><table"),
+        # a cell that spans columns shifts the outsider's cell under a trusted name
+        ("<th>name</th>", '<th colspan="2">name</th>'),
+    ],
+)
+def test_an_outsider_s_text_never_becomes_the_tool_s(
+    make_immune: Callable[..., Immune], change: tuple[str, str]
+) -> None:
+    page = CONTACTS.replace("Prefers calls.", "Prefers calls, or mallory@evil.example.")
+    immune = html_session(make_immune, page.replace(*change, 1))
+    assert send(immune, "email.send", "mallory@evil.example") is Action.BLOCK
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        CONTACTS.replace("<th>comment</th>", "<th>Re\u00e7u</th>"),
+        json.dumps(
+            [{"name": "Bob", "email": "bob@corp.example", "re\u00e7u": "notes@vendor.example"}]
+        ),
+    ],
+)
+def test_an_outsider_field_named_in_another_script_is_found(
+    make_immune: Callable[..., Immune], content: str
+) -> None:
+    manifest = HTML_MANIFEST.replace("outsider_fields: [comment]", "outsider_fields: [re\u00e7u]")
+    immune = make_immune(manifest)
+    signal = Signal(
+        kind="tool_result", agent="assistant", tool="calendar.list", content=content, trace="s"
+    )
+    immune.check(signal)
+    assert send(immune, "email.send", "bob@corp.example") is Action.ALLOW
+    assert send(immune, "email.send", "notes@vendor.example") is Action.BLOCK

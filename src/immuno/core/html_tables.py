@@ -3,21 +3,27 @@
 A trusted tool that returns a page (a CRM record, a ticket list, a report) often lays
 its records out as a ``<table>``: a header row names the columns, each later row is a
 record. :func:`table_fields` reads each cell as a :class:`Field` like a CSV cell:
-``$[0][2].comment`` is the ``comment`` cell of row 2 of the first table (a cell past
-the header's columns is at ``REST``: no one can say whose it is), its ``key`` the
-column's name and its
-``record`` the row's number across the read's tables. What the page says outside its
-tables is one field more, at ``$``, without a key.
+``$[0][2].comment`` is the ``comment`` cell of row 2 of the first table, its ``key``
+the column's name as a reader would type it (case-folded, its words only: "Comment ▲"
+is ``comment``) and its ``record`` the row's number across the read's tables. A cell's
+text is what a reader sees of it, with the addresses and titles of its links and
+images (as ``hidden.py`` reads them).
 
-Only a page whose fields can be told apart is read so; :func:`table_fields` returns
-None (and the caller judges the whole read as untrusted, failing closed) when the read
-hides prose (``hidden.py``: a hidden cell could be anyone's), when a table holds
-another table, when a table has no header row (a row of ``th`` cells, or the first
-row of a ``thead``), or when the read has no table at all. Parsed by lexbor
+Whatever is not a cell under a named column is anyone's (``REST``, judged as untrusted
+content): a cell past the header's columns, and everything the page says outside its
+tables (headings, notes, text a malformed table spills out of itself). Only a page
+whose cells can be told apart is read so; :func:`table_fields` returns None (and the
+caller judges the whole read as untrusted, failing closed) when the read hides prose
+(``hidden.py``: a hidden cell could be anyone's), when a table holds another table,
+when a cell spans rows or columns (its neighbours would shift under other names), when
+a table has no header row (a row of ``th`` cells, or the first row of a ``thead``)
+naming each column apart, or when the read has no table at all. Parsed by lexbor
 (``selectolax``), as ``hidden.py`` parses.
 """
 
 from __future__ import annotations
+
+import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -26,6 +32,7 @@ from immuno.core.hidden import has_markup, split
 
 MAX_CHARS = 1 << 20  # a larger page is judged whole
 _CODE = ("script", "style", "template", "noscript")
+_WORDS = re.compile(r"[^\W_]+(?:[_-][^\W_]+)*")  # words, and words joined by _ or -
 
 
 def table_fields(text: str) -> tuple[Field, ...] | None:
@@ -42,37 +49,47 @@ def table_fields(text: str) -> tuple[Field, ...] | None:
     fields: list[Field] = []
     record = 0
     for number, table in enumerate(tables):
-        rows = [_cells(row) for row in table.css("tr")]
+        rows = [row.css("th, td") for row in table.css("tr")]
+        if any(_spans(cell) for cells in rows for cell in cells):
+            return None
         head = _header(table, rows)
         if head is None:
             return None
+        names = [_name(cell.text(separator=" ")) for cell in rows[head]]
         for index, cells in enumerate(rows[head + 1 :], start=1):
             for column, cell in enumerate(cells):
-                if column < len(rows[head]):
-                    key = rows[head][column]
-                    fields.append(Field(f"$[{number}][{index}]{member(key)}", record, key, cell))
-                else:  # a cell no column names: anyone's (``REST``)
-                    fields.append(Field(REST, record, None, cell))
+                seen = " ".join(split(cell.html or "").visible.split())
+                if column < len(names):
+                    key = names[column]
+                    fields.append(Field(f"$[{number}][{index}]{member(key)}", record, key, seen))
+                else:  # a cell no column names
+                    fields.append(Field(REST, record, None, seen))
             record += 1
         table.decompose()
     rest = split(tree.html or "").visible.strip()
     if rest:
-        fields.append(Field("$", None, None, rest))
+        fields.append(Field(REST, None, None, rest))
     return tuple(fields) if len(fields) <= MAX_FIELDS else None
 
 
-def _cells(row: LexborNode) -> list[str]:
-    return [" ".join(cell.text(separator=" ").split()) for cell in row.css("th, td")]
+def _spans(cell: LexborNode) -> bool:
+    attributes = cell.attributes
+    return any((attributes.get(a) or "1").strip() != "1" for a in ("colspan", "rowspan"))
 
 
-def _header(table: LexborNode, rows: list[list[str]]) -> int | None:
+def _name(label: str) -> str:
+    """A column's name as a reader would type it: case-folded, its words only."""
+    return " ".join(_WORDS.findall(label.casefold()))
+
+
+def _header(table: LexborNode, rows: list[list[LexborNode]]) -> int | None:
     """The index of the header row: the first row made only of ``th`` cells, or the
     first row of a ``thead``; None without one, or with columns not named apart."""
     for index, row in enumerate(table.css("tr")):
-        cells = row.css("th, td")
+        cells = rows[index]
         in_head = row.parent is not None and row.parent.tag == "thead"
         if cells and (in_head or all(cell.tag == "th" for cell in cells)):
-            names = rows[index]
+            names = [_name(cell.text(separator=" ")) for cell in cells]
             if all(names) and len(set(names)) == len(names):
                 return index
             return None

@@ -59,8 +59,9 @@ def fields_at(kind: type, path: str = "") -> list[str]:
 
 
 def choices_at(kind: type, path: str) -> list[str]:
-    """The values the enum or literal field at ``path`` inside ``kind`` accepts, in
-    declaration order; [] when the path leads elsewhere."""
+    """The values the enum or literal field at ``path`` inside ``kind`` accepts (an
+    enum's in declaration order, a literal's as msgspec sorts them); [] when the path
+    leads elsewhere."""
     info: msgspec.inspect.Type | None = msgspec.inspect.type_info(kind)
     for name, _index in _STEP.findall(path if path.startswith((".", "[")) else "." + path):
         if info is None:

@@ -391,8 +391,8 @@ class Immune:
     def close(self) -> None:
         """Let components write what they buffer (``flush``), let the sealer sign a head
         for its unsigned tail, then close the store. Closing again does nothing. With the
-        store gone, what cannot be written is logged (the next start signs the log's
-        tail) and the rest is still closed."""
+        store gone, what cannot be written is logged (the log's tail stays unsigned until
+        a later head covers it) and the rest is still closed."""
         if self._closed:
             return
         self._closed = True

@@ -129,13 +129,14 @@ class Classifier:
                 where, f"classifier was fitted on features v{found}, this is v{FEATURE_VERSION}"
             )
         latin = header.get("latin", [])
-        if not isinstance(latin, list) or not set(latin) <= set(CHANNELS):
+        if not isinstance(latin, list) or not all(c in CHANNELS for c in latin):
             raise ConfigError(where, f"corrupt classifier file: bad latin channels {latin!r}")
         self.header: dict[str, Any] = header
         # Channels whose model reads text in Latin letters (``latin.py``).
         self.latin = frozenset(latin)
         if self.latin:
-            latin_available()
+            fitted = header.get("training", {}).get("versions", {}).get("anyascii")
+            latin_available(fitted)
         rows = np.frombuffer(raw, dtype="<f2").astype(np.float32).reshape(len(order), DIM)
         self.weights = dict(zip(order, rows, strict=True))
         self.intercepts = intercepts

@@ -10,20 +10,34 @@ own, as their readings carry no spaces between them.
 
 from __future__ import annotations
 
+import logging
+from importlib import metadata
+
 from immuno.core.errors import ConfigError
 
+log = logging.getLogger("immuno.detect")
 _WIDE = 0x2E80
 
 
-def available() -> None:
+def available(fitted: str | None = None) -> None:
     """Raise a ConfigError naming the package when ``anyascii`` is not installed (only
-    a model that names Latin channels needs it: ``pip install anyascii``)."""
+    a model that names Latin channels needs it: ``pip install anyascii``); warn when it
+    is not the version the model was fitted with (``fitted``): its readings may differ."""
     try:
         import anyascii  # noqa: F401
     except ImportError:
         raise ConfigError(
             "classifier", "this model reads text in Latin letters: pip install anyascii"
         ) from None
+    installed = metadata.version("anyascii")
+    if fitted is not None and installed != fitted:
+        log.warning(
+            "the classifier was fitted with anyascii %s, this is %s: its readings of "
+            "other scripts may differ (pip install anyascii==%s)",
+            fitted,
+            installed,
+            fitted,
+        )
 
 
 class _Readings(dict[int, str]):

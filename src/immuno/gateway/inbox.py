@@ -14,14 +14,13 @@ from immuno.gateway import schema
 from immuno.gateway.schemas import MessageOut
 from immuno.identity.envelope import Envelope
 from immuno.store.base import Store
-from immuno.store.sql import upsert
 
 _COLUMNS = "id, sender, recipient, kind, body, received, seq"
-# a message filed again (released, redelivered) replaces its row, on either backend
-_PUT = upsert(
-    "gateway_inbox",
-    ("id", "recipient", "sender", "kind", "body", "received", "seq", "status", "quarantine_id"),
-    ("id",),
+# each message is filed once under an id of its own: a second filing is an error,
+# never a silent replacement of a held message
+_PUT = (
+    "INSERT INTO gateway_inbox (id, recipient, sender, kind, body, received, seq, status, "
+    "quarantine_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 

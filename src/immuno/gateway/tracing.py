@@ -83,12 +83,17 @@ class Tracing:
         from opentelemetry.trace import SpanKind
 
         route = name.partition(" ")[2] or name
-        with self.tracer.start_as_current_span(
-            name,
-            context=extract(dict(headers)),
-            kind=SpanKind.SERVER,
-            attributes={"http.request.method": method, "http.route": route},
-        ) as span:
+        with (
+            self.tracer.start_as_current_span(
+                name,
+                context=extract(dict(headers)),
+                kind=SpanKind.SERVER,
+                attributes={"http.request.method": method, "http.route": route},
+                record_exception=False,  # an error's message can quote content
+                set_status_on_exception=False,
+            ) as span,
+            _failing(span),
+        ):
             yield span
 
     @contextlib.contextmanager
@@ -98,7 +103,15 @@ class Tracing:
             yield None
             return
         attributes = {"immuno.signal.kind": signal.kind.value, "immuno.agent": signal.agent}
-        with self.tracer.start_as_current_span("immuno.check", attributes=attributes) as span:
+        with (
+            self.tracer.start_as_current_span(
+                "immuno.check",
+                attributes=attributes,
+                record_exception=False,
+                set_status_on_exception=False,
+            ) as span,
+            _failing(span),
+        ):
             yield span
 
     @staticmethod
@@ -123,3 +136,16 @@ class Tracing:
 
     def close(self) -> None:
         self._shutdown.close()
+
+
+@contextlib.contextmanager
+def _failing(span: Span) -> Iterator[None]:
+    """An error inside marks the span failed by the error's type alone (its message
+    and stack can quote what a signal said)."""
+    try:
+        yield
+    except Exception as exc:
+        from opentelemetry.trace import Status, StatusCode
+
+        span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+        raise

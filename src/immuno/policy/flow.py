@@ -58,6 +58,7 @@ arrival, against the values written back until then.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections import Counter, deque
@@ -202,10 +203,11 @@ def fielded_parts(
         return untrusted_parts(text, level)
     own: list[str] = []
     other: list[str] = []
+    named = {name.casefold() for name in outsiders}  # as a reader would type it
     for item in fields:
         line = f"{item.key}: {item.text}" if item.key is not None else item.text
         # what the parser's bounds left over could hold any field: an outsider's
-        outsider = item.path == REST or bool(_path_names(item.path) & outsiders)
+        outsider = item.path == REST or bool(_path_names(item.path) & named)
         (other if outsider else own).append(line)
     parts = trusted_parts("\n".join(own), demotions) if own else ()
     return parts + (untrusted_parts("\n".join(other), level) if other else ())
@@ -215,8 +217,13 @@ _PATH_NAMES = re.compile(r"\.([^.\[]+)|\[\"((?:[^\"\\]|\\.)*)\"\]")
 
 
 def _path_names(path: str) -> set[str]:
-    """The member names along a field's path (``$[2].to[0].email``: to, email)."""
-    return {m.group(1) or m.group(2) for m in _PATH_NAMES.finditer(path)}
+    """The member names along a field's path (``$[2].to[0].email``: to, email; a
+    quoted one unescaped: ``$["re\\u00e7u"]``: reçu), case-folded."""
+    names = set()
+    for match in _PATH_NAMES.finditer(path):
+        name = match.group(1) or json.loads(f'"{match.group(2)}"')
+        names.add(name.casefold())
+    return names
 
 
 def trusted_parts(text: str, demotions: Demotions | None) -> tuple[Part, ...]:
