@@ -18,6 +18,7 @@ if backends.BACKEND not in ("sqlite", "postgresql"):
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: reads or edits the SQLite file itself")
+    config.addinivalue_line("markers", "no_store: opens no store (one pass is enough)")
 
 
 def pytest_report_header() -> str:
@@ -28,9 +29,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if not backends.ON_POSTGRES:
         return
     skip = pytest.mark.skip(reason="works on the SQLite file itself (runs on the SQLite pass)")
+    storeless = pytest.mark.skip(reason="opens no store (runs on the SQLite pass)")
     for item in items:
         if "sqlite_only" in item.keywords:
             item.add_marker(skip)
+        elif "no_store" in item.keywords:
+            item.add_marker(storeless)
 
 
 @pytest.fixture(autouse=True)

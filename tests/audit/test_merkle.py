@@ -20,6 +20,8 @@ from immuno.audit.merkle import (
 )
 from tests.audit import vectors
 
+pytestmark = pytest.mark.no_store  # opens no store
+
 
 def _leaves(n: int) -> list[bytes]:
     return [leaf_hash(b"entry %d" % i) for i in range(n)]

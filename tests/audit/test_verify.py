@@ -11,6 +11,8 @@ from immuno.audit.verify import root_from_inclusion, verify_consistency, verify_
 from immuno.core.authority import Authority
 from tests.audit import vectors
 
+pytestmark = pytest.mark.no_store  # opens no store
+
 SOME_HASH = bytes.fromhex("abacaba000000000000000000000000000000000000000000060061e00123456")
 
 

@@ -7,6 +7,8 @@ import pytest
 from immuno.core.fields import REST
 from immuno.core.html_tables import table_fields
 
+pytestmark = pytest.mark.no_store  # opens no store
+
 TWO = """<p>Open tickets</p>
 <table><tr><th>id</th><th>body</th></tr><tr><td>T-1</td><td>Printer jam</td></tr></table>
 <table><thead><tr><td>name</td><td>phone</td></tr></thead>

@@ -18,6 +18,8 @@ from immuno.core.structure import (
     words_of_key,
 )
 
+pytestmark = pytest.mark.no_store  # opens no store
+
 
 def texts(text: str) -> list[str]:
     return [field.text for field in parse(text).fields]

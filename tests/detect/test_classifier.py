@@ -29,6 +29,8 @@ from immuno.detect.features import (
     occurrence_weights,
 )
 
+pytestmark = pytest.mark.no_store  # opens no store
+
 CLASSIFIER = Classifier.builtin()
 SIGNATURES = SignatureSet.from_sources(["builtin"])
 

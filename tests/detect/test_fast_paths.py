@@ -24,6 +24,8 @@ from immuno.detect.decode import (
 from immuno.detect.features import DIM, extract, occurrence_weights
 from immuno.detect.spans import Encoded, byte_spans, spans
 
+pytestmark = pytest.mark.no_store  # opens no store
+
 # The module, not the ``normalize`` function the package exports under its name.
 normalize_module = importlib.import_module("immuno.detect.normalize")
 

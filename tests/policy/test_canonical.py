@@ -6,6 +6,8 @@ import pytest
 
 from immuno.policy.canonical import canonical_keys, find_values, index_keys
 
+pytestmark = pytest.mark.no_store  # opens no store
+
 
 def keys(text: str, kind: str | None = None) -> list[str]:
     return [v.key for v in find_values(text, (kind,) if kind else ("url", "email", "phone",

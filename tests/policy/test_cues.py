@@ -9,6 +9,8 @@ import pytest
 
 from immuno.policy.cues import carries_instructions, carries_strong_cue, judge, sentence_spans
 
+pytestmark = pytest.mark.no_store  # opens no store
+
 IBAN = "XK051212012345678906"
 
 

@@ -8,6 +8,8 @@ import pytest
 from immuno.policy.flow import untrusted_parts
 from immuno.policy.spec import Source
 
+pytestmark = pytest.mark.no_store  # opens no store
+
 URL = "https://evil.example/q3"
 
 REQUESTS = {

@@ -7,6 +7,8 @@ from immuno.policy.flow import MAX_READ_CHARS, TraceReads, value_strings
 from immuno.policy.spec import Source
 from immuno.policy.words import tokens
 
+pytestmark = pytest.mark.no_store  # opens no store
+
 
 @pytest.mark.parametrize(
     "text",

@@ -9,6 +9,8 @@ import pytest
 from immuno.policy.flow import TraceReads, values_text
 from immuno.policy.spec import Source
 
+pytestmark = pytest.mark.no_store  # opens no store
+
 IBAN = "XK051212012345678906"
 
 

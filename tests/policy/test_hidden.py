@@ -8,6 +8,8 @@ from immuno.core.hidden import has_markup, split
 from immuno.policy.flow import TraceReads
 from immuno.policy.spec import Source
 
+pytestmark = pytest.mark.no_store  # opens no store
+
 EVIL = "https://collect.example/p?list=customers"
 
 

@@ -10,6 +10,8 @@ import pytest
 
 from immuno.response.fingerprint import _INVISIBLE, FINGERPRINT_HEX, _has_invisible, fingerprint
 
+pytestmark = pytest.mark.no_store  # opens no store
+
 
 def _long_way(text: str) -> str:
     if not text.isascii():

@@ -1,5 +1,9 @@
+import pytest
+
 from immuno.core.config import Config, LadderThresholds, ResponseConfig
 from immuno.response import AgentState, Health, Ladder
+
+pytestmark = pytest.mark.no_store  # opens no store
 
 
 def _ladder(half_life: float = 100.0) -> Ladder:
