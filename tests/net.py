@@ -3,6 +3,8 @@ until a server process answers."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import time
@@ -32,3 +34,15 @@ def wait_ready(
             pass
         time.sleep(0.1)
     raise AssertionError(f"{what} was not ready within {seconds}s")
+
+
+def stop_group(process: subprocess.Popen[bytes]) -> bytes:
+    """Stop a server started with ``start_new_session=True`` and its workers (SIGTERM,
+    then SIGKILL after 15 s); what it printed."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        output, _ = process.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        output, _ = process.communicate(timeout=5)
+    return output or b""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +12,7 @@ import pytest
 from tests.chat_proxy.conftest import ASK, ATTACKER, MANIFEST
 from tests.chat_proxy.fake_upstream import FakeUpstream, call, completion
 from tests.chat_proxy.serving import Served
-from tests.net import free_port, wait_ready
+from tests.net import free_port, stop_group, wait_ready
 
 IMMUNO = [sys.executable, "-m", "immuno"]
 
@@ -56,12 +54,7 @@ def test_immuno_proxy_serves_and_checks(tmp_path: Path) -> None:
             body = {"model": "fake-1", "messages": [{"role": "user", "content": ASK}]}
             reply = httpx.post(f"{url}/v1/chat/completions", json=body, timeout=30.0)
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                output, _ = process.communicate(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                output, _ = process.communicate(timeout=5)
+            output = stop_group(process)
     assert reply.status_code == 200
     message = reply.json()["choices"][0]["message"]
     assert "tool_calls" not in message

@@ -99,18 +99,25 @@ def test_a_lockdown_reaches_another_replica_through_the_store(tmp_path: Path) ->
         b.close()
 
 
-def test_a_quarantine_reaches_a_replica_process_through_redis_within_100_ms(
-    tmp_path: Path, redis_url: str
-) -> None:
+def _replica(
+    tmp_path: Path, redis_url: str, agent: str = "mallory"
+) -> tuple[subprocess.Popen[str], StoreConfig]:
+    """A replica process watching ``agent`` (``replica.py``), and the store both share."""
     store = str(tmp_path / "immuno.db")
+    url = location_of(store)
     replica = subprocess.Popen(
-        [sys.executable, str(REPLICA), store, location_of(store), redis_url],
+        [sys.executable, str(REPLICA), store, url, redis_url, agent],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    url = location_of(store)
-    where = StoreConfig(path=store, url=None if url == store else url, redis=redis_url)
+    return replica, StoreConfig(path=store, url=None if url == store else url, redis=redis_url)
+
+
+def test_a_quarantine_reaches_a_replica_process_through_redis_within_100_ms(
+    tmp_path: Path, redis_url: str
+) -> None:
+    replica, where = _replica(tmp_path, redis_url)
     a = Immune(Config(store=where))
     try:
         assert replica.stdout is not None
@@ -132,15 +139,7 @@ def test_a_lockdown_reaches_a_replica_process_through_redis_within_100_ms(
     tmp_path: Path, redis_url: str
 ) -> None:
     # One locked agent locks the network here; the replica watches another agent.
-    store = str(tmp_path / "immuno.db")
-    replica = subprocess.Popen(
-        [sys.executable, str(REPLICA), store, location_of(store), redis_url, "bob"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = location_of(store)
-    where = StoreConfig(path=store, url=None if url == store else url, redis=redis_url)
+    replica, where = _replica(tmp_path, redis_url, "bob")
     config = Config(store=where)
     config = msgspec.structs.replace(
         config, response=msgspec.structs.replace(config.response, lockdown_after=1)

@@ -3,8 +3,6 @@ token, a real request over a socket; then stopped (every wait is bounded)."""
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +12,7 @@ import httpx
 from immuno import Immune, load_config
 from immuno.identity import Registry
 from immuno.identity.tokens import TokenIssuer
-from tests.net import free_port, wait_ready
+from tests.net import free_port, stop_group, wait_ready
 
 
 def test_serve_with_two_workers_answers_a_real_check(tmp_path: Path) -> None:
@@ -62,10 +60,5 @@ def test_serve_with_two_workers_answers_a_real_check(tmp_path: Path) -> None:
             assert len(set(seqs)) == 6
             assert client.post("/v1/check", json=signal_body).status_code == 401
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            output, _ = process.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            output, _ = process.communicate(timeout=5)
+        output = stop_group(process)
     assert f"listening on http://127.0.0.1:{port} with 2 workers" in output.decode()

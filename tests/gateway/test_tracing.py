@@ -5,7 +5,6 @@ collector on loopback."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -28,7 +27,7 @@ from immuno.gateway.tracing import Tracing
 from immuno.identity import Registry
 from immuno.identity.tokens import TokenIssuer
 from tests.gateway.conftest import Fleet
-from tests.net import free_port, wait_ready
+from tests.net import free_port, stop_group, wait_ready
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 CALLER = "00f067aa0ba902b7"
@@ -184,12 +183,7 @@ def test_serve_exports_spans_to_an_otlp_collector(tmp_path: Path, collector: _Co
             collector.arrived.wait(0.2)
             collector.arrived.clear()
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate(timeout=5)
+        stop_group(process)
     checks = [attrs for _, name, attrs in collector.spans if name == "immuno.check"]
     assert checks, f"no check span arrived: {collector.spans}"
     assert checks[0]["immuno.action"].string_value == "allow"

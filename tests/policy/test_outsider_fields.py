@@ -159,8 +159,10 @@ HTML_MANIFEST = MANIFEST.replace(
 )
 
 
-def html_session(make_immune: Callable[..., Immune], content: str) -> Immune:
-    immune = make_immune(HTML_MANIFEST)
+def html_session(
+    make_immune: Callable[..., Immune], content: str, manifest: str = HTML_MANIFEST
+) -> Immune:
+    immune = make_immune(manifest)
     signal = Signal(
         kind="tool_result", agent="assistant", tool="calendar.list", content=content, trace="s"
     )
@@ -251,10 +253,6 @@ def test_an_outsider_field_named_in_another_script_is_found(
     make_immune: Callable[..., Immune], content: str
 ) -> None:
     manifest = HTML_MANIFEST.replace("outsider_fields: [comment]", "outsider_fields: [re\u00e7u]")
-    immune = make_immune(manifest)
-    signal = Signal(
-        kind="tool_result", agent="assistant", tool="calendar.list", content=content, trace="s"
-    )
-    immune.check(signal)
+    immune = html_session(make_immune, content, manifest)
     assert send(immune, "email.send", "bob@corp.example") is Action.ALLOW
     assert send(immune, "email.send", "notes@vendor.example") is Action.BLOCK
