@@ -38,6 +38,7 @@ from immuno.detect.normalize import normalize
 import augment
 import data
 import fit
+import model_diff
 
 DEFAULT_OUT = data.REPO / "src" / "immuno" / "detect" / BUILTIN_MODEL
 # Shared support per channel (``fit.shared_support``): 1 keeps every feature. Support
@@ -196,41 +197,6 @@ def add_latin_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def compare(shipped: Classifier, rebuilt: Classifier) -> list[str]:
-    """What differs between two models: weights, intercepts, thresholds, slopes."""
-    problems = []
-    same_versions = shipped.header.get("training", {}).get("versions") == versions()
-    # Bit-for-bit on the recorded library versions; elsewhere float noise only.
-    tolerance = 0.0 if same_versions else 1e-3
-    for channel in CHANNELS:
-        diff = float(np.abs(shipped.weights[channel] - rebuilt.weights[channel]).max())
-        if diff > tolerance:
-            problems.append(f"{channel} weights differ by up to {diff:.3g}")
-        keys = ("intercept", "threshold", "slope", "C", "scaled", "user_benign", "support")
-        for key in keys:
-            a, b = shipped.channels[channel].get(key), rebuilt.channels[channel].get(key)
-            close = a == b or (
-                isinstance(a, float) and isinstance(b, float) and abs(a - b) <= tolerance
-            )
-            if not close:
-                problems.append(f"{channel} {key}: shipped {a!r}, rebuilt {b!r}")
-        for script in sorted(set(shipped.scripts[channel]) | set(rebuilt.scripts[channel])):
-            a, b = shipped.scripts[channel].get(script), rebuilt.scripts[channel].get(script)
-            if a is None or b is None or abs(a - b) > tolerance:
-                problems.append(f"{channel} {script} threshold: shipped {a!r}, rebuilt {b!r}")
-    if shipped.latin != rebuilt.latin:
-        shipped_latin, rebuilt_latin = sorted(shipped.latin), sorted(rebuilt.latin)
-        problems.append(f"latin channels: shipped {shipped_latin}, rebuilt {rebuilt_latin}")
-    if shipped.header.get("data") != rebuilt.header.get("data"):
-        problems.append("trained on other data (the data hashes differ)")
-    if not same_versions:
-        print(
-            f"note: the shipped model was built with {shipped.header.get('training', {})}"
-            f" and this run has {versions()}; comparing within {tolerance}"
-        )
-    return problems
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=data.DEFAULT_DATA, help="the corpora")
@@ -245,7 +211,7 @@ def main() -> None:
     blob, _ = train(args.data, *data.extra_in(args))
     if args.check:
         shipped, rebuilt = Classifier.from_file(args.out), Classifier(blob)
-        problems = compare(shipped, rebuilt)
+        problems = model_diff.compare(shipped, rebuilt, versions())
         same = args.out.read_bytes() == blob
         print(f"bit-for-bit identical: {same}")
         for problem in problems:
