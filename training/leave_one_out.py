@@ -67,7 +67,9 @@ def fold_classifier(
 ) -> Classifier:
     """One channel fitted and placed without the left-out family (both channel rows
     carry it; only ``channel`` is read)."""
-    rows = augment.training_rows(train_rows, channel, setting.user_benign)
+    rows = augment.training_rows(
+        train_rows, channel, setting.user_benign, train_classifier.FORMAT_TWINS
+    )
     fitted = fit.fit(fit.matrix(rows, channel, cache), [setting])[setting]
     dev = [row for row in dev_rows if row["channel"] == channel]
     logits = fit.logits_of(fitted, [normalize(r["text"]).text for r in dev], channel)
@@ -167,11 +169,15 @@ def main() -> None:
     parser.add_argument(
         "--channel", action="append", choices=CHANNELS, help="fit and read only these channels"
     )
+    parser.add_argument(
+        "--format-twins", action="store_true", help="structured tool rows in every format"
+    )
     args = parser.parse_args()
     global EXTRA_TRAIN, EXTRA_DEV, EXTRA_CHANNELS, SCRIPTS, READ
     EXTRA_TRAIN, EXTRA_DEV, EXTRA_CHANNELS = data.extra_in(args)
     SCRIPTS, READ = args.script_thresholds, tuple(args.channel or CHANNELS)
     fit.LATIN = frozenset(args.latin)  # read by every fold (they fork after this)
+    train_classifier.FORMAT_TWINS = args.format_twins
     if args.family_cap is not None:  # read by every fold (they fork after this)
         train_classifier.FAMILY_CAP = dict.fromkeys(CHANNELS, args.family_cap)
     shipped = Classifier.from_file(args.model)
@@ -205,6 +211,7 @@ def main() -> None:
             train_rows_of(args.data, channel),
             channel,
             settings[channel].user_benign,
+            train_classifier.FORMAT_TWINS,
         )
         fit.matrix(rows, channel, CACHE)
     fork = multiprocessing.get_context("fork")

@@ -70,6 +70,11 @@ VERSIONS = {
 }
 
 
+# Every structured tool row also in the formats it was not written in
+# (``augment.format_twins``; ``--format-twins``, measured and not shipped).
+FORMAT_TWINS = False
+
+
 def versions() -> dict[str, str]:
     """``VERSIONS``, and anyascii's when a channel reads text in Latin letters (its
     tables are part of those features)."""
@@ -89,7 +94,7 @@ def choose(
     report, best = [], None
     results: dict[fit.Setting, fit.Fitted] = {}
     for user_benign in dict.fromkeys(s.user_benign for s in candidates):
-        rows = augment.training_rows(train_rows, channel, user_benign)
+        rows = augment.training_rows(train_rows, channel, user_benign, FORMAT_TWINS)
         built = fit.matrix(rows, channel, cache)
         size = f"{built.x.shape[0]:,} training vectors, {built.x.nnz:,} entries"
         print(f"{channel}: {size}", flush=True)
@@ -157,6 +162,7 @@ def train(
             "feature_version": FEATURE_VERSION,
             "ngram_sizes": list(NGRAM_SIZES),
             "candidates": {c: [vars(s) for s in CANDIDATES[c]] for c in CHANNELS},
+            **({"format_twins": True} if FORMAT_TWINS else {}),
         },
         "feature_version": FEATURE_VERSION,
         **({"latin": sorted(fit.LATIN)} if fit.LATIN else {}),
@@ -206,8 +212,11 @@ def main() -> None:
     )
     data.add_extra_options(parser)
     add_latin_option(parser)
+    parser.add_argument("--format-twins", action="store_true", help="see FORMAT_TWINS")
     args = parser.parse_args()
     fit.LATIN = frozenset(args.latin)
+    global FORMAT_TWINS
+    FORMAT_TWINS = args.format_twins
     blob, _ = train(args.data, *data.extra_in(args))
     if args.check:
         shipped, rebuilt = Classifier.from_file(args.out), Classifier(blob)
